@@ -1,0 +1,535 @@
+"""The ``coach`` command line.
+
+Each sub-command imports what it needs inside its own function: ``validate``,
+``plan``, ``list`` and ``schema`` never import Textual or Rich (importing
+Textual alone costs about 150 ms), so they stay quick in scripts and editors.
+Only the app itself (``coach`` with no command, or ``coach app``) loads the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from coach import __version__
+
+if TYPE_CHECKING:
+    from coach.library import Library
+    from coach.loader import LoadedProgram
+    from coach.timeline import Timeline
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+coach: a terminal exercise coach for hands, wrists, forearms and necks.
+
+Programs are TOML files written by physiotherapists; coach paces each hold,
+rep, set, side and rest by timing alone. Run `coach` with no command to open
+the app.
+"""
+
+_EPILOG = """\
+examples:
+  coach                               open the app
+  coach list                          the program library
+  coach plan wrist-forearm-stretches  every step of a program, without waiting
+  coach plan my-program.toml --json   a program file's timeline as JSON
+  coach validate programs/*.toml      check program files (exit 1 on any error)
+  coach schema > coach-program.schema.json
+  coach config show                   the settings and where each value comes from
+
+environment:
+  COACH_CONFIG_FILE    the user's configuration file
+  COACH_DATA_DIR       where the history is kept
+  COACH_PROGRAMS_PATH  extra program folders, separated by '{sep}'
+  COACH_SECTION__KEY   any setting, e.g. COACH_BREAKS__MICRO__EVERY=5m
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors that end in a hint, and exit code 2."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    import os
+
+    parser = _Parser(
+        prog="coach",
+        description=_DESCRIPTION,
+        epilog=_EPILOG.format(sep=os.pathsep),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"coach {__version__}")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting for this run, e.g. --set breaks.micro.every=5m (repeatable); "
+        "beats the config files and COACH_* variables",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    commands.add_parser(
+        "app",
+        help="open the app (the same as `coach` with no command)",
+        description="Open the coach app in this terminal.",
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="check program files",
+        description=(
+            "Check program files against the program format. Prints each problem as "
+            "PATH:LINE[:COL]: message on stderr. Exit status: 0 when every file is valid, "
+            "1 when any is not, 2 for usage errors."
+        ),
+    )
+    validate.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a .toml file, or a folder of them"
+    )
+    validate.add_argument("-q", "--quiet", action="store_true", help="print only the problems")
+
+    plan = commands.add_parser(
+        "plan",
+        help="print a program's timeline without waiting",
+        description=(
+            "Print the timeline of a program: its exercises, sets, reps and sides, every step "
+            "with --steps, and the total length. PROGRAM is an id from `coach list` or a path "
+            "to a .toml file."
+        ),
+    )
+    plan.add_argument("program", metavar="PROGRAM")
+    plan.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    plan.add_argument(
+        "--steps", action="store_true", help="list every step with its start time"
+    )
+
+    listing = commands.add_parser(
+        "list",
+        help="list the program library",
+        description=(
+            "List the programs coach can find: bundled ones, your own (in the folder "
+            "`coach config path` shows) and those in COACH_PROGRAMS_PATH. Broken files are "
+            "listed with their errors."
+        ),
+    )
+    listing.add_argument("--json", action="store_true", help="print the library as JSON")
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the program format",
+        description=(
+            "Print the JSON Schema of the program format, for editor completion and checks. "
+            "Save it next to your programs and start each file with a comment such as "
+            "`#:schema ./coach-program.schema.json` (understood by Taplo / Even Better TOML)."
+        ),
+    )
+    schema.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+
+    config = commands.add_parser(
+        "config",
+        help="show or create the configuration",
+        description=(
+            "Settings come from, lowest to highest: built-in defaults, the file coach ships, "
+            "your config file, COACH_* environment variables, and --set on the command line."
+        ),
+    )
+    config_actions = config.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    config_actions.add_parser("path", help="print where the config files and folders are")
+    show = config_actions.add_parser(
+        "show", help="print the effective settings and where each value came from"
+    )
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    config_actions.add_parser(
+        "init", help="write a commented starting config file (never overwrites one)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `coach plan x | head`); that is not an error.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        return _cmd_validate(args)
+    if args.command == "plan":
+        return _cmd_plan(args)
+    if args.command == "list":
+        return _cmd_list(args)
+    if args.command == "schema":
+        return _cmd_schema(args)
+    # Only these commands read the settings (pydantic-settings costs ~40 ms to import).
+    from coach.settings import SettingsError
+
+    try:
+        if args.command in (None, "app"):
+            return _cmd_app(args)
+        if args.command == "config":
+            return _cmd_config(args)
+    except SettingsError as error:
+        print(f"coach: bad setting:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+    raise AssertionError(f"unhandled command {args.command!r}")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    from coach.settings import SettingsError
+
+    result: dict[str, str] = {}
+    for item in args.overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"--set {item}: expected KEY=VALUE, e.g. --set cues.bell=false")
+        result[key.strip()] = value
+    return result
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from coach.durations import format_clock
+    from coach.loader import ProgramError, load_program
+    from coach.timeline import build_timeline
+
+    files: list[Path] = []
+    for path in args.paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                print(f"{path}: no .toml files in this folder", file=sys.stderr)
+                return EXIT_INVALID
+            files.extend(found)
+        else:
+            files.append(path)
+
+    bad = 0
+    for file in files:
+        try:
+            loaded = load_program(file)
+        except ProgramError as error:
+            bad += 1
+            for issue in error.issues:
+                print(issue, file=sys.stderr)
+            continue
+        if not args.quiet:
+            program = loaded.program
+            length = format_clock(build_timeline(program).total_seconds)
+            count = len(program.exercises)
+            noun = "exercise" if count == 1 else "exercises"
+            print(f"{file}: ok ({program.id}, {count} {noun}, {length})")
+    if bad and len(files) > 1:
+        print(f"{bad} of {len(files)} files have problems", file=sys.stderr)
+    return EXIT_INVALID if bad else EXIT_OK
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def _load_library() -> Library:
+    from coach.library import load_library
+
+    return load_library()
+
+
+def _resolve(ref: str) -> LoadedProgram | int:
+    """The program ``ref`` names, or an exit status after printing why not."""
+    from coach.library import UnknownProgramError
+    from coach.loader import ProgramError
+
+    try:
+        return _load_library().resolve(ref)
+    except ProgramError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except UnknownProgramError as error:
+        print(f"coach: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from coach.timeline import build_timeline
+
+    loaded = _resolve(args.program)
+    if isinstance(loaded, int):
+        return loaded
+    timeline = build_timeline(loaded.program)
+    if args.json:
+        json.dump(timeline.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_plan(timeline, sys.stdout, steps=args.steps)
+    return EXIT_OK
+
+
+def _pacing(exercise: Any) -> str:
+    from coach.durations import format_duration
+
+    if exercise.duration is not None:
+        return f"{format_duration(exercise.duration)} of work"
+    if exercise.hold is not None:
+        return f"hold {format_duration(exercise.hold)}"
+    return " / ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
+
+
+def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
+    from coach.durations import format_clock, format_duration
+
+    program = timeline.program
+    out.write(f"{program.title} ({program.id})\n")
+    if program.info.summary:
+        out.write(f"{program.info.summary}\n")
+    out.write("\n")
+    rows = [("#", "Exercise", "Sides", "Sets", "Reps", "Each rep", "Length")]
+    for index, exercise in enumerate(program.exercises):
+        rows.append(
+            (
+                str(index + 1),
+                exercise.name,
+                exercise.sides,
+                str(exercise.sets),
+                "-" if exercise.reps is None else str(exercise.reps),
+                _pacing(exercise),
+                format_clock(timeline.exercise_seconds(index)),
+            )
+        )
+    _print_table(rows, out)
+    total = timeline.total_seconds
+    out.write(
+        f"\nTotal: {format_clock(total)} ({format_duration(total)}) in "
+        f"{len(timeline.steps)} steps\n"
+    )
+    if steps:
+        out.write("\n")
+        names = {exercise.id: exercise for exercise in program.exercises}
+        for offset, step in zip(timeline.offsets(), timeline.steps, strict=True):
+            exercise = names[step.exercise]
+            out.write(
+                f"{format_clock(offset):>8}  {step.kind:<6}  {format_duration(step.seconds):>7}  "
+                f"{describe_step(step, exercise)}\n"
+            )
+    if program.info.precautions:
+        out.write("\nPrecautions:\n")
+        for line in program.info.precautions:
+            out.write(f"  - {line}\n")
+
+
+def describe_step(step: Any, exercise: Any) -> str:
+    """One line for a step: ``Wrist extension stretch, left, set 1/2, rep 2/5: Hold``."""
+    parts = [exercise.name]
+    if step.side is not None:
+        parts.append(step.side)
+    if step.kind == "work" or (step.kind == "rest" and step.set is not None):
+        if step.set is not None and exercise.sets > 1:
+            parts.append(f"set {step.set}/{exercise.sets}")
+        if step.rep is not None and exercise.reps is not None:
+            parts.append(f"rep {step.rep}/{exercise.reps}")
+    text = ", ".join(parts)
+    if step.kind == "work":
+        return f"{text}: {step.phase}" if step.phase else text
+    label = {"prep": "get ready", "switch": "switch sides", "rest": "rest"}[step.kind]
+    return f"{text}: {label}"
+
+
+def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        out.write("\n")
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from coach.durations import format_clock, json_seconds
+    from coach.timeline import build_timeline
+
+    library = _load_library()
+    if args.json:
+        data = {
+            "programs": [
+                {
+                    "id": entry.id,
+                    "title": entry.loaded.program.title,
+                    "summary": entry.loaded.program.info.summary,
+                    "audience": entry.loaded.program.info.audience,
+                    "total_seconds": json_seconds(
+                        build_timeline(entry.loaded.program).total_seconds
+                    ),
+                    "path": str(entry.path),
+                    "folder": entry.folder.kind,
+                    "replaces": [str(path) for path in entry.replaces],
+                }
+                for entry in library.entries
+            ],
+            "broken": [
+                {
+                    "path": str(broken.path),
+                    "folder": broken.folder.kind,
+                    "errors": [str(issue) for issue in broken.error.issues],
+                }
+                for broken in library.broken
+            ],
+        }
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+
+    out = sys.stdout
+    if not library.entries:
+        out.write("No programs found.\n")
+    else:
+        rows = [("ID", "TITLE", "AUDIENCE", "LENGTH", "FROM")]
+        for entry in library.entries:
+            program = entry.loaded.program
+            rows.append(
+                (
+                    entry.id,
+                    program.title,
+                    ", ".join(program.info.audience) or "-",
+                    format_clock(build_timeline(program).total_seconds),
+                    entry.folder.kind,
+                )
+            )
+        _print_table(rows, out)
+    for entry in library.entries:
+        for hidden in entry.replaces:
+            out.write(f"\n{entry.id}: {entry.path} replaces {hidden}")
+    if any(entry.replaces for entry in library.entries):
+        out.write("\n")
+    if library.broken:
+        out.write(f"\nBroken program files ({len(library.broken)}):\n")
+        for broken in library.broken:
+            for issue in broken.error.issues:
+                out.write(f"  {issue}\n")
+    return EXIT_OK
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from coach.program import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- config -----------------------------------------------------------------------------------
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from coach import paths, settings
+
+    overrides = _overrides(args)
+    if args.action == "path":
+        current = settings.load_settings(overrides)
+        user_file = paths.user_config_file()
+        state = "" if user_file.exists() else "  (not created yet: `coach config init`)"
+        print(f"config file:      {user_file}{state}")
+        print(f"shipped defaults: {paths.shipped_config_file()}")
+        print(f"your programs:    {paths.user_programs_dir()}")
+        for extra in paths.extra_programs_dirs():
+            print(f"more programs:    {extra}  (COACH_PROGRAMS_PATH)")
+        print(f"bundled programs: {paths.bundled_programs_dir()}")
+        print(f"history folder:   {settings.effective_data_dir(current)}")
+        return EXIT_OK
+    if args.action == "show":
+        values = settings.explain_settings(overrides)
+        if args.json:
+            json.dump(
+                [
+                    {"key": v.key, "value": _jsonable(v.value), "source": v.source}
+                    for v in values
+                ],
+                sys.stdout,
+                indent=2,
+            )
+            sys.stdout.write("\n")
+        else:
+            rows = [("KEY", "VALUE", "FROM")]
+            rows += [(v.key, _show_value(v.value), v.source) for v in values]
+            _print_table(rows, sys.stdout)
+        return EXIT_OK
+    if args.action == "init":
+        try:
+            written = settings.init_config()
+        except FileExistsError as error:
+            target = error.filename or paths.user_config_file()
+            print(
+                f"coach: {target} already exists; not overwriting it (edit it, or move it "
+                "away and run `coach config init` again)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        print(f"wrote {written}")
+        return EXIT_OK
+    raise AssertionError(args.action)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _show_value(value: Any) -> str:
+    from coach.durations import format_duration
+
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_duration(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return str(value)
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from coach.settings import load_settings
+
+    settings = load_settings(_overrides(args))
+    library = _load_library()
+    from coach.tui.app import CoachApp  # deferred: Textual is only for the app
+
+    CoachApp(library=library, settings=settings).run()
+    return EXIT_OK

@@ -1,0 +1,401 @@
+"""Read program files and report every problem as ``PATH:LINE[:COL]: message``.
+
+The loader never guesses and never shows a traceback: a file is either a
+valid :class:`~coach.program.Program` or a :class:`ProgramError` listing each
+problem with the line of the offending key (or of its table's header when a
+required key is missing), so an author can jump straight to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from coach import toml_positions
+from coach.program import (
+    PACING_KEYS,
+    SCHEMA_VERSION,
+    Checkin,
+    Exercise,
+    Program,
+    ProgramInfo,
+    Schedule,
+    TempoPhase,
+    pacing_problem,
+)
+
+#: Program files larger than this are refused before they are read.
+MAX_FILE_BYTES = 1024 * 1024
+
+_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramIssue:
+    """One problem in one program file."""
+
+    path: Path
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class ProgramError(Exception):
+    """A program file that cannot be used; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[ProgramIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+    @property
+    def path(self) -> Path:
+        """The file the problems are in."""
+        return self.issues[0].path
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedProgram:
+    """A valid program with the file it came from."""
+
+    program: Program
+    path: Path
+    sha256: str
+    """Hash of the file's bytes, so history can tell which version was done."""
+
+
+def load_program(path: Path) -> LoadedProgram:
+    """Read and validate the program file at ``path``; raise :class:`ProgramError`."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise _single(path, "is a folder, not a program file")
+        if size > MAX_FILE_BYTES:
+            raise _single(
+                path, f"file is {size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _single(path, "no such file") from None
+    except PermissionError:
+        raise _single(path, "cannot read the file: permission denied") from None
+    except IsADirectoryError:
+        raise _single(path, "is a folder, not a program file") from None
+    except OSError as error:
+        raise _single(path, f"cannot read the file: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew between stat and read
+        raise _single(path, "file is larger than the 1 MiB limit for program files")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ProgramError(
+            [ProgramIssue(path, f"not UTF-8 text (byte 0x{data[error.start]:02x})", line)]
+        ) from None
+    program = parse_program(text, path)
+    return LoadedProgram(program, path, hashlib.sha256(data).hexdigest())
+
+
+def parse_program(text: str, path: Path) -> Program:
+    """Validate program ``text``; ``path`` is only used in messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProgramError([_toml_issue(path, text, error)]) from None
+
+    positions = toml_positions.key_positions(text)
+    issues: list[_Found] = []
+
+    version = raw.get("schema_version")
+    if "schema_version" not in raw:
+        issues.append(_Found((), f"missing schema_version = {SCHEMA_VERSION} at the top of the file"))
+    elif isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise ProgramError(
+            [
+                _issue(
+                    path,
+                    positions,
+                    _Found(
+                        ("schema_version",),
+                        f"written for a newer coach: schema_version {version}, but this coach "
+                        f"reads version {SCHEMA_VERSION}; update coach to use this program",
+                    ),
+                )
+            ]
+        )
+    elif version != SCHEMA_VERSION or not isinstance(version, int) or isinstance(version, bool):
+        issues.append(
+            _Found(("schema_version",), f"schema_version must be {SCHEMA_VERSION}, got {version!r}")
+        )
+
+    issues.extend(_control_characters(raw, ()))
+    issues.extend(_duplicate_exercise_ids(raw))
+    issues.extend(_pacing(raw))
+
+    program: Program | None = None
+    try:
+        program = Program.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            if detail["loc"] == ("schema_version",):
+                continue  # reported above, in our own words
+            issues.append(_from_pydantic(detail))
+
+    if issues:
+        unique: dict[tuple[object, ...], ProgramIssue] = {}
+        for found in issues:
+            issue = _issue(path, positions, found)
+            unique.setdefault((issue.line, issue.column, issue.message), issue)
+        ordered = sorted(unique.values(), key=lambda i: (i.line or 0, i.column or 0))
+        raise ProgramError(ordered)
+    assert program is not None
+    return program
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A problem at a key path, before it is given a line."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+
+def _single(path: Path, message: str) -> ProgramError:
+    return ProgramError([ProgramIssue(path, message)])
+
+
+def _issue(path: Path, positions: dict[Any, tuple[int, int]], found: _Found) -> ProgramIssue:
+    where = toml_positions.locate(positions, found.path) if found.path else None
+    if where is None:
+        return ProgramIssue(path, found.message, 1 if not found.path else None)
+    return ProgramIssue(path, found.message, where[0], where[1])
+
+
+def _toml_issue(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ProgramIssue:
+    message = str(error)
+    match = _TOML_POSITION_RE.search(message)
+    if match:
+        return ProgramIssue(
+            path,
+            f"not valid TOML: {message[: match.start()]}",
+            int(match.group(1)),
+            int(match.group(2)),
+        )
+    if _TOML_END_RE.search(message):
+        line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return ProgramIssue(path, f"not valid TOML: {_TOML_END_RE.sub('', message)}", max(line, 1))
+    return ProgramIssue(path, f"not valid TOML: {message}")
+
+
+# --- control characters --------------------------------------------------------------------
+
+
+def _is_control(char: str) -> bool:
+    return char not in "\n\t" and unicodedata.category(char) == "Cc"
+
+
+def _control_characters(value: Any, path: tuple[str | int, ...]) -> Iterator[_Found]:
+    """Text from program files is shown and spoken: it may not carry terminal control codes."""
+    if isinstance(value, str):
+        bad = next((char for char in value if _is_control(char)), None)
+        if bad is not None:
+            yield _Found(
+                path,
+                f"{_describe_path(path)}: control character U+{ord(bad):04X} in text; "
+                "only newlines and tabs are allowed",
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if any(_is_control(char) for char in key):
+                yield _Found(path, f"control character in the key {key!r}")
+            yield from _control_characters(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(item, (*path, index))
+
+
+def _duplicate_exercise_ids(raw: Mapping[str, Any]) -> Iterator[_Found]:
+    """Found on the raw tables so it is reported even when other keys are wrong."""
+    exercises = raw.get("exercise")
+    if not isinstance(exercises, list):
+        return
+    seen: dict[str, int] = {}
+    for index, table in enumerate(exercises):
+        ident = table.get("id") if isinstance(table, Mapping) else None
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            yield _Found(
+                ("exercise", index, "id"),
+                f"duplicate exercise id {ident!r} (also used by exercise {seen[ident] + 1})",
+            )
+        else:
+            seen[ident] = index
+
+
+_EXERCISE_KEYS = frozenset(field.alias or name for name, field in Exercise.model_fields.items())
+
+
+def _pacing(raw: Mapping[str, Any]) -> Iterator[_Found]:
+    """The one-way-of-pacing rule, on which keys each raw exercise table gives."""
+    exercises = raw.get("exercise")
+    if not isinstance(exercises, list):
+        return
+    for index, table in enumerate(exercises):
+        if not isinstance(table, Mapping) or not set(table) <= _EXERCISE_KEYS:
+            # An unknown key is often a misspelt pacing key ("hodl"); its own error says so.
+            continue
+        problem = pacing_problem({key for key in PACING_KEYS if key in table})
+        if problem is not None:
+            key, message = problem
+            path: tuple[str | int, ...] = ("exercise", index)
+            yield _Found((*path, key) if key else path, message)
+
+
+# --- pydantic errors in an author's words ----------------------------------------------------
+
+_TABLE_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Program,
+    ("program",): ProgramInfo,
+    ("program", "schedule"): Schedule,
+    ("program", "checkin"): Checkin,
+    ("exercise", "*"): Exercise,
+    ("exercise", "*", "tempo", "*"): TempoPhase,
+}
+
+
+def _table_kind(path: tuple[str | int, ...]) -> tuple[str, ...]:
+    return tuple("*" if isinstance(part, int) else part for part in path)
+
+
+def _known_keys(table: tuple[str | int, ...]) -> list[str]:
+    model = _TABLE_MODELS.get(_table_kind(table))
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _describe_path(path: tuple[str | int, ...]) -> str:
+    """``exercise[2].hold`` style, 1-based, as an author counts tables."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + part
+    return text or "file"
+
+
+def _describe_value(value: Any) -> str:
+    kinds = {bool: "true/false", int: "a whole number", float: "a number", str: "text",
+             list: "a list", dict: "a table"}
+    kind = kinds.get(type(value), type(value).__name__)
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{kind} ({shown})" if not isinstance(value, dict | list) else kind
+
+
+def _table_name(table: tuple[str | int, ...]) -> str:
+    kind = _table_kind(table)
+    names = {
+        (): "the top level",
+        ("program",): "[program]",
+        ("program", "schedule"): "[program.schedule]",
+        ("program", "checkin"): "[program.checkin]",
+        ("exercise", "*"): "[[exercise]]",
+        ("exercise", "*", "tempo", "*"): "a tempo phase",
+    }
+    return names.get(kind, _describe_path(table))
+
+
+_WORK_DURATIONS = frozenset({"duration", "hold", "seconds"})
+
+
+def _from_pydantic(detail: Any) -> _Found:
+    loc: tuple[str | int, ...] = tuple(detail["loc"])
+    kind: str = detail["type"]
+    ctx: dict[str, Any] = detail.get("ctx") or {}
+    value = detail.get("input")
+    key = _describe_path(loc)
+    last = loc[-1] if loc else ""
+
+    if kind == "extra_forbidden":
+        table = loc[:-1]
+        message = f"unknown key {last!r} in {_table_name(table)}"
+        close = difflib.get_close_matches(str(last), _known_keys(table), n=1, cutoff=0.6)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        else:
+            message += "; allowed keys: " + ", ".join(_known_keys(table))
+        return _Found(loc, message)
+    if kind == "missing":
+        table = loc[:-1]
+        if last == "exercise":
+            return _Found((), "a program needs at least one [[exercise]] table")
+        if last == "program":
+            return _Found((), "missing the [program] table")
+        return _Found(table, f"missing required key {last!r} in {_table_name(table)}")
+    if kind in {"pacing", "schedule", "duplicate_id"}:
+        target = ctx.get("key")
+        if isinstance(target, tuple):
+            return _Found(target, detail["msg"])
+        return _Found((*loc, target) if target else loc, detail["msg"])
+    if kind == "literal_error" and last == "sides":
+        return _Found(
+            loc,
+            f"{key}: unknown value {value!r}; allowed: none, left, right, each, alternate",
+        )
+    if kind == "string_pattern_mismatch":
+        return _Found(
+            loc,
+            f"{key}: {value!r} is not a valid id: use lowercase letters a-z, digits and '-', "
+            "starting with a letter or digit (e.g. 'wrist-stretch')",
+        )
+    if kind == "string_too_short":
+        return _Found(loc, f"{key}: must not be empty")
+    if kind == "too_short":
+        if loc == ("exercise",):
+            return _Found(loc, "a program needs at least one [[exercise]] table")
+        return _Found(loc, f"{key}: must not be empty")
+    if kind == "greater_than" and last in _WORK_DURATIONS:
+        return _Found(loc, f"{key}: work must last more than 0 seconds, got {value!r}")
+    if kind == "greater_than":
+        return _Found(loc, f"{key}: must be more than {ctx.get('gt')}, got {value!r}")
+    if kind == "greater_than_equal":
+        return _Found(loc, f"{key}: must be at least {ctx.get('ge')}, got {value!r}")
+    if kind == "less_than_equal":
+        return _Found(loc, f"{key}: must be at most {ctx.get('le')}, got {value!r}")
+    if kind == "value_error":
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        return _Found(loc, f"{key}: {message}")
+    expected = {
+        "string_type": "text in quotes",
+        "int_type": "a whole number",
+        "float_type": "a number",
+        "bool_type": "true or false",
+        "list_type": "a list, e.g. [\"...\"]",
+        "model_type": "a table",
+        "dict_type": "a table",
+        "model_attributes_type": "a table",
+    }.get(kind)
+    if expected is not None:
+        return _Found(loc, f"{key}: expected {expected}, got {_describe_value(value)}")
+    return _Found(loc, f"{key}: {detail['msg']}")

@@ -1,0 +1,338 @@
+"""The program format, version 1: what a program file may say, as pydantic models.
+
+A program file is TOML: ``schema_version = 1``, a ``[program]`` table and one
+or more ``[[exercise]]`` tables. These models are the single source of truth
+for the rules: the loader (:mod:`coach.loader`) turns their errors into
+``PATH:LINE: message`` lines and ``coach schema`` prints their JSON Schema.
+
+Validation is strict: a string is never taken for a number, a float never
+for a count. Physiotherapists' files are prescriptions, so we reject rather
+than guess.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from coach.durations import DURATION_PATTERN, parse_duration
+
+#: The newest program format this coach reads.
+SCHEMA_VERSION = 1
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+"""A lowercase identifier: letters a-z, digits and ``-``, not starting with ``-``."""
+
+Text = Annotated[str, StringConstraints(min_length=1)]
+"""A non-empty piece of text."""
+
+
+def _duration_schema(minimum: Literal["exclusive", "inclusive"]) -> dict[str, Any]:
+    number: dict[str, Any] = {"type": "number"}
+    number["exclusiveMinimum" if minimum == "exclusive" else "minimum"] = 0
+    return {
+        "anyOf": [number, {"type": "string", "pattern": DURATION_PATTERN}],
+        "description": (
+            "Seconds as a number, or a string of hour/minute/second parts: "
+            '"15s", "1m30s", "0.5s", "2h".'
+        ),
+    }
+
+
+WorkDuration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    Field(gt=0),
+    WithJsonSchema(_duration_schema("exclusive")),
+]
+"""A duration that paces work: more than zero."""
+
+RestDuration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    Field(ge=0),
+    WithJsonSchema(_duration_schema("inclusive")),
+]
+"""A rest or preparation time: zero or more (zero leaves the step out)."""
+
+Sides = Literal["none", "left", "right", "each", "alternate"]
+
+
+class _Table(BaseModel):
+    """Shared configuration: strict types, no unknown keys, frozen values."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+
+
+class Schedule(_Table):
+    """How often the program is prescribed; used for adherence. Give one of the two."""
+
+    per_day: Annotated[int, Field(ge=1)] | None = None
+    """Sessions prescribed per day."""
+
+    per_week: Annotated[int, Field(ge=1)] | None = None
+    """Sessions prescribed per week."""
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> Schedule:
+        if (self.per_day is None) == (self.per_week is None):
+            raise PydanticCustomError(
+                "schedule",
+                "[program.schedule]: give exactly one of per_day or per_week",
+                {"key": None},
+            )
+        return self
+
+
+class Checkin(_Table):
+    """A pain check-in before and after the session."""
+
+    pain: bool = True
+    """Ask for a 0-10 pain rating before and after the session."""
+
+    stop_above: Annotated[int, Field(ge=0, le=10)] | None = None
+    """Advise stopping and talking to a doctor when pain is rated above this (0-10)."""
+
+
+class ProgramInfo(_Table):
+    """The ``[program]`` table: who the program is for, where it comes from, its defaults."""
+
+    id: Slug
+    """Lowercase identifier, unique in the library: ``[a-z0-9][a-z0-9-]*``."""
+
+    title: Text
+    """The name people see."""
+
+    summary: str = ""
+    """One line for the library listing."""
+
+    description: str = ""
+    """Longer text: what the program is for and how to do it."""
+
+    audience: list[Text] = Field(default_factory=list)
+    """Who it is for, e.g. "typist", "musician", "desk"."""
+
+    author: str = ""
+    """Who wrote the program."""
+
+    version: str = ""
+    """The program's own version, as text (e.g. "1.2")."""
+
+    sources: list[Text] = Field(default_factory=list)
+    """Where the exercises and doses come from (free text)."""
+
+    precautions: list[Text] = Field(default_factory=list)
+    """Shown before the first start: when not to do the program, when to stop."""
+
+    prep: RestDuration = 5.0
+    """Get-ready time before each exercise (default 5 s; 0 leaves it out)."""
+
+    switch_sides: RestDuration = 5.0
+    """Pause before the second side of a two-sided exercise (default 5 s)."""
+
+    rest_between_exercises: RestDuration = 10.0
+    """Rest after each exercise but the last (default 10 s)."""
+
+    schedule: Schedule | None = None
+    """The prescribed frequency."""
+
+    checkin: Checkin | None = None
+    """Ask for pain before and after."""
+
+
+class TempoPhase(_Table):
+    """One phase of a rep, e.g. ``{ phase = "Curl", seconds = 4 }``."""
+
+    phase: Text
+    """What to do in this phase, shown and spoken: "Curl", "Hold", "Lower"."""
+
+    seconds: WorkDuration
+    """How long the phase lasts."""
+
+
+class Exercise(_Table):
+    """One ``[[exercise]]`` table."""
+
+    id: Slug
+    """Lowercase identifier, unique in the program."""
+
+    name: Text
+    """The name people see."""
+
+    instructions: list[Text] = Field(default_factory=list)
+    """The steps, in order."""
+
+    cue: str = ""
+    """One short line to show or speak during work."""
+
+    equipment: list[Text] = Field(default_factory=list)
+    """What is needed: "stress ball", "light weight"."""
+
+    precautions: list[Text] = Field(default_factory=list)
+    """This exercise's own precautions."""
+
+    sides: Sides = "none"
+    """none, left, right, each (left then right) or alternate (left and right in each rep)."""
+
+    sets: Annotated[int, Field(ge=1)] = 1
+    """How many sets."""
+
+    duration: WorkDuration | None = None
+    """One timed stretch of work per set (e.g. heat for 15 minutes). Not with reps."""
+
+    reps: Annotated[int, Field(ge=1)] | None = None
+    """Repetitions per set; each is one ``hold`` or one pass through ``tempo``."""
+
+    hold: WorkDuration | None = None
+    """Each rep is one hold of this length."""
+
+    tempo: Annotated[list[TempoPhase], Field(min_length=1)] | None = None
+    """Each rep is these phases in order."""
+
+    rest_between_reps: RestDuration = 0.0
+    """Rest after each rep but the last of a set (default 0)."""
+
+    rest_between_sets: RestDuration = 30.0
+    """Rest after each set but the last (default 30 s)."""
+
+    prep: RestDuration | None = None
+    """Overrides the program's ``prep`` for this exercise."""
+
+    switch_sides: RestDuration | None = None
+    """Overrides the program's ``switch_sides`` for this exercise."""
+
+    rest_after: RestDuration | None = None
+    """Rest after this exercise instead of the program's ``rest_between_exercises``."""
+
+    @model_validator(mode="after")
+    def _one_way_of_pacing(self) -> Exercise:
+        given = {key for key in PACING_KEYS if getattr(self, key) is not None}
+        problem = pacing_problem(given)
+        if problem is not None:
+            key, message = problem
+            raise PydanticCustomError("pacing", message, {"key": key})
+        return self
+
+
+PACING_KEYS = ("duration", "reps", "hold", "tempo")
+
+
+def pacing_problem(given: set[str]) -> tuple[str | None, str] | None:
+    """What is wrong with an exercise that gives the pacing keys ``given``, or None.
+
+    Returns the key to point at (None for the exercise's header) and a message.
+    Shared by the model and the loader, which checks the raw table so the rule
+    is reported even when another key of the exercise has a wrong value.
+    """
+    if "duration" in given:
+        for other in ("reps", "hold", "tempo"):
+            if other in given:
+                return other, (
+                    f"duration cannot be combined with {other}: an exercise is either one "
+                    "timed stretch (duration) or reps paced by hold or tempo"
+                )
+        return None
+    if "hold" in given and "tempo" in given:
+        return "tempo", "give hold or tempo, not both: each rep is either one hold or the phases"
+    if "reps" not in given:
+        if "hold" in given or "tempo" in given:
+            key = "hold" if "hold" in given else "tempo"
+            return key, f"{key} needs reps = N (how many repetitions in each set)"
+        return None, (
+            "no pacing: give duration = D, or reps = N with hold = D, or reps = N with tempo = [...]"
+        )
+    if "hold" not in given and "tempo" not in given:
+        return "reps", (
+            "reps needs hold = D (each rep is one hold) or tempo = [...] (each rep is its phases)"
+        )
+    return None
+
+
+class Program(_Table):
+    """A whole program file."""
+
+    model_config = ConfigDict(
+        title="coach program",
+        json_schema_extra={
+            "description": (
+                "An exercise program for coach, the terminal exercise coach "
+                "(program format version 1)."
+            )
+        },
+    )
+
+    schema_version: Literal[1]
+    """The program format's version: 1."""
+
+    info: ProgramInfo = Field(alias="program")
+    """The ``[program]`` table."""
+
+    exercises: Annotated[list[Exercise], Field(min_length=1)] = Field(alias="exercise")
+    """The ``[[exercise]]`` tables, in order."""
+
+    @model_validator(mode="after")
+    def _unique_exercise_ids(self) -> Program:
+        seen: dict[str, int] = {}
+        for index, exercise in enumerate(self.exercises):
+            if exercise.id in seen:
+                message = (
+                    f"duplicate exercise id {exercise.id!r} "
+                    f"(also used by exercise {seen[exercise.id] + 1})"
+                )
+                raise PydanticCustomError(
+                    "duplicate_id", message, {"key": ("exercise", index, "id")}
+                )
+            seen[exercise.id] = index
+        return self
+
+    @property
+    def id(self) -> str:
+        """The program's id."""
+        return self.info.id
+
+    @property
+    def title(self) -> str:
+        """The program's title."""
+        return self.info.title
+
+    def exercise_prep(self, exercise: Exercise) -> float:
+        """The get-ready time before ``exercise``."""
+        return self.info.prep if exercise.prep is None else exercise.prep
+
+    def exercise_switch(self, exercise: Exercise) -> float:
+        """The pause before the second side of ``exercise``."""
+        return self.info.switch_sides if exercise.switch_sides is None else exercise.switch_sides
+
+    def exercise_rest_after(self, exercise: Exercise) -> float:
+        """The rest after ``exercise`` (when it is not the last one)."""
+        if exercise.rest_after is None:
+            return self.info.rest_between_exercises
+        return exercise.rest_after
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the program format, for editors (``coach schema``)."""
+    schema = Program.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://coach.invalid/schema/program-v1.json",
+        **schema,
+    }

@@ -1,0 +1,184 @@
+"""A program's timeline: the exact sequence of timed steps a session runs through.
+
+``coach plan`` prints it and the engine paces it. The rules, for each
+exercise in order:
+
+1. a ``prep`` step (left out when 0);
+2. for each side (``each``: left, then a ``switch`` step, then right; every
+   other value: one pass), for each set, for each rep: the rep's ``work``
+   steps (one per tempo phase, one hold, or one duration; with ``alternate``
+   the left side's phases then the right side's), then a ``rest`` of
+   ``rest_between_reps`` unless it is the set's last rep; after each set but
+   the last, a ``rest`` of ``rest_between_sets``;
+3. unless it is the last exercise, a ``rest`` of ``rest_after`` (or the
+   program's ``rest_between_exercises``).
+
+Steps of length 0 are left out; the session's length is the sum of its steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any, Literal, Protocol
+
+from coach.durations import json_seconds
+from coach.program import Exercise, Program
+
+StepKind = Literal["prep", "switch", "work", "rest"]
+Side = Literal["left", "right"]
+
+#: The phase name of a rep paced by ``hold``.
+HOLD_PHASE = "Hold"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One timed step of a session."""
+
+    kind: StepKind
+    """prep, switch, work or rest."""
+
+    exercise: str
+    """The id of the exercise the step belongs to (a rest after an exercise belongs to it)."""
+
+    exercise_index: int
+    """The exercise's position in the program, from 0."""
+
+    side: Side | None
+    """The side worked (for a switch step: the side about to start); None when not sided."""
+
+    set: int | None
+    """The set, from 1: for work, and for the rests inside an exercise."""
+
+    rep: int | None
+    """The rep, from 1: for reps paced by hold or tempo, and the rest after a rep."""
+
+    phase: str | None
+    """For work: the tempo phase's name, or "Hold"; None for a duration and for other kinds."""
+
+    seconds: float
+    """How long the step lasts."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as ``coach plan --json`` prints it."""
+        return {
+            "kind": self.kind,
+            "exercise": self.exercise,
+            "side": self.side,
+            "set": self.set,
+            "rep": self.rep,
+            "phase": self.phase,
+            "seconds": json_seconds(self.seconds),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """All the steps of one program, in order."""
+
+    program: Program
+    steps: tuple[Step, ...]
+
+    @property
+    def total_seconds(self) -> float:
+        """The session's planned length: the sum of its steps."""
+        return math.fsum(step.seconds for step in self.steps)
+
+    def offsets(self) -> list[float]:
+        """Each step's planned start, in seconds from the start of the session."""
+        return [0.0, *accumulate(step.seconds for step in self.steps[:-1])]
+
+    def exercise_seconds(self, index: int) -> float:
+        """The length of exercise ``index``'s steps (its prep, work, rests and the rest after)."""
+        return math.fsum(step.seconds for step in self.steps if step.exercise_index == index)
+
+    def to_json(self) -> dict[str, Any]:
+        """The timeline as ``coach plan --json`` prints it."""
+        return {
+            "program": self.program.id,
+            "total_seconds": json_seconds(self.total_seconds),
+            "steps": [step.to_json() for step in self.steps],
+        }
+
+
+def build_timeline(program: Program) -> Timeline:
+    """Lay out ``program`` as its sequence of steps."""
+    steps: list[Step] = []
+    last = len(program.exercises) - 1
+    for index, exercise in enumerate(program.exercises):
+        steps.extend(_exercise_steps(program, index, exercise, is_last=index == last))
+    return Timeline(program, tuple(step for step in steps if step.seconds > 0))
+
+
+class _StepMaker(Protocol):
+    def __call__(
+        self,
+        kind: StepKind,
+        seconds: float,
+        side: Side | None = None,
+        set_: int | None = None,
+        rep: int | None = None,
+        phase: str | None = None,
+    ) -> Step: ...
+
+
+def _exercise_steps(
+    program: Program, index: int, exercise: Exercise, *, is_last: bool
+) -> Iterator[Step]:
+    def step(
+        kind: StepKind,
+        seconds: float,
+        side: Side | None = None,
+        set_: int | None = None,
+        rep: int | None = None,
+        phase: str | None = None,
+    ) -> Step:
+        return Step(kind, exercise.id, index, side, set_, rep, phase, seconds)
+
+    yield step("prep", program.exercise_prep(exercise))
+
+    passes: list[Side | None]
+    if exercise.sides == "each":
+        passes = ["left", "right"]
+    elif exercise.sides in ("left", "right"):
+        passes = [exercise.sides]
+    else:
+        passes = [None]
+
+    for pass_number, side in enumerate(passes):
+        if pass_number > 0:
+            yield step("switch", program.exercise_switch(exercise), side)
+        for set_number in range(1, exercise.sets + 1):
+            yield from _set_steps(exercise, side, set_number, step)
+            if set_number < exercise.sets:
+                yield step("rest", exercise.rest_between_sets, side, set_number)
+
+    if not is_last:
+        yield step("rest", program.exercise_rest_after(exercise))
+
+
+def _set_steps(
+    exercise: Exercise, side: Side | None, set_number: int, step: _StepMaker
+) -> Iterator[Step]:
+    phases: list[tuple[str | None, float]]
+    if exercise.duration is not None:
+        phases = [(None, exercise.duration)]
+    elif exercise.tempo is not None:
+        phases = [(phase.phase, phase.seconds) for phase in exercise.tempo]
+    else:
+        assert exercise.hold is not None  # the model guarantees one way of pacing
+        phases = [(HOLD_PHASE, exercise.hold)]
+    # A duration is one stretch of work per set: no rep number.
+    reps = 1 if exercise.reps is None else exercise.reps
+    rep_sides: list[Side | None] = ["left", "right"] if exercise.sides == "alternate" else [side]
+    rest_side = None if exercise.sides == "alternate" else side
+    for rep in range(1, reps + 1):
+        rep_label = None if exercise.reps is None else rep
+        for rep_side in rep_sides:
+            for name, seconds in phases:
+                yield step("work", seconds, rep_side, set_number, rep_label, name)
+        if rep < reps:
+            yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)

@@ -1,0 +1,231 @@
+"""The timeline semantics: worked examples for every ``sides`` value, and properties."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coach.program import Program
+from coach.timeline import build_timeline
+
+
+def program(*exercises: dict[str, Any], **info: Any) -> Program:
+    data = {
+        "schema_version": 1,
+        "program": {"id": "p", "title": "P", **info},
+        "exercise": [{"name": e["id"].upper(), **e} for e in exercises],
+    }
+    return Program.model_validate(data)
+
+
+def rows(p: Program) -> list[tuple[Any, ...]]:
+    return [
+        (s.kind, s.exercise, s.side, s.set, s.rep, s.phase, s.seconds)
+        for s in build_timeline(p).steps
+    ]
+
+
+def test_none_sides_with_sets_reps_and_rests() -> None:
+    p = program({"id": "a", "sets": 2, "reps": 2, "hold": 15, "rest_between_reps": 3, "rest_between_sets": 20})
+    assert rows(p) == [
+        ("prep", "a", None, None, None, None, 5),
+        ("work", "a", None, 1, 1, "Hold", 15),
+        ("rest", "a", None, 1, 1, None, 3),
+        ("work", "a", None, 1, 2, "Hold", 15),
+        ("rest", "a", None, 1, None, None, 20),
+        ("work", "a", None, 2, 1, "Hold", 15),
+        ("rest", "a", None, 2, 1, None, 3),
+        ("work", "a", None, 2, 2, "Hold", 15),
+    ]
+
+
+def test_left_and_right_are_one_pass_on_that_side() -> None:
+    for side in ("left", "right"):
+        p = program({"id": "a", "sides": side, "reps": 2, "hold": 1}, prep=0)
+        assert rows(p) == [
+            ("work", "a", side, 1, 1, "Hold", 1),
+            ("work", "a", side, 1, 2, "Hold", 1),
+        ]
+
+
+def test_each_side_does_left_then_switch_then_right() -> None:
+    p = program({"id": "a", "sides": "each", "reps": 2, "hold": 15}, prep=2, switch_sides=4)
+    assert rows(p) == [
+        ("prep", "a", None, None, None, None, 2),
+        ("work", "a", "left", 1, 1, "Hold", 15),
+        ("work", "a", "left", 1, 2, "Hold", 15),
+        ("switch", "a", "right", None, None, None, 4),
+        ("work", "a", "right", 1, 1, "Hold", 15),
+        ("work", "a", "right", 1, 2, "Hold", 15),
+    ]
+
+
+def test_each_side_with_sets_rests_within_each_side() -> None:
+    p = program({"id": "a", "sides": "each", "sets": 2, "duration": 10, "rest_between_sets": 5, "switch_sides": 0}, prep=0)
+    assert rows(p) == [
+        ("work", "a", "left", 1, None, None, 10),
+        ("rest", "a", "left", 1, None, None, 5),
+        ("work", "a", "left", 2, None, None, 10),
+        ("work", "a", "right", 1, None, None, 10),
+        ("rest", "a", "right", 1, None, None, 5),
+        ("work", "a", "right", 2, None, None, 10),
+    ]
+
+
+def test_alternate_puts_left_then_right_phases_in_each_rep() -> None:
+    tempo = [{"phase": "Turn", "seconds": 2}, {"phase": "Back", "seconds": 1}]
+    p = program({"id": "a", "sides": "alternate", "reps": 2, "tempo": tempo, "rest_between_reps": 1}, prep=0)
+    assert rows(p) == [
+        ("work", "a", "left", 1, 1, "Turn", 2),
+        ("work", "a", "left", 1, 1, "Back", 1),
+        ("work", "a", "right", 1, 1, "Turn", 2),
+        ("work", "a", "right", 1, 1, "Back", 1),
+        ("rest", "a", None, 1, 1, None, 1),
+        ("work", "a", "left", 1, 2, "Turn", 2),
+        ("work", "a", "left", 1, 2, "Back", 1),
+        ("work", "a", "right", 1, 2, "Turn", 2),
+        ("work", "a", "right", 1, 2, "Back", 1),
+    ]
+
+
+def test_rest_after_each_exercise_but_the_last_with_overrides() -> None:
+    p = program(
+        {"id": "heat", "duration": 900, "prep": 0},
+        {"id": "glide", "reps": 1, "hold": 5, "rest_after": 30},
+        {"id": "ice", "duration": 1200},
+        rest_between_exercises=10,
+    )
+    assert rows(p) == [
+        ("work", "heat", None, 1, None, None, 900),
+        ("rest", "heat", None, None, None, None, 10),
+        ("prep", "glide", None, None, None, None, 5),
+        ("work", "glide", None, 1, 1, "Hold", 5),
+        ("rest", "glide", None, None, None, None, 30),
+        ("prep", "ice", None, None, None, None, 5),
+        ("work", "ice", None, 1, None, None, 1200),
+    ]
+    timeline = build_timeline(p)
+    assert timeline.total_seconds == 900 + 10 + 5 + 5 + 30 + 5 + 1200
+    assert timeline.offsets()[:3] == [0, 900, 910]
+
+
+def test_plan_json_shape() -> None:
+    p = program({"id": "a", "reps": 1, "hold": 0.5}, prep=0)
+    assert build_timeline(p).to_json() == {
+        "program": "p",
+        "total_seconds": 0.5,
+        "steps": [
+            {"kind": "work", "exercise": "a", "side": None, "set": 1, "rep": 1, "phase": "Hold", "seconds": 0.5}
+        ],
+    }
+
+
+# --- properties -------------------------------------------------------------------------------
+
+durations = st.one_of(st.integers(1, 120), st.floats(0.1, 90).map(lambda x: round(x, 2)))
+rests = st.one_of(st.just(0), durations)
+
+
+@st.composite
+def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    pacing = draw(st.sampled_from(["duration", "hold", "tempo"]))
+    exercise: dict[str, Any] = {
+        "id": f"e{index}",
+        "sides": draw(st.sampled_from(["none", "left", "right", "each", "alternate"])),
+        "sets": draw(st.integers(1, 4)),
+        "rest_between_reps": draw(rests),
+        "rest_between_sets": draw(rests),
+    }
+    if pacing == "duration":
+        exercise["duration"] = draw(durations)
+    else:
+        exercise["reps"] = draw(st.integers(1, 6))
+        if pacing == "hold":
+            exercise["hold"] = draw(durations)
+        else:
+            exercise["tempo"] = [
+                {"phase": f"P{i}", "seconds": draw(durations)} for i in range(draw(st.integers(1, 3)))
+            ]
+    for key in ("prep", "switch_sides", "rest_after"):
+        if draw(st.booleans()):
+            exercise[key] = draw(rests)
+    return exercise
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Program:
+    count = draw(st.integers(1, 5))
+    return program(
+        *[draw(exercises(i)) for i in range(count)],
+        prep=draw(rests),
+        switch_sides=draw(rests),
+        rest_between_exercises=draw(rests),
+    )
+
+
+def _expected(p: Program) -> tuple[float, dict[str, int]]:
+    """Total length and step counts worked out from the counts alone, not from the steps."""
+    total = 0.0
+    counts = {"prep": 0, "switch": 0, "work": 0, "rest": 0}
+    for index, e in enumerate(p.exercises):
+        prep, switch = p.exercise_prep(e), p.exercise_switch(e)
+        passes = 2 if e.sides == "each" else 1
+        per_pass_side = 2 if e.sides == "alternate" else 1
+        reps = e.reps or 1
+        if e.duration is not None:
+            phases = [e.duration]
+        elif e.hold is not None:
+            phases = [e.hold]
+        else:
+            assert e.tempo is not None
+            phases = [phase.seconds for phase in e.tempo]
+        rep_time = per_pass_side * sum(phases)
+        set_time = reps * rep_time + (reps - 1) * e.rest_between_reps
+        pass_time = e.sets * set_time + (e.sets - 1) * e.rest_between_sets
+        total += prep + passes * pass_time + (passes - 1) * switch
+        counts["prep"] += prep > 0
+        counts["switch"] += (passes - 1) * (switch > 0)
+        counts["work"] += passes * e.sets * reps * per_pass_side * len(phases)
+        counts["rest"] += passes * e.sets * (reps - 1) * (e.rest_between_reps > 0)
+        counts["rest"] += passes * (e.sets - 1) * (e.rest_between_sets > 0)
+        if index < len(p.exercises) - 1:
+            after = p.exercise_rest_after(e)
+            total += after
+            counts["rest"] += after > 0
+    return total, counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_total_is_the_sum_of_steps_and_matches_the_counts(p: Program) -> None:
+    timeline = build_timeline(p)
+    expected_total, expected_counts = _expected(p)
+    assert math.isclose(timeline.total_seconds, math.fsum(s.seconds for s in timeline.steps))
+    assert math.isclose(timeline.total_seconds, expected_total, rel_tol=1e-9)
+    counts = {kind: sum(1 for s in timeline.steps if s.kind == kind) for kind in expected_counts}
+    assert counts == expected_counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs())
+def test_steps_are_positive_ordered_and_well_labelled(p: Program) -> None:
+    timeline = build_timeline(p)
+    assert all(step.seconds > 0 for step in timeline.steps)
+    offsets = timeline.offsets()
+    assert offsets == sorted(offsets) and offsets[0] == 0
+    assert [s.exercise_index for s in timeline.steps] == sorted(s.exercise_index for s in timeline.steps)
+    by_id = {e.id: e for e in p.exercises}
+    for step in timeline.steps:
+        exercise = by_id[step.exercise]
+        if step.kind == "work":
+            assert step.set is not None and 1 <= step.set <= exercise.sets
+            assert (step.rep is None) == (exercise.duration is not None)
+            assert (step.side is None) == (exercise.sides == "none")
+        elif step.kind == "switch":
+            assert exercise.sides == "each" and step.side == "right"
+        elif step.kind == "prep":
+            assert (step.side, step.set, step.rep) == (None, None, None)
+        assert step.phase is None or step.kind == "work"
