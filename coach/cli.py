@@ -113,9 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("program", metavar="PROGRAM")
     plan.add_argument("--json", action="store_true", help="print the timeline as JSON")
-    plan.add_argument(
-        "--steps", action="store_true", help="list every step with its start time"
-    )
+    plan.add_argument("--steps", action="store_true", help="list every step with its start time")
 
     listing = commands.add_parser(
         "list",
@@ -470,10 +468,7 @@ def _cmd_config(args: argparse.Namespace) -> int:
         values = settings.explain_settings(overrides)
         if args.json:
             json.dump(
-                [
-                    {"key": v.key, "value": _jsonable(v.value), "source": v.source}
-                    for v in values
-                ],
+                [{"key": v.key, "value": _jsonable(v.value), "source": v.source} for v in values],
                 sys.stdout,
                 indent=2,
             )

@@ -33,7 +33,7 @@ def parse_duration(value: object) -> float:
     Whether the duration may be zero is for the caller to decide.
     """
     if isinstance(value, bool):
-        raise DurationError(f"expected a duration such as 15, \"15s\" or \"1m30s\", got {value!r}")
+        raise DurationError(f'expected a duration such as 15, "15s" or "1m30s", got {value!r}')
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
@@ -41,7 +41,7 @@ def parse_duration(value: object) -> float:
         if match is None or not any(match.groupdict().values()):
             raise DurationError(
                 f"{value!r} is not a duration: write seconds as a number, or parts such as "
-                "\"15s\", \"1m30s\", \"0.5s\", \"2h\" (hours, minutes, seconds, in that order)"
+                '"15s", "1m30s", "0.5s", "2h" (hours, minutes, seconds, in that order)'
             )
         seconds = sum(
             float(amount) * _UNIT_SECONDS[unit]
@@ -50,7 +50,7 @@ def parse_duration(value: object) -> float:
         )
     else:
         raise DurationError(
-            f"expected a duration such as 15, \"15s\" or \"1m30s\", got {type(value).__name__}"
+            f'expected a duration such as 15, "15s" or "1m30s", got {type(value).__name__}'
         )
     if not math.isfinite(seconds):
         raise DurationError(f"{value!r} is not a finite duration")
@@ -87,7 +87,7 @@ def format_duration(seconds: float) -> str:
 
 def format_clock(seconds: float) -> str:
     """A length for tables: ``"0:45"``, ``"12:05"``, ``"1:02:03"`` (rounded to the second)."""
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -159,5 +159,5 @@ def load_library(folders: list[ProgramFolder] | None = None) -> Library:
                 entries[ident].replaces.append(file)
             else:
                 entries[ident] = LibraryEntry(loaded, folder)
-    ordered = sorted(entries.values(), key=lambda entry: (entry.loaded.program.title.lower()))
+    ordered = sorted(entries.values(), key=lambda entry: entry.loaded.program.title.lower())
     return Library(ordered, broken, folders)

@@ -89,7 +89,8 @@ def load_program(path: Path) -> LoadedProgram:
             raise _single(path, "is a folder, not a program file")
         if size > MAX_FILE_BYTES:
             raise _single(
-                path, f"file is {size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)"
+                path,
+                f"file is {size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)",
             )
         data = path.read_bytes()
     except FileNotFoundError:
@@ -125,7 +126,9 @@ def parse_program(text: str, path: Path) -> Program:
 
     version = raw.get("schema_version")
     if "schema_version" not in raw:
-        issues.append(_Found((), f"missing schema_version = {SCHEMA_VERSION} at the top of the file"))
+        issues.append(
+            _Found((), f"missing schema_version = {SCHEMA_VERSION} at the top of the file")
+        )
     elif isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise ProgramError(
             [
@@ -304,8 +307,14 @@ def _describe_path(path: tuple[str | int, ...]) -> str:
 
 
 def _describe_value(value: Any) -> str:
-    kinds = {bool: "true/false", int: "a whole number", float: "a number", str: "text",
-             list: "a list", dict: "a table"}
+    kinds = {
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+    }
     kind = kinds.get(type(value), type(value).__name__)
     shown = repr(value)
     if len(shown) > 40:
@@ -391,7 +400,7 @@ def _from_pydantic(detail: Any) -> _Found:
         "int_type": "a whole number",
         "float_type": "a number",
         "bool_type": "true or false",
-        "list_type": "a list, e.g. [\"...\"]",
+        "list_type": 'a list, e.g. ["..."]',
         "model_type": "a table",
         "dict_type": "a table",
         "model_attributes_type": "a table",

@@ -257,7 +257,8 @@ def pacing_problem(given: set[str]) -> tuple[str | None, str] | None:
             key = "hold" if "hold" in given else "tempo"
             return key, f"{key} needs reps = N (how many repetitions in each set)"
         return None, (
-            "no pacing: give duration = D, or reps = N with hold = D, or reps = N with tempo = [...]"
+            "no pacing: give duration = D, or reps = N with hold = D, "
+            "or reps = N with tempo = [...]"
         )
     if "hold" not in given and "tempo" not in given:
         return "reps", (

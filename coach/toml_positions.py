@@ -146,7 +146,9 @@ def _parse_key(text: str, index: int) -> tuple[list[str], int]:
             if end is None:
                 break
             raw = text[index + 1 : end - 1]
-            parts.append(raw.encode().decode("unicode_escape") if char == '"' and "\\" in raw else raw)
+            parts.append(
+                raw.encode().decode("unicode_escape") if char == '"' and "\\" in raw else raw
+            )
             index = end
         else:
             start = index

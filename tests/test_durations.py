@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.durations import DurationError, format_clock, format_duration, json_seconds, parse_duration
+from coach.durations import (
+    DurationError,
+    format_clock,
+    format_duration,
+    json_seconds,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,7 +33,25 @@ def test_parse_duration_accepts_numbers_and_hms_strings(text: object, seconds: f
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("bad", ["", "s", "15", "15x", "1s1m", "1.5.5s", "-5s", "fifteen", True, None, [15], -1, float("inf"), float("nan")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "s",
+        "15",
+        "15x",
+        "1s1m",
+        "1.5.5s",
+        "-5s",
+        "fifteen",
+        True,
+        None,
+        [15],
+        -1,
+        float("inf"),
+        float("nan"),
+    ],
+)
 def test_parse_duration_rejects_everything_else(bad: object) -> None:
     with pytest.raises(DurationError):
         parse_duration(bad)
@@ -44,7 +68,8 @@ def test_format_duration_round_trips(seconds: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(15, "15s"), (90, "1m30s"), (7200, "2h"), (0.5, "0.5s"), (0, "0s"), (3723, "1h2m3s")]
+    ("seconds", "text"),
+    [(15, "15s"), (90, "1m30s"), (7200, "2h"), (0.5, "0.5s"), (0, "0s"), (3723, "1h2m3s")],
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text

@@ -100,30 +100,49 @@ def test_defaults(write_program) -> None:
     program = load_program(
         write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 1\n')
     ).program
-    assert (program.info.prep, program.info.switch_sides, program.info.rest_between_exercises) == (5, 5, 10)
+    assert (program.info.prep, program.info.switch_sides, program.info.rest_between_exercises) == (
+        5,
+        5,
+        10,
+    )
     exercise = program.exercises[0]
-    assert (exercise.sides, exercise.sets, exercise.rest_between_reps, exercise.rest_between_sets) == ("none", 1, 0, 30)
+    assert (
+        exercise.sides,
+        exercise.sets,
+        exercise.rest_between_reps,
+        exercise.rest_between_sets,
+    ) == ("none", 1, 0, 30)
 
 
 def test_unknown_key_suggests_near_miss_with_line_and_column(write_program) -> None:
     path = write_program(HEADER + '\n[[exercise]]\nid = "a"\nname = "A"\nreps = 2\n  hodl = 15\n')
-    assert only_error(path) == f"{path}:11:3: unknown key 'hodl' in [[exercise]] (did you mean 'hold'?)"
+    assert (
+        only_error(path)
+        == f"{path}:11:3: unknown key 'hodl' in [[exercise]] (did you mean 'hold'?)"
+    )
 
 
 def test_unknown_key_far_from_any_lists_the_allowed_ones(write_program) -> None:
-    path = write_program(HEADER + 'colour = "red"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n')
+    path = write_program(
+        HEADER + 'colour = "red"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n'
+    )
     message = only_error(path)
-    assert message.startswith(f"{path}:6:1: unknown key 'colour' in [program]; allowed keys: id, title")
+    assert message.startswith(
+        f"{path}:6:1: unknown key 'colour' in [program]; allowed keys: id, title"
+    )
 
 
 def test_unknown_top_level_and_nested_table_keys(write_program) -> None:
     path = write_program(
         HEADER
         + '[program.schedule]\nper_dya = 1\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n'
-        + 'bogus = 1\n'
+        + "bogus = 1\n"
     )
     found = errors_of(path)
-    assert any(":7:1: unknown key 'per_dya' in [program.schedule] (did you mean 'per_day'?)" in e for e in found)
+    assert any(
+        ":7:1: unknown key 'per_dya' in [program.schedule] (did you mean 'per_day'?)" in e
+        for e in found
+    )
     assert any(":12:1: unknown key 'bogus' in [[exercise]]" in e for e in found)
 
 
@@ -133,12 +152,16 @@ def test_missing_required_key_points_at_its_table_header(write_program) -> None:
 
 
 def test_missing_program_title(write_program) -> None:
-    path = write_program('schema_version = 1\n[program]\nid = "x"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        'schema_version = 1\n[program]\nid = "x"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert only_error(path) == f"{path}:2:1: missing required key 'title' in [program]"
 
 
 def test_schema_version_required(write_program) -> None:
-    path = write_program('[program]\nid = "x"\ntitle = "X"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        '[program]\nid = "x"\ntitle = "X"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert only_error(path) == f"{path}:1: missing schema_version = 1 at the top of the file"
 
 
@@ -163,7 +186,10 @@ def test_wrong_types_are_never_coerced(write_program) -> None:
         + 'audience = "typist"\n[[exercise]]\nid = "a"\nname = 5\nsets = "3"\nreps = 2.0\nhold = true\n'
     )
     found = errors_of(path)
-    assert f"{path}:6:1: program.audience: expected a list, e.g. [\"...\"], got text ('typist')" in found
+    assert (
+        f"{path}:6:1: program.audience: expected a list, e.g. [\"...\"], got text ('typist')"
+        in found
+    )
     assert f"{path}:9:1: exercise[1].name: expected text in quotes, got a whole number (5)" in found
     assert f"{path}:10:1: exercise[1].sets: expected a whole number, got text ('3')" in found
     assert f"{path}:11:1: exercise[1].reps: expected a whole number, got a number (2.0)" in found
@@ -172,7 +198,10 @@ def test_wrong_types_are_never_coerced(write_program) -> None:
 
 @pytest.mark.parametrize("slug", ["Wrist", "-wrist", "wrist_stretch", "wrist stretch", "", "wrïst"])
 def test_bad_slugs(write_program, slug: str) -> None:
-    path = write_program(HEADER.replace('id = "p"', f'id = "{slug}"') + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER.replace('id = "p"', f'id = "{slug}"')
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert "is not a valid id" in only_error(path)
     assert only_error(path).startswith(f"{path}:4:1: program.id:")
 
@@ -184,14 +213,16 @@ def test_bad_exercise_slug(write_program) -> None:
 
 def test_duplicate_exercise_ids(write_program) -> None:
     path = write_program(
-        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = 1\n'
+        HEADER
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = 1\n'
     )
     assert only_error(path) == f"{path}:11:1: duplicate exercise id 'a' (also used by exercise 1)"
 
 
 def test_duplicate_ids_reported_alongside_other_errors(write_program) -> None:
     path = write_program(
-        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = -1\n'
+        HEADER
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = -1\n'
     )
     found = errors_of(path)
     assert len(found) == 2
@@ -224,11 +255,16 @@ def test_no_pacing_at_all_points_at_the_exercise(write_program) -> None:
 
 
 def test_hold_with_tempo(write_program) -> None:
-    path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 5\ntempo = [{ phase = "Up", seconds = 1 }]\n')
+    path = write_program(
+        HEADER
+        + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 5\ntempo = [{ phase = "Up", seconds = 1 }]\n'
+    )
     assert only_error(path).startswith(f"{path}:11:1: give hold or tempo, not both")
 
 
-@pytest.mark.parametrize("other", ['reps = 2', 'hold = 3', 'tempo = [{ phase = "Up", seconds = 1 }]'])
+@pytest.mark.parametrize(
+    "other", ["reps = 2", "hold = 3", 'tempo = [{ phase = "Up", seconds = 1 }]']
+)
 def test_duration_with_reps_hold_or_tempo(write_program, other: str) -> None:
     path = write_program(HEADER + f'[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n{other}\n')
     found = errors_of(path)
@@ -260,22 +296,37 @@ def test_negative_durations(write_program, pacing: str) -> None:
 
 def test_rests_and_prep_may_be_zero_but_not_negative(write_program) -> None:
     good = write_program(
-        HEADER.replace('title = "P"', 'title = "P"\nprep = 0\nswitch_sides = 0\nrest_between_exercises = 0')
+        HEADER.replace(
+            'title = "P"', 'title = "P"\nprep = 0\nswitch_sides = 0\nrest_between_exercises = 0'
+        )
         + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 1\nrest_between_reps = 0\nrest_between_sets = 0\n'
     )
     load_program(good)
-    bad = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 1\nrest_between_sets = -1\n', "bad.toml")
+    bad = write_program(
+        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 1\nrest_between_sets = -1\n',
+        "bad.toml",
+    )
     assert only_error(bad).startswith(f"{bad}:11:1: exercise[1].rest_between_sets:")
 
 
 @pytest.mark.parametrize("count", ["sets = 0", "reps = 0\nhold = 1", "sets = -2"])
 def test_counts_are_at_least_one(write_program, count: str) -> None:
-    path = write_program(HEADER + f'[[exercise]]\nid = "a"\nname = "A"\nreps = 1\nhold = 1\n'.replace("reps = 1\nhold = 1\n", "") + count + ("\nreps = 1\nhold = 1" if "reps" not in count else "") + "\n")
+    path = write_program(
+        HEADER
+        + '[[exercise]]\nid = "a"\nname = "A"\nreps = 1\nhold = 1\n'.replace(
+            "reps = 1\nhold = 1\n", ""
+        )
+        + count
+        + ("\nreps = 1\nhold = 1" if "reps" not in count else "")
+        + "\n"
+    )
     assert "must be at least 1" in only_error(path)
 
 
 def test_unknown_sides_lists_allowed_values(write_program) -> None:
-    path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nsides = "both"\nduration = 1\n')
+    path = write_program(
+        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nsides = "both"\nduration = 1\n'
+    )
     assert only_error(path) == (
         f"{path}:9:1: exercise[1].sides: unknown value 'both'; "
         "allowed: none, left, right, each, alternate"
@@ -284,23 +335,37 @@ def test_unknown_sides_lists_allowed_values(write_program) -> None:
 
 @pytest.mark.parametrize("char", ["\\u001b", "\\u0007", "\\r", "\\u0000", "\\u009b", "\\u007f"])
 def test_control_characters_are_rejected(write_program, char: str) -> None:
-    path = write_program(HEADER.replace('title = "P"', f'title = "P{char}[2J"') + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER.replace('title = "P"', f'title = "P{char}[2J"')
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     message = only_error(path)
     assert message.startswith(f"{path}:5:1: program.title: control character U+")
 
 
 def test_control_characters_in_nested_text(write_program) -> None:
-    path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\ninstructions = ["ok", "bad\\u001b]0;x\\u0007"]\nduration = 1\n')
-    assert only_error(path).startswith(f"{path}:9:1: exercise[1].instructions[2]: control character U+001B")
+    path = write_program(
+        HEADER
+        + '[[exercise]]\nid = "a"\nname = "A"\ninstructions = ["ok", "bad\\u001b]0;x\\u0007"]\nduration = 1\n'
+    )
+    assert only_error(path).startswith(
+        f"{path}:9:1: exercise[1].instructions[2]: control character U+001B"
+    )
 
 
 def test_newlines_and_tabs_are_fine(write_program) -> None:
-    path = write_program(HEADER.replace('title = "P"', 'title = "P"\ndescription = """\nline one\n\tindented\n"""') + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER.replace('title = "P"', 'title = "P"\ndescription = """\nline one\n\tindented\n"""')
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert "\tindented" in load_program(path).program.info.description
 
 
 def test_markup_in_text_is_kept_literally(write_program) -> None:
-    path = write_program(HEADER.replace('title = "P"', 'title = "[bold]P[/bold] [@click=app.quit]x[/]"') + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER.replace('title = "P"', 'title = "[bold]P[/bold] [@click=app.quit]x[/]"')
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert load_program(path).program.title == "[bold]P[/bold] [@click=app.quit]x[/]"
 
 
@@ -344,21 +409,32 @@ def test_every_error_is_reported_in_line_order(write_program) -> None:
 def test_schedule_needs_exactly_one_frequency(write_program) -> None:
     body = '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     both = write_program(HEADER + "[program.schedule]\nper_day = 1\nper_week = 3\n" + body)
-    assert only_error(both) == f"{both}:6:1: [program.schedule]: give exactly one of per_day or per_week"
+    assert (
+        only_error(both)
+        == f"{both}:6:1: [program.schedule]: give exactly one of per_day or per_week"
+    )
     neither = write_program(HEADER + "[program.schedule]\n" + body, "n.toml")
     assert "exactly one" in only_error(neither)
 
 
 def test_checkin_threshold_range(write_program) -> None:
-    path = write_program(HEADER + "[program.checkin]\npain = true\nstop_above = 11\n" + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER
+        + "[program.checkin]\npain = true\nstop_above = 11\n"
+        + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert only_error(path) == f"{path}:8:1: program.checkin.stop_above: must be at most 10, got 11"
 
 
 def test_dotted_keys_get_their_line(write_program) -> None:
-    path = write_program(HEADER + "schedule.per_dya = 2\n" + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n')
+    path = write_program(
+        HEADER + "schedule.per_dya = 2\n" + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
+    )
     assert only_error(path).startswith(f"{path}:6:1: unknown key 'per_dya' in [program.schedule]")
 
 
 def test_parse_program_is_the_same_without_a_file() -> None:
-    program = parse_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n', Path("x.toml"))
+    program = parse_program(
+        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n', Path("x.toml")
+    )
     assert program.exercises[0].duration == 1.0

@@ -29,7 +29,16 @@ def rows(p: Program) -> list[tuple[Any, ...]]:
 
 
 def test_none_sides_with_sets_reps_and_rests() -> None:
-    p = program({"id": "a", "sets": 2, "reps": 2, "hold": 15, "rest_between_reps": 3, "rest_between_sets": 20})
+    p = program(
+        {
+            "id": "a",
+            "sets": 2,
+            "reps": 2,
+            "hold": 15,
+            "rest_between_reps": 3,
+            "rest_between_sets": 20,
+        }
+    )
     assert rows(p) == [
         ("prep", "a", None, None, None, None, 5),
         ("work", "a", None, 1, 1, "Hold", 15),
@@ -64,7 +73,17 @@ def test_each_side_does_left_then_switch_then_right() -> None:
 
 
 def test_each_side_with_sets_rests_within_each_side() -> None:
-    p = program({"id": "a", "sides": "each", "sets": 2, "duration": 10, "rest_between_sets": 5, "switch_sides": 0}, prep=0)
+    p = program(
+        {
+            "id": "a",
+            "sides": "each",
+            "sets": 2,
+            "duration": 10,
+            "rest_between_sets": 5,
+            "switch_sides": 0,
+        },
+        prep=0,
+    )
     assert rows(p) == [
         ("work", "a", "left", 1, None, None, 10),
         ("rest", "a", "left", 1, None, None, 5),
@@ -77,7 +96,9 @@ def test_each_side_with_sets_rests_within_each_side() -> None:
 
 def test_alternate_puts_left_then_right_phases_in_each_rep() -> None:
     tempo = [{"phase": "Turn", "seconds": 2}, {"phase": "Back", "seconds": 1}]
-    p = program({"id": "a", "sides": "alternate", "reps": 2, "tempo": tempo, "rest_between_reps": 1}, prep=0)
+    p = program(
+        {"id": "a", "sides": "alternate", "reps": 2, "tempo": tempo, "rest_between_reps": 1}, prep=0
+    )
     assert rows(p) == [
         ("work", "a", "left", 1, 1, "Turn", 2),
         ("work", "a", "left", 1, 1, "Back", 1),
@@ -118,7 +139,15 @@ def test_plan_json_shape() -> None:
         "program": "p",
         "total_seconds": 0.5,
         "steps": [
-            {"kind": "work", "exercise": "a", "side": None, "set": 1, "rep": 1, "phase": "Hold", "seconds": 0.5}
+            {
+                "kind": "work",
+                "exercise": "a",
+                "side": None,
+                "set": 1,
+                "rep": 1,
+                "phase": "Hold",
+                "seconds": 0.5,
+            }
         ],
     }
 
@@ -147,7 +176,8 @@ def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
             exercise["hold"] = draw(durations)
         else:
             exercise["tempo"] = [
-                {"phase": f"P{i}", "seconds": draw(durations)} for i in range(draw(st.integers(1, 3)))
+                {"phase": f"P{i}", "seconds": draw(durations)}
+                for i in range(draw(st.integers(1, 3)))
             ]
     for key in ("prep", "switch_sides", "rest_after"):
         if draw(st.booleans()):
@@ -216,7 +246,9 @@ def test_steps_are_positive_ordered_and_well_labelled(p: Program) -> None:
     assert all(step.seconds > 0 for step in timeline.steps)
     offsets = timeline.offsets()
     assert offsets == sorted(offsets) and offsets[0] == 0
-    assert [s.exercise_index for s in timeline.steps] == sorted(s.exercise_index for s in timeline.steps)
+    assert [s.exercise_index for s in timeline.steps] == sorted(
+        s.exercise_index for s in timeline.steps
+    )
     by_id = {e.id: e for e in p.exercises}
     for step in timeline.steps:
         exercise = by_id[step.exercise]

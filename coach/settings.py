@@ -1,0 +1,838 @@
+"""Settings: what coach can be told, where each value comes from, and the config file.
+
+This module owns the :class:`Settings` model and the layers it is read from,
+lowest to highest precedence:
+
+1. built-in defaults (the field defaults below);
+2. the file that ships with coach, ``config/coach.toml``
+   (:func:`coach.paths.shipped_config_file`; it is exactly
+   ``render_config(commented_out=False)``, and a test keeps it so);
+3. the user's file (:func:`coach.paths.user_config_file`, which
+   ``COACH_CONFIG_FILE`` moves; a missing file is fine);
+4. environment variables ``COACH_*``, nested with ``__``
+   (``COACH_BREAKS__MICRO__EVERY=5m``);
+5. command-line overrides (``--set breaks.micro.every=5m``), given to
+   :func:`load_settings` as a dict of dotted keys.
+
+Why the layers are merged here and not by pydantic-settings' own sources: a bad
+value must be blamed on the place it came from (file and line, variable, or
+flag), and :func:`explain_settings` must say where every value came from.
+pydantic-settings deep-merges its sources *before* validating, so its
+``ValidationError`` only knows the key, not the layer. Instead each layer is
+read into a flat ``{key path: (value, origin)}`` map, the maps are merged in
+order, the result is validated once, and each error's key path is looked up in
+the merged map. ``Settings()`` itself therefore gives the built-in defaults
+(plus any keyword arguments) and reads nothing from the environment or disk,
+which is also what tests of other modules want.
+
+Nothing here imports Textual or Rich; ``tomli_w`` and ``difflib`` are imported
+only by the functions that need them.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import tomllib
+import types
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from coach import paths
+from coach.durations import format_duration, parse_duration
+
+__all__ = [
+    "BreakKind",
+    "BreakSettings",
+    "CueSettings",
+    "Duration",
+    "HistorySettings",
+    "PositiveDuration",
+    "SettingValue",
+    "Settings",
+    "SettingsError",
+    "UISettings",
+    "effective_data_dir",
+    "explain_settings",
+    "init_config",
+    "load_settings",
+    "render_config",
+]
+
+# --------------------------------------------------------------------------- durations
+
+_PLAIN_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+
+
+def _to_seconds(value: object) -> float:
+    """A duration in seconds from a number, an h/m/s string, or a number written as text.
+
+    Environment variables and ``--set`` values are always text, so ``"90"``
+    must mean 90 seconds just as ``90`` does in a TOML file.
+    """
+    if isinstance(value, str) and _PLAIN_NUMBER.match(value):
+        return parse_duration(float(value))
+    return parse_duration(value)
+
+
+Duration = Annotated[float, BeforeValidator(_to_seconds)]
+"""Seconds, written as a number (``90``) or h/m/s parts (``"1m30s"``); may be 0."""
+
+PositiveDuration = Annotated[float, BeforeValidator(_to_seconds), Field(gt=0)]
+"""A :data:`Duration` that must be more than 0."""
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+# --------------------------------------------------------------------------- the model
+
+
+class _Section(BaseModel):
+    """A table of the configuration file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=True)
+
+
+class CueSettings(_Section):
+    """How coach tells you what to do while you exercise."""
+
+    bell: bool = True
+    """Ring the terminal bell when a step starts."""
+
+    speech: bool = True
+    """Say each step aloud: the exercise's cue, "rest", the countdown."""
+
+    speech_command: str | None = Field(
+        default=None,
+        json_schema_extra={"when_unset": "coach looks for a speech command it knows"},
+        examples=["espeak-ng -s 150"],
+    )
+    """The command that speaks; the text to say is added as its last argument."""
+
+    countdown: int = Field(default=3, ge=0, le=10)
+    """Seconds of 3-2-1 countdown before each hold or stretch (0 to 10; 0 turns it off)."""
+
+    notify_long_rests: Duration = 60.0
+    """Rests at least this long get a desktop notification, so you can look away."""
+
+    quiet: bool = False
+    """Turn off the bell and speech at once, whatever the settings above say."""
+
+
+class BreakKind(_Section):
+    """One kind of break: how often it comes, how long it lasts, what to do in it."""
+
+    every: PositiveDuration
+    """Time at work between two of these breaks."""
+
+    length: PositiveDuration
+    """How long the break lasts."""
+
+    program: str | None = Field(
+        default=None,
+        json_schema_extra={"when_unset": "the break is a plain pause, with no exercises"},
+        examples=["typist-micro-break"],
+    )
+    """The id of the program to run in the break (`coach list` shows them)."""
+
+
+class BreakSettings(_Section):
+    """Break reminders while you work."""
+
+    profile: Literal["typist", "musician", "custom"] = "typist"
+    """The kind of work the breaks are planned around: "typist", "musician", or
+    "custom" for your own timings."""
+
+    postpone: PositiveDuration = 300.0
+    """How long "not now" puts a break off."""
+
+    max_postpones: int = Field(default=2, ge=0)
+    """How many times in a row a break may be put off before coach insists."""
+
+    daily_limit: PositiveDuration | None = Field(
+        default=None,
+        json_schema_extra={"when_unset": "no limit on time at work in a day"},
+        examples=["6h"],
+    )
+    """Time at work in a day after which coach suggests stopping for the day."""
+
+    idle_detection: bool = True
+    """Count time away from the keyboard as a break, so breaks don't stack up."""
+
+    micro: BreakKind = Field(default_factory=lambda: BreakKind(every=600, length=20))
+    """Micro-breaks: a few seconds away from the keys, often."""
+
+    rest: BreakKind = Field(
+        default_factory=lambda: BreakKind(every=3000, length=300, program="wrist-forearm-stretches")
+    )
+    """Rest breaks: a few minutes up and away, with a program of stretches."""
+
+
+class HistorySettings(_Section):
+    """How your history counts days and streaks."""
+
+    day_start: str = "04:00"
+    """When a new day starts, as HH:MM on a 24-hour clock; a session before it
+    counts for the day before."""
+
+    rest_days: list[Weekday] = Field(default_factory=list)
+    """Days that never break a streak, for example ["sat", "sun"]."""
+
+    @field_validator("day_start")
+    @classmethod
+    def _check_day_start(cls, value: str) -> str:
+        """Accept ``H:MM`` or ``HH:MM`` and keep it as ``HH:MM``."""
+        match = _HH_MM.match(value.strip())
+        if match is None:
+            raise ValueError(
+                f"{value!r} is not a time of day: write it as HH:MM, from 00:00 to 23:59"
+            )
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @property
+    def day_start_time(self) -> time:
+        """:attr:`day_start` as a :class:`datetime.time`."""
+        hours, minutes = self.day_start.split(":")
+        return time(int(hours), int(minutes))
+
+
+class UISettings(_Section):
+    """How the full-screen app looks."""
+
+    theme: str = "textual-dark"
+    """The colour theme, for example "textual-dark", "textual-light" or "nord"."""
+
+
+class Settings(BaseSettings):
+    """Everything coach can be told.
+
+    ``Settings()`` gives the built-in defaults (plus any keyword arguments) and
+    reads nothing else; :func:`load_settings` reads every layer, in order.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=True,
+    )
+
+    data_dir: Path | None = Field(
+        default=None,
+        json_schema_extra={"when_unset": "the platform's data folder, or COACH_DATA_DIR if set"},
+        examples=["~/Documents/coach"],
+    )
+    """The folder that holds your history (in a config file, a relative path is
+    relative to the file's folder)."""
+
+    cues: CueSettings = Field(default_factory=CueSettings)
+    """Sounds, speech and notifications during a session."""
+
+    breaks: BreakSettings = Field(default_factory=BreakSettings)
+    """Break reminders while you work."""
+
+    history: HistorySettings = Field(default_factory=HistorySettings)
+    """How your history counts days and streaks."""
+
+    ui: UISettings = Field(default_factory=UISettings)
+    """How the full-screen app looks."""
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path | None) -> Path | None:
+        """Expand a leading ``~``."""
+        return None if value is None else value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only keyword arguments: the layers are read by :func:`load_settings`.
+
+        See the module docstring for why.
+        """
+        return (init_settings,)
+
+
+def effective_data_dir(settings: Settings) -> Path:
+    """Where history lives: ``settings.data_dir``, or else the platform's data folder."""
+    if settings.data_dir is not None:
+        return settings.data_dir
+    return paths.default_data_dir()
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+_Key = tuple[str, ...]
+
+
+def _strip_annotation(annotation: Any) -> Any:
+    """The type under ``Annotated[...]`` and ``X | None``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            args = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _section_model(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a field that is a section (a TOML table), else None."""
+    annotation = _strip_annotation(field.annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _field_at(key: _Key) -> FieldInfo | None:
+    """The field a key path names, or None when there is no such setting."""
+    model: type[BaseModel] | None = Settings
+    field: FieldInfo | None = None
+    for part in key:
+        if model is None or part not in model.model_fields:
+            return None
+        field = model.model_fields[part]
+        model = _section_model(field)
+    return field
+
+
+def _model_at(key: _Key) -> type[BaseModel] | None:
+    """The model of the section a key path names (``()`` is the whole of Settings)."""
+    if not key:
+        return Settings
+    field = _field_at(key)
+    return None if field is None else _section_model(field)
+
+
+def _is_nullable(field: FieldInfo) -> bool:
+    annotation = field.annotation
+    return get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
+
+
+def _is_duration(field: FieldInfo) -> bool:
+    """Whether a field holds a duration (and so is written as ``"10m"``)."""
+
+    def validators(annotation: Any) -> Iterator[object]:
+        if get_origin(annotation) is Annotated:
+            yield from annotation.__metadata__
+            yield from validators(get_args(annotation)[0])
+        elif get_origin(annotation) in (Union, types.UnionType):
+            for arg in get_args(annotation):
+                yield from validators(arg)
+
+    found = [*field.metadata, *validators(field.annotation)]
+    return any(isinstance(item, BeforeValidator) and item.func is _to_seconds for item in found)
+
+
+def _leaf_fields(
+    model: type[BaseModel] = Settings, prefix: _Key = ()
+) -> Iterator[tuple[_Key, FieldInfo]]:
+    """Every setting that holds a value (not a section), in the order they are declared."""
+    for name, field in model.model_fields.items():
+        section = _section_model(field)
+        if section is None:
+            yield (*prefix, name), field
+        else:
+            yield from _leaf_fields(section, (*prefix, name))
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a value came from."""
+
+    kind: Literal["default", "file", "env", "set"]
+    label: str
+    """What :func:`explain_settings` reports as the source."""
+    file: Path | None = None
+    text: str = ""
+    """The file's text, to find the line of a key."""
+    variable: str = ""
+    key: _Key = ()
+    """The key path an environment variable names."""
+
+
+_DEFAULT = _Origin("default", "default")
+_SET = _Origin("set", "--set")
+
+_Layer = dict[_Key, tuple[Any, _Origin]]
+
+
+def _place(key: _Key, value: Any, origin: _Origin, layer: _Layer) -> None:
+    """Put a value into a layer, one entry per setting.
+
+    A table given where a section is expected is taken apart, so that a later
+    layer can change one key of it and keep the rest.
+    """
+    model = _model_at(key)
+    if model is not None and isinstance(value, Mapping):
+        for name, item in value.items():
+            _place((*key, str(name)), item, origin, layer)
+    else:
+        layer[key] = (value, origin)
+
+
+def _defaults_layer() -> _Layer:
+    """The built-in defaults, so that a file may set one key of a section."""
+    layer: _Layer = {}
+    _place((), Settings().model_dump(), _DEFAULT, layer)
+    return layer
+
+
+_TOML_ERROR = re.compile(r"^(?P<message>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+def _file_layer(path: Path, problems: list[str]) -> _Layer:
+    """One TOML file's settings; a missing file has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError as error:
+        problems.append(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})")
+        return {}
+    except OSError as error:
+        problems.append(f"{path}: cannot read the file: {error.strerror or error}")
+        return {}
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = _TOML_ERROR.match(str(error))
+        if found:
+            problems.append(
+                f"{path}:{found['line']}:{found['column']}: not valid TOML: {found['message']}"
+            )
+        else:
+            problems.append(f"{path}: not valid TOML: {error}")
+        return {}
+    origin = _Origin("file", str(path), file=path, text=text)
+    layer: _Layer = {}
+    _place((), data, origin, layer)
+    data_dir = layer.get(("data_dir",))
+    if data_dir is not None and isinstance(data_dir[0], str):
+        # A relative folder in a config file means beside that file, not
+        # wherever coach happens to be started from.
+        folder = Path(data_dir[0]).expanduser()
+        if not folder.is_absolute():
+            folder = path.parent / folder
+        layer[("data_dir",)] = (str(folder), origin)
+    return layer
+
+
+def _from_text(key: _Key, text: str) -> Any:
+    """A value written as text (an environment variable or ``--set``), ready to validate.
+
+    Scalars stay text: validation turns ``"false"`` into False and ``"5m"``
+    into 300 seconds. A section or a whole table takes JSON; a list takes
+    JSON (``["sat", "sun"]``) or comma-separated items (``sat,sun``). An empty
+    value unsets a setting that may be left out. Raises ValueError.
+    """
+    field = _field_at(key)
+    if field is None:
+        return text
+    if _section_model(field) is not None:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f'a whole section takes a JSON object such as {{"key": "value"}} ({error})'
+            ) from None
+    if text == "" and _is_nullable(field):
+        return None
+    if get_origin(_strip_annotation(field.annotation)) is list:
+        if text.lstrip().startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f"not a JSON list ({error}); write items separated by commas, "
+                    'or a JSON list such as ["sat", "sun"]'
+                ) from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text
+
+
+def _env_layer(environ: Mapping[str, str], problems: list[str]) -> _Layer:
+    """The settings given as ``COACH_*`` environment variables.
+
+    A name without the nesting delimiter that is not a setting (such as
+    ``COACH_CONFIG_FILE`` or ``COACH_PROGRAMS_PATH``) belongs to someone else
+    and is ignored; a nested name that is not a setting is an error.
+    """
+    prefix = Settings.model_config.get("env_prefix") or ""
+    delimiter = Settings.model_config.get("env_nested_delimiter") or "__"
+    layer: _Layer = {}
+    for variable in sorted(environ):
+        if not variable.upper().startswith(prefix.upper()):
+            continue
+        key = tuple(part.lower() for part in variable[len(prefix) :].split(delimiter))
+        if len(key) == 1 and key[0] not in Settings.model_fields:
+            continue
+        origin = _Origin("env", f"env {variable}", variable=variable, key=key)
+        try:
+            value = _from_text(key, environ[variable])
+        except ValueError as error:
+            problems.append(f"{variable}: {error}")
+            continue
+        _place(key, value, origin, layer)
+    return layer
+
+
+def _overrides_layer(overrides: Mapping[str, Any], problems: list[str]) -> _Layer:
+    """Command-line overrides: dotted keys, text values coerced as for the environment."""
+    layer: _Layer = {}
+    for dotted, raw in overrides.items():
+        key = tuple(part.strip() for part in dotted.split("."))
+        value = raw
+        if isinstance(raw, str):
+            try:
+                value = _from_text(key, raw)
+            except ValueError as error:
+                problems.append(f"--set {dotted}: {error}")
+                continue
+        _place(key, value, _SET, layer)
+    return layer
+
+
+def _merge(layers: list[_Layer]) -> _Layer:
+    """Layers merged, later ones winning, one entry per key path.
+
+    When a later layer sets a key, it replaces any earlier entry at that path,
+    above it (a table given as a plain value) or below it.
+    """
+    merged: _Layer = {}
+    for layer in layers:
+        for key, entry in layer.items():
+            for other in [o for o in merged if o[: len(key)] == key or key[: len(o)] == o]:
+                del merged[other]
+            merged[key] = entry
+    return merged
+
+
+def _nest(merged: _Layer) -> dict[str, Any]:
+    """The nested dict that the model validates."""
+    data: dict[str, Any] = {}
+    for key, (value, _origin) in merged.items():
+        if not key:
+            continue
+        table = data
+        for part in key[:-1]:
+            table = table.setdefault(part, {})
+        table[key[-1]] = value
+    return data
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; ``str()`` names the source of each problem.
+
+    One line per problem, such as ``PATH:LINE: breaks.micro.every: ...``,
+    ``COACH_BREAKS__MICRO__EVERY: ...`` or ``--set breaks.micro.every: ...``.
+    """
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
+        """Each problem, as a line for a person."""
+        super().__init__("\n".join(self.problems))
+
+
+_HEADER_LINE = re.compile(r"^\s*\[\s*(?P<key>[^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_KEY_LINE = re.compile(r"""^\s*(?P<key>[A-Za-z0-9_\-"' .]+?)\s*=""")
+
+
+def _split_toml_key(text: str) -> _Key:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+def _line_of(text: str, key: _Key) -> int | None:
+    """The line of a key in TOML text, found from ``[table]`` headers and ``key =`` lines.
+
+    When the key itself is not written out (it is inside an inline table, or
+    the scan is fooled by a multi-line string), the line of the closest
+    enclosing table or key; None when nothing matches.
+    """
+    table: _Key = ()
+    best: int | None = None
+    best_length = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER_LINE.match(line)
+        if header:
+            table = _split_toml_key(header["key"])
+            full = table
+        else:
+            assignment = _KEY_LINE.match(line)
+            if not assignment:
+                continue
+            full = table + _split_toml_key(assignment["key"])
+        if full == key:
+            return number
+        if key[: len(full)] == full and len(full) > best_length:
+            best, best_length = number, len(full)
+    return best
+
+
+def _origin_of(key: _Key, merged: _Layer) -> _Origin:
+    """The layer that gave the value at ``key`` (or, for a section, its last word)."""
+    for length in range(len(key), -1, -1):
+        entry = merged.get(key[:length])
+        if entry is not None:
+            return entry[1]
+    # Entries keep the order of the layers they came from, so the last one
+    # under the section is from the layer with the highest precedence.
+    below = [origin for k, (_, origin) in merged.items() if k[: len(key)] == key]
+    return below[-1] if below else _DEFAULT
+
+
+def _did_you_mean(name: str, model: type[BaseModel] | None) -> str:
+    if model is None:
+        return "unknown setting"
+    import difflib
+
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting {name!r}; did you mean {close[0]!r}?"
+    return f"unknown setting {name!r} (the settings here are: {', '.join(known)})"
+
+
+def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
+    """One validation error as a line that names where the bad value came from."""
+    loc = tuple(error["loc"])
+    key: _Key = tuple(part for part in loc if isinstance(part, str))
+    dotted = ""
+    for part in loc:
+        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else part)
+    if error["type"] == "extra_forbidden":
+        message = _did_you_mean(key[-1], _model_at(key[:-1]))
+    elif error["type"] == "value_error":
+        message = str(error["ctx"]["error"])
+    else:
+        message = str(error["msg"])
+        if message[:1].isupper() and message[1:2].islower():
+            message = message[0].lower() + message[1:]
+        value = error.get("input")
+        if isinstance(value, str | int | float | bool):
+            message += f" (got {value!r})"
+    origin = _origin_of(key, merged)
+    if origin.kind == "file":
+        line = _line_of(origin.text, key)
+        where = f"{origin.file}:{line}" if line is not None else f"{origin.file}"
+        return f"{where}: {dotted}: {message}"
+    if origin.kind == "env":
+        if origin.key == key and dotted == ".".join(key):
+            return f"{origin.variable}: {message}"
+        return f"{origin.variable}: {dotted}: {message}"
+    if origin.kind == "set":
+        return f"--set {dotted}: {message}"
+    return f"built-in default {dotted}: {message}"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(overrides: Mapping[str, Any] | None) -> tuple[Settings, _Layer]:
+    problems: list[str] = []
+    layers = [
+        _defaults_layer(),
+        _file_layer(paths.shipped_config_file(), problems),
+        _file_layer(paths.user_config_file(), problems),
+        _env_layer(os.environ, problems),
+        _overrides_layer(overrides or {}, problems),
+    ]
+    merged = _merge(layers)
+    settings: Settings | None = None
+    try:
+        settings = Settings.model_validate(_nest(merged))
+    except ValidationError as error:
+        problems.extend(_describe(item, merged) for item in error.errors(include_url=False))
+    if problems or settings is None:
+        raise SettingsError(problems)
+    return settings, merged
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read every layer and return the settings.
+
+    ``overrides`` are the command line's ``--set KEY=VALUE`` pairs, with dotted
+    keys (``{"breaks.micro.every": "5s"}``); text values are read the way
+    environment variables are. Raises :class:`SettingsError`.
+    """
+    return _load(overrides)[0]
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """One setting, its value, and where that value came from."""
+
+    key: str
+    """The dotted key, as in ``breaks.micro.every``."""
+    value: Any
+    """The value in use (durations in seconds)."""
+    source: str
+    """``"default"``, a config file's path, ``"env COACH_..."`` or ``"--set"``."""
+    description: str
+    """What the setting does."""
+
+
+def explain_settings(overrides: Mapping[str, Any] | None = None) -> list[SettingValue]:
+    """Every setting with its value and source, as :func:`load_settings` would read them.
+
+    Raises :class:`SettingsError`.
+    """
+    settings, merged = _load(overrides)
+    result = []
+    for key, field in _leaf_fields():
+        value: Any = settings
+        for part in key:
+            value = getattr(value, part)
+        origin = merged[key][1] if key in merged else _DEFAULT
+        result.append(SettingValue(".".join(key), value, origin.label, field.description or ""))
+    return result
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_SHIPPED_HEADER = """\
+# coach: the default configuration.
+#
+# This file ships with coach and lists every setting with its default value.
+# Don't edit it (an upgrade replaces it): put your changes in your own file.
+# `coach config init` writes a commented starting file for you, and
+# `coach config path` prints where it lives.
+#
+# Each of these overrides the one before: this file, your file, environment
+# variables COACH_* (nested with "__", as in COACH_BREAKS__MICRO__EVERY=5m),
+# then `--set KEY=VALUE` on the command line (as in --set breaks.micro.every=5m).
+#
+# A duration is a number of seconds (90) or hour, minute and second parts
+# ("1m30s", "2h").
+"""
+
+_USER_HEADER = """\
+# coach: your configuration.
+#
+# Every setting is listed with its default value, commented out. To change
+# one, remove the "# " in front of its line and edit the value; settings left
+# commented out keep following coach's defaults. `coach config path` prints
+# where this file lives, and `coach config show` prints each setting's value
+# and where it came from.
+#
+# Environment variables COACH_* (nested with "__", as in
+# COACH_BREAKS__MICRO__EVERY=5m) and `--set KEY=VALUE` on the command line
+# override this file.
+#
+# A duration is a number of seconds (90) or hour, minute and second parts
+# ("1m30s", "2h").
+"""
+
+
+def _comment(text: str) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.strip().splitlines()]
+
+
+def _render_model(
+    model: type[BaseModel],
+    instance: BaseModel,
+    prefix: _Key,
+    commented_out: bool,
+    lines: list[str],
+) -> None:
+    import tomli_w
+
+    sections = []
+    for name, field in model.model_fields.items():
+        section = _section_model(field)
+        if section is not None:
+            sections.append((name, field, section))
+            continue
+        value = getattr(instance, name)
+        lines.append("")
+        lines.extend(_comment(field.description or ""))
+        if value is None:
+            extra = field.json_schema_extra
+            when_unset = extra.get("when_unset") if isinstance(extra, dict) else None
+            lines.append(f"# Left out by default: {when_unset or 'not set'}. Example:")
+            if field.examples:
+                lines.append("# " + tomli_w.dumps({name: field.examples[0]}).rstrip("\n"))
+            continue
+        if _is_duration(field):
+            value = format_duration(value)
+        elif isinstance(value, Path):
+            value = str(value)
+        line = tomli_w.dumps({name: value}).rstrip("\n")
+        lines.append(f"# {line}" if commented_out else line)
+    for name, field, section in sections:
+        key = (*prefix, name)
+        lines.append("")
+        lines.append("")
+        lines.extend(_comment(field.description or ""))
+        lines.append(f"[{'.'.join(key)}]")
+        _render_model(section, getattr(instance, name), key, commented_out, lines)
+
+
+def render_config(*, commented_out: bool) -> str:
+    """A complete configuration file of the defaults, each setting explained.
+
+    With ``commented_out=True`` every ``key = value`` line starts with ``# ``,
+    so the file documents the defaults without pinning them (``coach config
+    init`` writes this); with False it is the file that ships with coach.
+    """
+    lines = (_USER_HEADER if commented_out else _SHIPPED_HEADER).splitlines()
+    _render_model(Settings, Settings(), (), commented_out, lines)
+    return "\n".join(lines) + "\n"
+
+
+def init_config(path: Path | None = None) -> Path:
+    """Write a commented starting configuration file; return its path.
+
+    ``path`` defaults to the user's configuration file. Folders are created as
+    needed; an existing file is never overwritten (:class:`FileExistsError`).
+    """
+    target = paths.user_config_file() if path is None else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("x", encoding="utf-8", newline="\n") as stream:
+            stream.write(render_config(commented_out=True))
+    except FileExistsError:
+        raise FileExistsError(
+            errno.EEXIST,
+            "a configuration file is already there; coach never overwrites one",
+            str(target),
+        ) from None
+    return target

@@ -1,0 +1,1 @@
+"""The Textual app: a view over the core, and the only package that imports Textual."""

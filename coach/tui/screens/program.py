@@ -1,0 +1,66 @@
+"""A program's details: exercises, length, sources and precautions."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from coach.durations import format_clock, format_duration
+from coach.library import LibraryEntry
+from coach.program import Exercise
+from coach.timeline import build_timeline
+
+
+def _pacing(exercise: Exercise) -> str:
+    if exercise.duration is not None:
+        return f"{format_duration(exercise.duration)} of work"
+    if exercise.hold is not None:
+        return f"{exercise.reps} x hold {format_duration(exercise.hold)}"
+    assert exercise.tempo is not None
+    phases = ", ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
+    return f"{exercise.reps} x ({phases})"
+
+
+class ProgramScreen(Screen[None]):
+    """Everything about one program, precautions first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, entry: LibraryEntry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        program = self.entry.loaded.program
+        timeline = build_timeline(program)
+        yield Header()
+        with VerticalScroll(id="detail"):
+            yield Static(Content(program.title), classes="heading")
+            if program.info.description:
+                yield Static(Content(program.info.description))
+            yield Static(
+                Content(f"Length {format_clock(timeline.total_seconds)} - from {self.entry.path}")
+            )
+            if program.info.precautions:
+                yield Static(Content("Precautions"), classes="heading")
+                yield Static(Content("\n".join(f"- {p}" for p in program.info.precautions)))
+            yield Static(Content("Exercises"), classes="heading")
+            for index, exercise in enumerate(program.exercises, start=1):
+                sides = "" if exercise.sides == "none" else f", sides: {exercise.sides}"
+                sets = f"{exercise.sets} sets of " if exercise.sets > 1 else ""
+                lines = [f"{index}. {exercise.name} - {sets}{_pacing(exercise)}{sides}"]
+                lines += [f"   {step}" for step in exercise.instructions]
+                if exercise.equipment:
+                    lines.append(f"   Equipment: {', '.join(exercise.equipment)}")
+                lines += [f"   Caution: {p}" for p in exercise.precautions]
+                yield Static(Content("\n".join(lines)))
+            if program.info.sources:
+                yield Static(Content("Sources"), classes="heading")
+                yield Static(Content("\n".join(f"- {s}" for s in program.info.sources)))
+        yield Footer()

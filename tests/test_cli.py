@@ -1,0 +1,226 @@
+"""The command line: validate, plan, list, schema, and what they import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach import paths
+from coach.cli import main
+from tests.conftest import REPO
+
+GOOD = (
+    'schema_version = 1\n[program]\nid = "good"\ntitle = "Good"\n'
+    '[[exercise]]\nid = "a"\nname = "A"\nsides = "each"\nreps = 2\nhold = "15s"\n'
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(GOOD)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD.replace("hold", "hodl"))
+    code, out, err = run(capsys, "validate", str(good))
+    assert code == 0 and f"{good}: ok (good, 1 exercise, 1:10)" in out and err == ""
+    code, out, err = run(capsys, "validate", str(good), str(bad))
+    assert code == 1
+    assert f"{bad}:10:1: unknown key 'hodl' in [[exercise]] (did you mean 'hold'?)" in err
+    assert "1 of 2 files have problems" in err
+    code, out, err = run(capsys, "validate", "-q", str(tmp_path))
+    assert code == 1 and out == ""
+
+
+def test_validate_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["validate"])
+    assert caught.value.code == 2
+    assert "see `coach validate --help`" in capsys.readouterr().err
+
+
+def test_validate_the_bundled_programs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", str(paths.bundled_programs_dir()))
+    assert code == 0, err
+    assert out.count(": ok (") >= 7
+
+
+def test_plan_json_matches_the_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "good.toml"
+    path.write_text(GOOD)
+    code, out, _ = run(capsys, "plan", str(path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["program"] == "good" and data["total_seconds"] == 5 + 15 * 2 + 5 + 15 * 2
+    assert data["steps"][0] == {
+        "kind": "prep",
+        "exercise": "a",
+        "side": None,
+        "set": None,
+        "rep": None,
+        "phase": None,
+        "seconds": 5,
+    }
+    assert data["steps"][3] == {
+        "kind": "switch",
+        "exercise": "a",
+        "side": "right",
+        "set": None,
+        "rep": None,
+        "phase": None,
+        "seconds": 5,
+    }
+    assert [s["kind"] for s in data["steps"]] == ["prep", "work", "work", "switch", "work", "work"]
+
+
+def test_plan_human_form(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "wrist-forearm-stretches", "--steps")
+    assert code == 0
+    assert "Wrist extension stretch" in out and "Total: " in out
+    assert "left, rep 1/5: Hold" in out and "switch sides" in out
+    assert "Precautions:" in out
+
+
+def test_plan_unknown_program(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "plan", "wrist-forearm-strech")
+    assert code == 2
+    assert "did you mean 'wrist-forearm-stretches'" in err
+
+
+def test_plan_bad_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD.replace('"15s"', "0"))
+    code, out, err = run(capsys, "plan", str(path))
+    assert code == 1 and out == ""
+    assert f"{path}:10:1:" in err and "Traceback" not in err
+
+
+def test_list_human_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    user = paths.user_programs_dir()
+    user.mkdir(parents=True)
+    (user / "mine.toml").write_text(GOOD.replace('id = "good"', 'id = "neck-range-of-motion"'))
+    (user / "broken.toml").write_text("schema_version = 1\n")
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert "typist-micro-break" in out and "bundled" in out
+    assert "neck-range-of-motion: " in out and "replaces" in out
+    assert "Broken program files (1):" in out and "broken.toml" in out
+    code, out, _ = run(capsys, "list", "--json")
+    data = json.loads(out)
+    ids = {p["id"]: p for p in data["programs"]}
+    assert ids["neck-range-of-motion"]["folder"] == "user"
+    assert ids["neck-range-of-motion"]["replaces"] == [
+        str(paths.bundled_programs_dir() / "neck-range-of-motion.toml")
+    ]
+    assert ids["typist-micro-break"]["total_seconds"] > 0
+    assert data["broken"][0]["path"].endswith("broken.toml") and data["broken"][0]["errors"]
+
+
+def test_schema_describes_the_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert set(schema["required"]) == {"schema_version", "program", "exercise"}
+    exercise = schema["$defs"]["Exercise"]
+    assert exercise["additionalProperties"] is False
+    assert "hold" in exercise["properties"] and exercise["properties"]["hold"]["description"]
+    assert set(exercise["properties"]["sides"]["enum"]) == {
+        "none",
+        "left",
+        "right",
+        "each",
+        "alternate",
+    }
+
+
+def test_shipped_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    assert (REPO / "docs" / "coach-program.schema.json").read_text() == out
+
+
+def test_schema_validates_bundled_programs_with_jsonschema_like_checks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every key the bundled programs use is in the schema (editors would flag it otherwise)."""
+    import tomllib
+
+    run(capsys, "schema")
+    schema = json.loads(run(capsys, "schema")[1])
+    exercise_keys = set(schema["$defs"]["Exercise"]["properties"])
+    program_keys = set(schema["$defs"]["ProgramInfo"]["properties"])
+    for file in paths.bundled_programs_dir().glob("*.toml"):
+        raw = tomllib.loads(file.read_text())
+        assert set(raw["program"]) <= program_keys
+        for exercise in raw["exercise"]:
+            assert set(exercise) <= exercise_keys
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "{programs}"],
+        ["plan", "typist-micro-break"],
+        ["plan", "typist-micro-break", "--json"],
+        ["list"],
+        ["list", "--json"],
+        ["schema"],
+    ],
+)
+def test_headless_commands_never_import_textual_or_rich(argv: list[str]) -> None:
+    args = [a.format(programs=paths.bundled_programs_dir()) for a in argv]
+    code = (
+        "import sys, io, contextlib\n"
+        "from coach.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main({args!r})\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(status, bad)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "0 []"
+
+
+def test_python_dash_m_coach_and_a_closed_pipe() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "plan", "median-nerve-glide", "--steps"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and "Total:" in result.stdout
+    piped = subprocess.run(
+        f"{sys.executable} -m coach plan hand-wrist-strength --steps | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert piped.stdout.startswith("Hand and wrist strength") and "Traceback" not in piped.stderr
+
+
+def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for word in (
+        "validate",
+        "plan",
+        "list",
+        "schema",
+        "config",
+        "COACH_PROGRAMS_PATH",
+        "examples:",
+    ):
+        assert word in out
