@@ -54,7 +54,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from coach import paths
+from coach import paths, toml_positions
 from coach.durations import format_duration, parse_duration
 
 __all__ = [
@@ -571,39 +571,10 @@ class SettingsError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-_HEADER_LINE = re.compile(r"^\s*\[\s*(?P<key>[^\[\]]+?)\s*\]\s*(?:#.*)?$")
-_KEY_LINE = re.compile(r"""^\s*(?P<key>[A-Za-z0-9_\-"' .]+?)\s*=""")
-
-
-def _split_toml_key(text: str) -> _Key:
-    return tuple(part.strip().strip("\"'") for part in text.split("."))
-
-
 def _line_of(text: str, key: _Key) -> int | None:
-    """The line of a key in TOML text, found from ``[table]`` headers and ``key =`` lines.
-
-    When the key itself is not written out (it is inside an inline table, or
-    the scan is fooled by a multi-line string), the line of the closest
-    enclosing table or key; None when nothing matches.
-    """
-    table: _Key = ()
-    best: int | None = None
-    best_length = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER_LINE.match(line)
-        if header:
-            table = _split_toml_key(header["key"])
-            full = table
-        else:
-            assignment = _KEY_LINE.match(line)
-            if not assignment:
-                continue
-            full = table + _split_toml_key(assignment["key"])
-        if full == key:
-            return number
-        if key[: len(full)] == full and len(full) > best_length:
-            best, best_length = number, len(full)
-    return best
+    """The line of ``key`` in TOML text (or of its closest enclosing table or key)."""
+    found = toml_positions.locate(toml_positions.key_positions(text), key)
+    return None if found is None else found[0]
 
 
 def _origin_of(key: _Key, merged: _Layer) -> _Origin:
