@@ -224,3 +224,45 @@ def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
         "examples:",
     ):
         assert word in out
+
+
+def test_config_init_show_path_and_bad_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "conf" / "coach.toml"
+    monkeypatch.setenv("COACH_CONFIG_FILE", str(config))
+    code, out, _ = run(capsys, "config", "path")
+    assert code == 0 and f"config file:      {config}  (not created yet" in out
+    code, out, _ = run(capsys, "config", "init")
+    assert code == 0 and config.exists()
+    written = config.read_text()
+    assert "# bell = true" in written
+    config.write_text(written.replace("# bell = true", "bell = false"))
+    code, _, err = run(capsys, "config", "init")
+    assert code == 1 and "already exists; not overwriting" in err
+    assert "\nbell = false\n" in config.read_text()
+
+    monkeypatch.setenv("COACH_BREAKS__MICRO__EVERY", "7m")
+    code, out, _ = run(capsys, "--set", "cues.countdown=5", "config", "show", "--json")
+    shown = {item["key"]: item for item in json.loads(out)}
+    assert shown["cues.bell"] == {"key": "cues.bell", "value": False, "source": str(config)}
+    assert shown["breaks.micro.every"]["value"] == 420
+    assert shown["breaks.micro.every"]["source"] == "env COACH_BREAKS__MICRO__EVERY"
+    assert shown["cues.countdown"]["source"] == "--set"
+    assert shown["breaks.rest.length"]["source"] in {"default", str(paths.shipped_config_file())}
+
+    code, out, _ = run(capsys, "config", "show")
+    assert code == 0 and "breaks.micro.every" in out and "7m" in out
+
+    monkeypatch.setenv("COACH_BREAKS__MICRO__EVERY", "soon")
+    code, out, err = run(capsys, "config", "show")
+    assert code == 2 and out == ""
+    assert "COACH_BREAKS__MICRO__EVERY" in err and "Traceback" not in err
+
+    monkeypatch.delenv("COACH_BREAKS__MICRO__EVERY")
+    config.write_text("[cues]\nbel = true\n")
+    code, _, err = run(capsys, "config", "show")
+    assert code == 2 and f"{config}:2" in err and "did you mean 'bell'" in err
+
+    code, _, err = run(capsys, "--set", "nonsense", "config", "show")
+    assert code == 2 and "expected KEY=VALUE" in err

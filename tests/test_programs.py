@@ -46,7 +46,11 @@ def test_at_least_seven_bundled_programs_all_valid() -> None:
 def test_each_program_names_its_sources_and_carries_the_precautions(path) -> None:  # type: ignore[no-untyped-def]
     program = load_program(path).program
     assert program.id == path.stem
-    named = {name for source in program.info.sources for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", source)}
+    named = {
+        name
+        for source in program.info.sources
+        for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", source)
+    }
     assert named and named <= REFERENCE_FILES
     precautions = " ".join(program.info.precautions).lower()
     assert "doctor" in precautions
