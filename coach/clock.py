@@ -1,0 +1,152 @@
+"""Clocks: the real one, and a fake one that tests move by hand.
+
+The engine reads time only through a :class:`Clock`, so pacing is testable
+without sleeping and immune to wall-clock changes:
+
+- ``monotonic()`` paces sessions. On Linux it is ``CLOCK_BOOTTIME``, which
+  (unlike ``CLOCK_MONOTONIC``) keeps counting while the machine is suspended:
+  that is how the engine notices a laptop lid closed mid-hold. NTP, time zone
+  and daylight-saving changes never move it.
+- ``now()`` is the wall clock (aware, UTC), used only to record when a session
+  happened, never to pace it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the engine needs to know about time."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back and counts time asleep."""
+        ...
+
+    def now(self) -> datetime:
+        """The wall-clock time, timezone-aware, in UTC."""
+        ...
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Return once ``monotonic()`` has reached ``deadline`` (it may return later)."""
+        ...
+
+
+def _suspend_aware_clock() -> int | None:
+    clock_id = getattr(time, "CLOCK_BOOTTIME", None)
+    if clock_id is None:
+        return None
+    try:
+        time.clock_gettime(clock_id)
+    except OSError:
+        return None
+    return int(clock_id)
+
+
+class SystemClock:
+    """The real clock."""
+
+    def __init__(self) -> None:
+        self._clock_id = _suspend_aware_clock()
+
+    def monotonic(self) -> float:
+        """``CLOCK_BOOTTIME`` where the system has it, else ``time.monotonic()``."""
+        if self._clock_id is not None:
+            return time.clock_gettime(self._clock_id)
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        """The wall clock, in UTC."""
+        return datetime.now(UTC)
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Sleep until ``deadline``; one timer, no polling."""
+        delay = deadline - self.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class FakeClock:
+    """A clock that only moves when a test says so.
+
+    ``advance()`` moves time forward like a real clock would, waking each
+    sleeper at its own deadline in order; ``suspend()`` jumps forward without
+    waking anyone on the way, as a machine that was asleep; ``set_wall()``
+    changes the wall clock only.
+    """
+
+    def __init__(self, start: float = 1000.0, wall: datetime | None = None) -> None:
+        self._now = start
+        self._wall_offset = (wall or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)) - timedelta(
+            seconds=start
+        )
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def monotonic(self) -> float:
+        """The fake time."""
+        return self._now
+
+    def now(self) -> datetime:
+        """The fake wall clock, which moves with ``monotonic()`` unless ``set_wall`` moved it."""
+        return self._wall_offset + timedelta(seconds=self._now)
+
+    def set_wall(self, wall: datetime) -> None:
+        """Change the wall clock (an NTP step, a time-zone change) without moving time."""
+        self._wall_offset = wall - timedelta(seconds=self._now)
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Wait for a test to move the clock past ``deadline``."""
+        if deadline <= self._now:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((deadline, future))
+        try:
+            await future
+        finally:
+            self._sleepers = [(d, f) for d, f in self._sleepers if f is not future]
+
+    @property
+    def next_deadline(self) -> float | None:
+        """The earliest deadline anyone is sleeping until, or None."""
+        pending = [d for d, f in self._sleepers if not f.done()]
+        return min(pending) if pending else None
+
+    async def settle(self) -> None:
+        """Let every task that can run, run (a few loop iterations)."""
+        for _ in range(30):
+            await asyncio.sleep(0)
+
+    async def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds``, waking sleepers at their deadlines in order."""
+        target = self._now + seconds
+        await self.settle()
+        while True:
+            deadline = self.next_deadline
+            if deadline is None or deadline > target:
+                break
+            self._now = max(self._now, deadline)
+            for due, future in list(self._sleepers):
+                if due <= self._now and not future.done():
+                    future.set_result(None)
+            await self.settle()
+        self._now = target
+        await self.settle()
+
+    async def run_until_idle(self, limit: float = 10 * 24 * 3600) -> None:
+        """Advance from deadline to deadline until nobody sleeps (or ``limit`` seconds pass)."""
+        end = self._now + limit
+        await self.settle()
+        while (deadline := self.next_deadline) is not None and deadline <= end:
+            await self.advance(deadline - self._now)
+
+    async def suspend(self, seconds: float) -> None:
+        """Jump forward as a machine that slept: sleepers wake only afterwards, late."""
+        self._now += seconds
+        for due, future in list(self._sleepers):
+            if due <= self._now and not future.done():
+                future.set_result(None)
+        await self.settle()
