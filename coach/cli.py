@@ -88,6 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the coach app in this terminal.",
     )
 
+    run = commands.add_parser(
+        "run",
+        help="run a session of a program",
+        description=(
+            "Run a session of PROGRAM (an id from `coach list` or a path to a .toml file). "
+            "With --headless, no app: one line per step (or JSON with --json), the bell and "
+            "spoken cues. When stdin is a terminal: space pauses and resumes, n skips the step, "
+            "s skips the exercise, b goes back, q stops. Exit status: 0 completed, 3 stopped "
+            "with q, 130 on SIGINT (Ctrl-C), 143 on SIGTERM; 1 for a bad program file, 2 for "
+            "usage errors."
+        ),
+    )
+    run.add_argument("program", metavar="PROGRAM")
+    run.add_argument(
+        "--headless",
+        action="store_true",
+        help="no app: plain lines for scripts, SSH, screen readers",
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="with --headless: one JSON object per event, one per line (implies --headless)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no bell and no speech")
+
     validate = commands.add_parser(
         "validate",
         help="check program files",
@@ -190,6 +215,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_app(args)
         if args.command == "config":
             return _cmd_config(args)
+        if args.command == "run":
+            return _cmd_run(args)
     except SettingsError as error:
         print(f"coach: bad setting:\n{error}", file=sys.stderr)
         return EXIT_USAGE
@@ -298,6 +325,7 @@ def _pacing(exercise: Any) -> str:
 
 def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
     from coach.durations import format_clock, format_duration
+    from coach.timeline import describe_step
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
@@ -336,23 +364,6 @@ def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
         out.write("\nPrecautions:\n")
         for line in program.info.precautions:
             out.write(f"  - {line}\n")
-
-
-def describe_step(step: Any, exercise: Any) -> str:
-    """One line for a step: ``Wrist extension stretch, left, set 1/2, rep 2/5: Hold``."""
-    parts = [exercise.name]
-    if step.side is not None:
-        parts.append(step.side)
-    if step.kind == "work" or (step.kind == "rest" and step.set is not None):
-        if step.set is not None and exercise.sets > 1:
-            parts.append(f"set {step.set}/{exercise.sets}")
-        if step.rep is not None and exercise.reps is not None:
-            parts.append(f"rep {step.rep}/{exercise.reps}")
-    text = ", ".join(parts)
-    if step.kind == "work":
-        return f"{text}: {step.phase}" if step.phase else text
-    label = {"prep": "get ready", "switch": "switch sides", "rest": "rest"}[step.kind]
-    return f"{text}: {label}"
 
 
 def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
@@ -514,6 +525,35 @@ def _show_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value) or "(none)"
     return str(value)
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from coach.settings import load_settings
+
+    overrides = _overrides(args)
+    if args.quiet:
+        overrides["cues.quiet"] = "true"
+    settings = load_settings(overrides)
+    loaded = _resolve(args.program)
+    if isinstance(loaded, int):
+        return loaded
+    # The app's session screen arrives with the TUI issue; until then every run is headless.
+    from coach.headless import run_headless
+
+    cues = settings.cues
+    return run_headless(
+        loaded,
+        json_mode=args.json,
+        bell=cues.bell,
+        speech=cues.speech,
+        speech_command=cues.speech_command,
+        notify_long_rests=cues.notify_long_rests,
+        quiet=cues.quiet,
+        countdown=cues.countdown,
+    )
 
 
 # --- the app ----------------------------------------------------------------------------------

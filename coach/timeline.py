@@ -182,3 +182,20 @@ def _set_steps(
                 yield step("work", seconds, rep_side, set_number, rep_label, name)
         if rep < reps:
             yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)
+
+
+def describe_step(step: Step, exercise: Exercise) -> str:
+    """One line for a step: ``Wrist extension stretch, left, set 1/2, rep 2/5: Hold``."""
+    parts = [exercise.name]
+    if step.side is not None:
+        parts.append(step.side)
+    if step.kind == "work" or (step.kind == "rest" and step.set is not None):
+        if step.set is not None and exercise.sets > 1:
+            parts.append(f"set {step.set}/{exercise.sets}")
+        if step.rep is not None and exercise.reps is not None:
+            parts.append(f"rep {step.rep}/{exercise.reps}")
+    text = ", ".join(parts)
+    if step.kind == "work":
+        return f"{text}: {step.phase}" if step.phase else f"{text}: work"
+    label = {"prep": "get ready", "switch": "switch sides", "rest": "rest"}[step.kind]
+    return f"{text}: {label}"

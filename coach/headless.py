@@ -1,0 +1,244 @@
+"""Headless sessions: ``coach run PROGRAM --headless [--json]``.
+
+For scripts, SSH, screen readers and people who just want the sound: one
+plain line per step (or one JSON object per event with ``--json``), cues, and
+a summary. Works with no terminal at all; when stdin is a terminal, single
+keys control the session. SIGINT and SIGTERM stop it cleanly, recorded as
+partial, with an exit status that says it was interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import TextIO
+
+from coach.clock import Clock, SystemClock
+from coach.cues import build_cues, close_cues
+from coach.durations import format_clock, format_duration
+from coach.engine import Event, SessionResult, SessionRunner
+from coach.loader import LoadedProgram
+from coach.recording import NullRecorder, SessionRecorder
+from coach.timeline import Step, build_timeline, describe_step
+
+EXIT_COMPLETED = 0
+EXIT_STOPPED = 3
+"""Stopped with ``q``."""
+
+KEYS_HELP = "keys: space pause/resume, n next step, s skip exercise, b back, q stop"
+
+
+def exit_status(result: SessionResult) -> int:
+    """0 when completed; 128 + the signal's number when a signal stopped it; 3 for ``q``."""
+    if result.completed:
+        return EXIT_COMPLETED
+    if result.stop_reason in ("SIGINT", "SIGTERM", "SIGHUP", "SIGPIPE"):
+        return 128 + int(getattr(signal, result.stop_reason))
+    return EXIT_STOPPED
+
+
+class PlainPrinter:
+    """One line per step, countdowns on the same line, a summary at the end."""
+
+    def __init__(self, loaded: LoadedProgram, out: TextIO) -> None:
+        self.program = loaded.program
+        self.out = out
+        self._counting = False
+
+    def _line(self, text: str) -> None:
+        if self._counting:
+            self.out.write("\n")
+            self._counting = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def step_line(self, step: Step) -> str:
+        """``Wrist extension stretch, left, rep 2/5: Hold 15s``."""
+        exercise = self.program.exercises[step.exercise_index]
+        return f"{describe_step(step, exercise)} {format_duration(step.seconds)}"
+
+    def __call__(self, event: Event) -> None:
+        """Print what a person needs to know about ``event``."""
+        name = event.name
+        if name == "session_started":
+            total = format_clock(self.program_total)
+            self._line(f"{self.program.title}: {event.data['steps']} steps, {total}")
+        elif name == "step_started" and event.step is not None:
+            self._line(self.step_line(event.step))
+        elif name == "countdown":
+            self.out.write(f"{'  ' if not self._counting else ' '}{event.data['seconds_left']}")
+            self.out.flush()
+            self._counting = True
+        elif name == "paused":
+            if event.data.get("reason") == "suspend":
+                asleep = format_duration(float(event.data["asleep_seconds"]))
+                self._line(f"Paused: the computer was asleep for {asleep}. Press space to go on.")
+            else:
+                self._line("Paused. Press space to go on.")
+        elif name == "resumed":
+            self._line("Resumed.")
+        elif name == "skipped":
+            self._line("Skipped the exercise." if event.data["what"] == "exercise" else "Skipped.")
+        elif name == "session_completed":
+            active = format_clock(float(event.data["active_seconds"]))
+            skipped = int(event.data["skipped_steps"])
+            extra = f", {skipped} steps skipped" if skipped else ""
+            self._line(f"Session complete: {active} of exercise{extra}. Well done.")
+        elif name == "session_stopped":
+            active = format_clock(float(event.data["active_seconds"]))
+            why = {"user": "stopped", "SIGINT": "interrupted", "SIGTERM": "terminated"}.get(
+                str(event.data["reason"]), "stopped"
+            )
+            self._line(f"Session {why} after {active} (partial).")
+
+    @property
+    def program_total(self) -> float:
+        """The planned length."""
+        return build_timeline(self.program).total_seconds
+
+
+class JsonPrinter:
+    """One JSON object per event, one per line."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        """Write the event as a line of JSON."""
+        self.out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+@contextlib.contextmanager
+def _keyboard(runner: SessionRunner, stdin: TextIO) -> Iterator[bool]:
+    """Single-key controls while stdin is a terminal; yields whether they are on."""
+    try:
+        fd = stdin.fileno()
+        interactive = os.isatty(fd)
+    except (AttributeError, ValueError, OSError):
+        interactive = False
+    if not interactive or sys.platform == "win32":
+        yield False
+        return
+    import termios
+    import tty
+
+    saved = termios.tcgetattr(fd)
+    loop = asyncio.get_running_loop()
+    actions: dict[str, Callable[[], None]] = {
+        " ": runner.toggle_pause,
+        "p": runner.toggle_pause,
+        "n": runner.skip_step,
+        "s": runner.skip_exercise,
+        "b": runner.back,
+        "q": runner.stop,
+    }
+
+    def on_key() -> None:
+        data = os.read(fd, 32).decode("utf-8", "ignore")
+        for char in data:
+            action = actions.get(char.lower())
+            if action is not None:
+                action()
+
+    tty.setcbreak(fd)
+    loop.add_reader(fd, on_key)
+    try:
+        yield True
+    finally:
+        loop.remove_reader(fd)
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+async def run_session(
+    loaded: LoadedProgram,
+    *,
+    json_mode: bool = False,
+    out: TextIO | None = None,
+    stdin: TextIO | None = None,
+    clock: Clock | None = None,
+    recorder: SessionRecorder | None = None,
+    cues: list[Callable[[Event], None]] | None = None,
+    countdown: int = 3,
+) -> SessionResult:
+    """Run one headless session and return how it ended."""
+    out = sys.stdout if out is None else out
+    stdin = sys.stdin if stdin is None else stdin
+    recorder = NullRecorder() if recorder is None else recorder
+    cues = [] if cues is None else cues
+    printer: Callable[[Event], None] = JsonPrinter(out) if json_mode else PlainPrinter(loaded, out)
+    runner = SessionRunner(
+        build_timeline(loaded.program), clock or SystemClock(), [recorder], countdown=countdown
+    )
+    output_gone = False
+
+    def print_event(event: Event) -> None:
+        nonlocal output_gone
+        if output_gone:
+            return
+        try:
+            printer(event)
+        except (BrokenPipeError, ValueError):
+            # The reader went away (`... | head`): nobody can follow the session any more.
+            output_gone = True
+            runner.stop("SIGPIPE")
+
+    runner.add_listener(print_event)
+    for cue in cues:
+        runner.add_listener(cue)
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, runner.stop, signum.name)
+            handled.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without it; Ctrl-C still ends the run
+    recorder.start(loaded)
+    try:
+        with _keyboard(runner, stdin) as interactive:
+            if interactive and not json_mode:
+                out.write(KEYS_HELP + "\n")
+            result = await runner.run()
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+        close_cues(cues)
+    recorder.finish(result)
+    return result
+
+
+def run_headless(
+    loaded: LoadedProgram,
+    *,
+    json_mode: bool,
+    bell: bool,
+    speech: bool,
+    speech_command: str | None,
+    notify_long_rests: float,
+    quiet: bool,
+    countdown: int,
+    recorder: SessionRecorder | None = None,
+) -> int:
+    """The ``coach run --headless`` command; returns the exit status."""
+    cues = build_cues(
+        loaded.program,
+        bell=bell,
+        speech=speech,
+        speech_command=speech_command,
+        notify_long_rests=notify_long_rests,
+        quiet=quiet,
+        json_mode=json_mode,
+    )
+    result = asyncio.run(
+        run_session(loaded, json_mode=json_mode, recorder=recorder, cues=cues, countdown=countdown)
+    )
+    if result.stop_reason == "SIGPIPE":
+        # Keep the interpreter's final flush of a closed pipe quiet.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return exit_status(result)
