@@ -315,9 +315,11 @@ class SessionRunner:
         if result.completed:
             self._emit("session_completed", data=summary)
         else:
+            inside = self._index < len(self._steps)
             self._emit(
                 "session_stopped",
-                self._index if self._index < len(self._steps) else None,
+                self._index if inside else None,
+                self._steps[self._index] if inside else None,
                 data={"reason": self._stop_reason, "status": "partial", **summary},
             )
         return result

@@ -1,0 +1,243 @@
+"""Headless sessions end to end: the real `coach run` in a subprocess, with the real clock.
+
+The programs are a few seconds long; the engine's own logic is tested on a
+fake clock in test_engine.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.clock import FakeClock
+from coach.headless import EXIT_STOPPED, run_session
+from coach.loader import load_program
+from coach.recording import MemoryRecorder
+
+SHORT = """\
+schema_version = 1
+[program]
+id = "short"
+title = "Short"
+prep = 0.3
+rest_between_exercises = 0.2
+[[exercise]]
+id = "squeeze"
+name = "Squeeze"
+sides = "each"
+switch_sides = 0.2
+reps = 2
+tempo = [{ phase = "Squeeze", seconds = 0.2 }, { phase = "Release", seconds = 0.2 }]
+[[exercise]]
+id = "heat"
+name = "Heat"
+duration = 0.4
+"""
+
+LONG = SHORT.replace("duration = 0.4", 'duration = "10m"')
+
+
+@pytest.fixture
+def short(tmp_path: Path) -> Path:
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT)
+    return path
+
+
+@pytest.fixture
+def long(tmp_path: Path) -> Path:
+    path = tmp_path / "long.toml"
+    path.write_text(LONG)
+    return path
+
+
+def coach(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "COACH_CUES__SPEECH": "false", "COACH_CUES__BELL": "false"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "coach", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_json_session_events_timing_and_exit_code(short: Path) -> None:
+    process = coach("run", str(short), "--headless", "--json")
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert all("event" in e and isinstance(e["t"], float | int) for e in events)
+    assert events[0]["event"] == "session_started" and events[-1]["event"] == "session_completed"
+    plan = subprocess.run(
+        [sys.executable, "-m", "coach", "plan", str(short), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    planned = json.loads(plan.stdout)["steps"]
+    started = [e for e in events if e["event"] == "step_started"]
+    keys = ("kind", "exercise", "side", "set", "rep", "phase", "seconds")
+    assert [{k: e[k] for k in keys} for e in started] == planned
+    # Each step starts when planned (generous bounds: this is a shared CI machine).
+    lateness = [e["actual_start"] - e["planned_start"] for e in started]
+    assert all(0 <= late < 0.25 for late in lateness), lateness
+    assert events[-1]["t"] == pytest.approx(json.loads(plan.stdout)["total_seconds"], abs=0.25)
+    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
+
+
+def test_plain_session_prints_one_line_per_step_and_a_summary(short: Path) -> None:
+    process = coach("run", str(short), "--headless")
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Short: 13 steps, 0:03"
+    assert "Squeeze, left, rep 1/2: Squeeze 0.2s" in lines
+    assert "Squeeze, right: switch sides 0.2s" in lines
+    assert lines[-1].startswith("Session complete:")
+    assert len(lines) == 1 + 13 + 1
+
+
+def test_sigterm_mid_session_stops_cleanly_as_partial(long: Path) -> None:
+    process = coach("run", str(long), "--headless", "--json")
+    assert process.stdout is not None
+    for line in process.stdout:
+        event = json.loads(line)
+        if (
+            event["event"] == "step_started"
+            and event["exercise"] == "heat"
+            and event["kind"] == "work"
+        ):
+            break
+    process.send_signal(signal.SIGTERM)
+    rest, err = process.communicate(timeout=10)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    last = json.loads(rest.splitlines()[-1])
+    assert last["event"] == "session_stopped"
+    assert (
+        last["reason"] == "SIGTERM" and last["status"] == "partial" and last["exercise"] == "heat"
+    )
+    assert "Traceback" not in err
+
+
+def test_sigint_exit_code(long: Path) -> None:
+    process = coach("run", str(long), "--headless")
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    rest, err = process.communicate(timeout=10)
+    assert process.returncode == 130, err
+    assert rest.splitlines()[-1].startswith("Session interrupted after")
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_keys_on_a_terminal(long: Path) -> None:
+    """space pauses, space resumes, n skips, q stops; the terminal is restored."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COACH_CUES__SPEECH": "false", "COACH_CUES__BELL": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", str(long), "--headless", "--json"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(follower)
+    assert process.stdout is not None
+    events: list[dict[str, object]] = []
+
+    def until(name: str) -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            events.append(json.loads(line))
+            if events[-1]["event"] == name:
+                return
+        raise AssertionError(f"no {name} in {events}")
+
+    until("step_started")
+    os.write(leader, b" ")
+    until("paused")
+    os.write(leader, b" ")
+    until("resumed")
+    os.write(leader, b"n")
+    until("skipped")
+    os.write(leader, b"q")
+    until("session_stopped")
+    process.wait(timeout=10)
+    os.close(leader)
+    assert process.returncode == EXIT_STOPPED
+    assert events[-1]["reason"] == "user"
+
+
+def test_stdout_closed_early_stops_the_session(long: Path) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        f"{sys.executable} -m coach run {long} --headless --json --quiet | head -n 2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(result.stdout.splitlines()) == 2
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 30  # it did not run the 10-minute session
+
+
+def test_bad_program_and_unknown_id(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SHORT.replace("reps = 2", "reps = 0"))
+    process = coach("run", str(bad), "--headless")
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1 and f"{bad}:" in err
+    process = coach("run", "no-such-program", "--headless")
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and "no program 'no-such-program'" in err
+
+
+def test_headless_run_imports_neither_textual_nor_rich(short: Path) -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from coach.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main(['run', {str(short)!r}, '--headless', '--quiet'])\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(status, bad)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.stdout.strip() == "0 []"
+
+
+async def test_run_session_with_a_fake_clock_records_everything(short: Path) -> None:
+    clock = FakeClock()
+    recorder = MemoryRecorder()
+    out = io.StringIO()
+    loaded = load_program(short)
+    task = __import__("asyncio").ensure_future(
+        run_session(
+            loaded, json_mode=True, out=out, stdin=io.StringIO(), clock=clock, recorder=recorder
+        )
+    )
+    await clock.run_until_idle()
+    result = await task
+    assert result.completed and recorder.result == result and recorder.loaded == loaded
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == [e.name for e in recorder.events]
+    assert lines[-1]["active_seconds"] == pytest.approx(3.0)
