@@ -174,13 +174,14 @@ def spoken_text(event: Event, program: Program, previous: Step | None) -> str | 
     if step.kind == "rest":
         held = previous is not None and previous.kind == "work" and previous.phase == HOLD_PHASE
         return "Release. Rest." if held else "Rest."
+    # The first work after a prep or a switch announces the side and says the cue.
     first_work = (
         previous is None
         or previous.exercise_index != step.exercise_index
-        or (previous.kind != "work" and previous.kind != "rest")
+        or previous.kind in ("prep", "switch")
     )
     words = step.phase or "Go"
-    if step.side is not None and (previous is None or previous.side != step.side):
+    if step.side is not None and (first_work or previous is None or previous.side != step.side):
         words = f"{step.side.capitalize()}. {words}"
     if first_work and exercise.cue:
         words = f"{words}. {exercise.cue}"
