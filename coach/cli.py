@@ -285,10 +285,12 @@ def _load_library() -> Library:
 
 def _resolve(ref: str) -> LoadedProgram | int:
     """The program ``ref`` names, or an exit status after printing why not."""
-    from coach.library import UnknownProgramError
-    from coach.loader import ProgramError
+    from coach.library import UnknownProgramError, looks_like_path
+    from coach.loader import ProgramError, load_program
 
     try:
+        if looks_like_path(ref):
+            return load_program(Path(ref).expanduser())  # no need to read the whole library
         return _load_library().resolve(ref)
     except ProgramError as error:
         print(error, file=sys.stderr)

@@ -35,6 +35,10 @@ class Clock(Protocol):
         ...
 
 
+#: The last part of a sleep that is done with a precise blocking sleep (seconds).
+FINE_SLEEP = 0.003
+
+
 def _suspend_aware_clock() -> int | None:
     clock_id = getattr(time, "CLOCK_BOOTTIME", None)
     if clock_id is None:
@@ -63,10 +67,21 @@ class SystemClock:
         return datetime.now(UTC)
 
     async def sleep_until(self, deadline: float) -> None:
-        """Sleep until ``deadline``; one timer, no polling."""
+        """Sleep until ``deadline``: one event-loop timer, then at most a few ms of nanosleep.
+
+        The event loop's timers wake up to ~2 ms late (epoll waits in whole
+        milliseconds, rounded up). So the loop sleeps until :data:`FINE_SLEEP`
+        before the deadline and a blocking ``time.sleep`` (a high-resolution
+        nanosleep, not a busy wait) covers the rest: the loop is held for at
+        most that long, once per step, and steps start within a fraction of a
+        millisecond of their deadline.
+        """
         delay = deadline - self.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if delay > FINE_SLEEP:
+            await asyncio.sleep(delay - FINE_SLEEP)
+            delay = deadline - self.monotonic()
+        if 0 < delay <= FINE_SLEEP:
+            time.sleep(delay)  # noqa: ASYNC251 - bounded by FINE_SLEEP; see the docstring
 
 
 class FakeClock:

@@ -90,7 +90,7 @@ class Library:
         Raises :class:`ProgramError` for a bad file and :class:`UnknownProgramError`
         for an id the library does not have.
         """
-        if _looks_like_path(ref):
+        if looks_like_path(ref):
             return load_program(Path(ref).expanduser())
         entry = self.get(ref)
         if entry is not None:
@@ -103,7 +103,8 @@ class Library:
         raise UnknownProgramError(ref, close[0] if close else None)
 
 
-def _looks_like_path(ref: str) -> bool:
+def looks_like_path(ref: str) -> bool:
+    """Whether a PROGRAM argument names a file rather than a library id."""
     return (
         ref.endswith(".toml")
         or os.sep in ref
