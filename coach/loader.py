@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 import tomllib
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -35,9 +34,6 @@ from coach.program import (
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
-
-_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,19 +188,8 @@ def _issue(path: Path, positions: dict[Any, tuple[int, int]], found: _Found) -> 
 
 
 def _toml_issue(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ProgramIssue:
-    message = str(error)
-    match = _TOML_POSITION_RE.search(message)
-    if match:
-        return ProgramIssue(
-            path,
-            f"not valid TOML: {message[: match.start()]}",
-            int(match.group(1)),
-            int(match.group(2)),
-        )
-    if _TOML_END_RE.search(message):
-        line = text.count("\n") + (0 if text.endswith("\n") else 1)
-        return ProgramIssue(path, f"not valid TOML: {_TOML_END_RE.sub('', message)}", max(line, 1))
-    return ProgramIssue(path, f"not valid TOML: {message}")
+    message, line, column = toml_positions.decode_error_position(error, text)
+    return ProgramIssue(path, f"not valid TOML: {message}", line, column)
 
 
 # --- control characters --------------------------------------------------------------------

@@ -410,9 +410,6 @@ def _defaults_layer() -> _Layer:
     return layer
 
 
-_TOML_ERROR = re.compile(r"^(?P<message>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-
-
 def _file_layer(path: Path, problems: list[str]) -> _Layer:
     """One TOML file's settings; a missing file has none."""
     try:
@@ -428,13 +425,9 @@ def _file_layer(path: Path, problems: list[str]) -> _Layer:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        found = _TOML_ERROR.match(str(error))
-        if found:
-            problems.append(
-                f"{path}:{found['line']}:{found['column']}: not valid TOML: {found['message']}"
-            )
-        else:
-            problems.append(f"{path}: not valid TOML: {error}")
+        message, line, column = toml_positions.decode_error_position(error, text)
+        where = "".join(f":{part}" for part in (line, column) if part is not None)
+        problems.append(f"{path}{where}: not valid TOML: {message}")
         return {}
     origin = _Origin("file", str(path), file=path, text=text)
     layer: _Layer = {}

@@ -13,6 +13,8 @@ strings, array-of-tables elements as 0-based integers, e.g.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Sequence
 
 Path = tuple[str | int, ...]
@@ -184,3 +186,21 @@ def locate(positions: dict[Path, Position], path: Sequence[str | int]) -> Positi
         if found is not None:
             return found
     return None
+
+
+_DECODE_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_DECODE_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def decode_error_position(
+    error: tomllib.TOMLDecodeError, text: str
+) -> tuple[str, int | None, int | None]:
+    """A TOML syntax error as (message, line, column), read from tomllib's message."""
+    message = str(error)
+    match = _DECODE_AT.search(message)
+    if match:
+        return message[: match.start()], int(match.group(1)), int(match.group(2))
+    if _DECODE_AT_END.search(message):
+        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return _DECODE_AT_END.sub("", message), max(last_line, 1), None
+    return message, None, None
