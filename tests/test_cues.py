@@ -13,8 +13,10 @@ from coach.cues import (
     BellCue,
     CommandTemplate,
     CommandWorker,
+    NotifyCue,
     SpeechCue,
     build_cues,
+    close_cues,
     find_speech_command,
     spoken_text,
 )
@@ -149,3 +151,49 @@ def test_detected_speech_reads_stdin_for_espeak(monkeypatch: pytest.MonkeyPatch)
     )
     template = find_speech_command()
     assert template is not None and template.argv[0] == "/usr/bin/espeak" and template.via_stdin
+
+
+def test_notification_for_long_rests_only(tmp_path: Path) -> None:
+    out = tmp_path / "notified.txt"
+    template = CommandTemplate(("sh", "-c", f'printf "%s\\n" "$1" >> {out}', "sh"), via_stdin=False)
+    p = program(
+        {
+            "id": "a",
+            "name": "Grip",
+            "sets": 2,
+            "reps": 1,
+            "hold": 1,
+            "rest_between_sets": 90,
+            "rest_between_reps": 5,
+        },
+        prep=0,
+    )
+    steps = build_timeline(p).steps
+    cue = NotifyCue(p, template, min_seconds=60)
+    for index, step in enumerate(steps):
+        cue(Event("step_started", 0.0, index, step))
+    cue.close()
+    assert out.read_text() == "Rest for 90 s (after Grip).\n"
+
+
+def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr(
+        shutil, "which", lambda name: f"/usr/bin/{name}" if name == "notify-send" else None
+    )
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    kwargs = {
+        "bell": False,
+        "speech": False,
+        "speech_command": None,
+        "notify_long_rests": 60.0,
+        "quiet": False,
+        "json_mode": True,
+    }
+    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, **kwargs))  # type: ignore[arg-type]
+    monkeypatch.setenv("DISPLAY", ":0")
+    cues = build_cues(P, **kwargs)  # type: ignore[arg-type]
+    notify = [c for c in cues if isinstance(c, NotifyCue)]
+    assert notify and notify[0].template.argv[:2] == ("/usr/bin/notify-send", "--app-name=coach")
+    close_cues(cues)
