@@ -69,14 +69,16 @@ class Run:
     label: str
     process: subprocess.Popen[str]
     planned_total: float
+    output: Path
 
 
 def start(label: str, argv: list[str], planned_total: float) -> Run:
     env = {**os.environ, "COACH_CUES__SPEECH": "false", "COACH_CUES__BELL": "false"}
-    process = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env
-    )
-    return Run(label, process, planned_total)
+    # A file, not a pipe: an unread pipe fills up and would block the writer.
+    output = Path(tempfile.mkstemp(prefix="coach-bench-", suffix=".jsonl")[1])
+    with output.open("w") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stdin=subprocess.DEVNULL, text=True, env=env)
+    return Run(label, process, planned_total, output)
 
 
 def coach_argv(path: Path) -> list[str]:
@@ -91,8 +93,8 @@ def measure(runs: list[Run]) -> dict[str, dict[str, float]]:
     """Wait for each run; for coach runs also CPU and memory from the kernel."""
     results: dict[str, dict[str, float]] = {}
     for run in runs:
-        out = run.process.stdout.read() if run.process.stdout else ""
         _, _, usage = os.wait4(run.process.pid, 0)
+        out = run.output.read_text()
         events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         late = sorted(
             (e["actual_start"] - e["planned_start"]) * 1000
