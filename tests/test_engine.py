@@ -406,3 +406,22 @@ def test_step_started_events_equal_the_plan(p: Program) -> None:
     assert result.completed and result.active_seconds == pytest.approx(timeline.total_seconds)
     exercises = [e for e in events if e.name == "exercise_completed"]
     assert len(exercises) == len(p.exercises)
+
+
+async def test_skip_and_back_at_a_switch_step() -> None:
+    p = program({"id": "a", "sides": "each", "reps": 1, "hold": 10}, prep=0, switch_sides=6)
+    # steps: work left 0-10 | switch 10-16 | work right 16-26
+    s = Session(p)
+    await s.start()
+    await s.clock.advance(13)
+    assert s.runner.current is not None and s.runner.current.kind == "switch"
+    s.runner.back()  # 3 s into the switch: restart it
+    await s.clock.advance(1)
+    assert s.runner.index == 1 and s.runner.remaining() == 5
+    s.runner.skip_step()  # skip the switch: the right side starts now
+    await s.clock.settle()
+    assert s.runner.current is not None and s.runner.current.side == "right"
+    result = await s.finish()
+    assert result.completed and result.skipped_steps == (1,)
+    assert [planned for _, planned, _ in s.started()] == [0, 10, 13, 14]
+    assert result.active_seconds == 24
