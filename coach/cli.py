@@ -315,19 +315,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pacing(exercise: Any) -> str:
-    from coach.durations import format_duration
-
-    if exercise.duration is not None:
-        return f"{format_duration(exercise.duration)} of work"
-    if exercise.hold is not None:
-        return f"hold {format_duration(exercise.hold)}"
-    return " / ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
-
-
 def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
     from coach.durations import format_clock, format_duration
-    from coach.timeline import describe_step
+    from coach.timeline import describe_pacing, describe_step
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
@@ -343,7 +333,7 @@ def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
                 exercise.sides,
                 str(exercise.sets),
                 "-" if exercise.reps is None else str(exercise.reps),
-                _pacing(exercise),
+                describe_pacing(exercise),
                 format_clock(timeline.exercise_seconds(index)),
             )
         )
@@ -355,9 +345,8 @@ def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
     )
     if steps:
         out.write("\n")
-        names = {exercise.id: exercise for exercise in program.exercises}
         for offset, step in zip(timeline.offsets(), timeline.steps, strict=True):
-            exercise = names[step.exercise]
+            exercise = program.exercises[step.exercise_index]
             out.write(
                 f"{format_clock(offset):>8}  {step.kind:<6}  {format_duration(step.seconds):>7}  "
                 f"{describe_step(step, exercise)}\n"

@@ -243,8 +243,8 @@ class NotifyCue:
             return
         if step.seconds < self.min_seconds:
             return
-        nxt = self.program.exercises[step.exercise_index].name
-        text = f"Rest for {round(step.seconds)} s (after {nxt})."
+        after = self.program.exercises[step.exercise_index].name
+        text = f"Rest for {round(step.seconds)} s (after {after})."
         argv, stdin_text = self.template.command(text)
         self.worker.submit(argv, stdin_text)
 

@@ -66,7 +66,7 @@ class PlainPrinter:
         """Print what a person needs to know about ``event``."""
         name = event.name
         if name == "session_started":
-            total = format_clock(self.program_total)
+            total = format_clock(float(event.data["total_seconds"]))
             self._line(f"{self.program.title}: {event.data['steps']} steps, {total}")
         elif name == "step_started" and event.step is not None:
             self._line(self.step_line(event.step))
@@ -95,11 +95,6 @@ class PlainPrinter:
                 str(event.data["reason"]), "stopped"
             )
             self._line(f"Session {why} after {active} (partial).")
-
-    @property
-    def program_total(self) -> float:
-        """The planned length."""
-        return build_timeline(self.program).total_seconds
 
 
 class JsonPrinter:

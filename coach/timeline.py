@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Literal, Protocol
 
-from coach.durations import json_seconds
+from coach.durations import format_duration, json_seconds
 from coach.program import Exercise, Program
 
 StepKind = Literal["prep", "switch", "work", "rest"]
@@ -182,6 +182,16 @@ def _set_steps(
                 yield step("work", seconds, rep_side, set_number, rep_label, name)
         if rep < reps:
             yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)
+
+
+def describe_pacing(exercise: Exercise) -> str:
+    """How each rep (or set) is paced: ``hold 15s``, ``Curl 4s / Lower 4s``, ``15m of work``."""
+    if exercise.duration is not None:
+        return f"{format_duration(exercise.duration)} of work"
+    if exercise.hold is not None:
+        return f"hold {format_duration(exercise.hold)}"
+    assert exercise.tempo is not None  # the model guarantees one way of pacing
+    return " / ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
 
 
 def describe_step(step: Step, exercise: Exercise) -> str:

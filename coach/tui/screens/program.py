@@ -11,20 +11,16 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from coach.durations import format_clock, format_duration
+from coach.durations import format_clock
 from coach.library import LibraryEntry
 from coach.program import Exercise
-from coach.timeline import build_timeline
+from coach.timeline import build_timeline, describe_pacing
 
 
 def _pacing(exercise: Exercise) -> str:
-    if exercise.duration is not None:
-        return f"{format_duration(exercise.duration)} of work"
-    if exercise.hold is not None:
-        return f"{exercise.reps} x hold {format_duration(exercise.hold)}"
-    assert exercise.tempo is not None
-    phases = ", ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
-    return f"{exercise.reps} x ({phases})"
+    if exercise.reps is None:
+        return describe_pacing(exercise)
+    return f"{exercise.reps} x {describe_pacing(exercise)}"
 
 
 class ProgramScreen(Screen[None]):
