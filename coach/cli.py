@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --headless: one JSON object per event, one per line (implies --headless)",
     )
     run.add_argument("--quiet", action="store_true", help="no bell and no speech")
+    run.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not keep this session in the history (it will not count for streaks)",
+    )
 
     validate = commands.add_parser(
         "validate",
@@ -162,6 +167,81 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
+    status = commands.add_parser(
+        "status",
+        help="streak, today's sessions and the last session (fast, for prompts and status bars)",
+        description=(
+            "Print the current and longest streak, today's completed sessions and minutes of "
+            "exercise, and the last session. Fast enough for a shell prompt or a tmux status "
+            "line. A day counts when a session was completed on it; the day starts at "
+            "history.day_start (04:00 unless set), and history.rest_days neither break nor "
+            "extend a streak. Minutes count every session, finished or not."
+        ),
+        epilog=(
+            "JSON fields: current_streak, longest_streak, sessions_today, minutes_today, "
+            "last_session (id, program, title, status, started_at, ended_at, local_date, "
+            "active_seconds) or null, next_break (null until break reminders are set up), "
+            "today.\n\nexample (tmux): set -g status-right '#(coach status --oneline)'"
+        ),
+    )
+    shape = status.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print as JSON")
+    shape.add_argument(
+        "--oneline", action="store_true", help="one short line: 'streak 5d | today 2x 6m'"
+    )
+
+    history = commands.add_parser(
+        "history",
+        help="list recorded sessions",
+        description=(
+            "List the sessions in your history, oldest first. Sessions stopped early, or "
+            "left unfinished by a crash, are listed as partial."
+        ),
+    )
+    _since_argument(history)
+    history.add_argument("--program", metavar="ID", help="only sessions of this program")
+    history.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="table for reading (default), json or csv for other tools",
+    )
+
+    export = commands.add_parser(
+        "export",
+        help="write all history to a JSON file",
+        description=(
+            "Write every recorded session to FILE as JSON (- for stdout). Use `coach import` "
+            "on another computer to merge it there."
+        ),
+    )
+    export.add_argument("file", metavar="FILE", help="the file to write, or - for stdout")
+
+    importing = commands.add_parser(
+        "import",
+        help="merge sessions from an export file",
+        description=(
+            "Merge the sessions in FILE (written by `coach export`) into your history. "
+            "Sessions are matched by id, so importing the same file twice, or a file from "
+            "another computer that holds some of your sessions, never duplicates them. The "
+            "whole file is checked first: if anything in it is wrong, nothing is imported."
+        ),
+    )
+    importing.add_argument("file", metavar="FILE", type=Path)
+
+    report = commands.add_parser(
+        "report",
+        help="an adherence report to send to your physiotherapist",
+        description=(
+            "Write a report of what was done: each program, sessions prescribed and done per "
+            "week, streak, the pain trend from check-ins, and your notes. Markdown by default; "
+            "--format html for a page to print or attach."
+        ),
+    )
+    _since_argument(report)
+    report.add_argument("--format", choices=("md", "html"), default="md")
+    report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+
     config = commands.add_parser(
         "config",
         help="show or create the configuration",
@@ -182,6 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
         "init", help="write a commented starting config file (never overwrites one)"
     )
     return parser
+
+
+def _since_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        metavar="DATE",
+        help="from this day on: YYYY-MM-DD, today, yesterday, or 7d, 4w, 3m, 1y ago",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,6 +295,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_list(args)
     if args.command == "schema":
         return _cmd_schema(args)
+    if args.command in _HISTORY_COMMANDS:
+        # These read the history settings without pydantic (see coach.status).
+        from coach.errors import SettingsError
+        from coach.history import HistoryError
+
+        try:
+            return _HISTORY_COMMANDS[args.command](args)
+        except SettingsError as error:
+            print(f"coach: bad setting:\n{error}", file=sys.stderr)
+            return EXIT_USAGE
+        except HistoryError as error:
+            print(f"coach: {error}", file=sys.stderr)
+            return EXIT_INVALID
     # Only these commands read the settings (pydantic-settings costs ~40 ms to import).
     from coach.settings import SettingsError
 
@@ -533,18 +634,218 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return loaded
     # The app's session screen arrives with the TUI issue; until then every run is headless.
     from coach.headless import run_headless
+    from coach.history import HistoryError, HistoryStore
+    from coach.recording import HistoryRecorder
 
+    recorder = None
+    store = None
+    if not args.no_record:
+        from coach.settings import effective_data_dir
+
+        try:
+            store = HistoryStore.in_folder(effective_data_dir(settings))
+        except HistoryError as error:
+            print(
+                f"coach: cannot record this session: {error}\n"
+                "(run with --no-record to exercise without recording)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
     cues = settings.cues
-    return run_headless(
-        loaded,
-        json_mode=args.json,
-        bell=cues.bell,
-        speech=cues.speech,
-        speech_command=cues.speech_command,
-        notify_long_rests=cues.notify_long_rests,
-        quiet=cues.quiet,
-        countdown=cues.countdown,
+    try:
+        return run_headless(
+            loaded,
+            json_mode=args.json,
+            bell=cues.bell,
+            speech=cues.speech,
+            speech_command=cues.speech_command,
+            notify_long_rests=cues.notify_long_rests,
+            quiet=cues.quiet,
+            countdown=cues.countdown,
+            recorder=recorder,
+        )
+    finally:
+        if store is not None:
+            store.close()
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def _history_settings(args: argparse.Namespace) -> Any:
+    from coach.status import quick_history_settings
+
+    return quick_history_settings(_overrides(args))
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from coach.status import collect_status, format_oneline, format_status
+
+    status = collect_status(_history_settings(args))
+    if args.json:
+        sys.stdout.write(json.dumps(status, ensure_ascii=False) + "\n")
+    elif args.oneline:
+        sys.stdout.write(format_oneline(status) + "\n")
+    else:
+        from coach.history import safe_text
+
+        sys.stdout.write(safe_text(format_status(status), newlines=True))
+    return EXIT_OK
+
+
+def _open_history(prefs: Any, *, create: bool = False) -> Any:
+    """The store, or None when there is no history yet (and ``create`` is false)."""
+    from coach.history import DB_NAME, HistoryStore
+
+    path = prefs.data_dir / DB_NAME
+    if not create and not path.exists():
+        return None
+    return HistoryStore(path)
+
+
+def _today(prefs: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from coach.days import local_day
+
+    return local_day(datetime.now(UTC), prefs.day_start)
+
+
+def _since(args: argparse.Namespace, prefs: Any) -> Any:
+    from coach.reports import parse_since
+
+    if args.since is None:
+        return None
+    try:
+        return parse_since(args.since, _today(prefs))
+    except ValueError as error:
+        raise _UsageError(f"--since: {error}") from None
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from coach import reports
+
+    prefs = _history_settings(args)
+    try:
+        since = _since(args, prefs)
+    except _UsageError as error:
+        print(f"coach history: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open_history(prefs)
+    records = [] if store is None else store.sessions(since=since, program=args.program)
+    if store is not None:
+        store.close()
+    if args.format == "json":
+        sys.stdout.write(reports.history_json(records) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(reports.history_csv(records))
+    else:
+        sys.stdout.write(reports.history_table(records))
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import os
+
+    prefs = _history_settings(args)
+    store = _open_history(prefs)
+    if store is None:
+        from coach.history import EXPORT_FORMAT, EXPORT_VERSION
+
+        data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "sessions": []}
+    else:
+        with store:
+            data = store.export_json()
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    count = len(data["sessions"])
+    if args.file == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.file).expanduser()
+    # Write beside the target, then rename: a crash never leaves half a file.
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        print(f"coach: cannot write {target}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"exported {count} sessions to {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from coach.history import read_export
+
+    prefs = _history_settings(args)
+    records = read_export(args.file)  # checks the whole file before touching the history
+    store = _open_history(prefs, create=True)
+    with store:
+        summary = store.merge(records)
+    print(
+        f"{args.file}: {summary.added} sessions added, {summary.updated} updated, "
+        f"{summary.unchanged} already here",
+        file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from coach import reports
+    from coach.days import streaks
+    from coach.history import Progress
+
+    prefs = _history_settings(args)
+    try:
+        since = _since(args, prefs)
+    except _UsageError as error:
+        print(f"coach report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    today = _today(prefs)
+    store = _open_history(prefs)
+    if store is None:
+        records = []
+        progress = Progress([], [], [], [])
+        found = streaks([], today, prefs.rest_days)
+    else:
+        with store:
+            records = store.sessions(since=since)
+            progress = store.progress(since=since)
+            completed_days = [day.day for day in store.progress().days if day.completed]
+        found = streaks(completed_days, today, prefs.rest_days)
+    report = reports.build_report(
+        records,
+        progress,
+        start=since,
+        today=today,
+        streaks=found,
+        rest_days=prefs.rest_days,
+        generated_at=datetime.now().astimezone(),
+    )
+    text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+_HISTORY_COMMANDS = {
+    "status": _cmd_status,
+    "history": _cmd_history,
+    "export": _cmd_export,
+    "import": _cmd_import,
+    "report": _cmd_report,
+}
 
 
 # --- the app ----------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class SessionResult:
     """The step the session was in when it ended (``len(steps)`` when completed)."""
 
 
-def _completions(timeline: Timeline) -> list[list[str]]:
+def step_completions(timeline: Timeline) -> list[list[str]]:
     """For each step, what finishing it completes: rep, set, side, exercise (in that order).
 
     A rep is identified by (exercise, pass, set, rep), where the pass is the
@@ -155,7 +155,7 @@ class SessionRunner:
         self._listeners: list[Listener] = list(listeners)
         self._steps = timeline.steps
         self._offsets = [*timeline.offsets(), timeline.total_seconds]
-        self._completions = _completions(timeline)
+        self._completions = step_completions(timeline)
         self._index = 0
         self._start = 0.0
         self._origin = 0.0

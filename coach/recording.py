@@ -1,17 +1,32 @@
 """Where finished and interrupted sessions go.
 
-The engine's events are what gets recorded. Until the history store exists,
-:class:`SessionRecorder` is the interface it will implement and
-:class:`NullRecorder` records nothing; :class:`MemoryRecorder` keeps events
-in memory for tests.
+The engine's events are what gets recorded. :class:`HistoryRecorder` writes
+them through to the history store as they happen; :class:`NullRecorder`
+records nothing (``--no-record``); :class:`MemoryRecorder` keeps events in
+memory for tests.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 
-from coach.engine import Event, SessionResult
+from coach.days import DEFAULT_DAY_START, local_day, utc_offset_seconds
+from coach.engine import Event, SessionResult, step_completions
+from coach.history import (
+    ExerciseRecord,
+    HistoryError,
+    HistoryStore,
+    SessionClaim,
+    SessionRecord,
+)
 from coach.loader import LoadedProgram
+from coach.timeline import Timeline, build_timeline
 
 
 class SessionRecorder(Protocol):
@@ -59,3 +74,208 @@ class MemoryRecorder:
     def finish(self, result: SessionResult) -> None:
         """Keep the result."""
         self.result = result
+
+
+def _warn(message: str) -> None:
+    print(f"coach: {message}", file=sys.stderr)
+
+
+class HistoryRecorder:
+    """Writes one session through to the history store as it happens.
+
+    The session's row is written at its start (status ``running``) and again
+    each time an exercise completes, so a crash loses at most the exercise in
+    progress; at the end it becomes ``completed`` or ``partial``. Every write
+    is of the whole session, so a write that fails is made good by the next
+    one; if the last one fails, the session is spooled to a file that the
+    next coach adds to the history. Failures are reported through ``warn``
+    and never stop the session.
+    """
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        *,
+        day_start: time = DEFAULT_DAY_START,
+        warn: Callable[[str], None] = _warn,
+    ) -> None:
+        self.store = store
+        self.day_start = day_start
+        self.warn = warn
+        self.record: SessionRecord | None = None
+        """The session as recorded so far (None until it starts)."""
+        self._timeline: Timeline | None = None
+        self._loaded: LoadedProgram | None = None
+        self._step_units: list[list[str]] = []
+        self._claim: SessionClaim | None = None
+        self._reps: list[set[int]] = []
+        self._sets: list[set[int]] = []
+        self._skipped: list[set[int]] = []
+        self._paused_seconds = 0.0
+        self._unsaved = False
+        self._pending_checkin: dict[str, int | str | None] = {}
+
+    def start(self, loaded: LoadedProgram) -> None:
+        """Remember the program; the row is written when the engine says it started."""
+        self._loaded = loaded
+        self._timeline = build_timeline(loaded.program)
+        self._step_units = step_completions(self._timeline)
+        count = len(loaded.program.exercises)
+        self._reps = [set() for _ in range(count)]
+        self._sets = [set() for _ in range(count)]
+        self._skipped = [set() for _ in range(count)]
+        try:
+            self.store.reap_abandoned()
+        except HistoryError as error:
+            self.warn(str(error))
+
+    def checkin(
+        self,
+        *,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Add the check-in: before the session starts, during it, or after it ended."""
+        for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
+            if value is not None and not 0 <= value <= 10:
+                raise ValueError(f"{name} must be from 0 to 10 (got {value})")
+        values = {"pain_before": pain_before, "pain_after": pain_after, "note": note}
+        self._pending_checkin.update({k: v for k, v in values.items() if v is not None})
+        if self.record is not None:
+            self._apply_checkin(self.record)
+            self._save()
+
+    def _apply_checkin(self, record: SessionRecord) -> None:
+        for key, value in self._pending_checkin.items():
+            setattr(record, key, value)
+
+    def __call__(self, event: Event) -> None:
+        """Follow the session; write when something worth keeping happened."""
+        name = event.name
+        if name == "session_started":
+            self._begin(event)
+            return
+        record = self.record
+        if record is None or event.index is None:
+            if name == "resumed" and record is not None:
+                self._paused_seconds += float(event.data.get("paused_seconds", 0.0))
+            return
+        if name == "resumed":
+            self._paused_seconds += float(event.data.get("paused_seconds", 0.0))
+        elif name == "rep_completed" and event.step is not None:
+            self._reps[event.step.exercise_index].add(event.index)
+        elif name == "set_completed" and event.step is not None:
+            self._sets[event.step.exercise_index].add(event.index)
+        elif name == "skipped" and event.step is not None:
+            self._note_skipped(event)
+        elif name == "exercise_completed" and event.step is not None:
+            self._update_exercises(record)
+            record.exercises[event.step.exercise_index].completed = True
+            record.active_seconds = max(0.0, event.t - self._paused_seconds)
+            self._save()
+
+    def _begin(self, event: Event) -> None:
+        assert self._loaded is not None and self._timeline is not None, "start() first"
+        program = self._loaded.program
+        started = datetime.fromisoformat(str(event.data["started_at"]))
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        schedule = program.info.schedule
+        checkin = program.info.checkin
+        record = SessionRecord(
+            id=str(uuid.uuid4()),
+            program=program.id,
+            title=program.title,
+            started_at=started,
+            utc_offset=utc_offset_seconds(started),
+            local_date=local_day(started, self.day_start),
+            planned_seconds=self._timeline.total_seconds,
+            program_version=program.info.version,
+            program_sha256=self._loaded.sha256,
+            per_day=None if schedule is None else schedule.per_day,
+            per_week=None if schedule is None else schedule.per_week,
+            stop_above=None if checkin is None else checkin.stop_above,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            exercises=[
+                ExerciseRecord(
+                    exercise=exercise.id,
+                    name=exercise.name,
+                    position=index,
+                    sets_planned=self._planned(index, "set"),
+                    reps_planned=self._planned(index, "rep"),
+                )
+                for index, exercise in enumerate(program.exercises)
+            ],
+        )
+        self._apply_checkin(record)
+        self.record = record
+        try:
+            self._claim = self.store.claim(record.id)
+        except HistoryError as error:
+            self.warn(str(error))
+        self._save()
+
+    def _planned(self, exercise_index: int, unit: str) -> int:
+        """How many sets (or reps) of an exercise the plan completes."""
+        assert self._timeline is not None
+        return sum(
+            1
+            for step, done in zip(self._timeline.steps, self._step_units, strict=True)
+            if step.exercise_index == exercise_index and unit in done
+        )
+
+    def _note_skipped(self, event: Event) -> None:
+        assert self._timeline is not None and event.index is not None
+        steps = self._timeline.steps
+        exercise = steps[event.index].exercise_index
+        if event.data.get("what") == "exercise":
+            end = event.index
+            while end < len(steps) and steps[end].exercise_index == exercise:
+                end += 1
+            self._skipped[exercise].update(range(event.index, end))
+        else:
+            self._skipped[exercise].add(event.index)
+
+    def _update_exercises(self, record: SessionRecord) -> None:
+        for index, exercise in enumerate(record.exercises):
+            exercise.reps_done = len(self._reps[index])
+            exercise.sets_done = len(self._sets[index])
+            exercise.skipped_steps = len(self._skipped[index])
+        record.skipped_steps = sum(len(skipped) for skipped in self._skipped)
+
+    def _save(self) -> bool:
+        assert self.record is not None
+        try:
+            self.store.save(self.record)
+        except (HistoryError, OSError) as error:
+            if not self._unsaved:
+                self.warn(f"{error}; the session will be saved at its end")
+            self._unsaved = True
+            return False
+        self._unsaved = False
+        return True
+
+    def finish(self, result: SessionResult) -> None:
+        """The session ended: write it as completed or partial, and let go of its lock."""
+        record = self.record
+        if record is None:
+            return
+        self._update_exercises(record)
+        record.status = "completed" if result.completed else "partial"
+        record.stop_reason = result.stop_reason
+        record.active_seconds = result.active_seconds
+        record.ended_at = record.started_at + timedelta(seconds=result.elapsed_seconds)
+        try:
+            if not self._save():
+                try:
+                    where = self.store.spool(record)
+                except OSError as error:
+                    self.warn(f"could not keep the session anywhere: {error}")
+                else:
+                    self.warn(f"kept the session in {where}; it will be added next time")
+        finally:
+            if self._claim is not None:
+                self._claim.release()
+                self._claim = None

@@ -37,7 +37,7 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -56,6 +56,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from coach import paths, toml_positions
 from coach.durations import format_duration, parse_duration
+from coach.errors import SettingsError
 
 __all__ = [
     "BreakKind",
@@ -547,21 +548,6 @@ def _nest(merged: _Layer) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class SettingsError(Exception):
-    """Settings that cannot be used; ``str()`` names the source of each problem.
-
-    One line per problem, such as ``PATH:LINE: breaks.micro.every: ...``,
-    ``COACH_BREAKS__MICRO__EVERY: ...`` or ``--set breaks.micro.every: ...``.
-    """
-
-    def __init__(self, problems: str | Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = (
-            (problems,) if isinstance(problems, str) else tuple(problems)
-        )
-        """Each problem, as a line for a person."""
-        super().__init__("\n".join(self.problems))
 
 
 def _line_of(text: str, key: _Key) -> int | None:

@@ -1,0 +1,203 @@
+"""Which day a session belongs to, streaks and adherence: pure calendar logic.
+
+A session belongs to the *local date where the person was* when it started,
+shifted back by the day start (04:00 by default, as Workrave does), so a
+session at 1 a.m. counts for the evening before. That date is computed once,
+when the session starts, and stored: travelling or changing the time zone
+never rewrites the past. Everything here works on those stored dates.
+
+No I/O and no clock of its own: callers pass ``now``. Imports only the
+standard library, because ``coach status`` uses it on every shell prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday names as the settings write them; the index is ``date.weekday()``."""
+
+DEFAULT_DAY_START = time(4, 0)
+
+
+def weekday_numbers(names: Iterable[str]) -> frozenset[int]:
+    """``["sat", "sun"]`` -> ``{5, 6}``; raises ValueError on an unknown name."""
+    result = set()
+    for name in names:
+        try:
+            result.add(WEEKDAYS.index(name.strip().lower()))
+        except ValueError:
+            raise ValueError(f"{name!r} is not a weekday ({', '.join(WEEKDAYS)})") from None
+    return frozenset(result)
+
+
+def local_day(instant: datetime, day_start: time = DEFAULT_DAY_START) -> date:
+    """The day ``instant`` counts for, in the computer's current time zone.
+
+    ``instant`` must be timezone-aware. The shift works on the local wall
+    clock, so a daylight-saving change does not move the boundary: the day
+    starts at ``day_start`` on the clock on the wall, whatever the offset.
+    """
+    if instant.tzinfo is None:
+        raise ValueError("local_day needs a timezone-aware time")
+    wall = instant.astimezone().replace(tzinfo=None)
+    return (wall - timedelta(hours=day_start.hour, minutes=day_start.minute)).date()
+
+
+def utc_offset_seconds(instant: datetime) -> int:
+    """The computer's UTC offset at ``instant``, in seconds (east is positive)."""
+    offset = instant.astimezone().utcoffset()
+    return 0 if offset is None else int(offset.total_seconds())
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """Days in a row with at least one completed session."""
+
+    current: int
+    """The run that reaches today, or yesterday while today is still open."""
+    longest: int
+    """The longest run ever (at least ``current``)."""
+
+
+def _counts(day: date, rest_days: Collection[int]) -> bool:
+    """Whether ``day`` can make or break a streak (rest days can do neither)."""
+    return day.weekday() not in rest_days
+
+
+def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int] = ()) -> Streaks:
+    """Current and longest streak over the days with a completed session.
+
+    Rules:
+
+    - a day with a completed session extends the streak by one;
+    - a day without one breaks it, except *today* (there is still time) and
+      rest days (``rest_days``, as ``date.weekday()`` numbers);
+    - a rest day neither breaks nor extends a streak, even with a session on it;
+    - days after ``today`` (a clock that was wrong, another computer's
+      history) count toward the longest streak only.
+    """
+    days = sorted({day for day in active_days if _counts(day, rest_days)})
+    longest = 0
+    run = 0
+    previous: date | None = None
+    for day in days:
+        if previous is not None and _only_rest_between(previous, day, rest_days):
+            run += 1
+        else:
+            run = 1
+        longest = max(longest, run)
+        previous = day
+
+    present = {day for day in days if day <= today}
+    current = 0
+    day = today
+    if day not in present:
+        day -= timedelta(days=1)  # today is not over: yesterday's streak still stands
+    # Walk back: rest days are passed over, a missing working day ends the run.
+    # Bounded by the earliest active day, so an empty history costs nothing.
+    earliest = min(present) if present else today
+    while day >= earliest:
+        if day in present:
+            current += 1
+        elif _counts(day, rest_days):
+            break
+        day -= timedelta(days=1)
+    return Streaks(current=current, longest=max(longest, current))
+
+
+def _only_rest_between(earlier: date, later: date, rest_days: Collection[int]) -> bool:
+    """Whether every day strictly between ``earlier`` and ``later`` is a rest day."""
+    gap = (later - earlier).days - 1
+    if gap <= 0:
+        return gap == 0
+    if gap >= 7:
+        return len(rest_days) >= 7
+    return all(
+        not _counts(earlier + timedelta(days=offset), rest_days) for offset in range(1, gap + 1)
+    )
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Sessions done against sessions prescribed, over some days."""
+
+    start: date
+    end: date
+    done: int
+    """Completed sessions that count (at most the prescribed number per day or week)."""
+    prescribed: int
+
+    @property
+    def ratio(self) -> float | None:
+        """``done / prescribed``, or None when nothing was prescribed."""
+        return None if self.prescribed == 0 else self.done / self.prescribed
+
+
+def daily_adherence(
+    completed_per_day: Mapping[date, int],
+    per_day: int,
+    start: date,
+    end: date,
+    rest_days: Collection[int] = (),
+) -> list[Adherence]:
+    """For each day from ``start`` to ``end``: sessions done (capped) / ``per_day``.
+
+    Rest days prescribe nothing; extra sessions on one day do not make up for
+    a missed day.
+    """
+    result = []
+    day = start
+    while day <= end:
+        prescribed = per_day if _counts(day, rest_days) else 0
+        done = min(completed_per_day.get(day, 0), prescribed)
+        result.append(Adherence(day, day, done, prescribed))
+        day += timedelta(days=1)
+    return result
+
+
+def weekly_adherence(
+    completed_per_day: Mapping[date, int],
+    start: date,
+    end: date,
+    *,
+    per_day: int | None = None,
+    per_week: int | None = None,
+    rest_days: Collection[int] = (),
+) -> list[Adherence]:
+    """For each week (Monday to Sunday) touching ``start``..``end``: done / prescribed.
+
+    With ``per_day``, a week prescribes ``per_day`` on each of its working days
+    inside the range and counts at most ``per_day`` a day. With ``per_week``,
+    a week prescribes ``per_week`` (in proportion for a partial first or last
+    week, rounded up) and counts at most that many.
+    """
+    if (per_day is None) == (per_week is None):
+        raise ValueError("give exactly one of per_day or per_week")
+    result = []
+    monday = week_start(start)
+    while monday <= end:
+        first = max(monday, start)
+        last = min(monday + timedelta(days=6), end)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        if per_day is not None:
+            prescribed = sum(per_day for day in days if _counts(day, rest_days))
+            done = sum(min(completed_per_day.get(day, 0), per_day) for day in days)
+            done = min(done, prescribed)
+        else:
+            assert per_week is not None
+            working = [day for day in days if _counts(day, rest_days)]
+            full_week = 7 - len(set(rest_days) & set(range(7)))
+            # A partial week prescribes its share, rounded up.
+            prescribed = min(per_week, -(-per_week * len(working) // full_week)) if full_week else 0
+            done = min(sum(completed_per_day.get(day, 0) for day in days), prescribed)
+        result.append(Adherence(first, last, done, prescribed))
+        monday += timedelta(days=7)
+    return result

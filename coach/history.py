@@ -1,0 +1,1149 @@
+"""The history store: every session, in SQLite, safe against crashes and other processes.
+
+This module owns the database connection and everything about it: the file
+(``history.db`` in the data folder), its PRAGMAs (WAL, a busy timeout,
+foreign keys, full fsync on commit), the numbered schema migrations, and
+every write, each in an explicit ``BEGIN IMMEDIATE`` transaction that is
+retried while another process holds the write lock. Nothing else opens the
+database.
+
+How a session is kept (see :class:`coach.recording.HistoryRecorder`):
+
+- a row is written when the session starts, with status ``running``, and
+  rewritten as each exercise completes, so a crash loses at most the
+  exercise in progress;
+- a running session holds an advisory lock on ``running/<id>.lock`` beside
+  the database. The kernel drops the lock when its process dies, however it
+  dies, so a ``running`` row whose lock is free was abandoned: it is shown as
+  ``partial`` and turned into one by the next writer. A session still
+  running in another process keeps its lock and is not touched;
+- if the database cannot be written at the end of a session, the session is
+  spooled as JSON to ``unsaved/`` and added by the next process that opens
+  the store for writing.
+
+Times are stored as UTC text (``2026-11-21T08:30:00.000Z``, which sorts), with
+the UTC offset and the local date at the start, both from the moment the
+session started: they are never recomputed.
+
+Only the standard library: ``coach status`` reads this on every shell prompt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+DB_NAME = "history.db"
+EXPORT_FORMAT = "coach-history"
+EXPORT_VERSION = 1
+BUSY_TIMEOUT_MS = 5_000
+"""How long SQLite itself waits for another process's write lock, per attempt."""
+WRITE_PATIENCE = 120.0
+"""How long a write keeps retrying before it gives up (seconds)."""
+
+_T = TypeVar("_T")
+
+Status = Literal["running", "completed", "partial"]
+STATUSES: tuple[Status, ...] = ("running", "completed", "partial")
+
+
+class HistoryError(Exception):
+    """The history cannot be read or written; ``str()`` says why, for a person."""
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class ExerciseRecord:
+    """What was done of one exercise in one session."""
+
+    exercise: str
+    """The exercise's id in its program."""
+    name: str
+    position: int
+    """Its place in the program, from 0."""
+    completed: bool = False
+    sets_done: int = 0
+    sets_planned: int = 0
+    reps_done: int = 0
+    reps_planned: int = 0
+    """Reps in all sets and sides (0 for an exercise held for a duration)."""
+    skipped_steps: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The exercise as JSON, as ``coach history --format json`` and export write it."""
+        return {
+            "exercise": self.exercise,
+            "name": self.name,
+            "completed": self.completed,
+            "sets_done": self.sets_done,
+            "sets_planned": self.sets_planned,
+            "reps_done": self.reps_done,
+            "reps_planned": self.reps_planned,
+            "skipped_steps": self.skipped_steps,
+        }
+
+
+@dataclass
+class SessionRecord:
+    """One session, as the history keeps it."""
+
+    id: str
+    """A UUID, the same on every computer the session is imported to."""
+    program: str
+    title: str
+    started_at: datetime
+    """When it started (timezone-aware)."""
+    utc_offset: int
+    """The computer's UTC offset at the start, in seconds."""
+    local_date: date
+    """The day it counts for: the local date at the start, less the day start."""
+    status: Status = "running"
+    ended_at: datetime | None = None
+    active_seconds: float = 0.0
+    """Time spent exercising: pauses are not counted."""
+    planned_seconds: float = 0.0
+    skipped_steps: int = 0
+    stop_reason: str | None = None
+    program_version: str = ""
+    program_sha256: str = ""
+    per_day: int | None = None
+    """The program's schedule when the session ran (for adherence)."""
+    per_week: int | None = None
+    stop_above: int | None = None
+    """The program's pain threshold, when it asks for a check-in."""
+    pain_before: int | None = None
+    pain_after: int | None = None
+    note: str = ""
+    exercises: list[ExerciseRecord] = field(default_factory=list)
+    updated_at: datetime | None = None
+    """When the row was last written (set by the store)."""
+    host: str = ""
+    pid: int | None = None
+
+    @property
+    def local_zone(self) -> timezone:
+        """The fixed offset the session started in."""
+        return timezone(timedelta(seconds=self.utc_offset))
+
+    def to_json(self) -> dict[str, Any]:
+        """The session as JSON: times in ISO 8601 with the offset where it happened."""
+        zone = self.local_zone
+        return {
+            "id": self.id,
+            "program": self.program,
+            "title": self.title,
+            "status": self.status,
+            "started_at": _iso_local(self.started_at, zone),
+            "ended_at": None if self.ended_at is None else _iso_local(self.ended_at, zone),
+            "utc_offset": self.utc_offset,
+            "local_date": self.local_date.isoformat(),
+            "active_seconds": round(self.active_seconds, 3),
+            "planned_seconds": round(self.planned_seconds, 3),
+            "skipped_steps": self.skipped_steps,
+            "stop_reason": self.stop_reason,
+            "program_version": self.program_version,
+            "program_sha256": self.program_sha256,
+            "schedule": _schedule_json(self.per_day, self.per_week),
+            "stop_above": self.stop_above,
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
+            "note": self.note,
+            "exercises": [exercise.to_json() for exercise in self.exercises],
+            "updated_at": None if self.updated_at is None else utc_text(self.updated_at),
+        }
+
+
+def _schedule_json(per_day: int | None, per_week: int | None) -> dict[str, int] | None:
+    if per_day is not None:
+        return {"per_day": per_day}
+    if per_week is not None:
+        return {"per_week": per_week}
+    return None
+
+
+def _iso_local(instant: datetime, zone: timezone) -> str:
+    return instant.astimezone(zone).isoformat(timespec="seconds")
+
+
+def utc_text(instant: datetime) -> str:
+    """``instant`` as stored: UTC, milliseconds, a ``Z``; text order is time order."""
+    if instant.tzinfo is None:
+        raise ValueError("history times must be timezone-aware")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_utc_text(text: str) -> datetime:
+    """The inverse of :func:`utc_text`."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str, *, newlines: bool = False) -> str:
+    """``text`` with terminal control characters made visible (``\\x1b`` for ESC).
+
+    History can hold text from anywhere (an imported file, a note); printed
+    raw, an escape sequence in it would drive the terminal. Tabs are kept,
+    and newlines too when ``newlines`` is true.
+    """
+    if not newlines:
+        text = text.replace("\n", " ")
+    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    """Sessions and what was done of each exercise."""
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            program_id TEXT NOT NULL,
+            program_title TEXT NOT NULL,
+            program_version TEXT NOT NULL DEFAULT '',
+            program_sha256 TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            utc_offset INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'partial')),
+            stop_reason TEXT,
+            active_seconds REAL NOT NULL DEFAULT 0 CHECK (active_seconds >= 0),
+            planned_seconds REAL NOT NULL DEFAULT 0,
+            skipped_steps INTEGER NOT NULL DEFAULT 0,
+            per_day INTEGER,
+            per_week INTEGER,
+            stop_above INTEGER,
+            pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+            pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+            note TEXT NOT NULL DEFAULT '',
+            host TEXT NOT NULL DEFAULT '',
+            pid INTEGER,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    # Covering indexes for what `coach status` and the progress views ask.
+    db.execute("CREATE INDEX sessions_by_day ON sessions (local_date, status, active_seconds)")
+    db.execute("CREATE INDEX sessions_by_program ON sessions (program_id, local_date)")
+    db.execute("CREATE INDEX sessions_by_start ON sessions (started_at)")
+    db.execute("CREATE INDEX sessions_running ON sessions (status) WHERE status = 'running'")
+    db.execute(
+        """
+        CREATE TABLE session_exercises (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            exercise_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+            sets_done INTEGER NOT NULL DEFAULT 0,
+            sets_planned INTEGER NOT NULL DEFAULT 0,
+            reps_done INTEGER NOT NULL DEFAULT 0,
+            reps_planned INTEGER NOT NULL DEFAULT 0,
+            skipped_steps INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (session_id, position)
+        ) WITHOUT ROWID
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+"""Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
+
+Never edit one that has shipped; add the next. Each is tested on a database
+full of rows of the version before it.
+"""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The schema version a database is at (0 for a new, empty one)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring ``db`` up to schema ``target`` inside the caller's transaction; returns the start.
+
+    Raises :class:`HistoryError` for a database from a newer coach.
+    """
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise HistoryError(
+            f"the history was written by a newer coach (schema {current}; this coach knows "
+            f"up to {SCHEMA_VERSION}); upgrade coach to read it. Nothing was changed."
+        )
+    for version in range(current, target):
+        MIGRATIONS[version](db)
+        db.execute(f"PRAGMA user_version = {version + 1}")
+    return current
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _has_lock_support() -> bool:
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class SessionClaim:
+    """An advisory lock that says "this session is running in this process".
+
+    Held for the whole session; the kernel releases it when the process
+    ends, even on ``kill -9``, which is how others tell an abandoned session.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        if not _has_lock_support():
+            return
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise HistoryError(f"{path}: another process already runs this session") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        """Drop the lock and its file."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = None
+
+
+def session_is_alive(lock_path: Path, record_host: str, record_pid: int | None) -> bool:
+    """Whether the process that runs a ``running`` session still runs.
+
+    With advisory locks (POSIX): the session's lock file is still locked.
+    Elsewhere: the same host and a process with that id exists.
+    """
+    if _has_lock_support():
+        import fcntl
+
+        try:
+            fd = os.open(lock_path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # cannot tell: leave it alone
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a lock we may have taken
+        return False
+    if record_host != socket.gethostname() or record_pid is None:
+        return False
+    return _pid_exists(record_pid)
+
+
+def _pid_exists(pid: int) -> bool:  # pragma: no cover - only where fcntl is missing
+    if os.name == "nt":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)
+        if not handle:
+            return False
+        kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SESSION_COLUMNS = (
+    "id, program_id, program_title, program_version, program_sha256, started_at, ended_at, "
+    "utc_offset, local_date, status, stop_reason, active_seconds, planned_seconds, "
+    "skipped_steps, per_day, per_week, stop_above, pain_before, pain_after, note, host, pid, "
+    "updated_at"
+)
+_EXERCISE_COLUMNS = (
+    "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
+    "reps_done, reps_planned, skipped_steps"
+)
+
+
+class HistoryStore:
+    """The history database. Open it, use it, ``close()`` it (or use ``with``).
+
+    ``now`` gives the wall-clock time for ``updated_at`` (tests pass a fake).
+    One store per thread: SQLite connections are not shared between threads.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        now: Callable[[], datetime] | None = None,
+        create: bool = True,
+        patience: float = WRITE_PATIENCE,
+    ) -> None:
+        self.path = path
+        self.now = now or (lambda: datetime.now(UTC))
+        self.patience = patience
+        if create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise HistoryError(
+                    f"cannot create the history folder {path.parent}: {error.strerror or error}"
+                ) from None
+        elif not path.exists():
+            raise FileNotFoundError(path)
+        try:
+            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as error:
+            raise HistoryError(f"cannot open the history {path}: {error}") from None
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
+            if schema_version(self._db) != SCHEMA_VERSION:
+                self._write(lambda db: migrate(db))
+            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise HistoryError(
+                f"{path} is not a coach history database or is damaged ({error}). "
+                "Move it away to start a new history."
+            ) from None
+        except BaseException:
+            self._db.close()
+            raise
+        if create:
+            self._add_unsaved()
+
+    @classmethod
+    def in_folder(cls, data_dir: Path, **kwargs: Any) -> HistoryStore:
+        """The store in ``data_dir`` (``history.db``), created if missing."""
+        return cls(data_dir / DB_NAME, **kwargs)
+
+    @property
+    def folder(self) -> Path:
+        """The data folder the database is in."""
+        return self.path.parent
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def _retry(self, action: Callable[[], Any]) -> Any:
+        deadline = time.monotonic() + self.patience
+        delay = 0.01
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() > deadline:
+                    raise HistoryError(
+                        f"cannot write the history {self.path}: {error}"
+                        + (" (another coach kept it busy too long)" if _is_busy(error) else "")
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction, retrying while busy."""
+
+        def attempt() -> _T:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(self._db)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            return result
+
+        result: _T = self._retry(attempt)
+        return result
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several queries."""
+        self._retry(lambda: self._db.execute("BEGIN"))
+        try:
+            yield self._db
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def lock_path(self, session_id: str) -> Path:
+        """The lock file a running session holds."""
+        return self.folder / "running" / f"{session_id}.lock"
+
+    def claim(self, session_id: str) -> SessionClaim:
+        """Mark ``session_id`` as running in this process until ``release()``."""
+        return SessionClaim(self.lock_path(session_id))
+
+    def save(self, record: SessionRecord) -> None:
+        """Write ``record`` and its exercises, replacing what was there (idempotent)."""
+        stamped = replace(record, updated_at=self.now())
+        self._write(lambda db: _upsert(db, stamped))
+        record.updated_at = stamped.updated_at
+
+    def set_checkin(
+        self,
+        session_id: str,
+        *,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Add a check-in to a session (only the values given are changed)."""
+        for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
+            if value is not None and not 0 <= value <= 10:
+                raise ValueError(f"{name} must be from 0 to 10 (got {value})")
+
+        def work(db: sqlite3.Connection) -> None:
+            changed = db.execute(
+                "UPDATE sessions SET pain_before = coalesce(?, pain_before), "
+                "pain_after = coalesce(?, pain_after), note = coalesce(?, note), "
+                "updated_at = ? WHERE id = ?",
+                (pain_before, pain_after, note, utc_text(self.now()), session_id),
+            ).rowcount
+            if not changed:
+                raise HistoryError(f"no session {session_id} in the history")
+
+        self._write(work)
+
+    def reap_abandoned(self) -> list[str]:
+        """Turn ``running`` sessions whose process has gone into ``partial``; returns their ids."""
+        candidates = self._db.execute(
+            "SELECT id, host, pid, updated_at FROM sessions WHERE status = 'running'"
+        ).fetchall()
+        dead = [
+            row
+            for row in candidates
+            if not session_is_alive(self.lock_path(row["id"]), row["host"], row["pid"])
+        ]
+        if not dead:
+            return []
+
+        def work(db: sqlite3.Connection) -> None:
+            for row in dead:
+                # The last write is the last moment known to have happened.
+                db.execute(
+                    "UPDATE sessions SET status = 'partial', stop_reason = "
+                    "coalesce(stop_reason, 'abandoned'), ended_at = coalesce(ended_at, ?) "
+                    "WHERE id = ? AND status = 'running'",
+                    (row["updated_at"], row["id"]),
+                )
+
+        self._write(work)
+        for row in dead:
+            with contextlib.suppress(OSError):
+                self.lock_path(row["id"]).unlink()
+        return [row["id"] for row in dead]
+
+    def spool(self, record: SessionRecord) -> Path:
+        """Keep a session the database would not take, to be added on the next open."""
+        folder = self.folder / "unsaved"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{record.id}.json"
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps(record.to_json(), ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, target)
+        return target
+
+    def _add_unsaved(self) -> None:
+        folder = self.folder / "unsaved"
+        if not folder.is_dir():
+            return
+        for file in sorted(folder.glob("*.json")):
+            try:
+                record = session_from_json(json.loads(file.read_text(encoding="utf-8")), "")
+                self.merge([record])
+            except (OSError, ValueError, HistoryError):
+                continue  # leave it there for a person to look at
+            file.unlink(missing_ok=True)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, session_id: str) -> SessionRecord | None:
+        """One session, or None."""
+        found = self.sessions(ids=[session_id])
+        return found[0] if found else None
+
+    def sessions(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        program: str | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[SessionRecord]:
+        """Sessions (with their exercises), oldest first; abandoned ones read as partial."""
+        where, params = _filters(since=since, until=until, program=program, ids=ids)
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions {where} ORDER BY started_at, id",
+                params,
+            ).fetchall()
+            exercises: dict[str, list[ExerciseRecord]] = {}
+            cursor = db.execute(
+                f"SELECT {_EXERCISE_COLUMNS} FROM session_exercises WHERE session_id IN "
+                f"(SELECT id FROM sessions {where}) ORDER BY session_id, position",
+                params,
+            )
+            for row in cursor:
+                exercises.setdefault(row["session_id"], []).append(_exercise_from_row(row))
+        records = [_session_from_row(row, exercises.get(row["id"], [])) for row in rows]
+        for record in records:
+            if record.status == "running" and not session_is_alive(
+                self.lock_path(record.id), record.host, record.pid
+            ):
+                record.status = "partial"
+        return records
+
+    def count(self) -> int:
+        """How many sessions the history holds."""
+        return int(self._db.execute("SELECT count(*) FROM sessions").fetchone()[0])
+
+    def integrity_problems(self) -> list[str]:
+        """``PRAGMA integrity_check`` and foreign keys; empty when all is well."""
+        problems = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
+        problems = [problem for problem in problems if problem != "ok"]
+        problems += [str(tuple(row)) for row in self._db.execute("PRAGMA foreign_key_check")]
+        return problems
+
+    def progress(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        program: str | None = None,
+    ) -> Progress:
+        """Totals per day, per program and per exercise, and the pain trend.
+
+        Minutes count every session (a partial one's exercise is still
+        exercise); ``completed`` counts the sessions that were finished.
+        """
+        where, params = _filters(since=since, until=until, program=program, ids=None)
+        with self._reading() as db:
+            days = [
+                DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60)
+                for row in db.execute(
+                    "SELECT local_date, count(*), count(*) FILTER (WHERE status = 'completed'), "
+                    f"total(active_seconds) FROM sessions {where} "
+                    "GROUP BY local_date ORDER BY local_date",
+                    params,
+                )
+            ]
+            programs = [
+                ProgramTotal(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4] / 60,
+                    date.fromisoformat(row[5]),
+                    date.fromisoformat(row[6]),
+                )
+                for row in db.execute(
+                    "SELECT program_id, (SELECT program_title FROM sessions AS latest "
+                    "WHERE latest.program_id = s.program_id ORDER BY started_at DESC LIMIT 1), "
+                    "count(*), count(*) FILTER (WHERE status = 'completed'), "
+                    f"total(active_seconds), min(local_date), max(local_date) FROM sessions AS s "
+                    f"{where} GROUP BY program_id ORDER BY count(*) DESC, program_id",
+                    params,
+                )
+            ]
+            exercise_where = where.replace("WHERE", "AND", 1) if where else ""
+            exercises = [
+                ExerciseTotal(row[0], row[1], row[2], row[3], int(row[4]), int(row[5]), int(row[6]))
+                for row in db.execute(
+                    "SELECT s.program_id, e.exercise_id, max(e.name), count(*), "
+                    "total(e.completed), total(e.sets_done), total(e.reps_done) "
+                    "FROM sessions AS s JOIN session_exercises AS e ON e.session_id = s.id "
+                    f"WHERE 1 {exercise_where} "
+                    "GROUP BY s.program_id, e.exercise_id ORDER BY s.program_id, min(e.position)",
+                    params,
+                )
+            ]
+            pain = [
+                PainPoint(date.fromisoformat(row[0]), row[1], row[2], row[3], row[4])
+                for row in db.execute(
+                    "SELECT local_date, program_id, pain_before, pain_after, stop_above "
+                    f"FROM sessions {where}{' AND' if where else ' WHERE'} "
+                    "(pain_before IS NOT NULL OR pain_after IS NOT NULL) ORDER BY started_at",
+                    params,
+                )
+            ]
+        return Progress(days=days, programs=programs, exercises=exercises, pain=pain)
+
+    # --- export and import -----------------------------------------------------------------
+
+    def export_json(self) -> dict[str, Any]:
+        """All history as one JSON document (see :func:`read_export`)."""
+        return {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exported_at": utc_text(self.now()),
+            "host": socket.gethostname(),
+            "sessions": [record.to_json() for record in self.sessions()],
+        }
+
+    def merge(self, records: Iterable[SessionRecord]) -> MergeSummary:
+        """Add sessions by id, all in one transaction; an id already here is never duplicated.
+
+        A session already here is replaced only by a more finished copy of
+        itself (completed beats partial beats running) or, at the same status,
+        by one written later (a check-in added on the other computer).
+        """
+        incoming = list(records)
+
+        def work(db: sqlite3.Connection) -> MergeSummary:
+            summary = MergeSummary()
+            for record in incoming:
+                row = db.execute(
+                    "SELECT status, updated_at FROM sessions WHERE id = ?", (record.id,)
+                ).fetchone()
+                if row is None:
+                    _upsert(db, record)
+                    summary.added += 1
+                    continue
+                mine = (_RANK[row["status"]], row["updated_at"])
+                theirs = (_RANK[record.status], utc_text(record.updated_at or record.started_at))
+                if theirs > mine:
+                    _upsert(db, record)
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+            return summary
+
+        result: MergeSummary = self._write(work)
+        return result
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    """One day's sessions and minutes."""
+
+    day: date
+    sessions: int
+    completed: int
+    minutes: float
+
+
+@dataclass(frozen=True)
+class ProgramTotal:
+    """One program's sessions and minutes."""
+
+    program: str
+    title: str
+    sessions: int
+    completed: int
+    minutes: float
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True)
+class ExerciseTotal:
+    """How often one exercise of one program was done."""
+
+    program: str
+    exercise: str
+    name: str
+    sessions: int
+    """Sessions that included it."""
+    completed: int
+    """Sessions in which it was completed."""
+    sets_done: int
+    reps_done: int
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    """One check-in."""
+
+    day: date
+    program: str
+    pain_before: int | None
+    pain_after: int | None
+    stop_above: int | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the progress views show."""
+
+    days: list[DayTotal]
+    programs: list[ProgramTotal]
+    exercises: list[ExerciseTotal]
+    pain: list[PainPoint]
+
+    def weeks(self) -> list[tuple[date, int, int, float]]:
+        """(Monday, sessions, completed, minutes) for each week with a session."""
+        totals: dict[date, list[float]] = {}
+        for day in self.days:
+            monday = day.day - timedelta(days=day.day.weekday())
+            entry = totals.setdefault(monday, [0, 0, 0.0])
+            entry[0] += day.sessions
+            entry[1] += day.completed
+            entry[2] += day.minutes
+        return [(monday, int(a), int(b), c) for monday, (a, b, c) in sorted(totals.items())]
+
+
+_RANK = {"running": 0, "partial": 1, "completed": 2}
+
+
+@dataclass
+class MergeSummary:
+    """What an import did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _filters(
+    *,
+    since: date | None,
+    until: date | None,
+    program: str | None,
+    ids: Sequence[str] | None,
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        clauses.append("local_date >= ?")
+        params.append(since.isoformat())
+    if until is not None:
+        clauses.append("local_date <= ?")
+        params.append(until.isoformat())
+    if program is not None:
+        clauses.append("program_id = ?")
+        params.append(program)
+    if ids is not None:
+        clauses.append(f"id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
+    updated = record.updated_at or record.started_at
+    db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
+    db.execute(
+        f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
+        f"({', '.join('?' for _ in range(23))})",
+        (
+            record.id,
+            record.program,
+            record.title,
+            record.program_version,
+            record.program_sha256,
+            utc_text(record.started_at),
+            None if record.ended_at is None else utc_text(record.ended_at),
+            record.utc_offset,
+            record.local_date.isoformat(),
+            record.status,
+            record.stop_reason,
+            max(0.0, record.active_seconds),
+            record.planned_seconds,
+            record.skipped_steps,
+            record.per_day,
+            record.per_week,
+            record.stop_above,
+            record.pain_before,
+            record.pain_after,
+            record.note,
+            record.host,
+            record.pid,
+            utc_text(updated),
+        ),
+    )
+    db.executemany(
+        f"INSERT INTO session_exercises ({_EXERCISE_COLUMNS}) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                record.id,
+                exercise.position,
+                exercise.exercise,
+                exercise.name,
+                int(exercise.completed),
+                exercise.sets_done,
+                exercise.sets_planned,
+                exercise.reps_done,
+                exercise.reps_planned,
+                exercise.skipped_steps,
+            )
+            for exercise in record.exercises
+        ],
+    )
+
+
+def _exercise_from_row(row: sqlite3.Row) -> ExerciseRecord:
+    return ExerciseRecord(
+        exercise=row["exercise_id"],
+        name=row["name"],
+        position=row["position"],
+        completed=bool(row["completed"]),
+        sets_done=row["sets_done"],
+        sets_planned=row["sets_planned"],
+        reps_done=row["reps_done"],
+        reps_planned=row["reps_planned"],
+        skipped_steps=row["skipped_steps"],
+    )
+
+
+def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        program=row["program_id"],
+        title=row["program_title"],
+        program_version=row["program_version"],
+        program_sha256=row["program_sha256"],
+        started_at=parse_utc_text(row["started_at"]),
+        ended_at=None if row["ended_at"] is None else parse_utc_text(row["ended_at"]),
+        utc_offset=row["utc_offset"],
+        local_date=date.fromisoformat(row["local_date"]),
+        status=row["status"],
+        stop_reason=row["stop_reason"],
+        active_seconds=row["active_seconds"],
+        planned_seconds=row["planned_seconds"],
+        skipped_steps=row["skipped_steps"],
+        per_day=row["per_day"],
+        per_week=row["per_week"],
+        stop_above=row["stop_above"],
+        pain_before=row["pain_before"],
+        pain_after=row["pain_after"],
+        note=row["note"],
+        host=row["host"],
+        pid=row["pid"],
+        updated_at=parse_utc_text(row["updated_at"]),
+        exercises=exercises,
+    )
+
+
+# --------------------------------------------------------------------------- reading exports
+
+
+class ExportError(HistoryError):
+    """An export file that cannot be imported; ``str()`` names the file and the place."""
+
+
+def read_export(path: Path) -> list[SessionRecord]:
+    """Every session in an export file, checked; raises :class:`ExportError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise ExportError(f"{path}: not a UTF-8 text file (byte {error.start})") from None
+    except OSError as error:
+        raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExportError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ExportError(
+            f"{path}: not a coach history export (expected a JSON object with "
+            f'"format": "{EXPORT_FORMAT}", as `coach export` writes)'
+        )
+    version = data.get("version")
+    if version != EXPORT_VERSION:
+        raise ExportError(
+            f"{path}: export version {version!r} is not one this coach reads "
+            f"(it reads version {EXPORT_VERSION})"
+        )
+    sessions = data.get("sessions")
+    if not isinstance(sessions, list):
+        raise ExportError(f'{path}: "sessions" must be a list')
+    records = []
+    seen: set[str] = set()
+    for index, item in enumerate(sessions):
+        where = f"sessions[{index}]"
+        try:
+            record = session_from_json(item, where)
+        except ValueError as error:
+            raise ExportError(f"{path}: {error}") from None
+        if record.id in seen:
+            raise ExportError(f"{path}: {where}.id: {record.id} appears twice in the file")
+        seen.add(record.id)
+        records.append(record)
+    return records
+
+
+def _need(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in data:
+        raise ValueError(f"{where}: missing {key!r}")
+    value = data[key]
+    if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
+        raise ValueError(f"{where}.{key}: expected {_kind_name(kind)}, got {value!r}")
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}.{key}: expected {_kind_name(kind)}, got {value!r}")
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+    names[type(None)] = "null"
+    names[list] = "a list"
+    names[dict] = "an object"
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+def _optional(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if data.get(key) is None:
+        return None
+    return _need(data, key, kind, where)
+
+
+def _time(data: Mapping[str, Any], key: str, where: str, *, optional: bool = False) -> Any:
+    text = _optional(data, key, str, where) if optional else _need(data, key, str, where)
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{where}.{key}: {text!r} is not an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise ValueError(f"{where}.{key}: {text!r} has no UTC offset")
+    return value
+
+
+def _pain(data: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = _optional(data, key, int, where)
+    if value is not None and not 0 <= value <= 10:
+        raise ValueError(f"{where}.{key}: pain is rated from 0 to 10 (got {value})")
+    return value  # type: ignore[no-any-return]
+
+
+def _count(data: Mapping[str, Any], key: str, where: str) -> int:
+    value = data.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}.{key}: expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def session_from_json(data: Any, where: str) -> SessionRecord:
+    """A session from its JSON form (as exported); raises ValueError naming the bad field."""
+    where = where or "session"
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+    session_id = _need(data, "id", str, where)
+    if not session_id.strip() or len(session_id) > 100:
+        raise ValueError(f"{where}.id: {session_id!r} is not a session id")
+    status = _need(data, "status", str, where)
+    if status not in STATUSES:
+        raise ValueError(f"{where}.status: {status!r} is not one of completed, partial")
+    try:
+        local_date = date.fromisoformat(_need(data, "local_date", str, where))
+    except ValueError as error:
+        if str(error).startswith(where):
+            raise
+        raise ValueError(f"{where}.local_date: {data['local_date']!r} is not a date") from None
+    started_at = _time(data, "started_at", where)
+    offset = data.get("utc_offset")
+    if offset is None:
+        delta = started_at.utcoffset()
+        offset = int(delta.total_seconds()) if delta is not None else 0
+    elif isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 18 * 3600:
+        raise ValueError(f"{where}.utc_offset: {offset!r} is not a UTC offset in seconds")
+    active = _need(data, "active_seconds", (int, float), where)
+    if active < 0:
+        raise ValueError(f"{where}.active_seconds: must be >= 0 (got {active})")
+    schedule = _optional(data, "schedule", dict, where) or {}
+    exercises = []
+    for index, item in enumerate(_optional(data, "exercises", list, where) or []):
+        at = f"{where}.exercises[{index}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{at}: expected an object")
+        exercises.append(
+            ExerciseRecord(
+                exercise=_need(item, "exercise", str, at),
+                name=_optional(item, "name", str, at) or item["exercise"],
+                position=index,
+                completed=_need(item, "completed", bool, at),
+                sets_done=_count(item, "sets_done", at),
+                sets_planned=_count(item, "sets_planned", at),
+                reps_done=_count(item, "reps_done", at),
+                reps_planned=_count(item, "reps_planned", at),
+                skipped_steps=_count(item, "skipped_steps", at),
+            )
+        )
+    return SessionRecord(
+        id=session_id,
+        program=_need(data, "program", str, where),
+        title=_optional(data, "title", str, where) or data["program"],
+        started_at=started_at,
+        ended_at=_time(data, "ended_at", where, optional=True),
+        utc_offset=offset,
+        local_date=local_date,
+        # A session running elsewhere cannot be finished here.
+        status="partial" if status == "running" else status,
+        active_seconds=float(active),
+        planned_seconds=float(_optional(data, "planned_seconds", (int, float), where) or 0),
+        skipped_steps=_count(data, "skipped_steps", where),
+        stop_reason=_optional(data, "stop_reason", str, where),
+        program_version=_optional(data, "program_version", str, where) or "",
+        program_sha256=_optional(data, "program_sha256", str, where) or "",
+        per_day=_optional(schedule, "per_day", int, f"{where}.schedule"),
+        per_week=_optional(schedule, "per_week", int, f"{where}.schedule"),
+        stop_above=_optional(data, "stop_above", int, where),
+        pain_before=_pain(data, "pain_before", where),
+        pain_after=_pain(data, "pain_after", where),
+        note=_optional(data, "note", str, where) or "",
+        exercises=exercises,
+        updated_at=_time(data, "updated_at", where, optional=True),
+    )

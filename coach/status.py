@@ -1,0 +1,260 @@
+"""``coach status``: streak, today and the last session, fast enough for a shell prompt.
+
+A tmux status line or a prompt runs this every few seconds, so it imports
+only the standard library, :mod:`coach.paths`, :mod:`coach.days` and
+:mod:`coach.history`: no pydantic, no Textual, no Rich. Reading the full
+settings would cost ~200 ms (pydantic-settings), so :func:`quick_history_settings`
+reads just the three settings status needs (``data_dir``,
+``history.day_start``, ``history.rest_days``) from the same layers, and
+hands over to the full, validating loader whenever anything about them is
+unusual, so an odd value still gets its proper error. Other settings are not
+read at all; a mistake in, say, ``cues`` is reported by the commands that
+use them, not by a status line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from coach import paths
+from coach.days import DEFAULT_DAY_START, Streaks, local_day, streaks, weekday_numbers
+from coach.history import DB_NAME, parse_utc_text, session_is_alive
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """What status needs to know about the settings."""
+
+    data_dir: Path
+    day_start: time = DEFAULT_DAY_START
+    rest_days: frozenset[int] = frozenset()
+
+
+class _Unusual(Exception):
+    """Something the quick reader does not handle: use the full loader."""
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise _Unusual from None
+    values: dict[str, Any] = {}
+    if "data_dir" in data:
+        raw = data["data_dir"]
+        if not isinstance(raw, str) or not raw.strip():
+            raise _Unusual
+        folder = Path(raw).expanduser()
+        values["data_dir"] = folder if folder.is_absolute() else path.parent / folder
+    history = data.get("history", {})
+    if not isinstance(history, dict):
+        raise _Unusual
+    for key in ("day_start", "rest_days"):
+        if key in history:
+            values[key] = history[key]
+    return values
+
+
+def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, key in keys.items():
+        if name not in source:
+            continue
+        text = source[name]
+        if key == "rest_days":
+            if text.lstrip().startswith("["):
+                raise _Unusual
+            values[key] = [item.strip() for item in text.split(",") if item.strip()]
+        elif key == "data_dir":
+            if not text.strip():
+                raise _Unusual
+            values[key] = Path(text).expanduser()
+        else:
+            values[key] = text
+    return values
+
+
+def _quick(overrides: Mapping[str, str]) -> HistorySettings:
+    if "COACH_HISTORY" in os.environ or "history" in overrides:
+        raise _Unusual  # a whole section as JSON: leave it to the full loader
+    values: dict[str, Any] = {}
+    values.update(_file_values(paths.shipped_config_file()))
+    values.update(_file_values(paths.user_config_file()))
+    env_keys = {
+        "COACH_DATA_DIR": "data_dir",
+        "COACH_HISTORY__DAY_START": "day_start",
+        "COACH_HISTORY__REST_DAYS": "rest_days",
+    }
+    values.update(_text_values(os.environ, env_keys))
+    set_keys = {
+        "data_dir": "data_dir",
+        "history.day_start": "day_start",
+        "history.rest_days": "rest_days",
+    }
+    values.update(_text_values(overrides, set_keys))
+
+    day_start = values.get("day_start", "04:00")
+    match = _HH_MM.match(day_start.strip()) if isinstance(day_start, str) else None
+    if match is None:
+        raise _Unusual
+    rest = values.get("rest_days", [])
+    if not isinstance(rest, list) or not all(isinstance(item, str) for item in rest):
+        raise _Unusual
+    try:
+        rest_days = weekday_numbers(rest)
+    except ValueError:
+        raise _Unusual from None
+    data_dir = values.get("data_dir")
+    return HistorySettings(
+        data_dir=data_dir if isinstance(data_dir, Path) else paths.default_data_dir(),
+        day_start=time(int(match[1]), int(match[2])),
+        rest_days=rest_days,
+    )
+
+
+def quick_history_settings(overrides: Mapping[str, str]) -> HistorySettings:
+    """The history settings, read quickly; the full loader's answer when in doubt.
+
+    Raises :class:`coach.settings.SettingsError` for bad values.
+    """
+    try:
+        return _quick(overrides)
+    except _Unusual:
+        pass
+    from coach.settings import effective_data_dir, load_settings
+
+    settings = load_settings(overrides)
+    return HistorySettings(
+        data_dir=effective_data_dir(settings),
+        day_start=settings.history.day_start_time,
+        rest_days=weekday_numbers(settings.history.rest_days),
+    )
+
+
+def collect_status(
+    prefs: HistorySettings,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The status as JSON-ready data (see ``coach status --help``)."""
+    now = now or datetime.now(UTC)
+    today = local_day(now, prefs.day_start)
+    status: dict[str, Any] = {
+        "current_streak": 0,
+        "longest_streak": 0,
+        "sessions_today": 0,
+        "minutes_today": 0.0,
+        "last_session": None,
+        "next_break": None,
+        "today": today.isoformat(),
+    }
+    path = prefs.data_dir / DB_NAME
+    if not path.exists():
+        return status  # no history yet; a status line must not create files
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+    try:
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("BEGIN")  # one snapshot for every query
+        days = [
+            date.fromisoformat(row[0])
+            for row in db.execute(
+                "SELECT DISTINCT local_date FROM sessions WHERE status = 'completed'"
+            )
+        ]
+        done, seconds = db.execute(
+            "SELECT count(*) FILTER (WHERE status = 'completed'), total(active_seconds) "
+            "FROM sessions WHERE local_date = ?",
+            (today.isoformat(),),
+        ).fetchone()
+        last = db.execute(
+            "SELECT id, program_id, program_title, status, started_at, ended_at, utc_offset, "
+            "local_date, active_seconds, host, pid FROM sessions "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return status  # created but never written
+        raise
+    finally:
+        db.close()
+    found: Streaks = streaks(days, today, prefs.rest_days)
+    status["current_streak"] = found.current
+    status["longest_streak"] = found.longest
+    status["sessions_today"] = done
+    status["minutes_today"] = round(seconds / 60, 1)
+    if last is not None:
+        status["last_session"] = _last_session(prefs, last)
+    return status
+
+
+def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> dict[str, Any]:
+    from datetime import timedelta, timezone
+
+    (session_id, program, title, state, started, ended, offset, day, active, host, pid) = row
+    zone = timezone(timedelta(seconds=offset))
+    if state == "running":
+        lock = prefs.data_dir / "running" / f"{session_id}.lock"
+        if not session_is_alive(lock, host, pid):
+            state = "partial"
+    return {
+        "id": session_id,
+        "program": program,
+        "title": title,
+        "status": state,
+        "started_at": parse_utc_text(started).astimezone(zone).isoformat(timespec="seconds"),
+        "ended_at": (
+            None
+            if ended is None
+            else parse_utc_text(ended).astimezone(zone).isoformat(timespec="seconds")
+        ),
+        "local_date": day,
+        "active_seconds": round(active, 3),
+    }
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 90:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
+
+
+def format_status(status: Mapping[str, Any], now: datetime | None = None) -> str:
+    """The status for a person: a few short lines."""
+    now = now or datetime.now(UTC)
+    current = status["current_streak"]
+    lines = [
+        f"Streak: {current} day{'s' if current != 1 else ''} (longest {status['longest_streak']})",
+        f"Today: {status['sessions_today']} session{'s' if status['sessions_today'] != 1 else ''}"
+        f" completed, {status['minutes_today']:g} min of exercise",
+    ]
+    last = status["last_session"]
+    if last is None:
+        lines.append("Last session: none yet (start one with `coach` or `coach run PROGRAM`)")
+    else:
+        when = _ago(datetime.fromisoformat(last["started_at"]), now)
+        lines.append(f"Last session: {last['title']} ({last['program']}), {last['status']}, {when}")
+    return "\n".join(lines) + "\n"
+
+
+def format_oneline(status: Mapping[str, Any]) -> str:
+    """One short line for a status bar: ``streak 5d | today 2x 6m``."""
+    return (
+        f"streak {status['current_streak']}d | today {status['sessions_today']}x "
+        f"{round(status['minutes_today'])}m"
+    )
