@@ -1,0 +1,699 @@
+"""The history store: schema, migrations, recording, crashes, several processes, import."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time as systime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.clock import FakeClock
+from coach.engine import SessionRunner
+from coach.history import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ExerciseRecord,
+    ExportError,
+    HistoryError,
+    HistoryStore,
+    SessionRecord,
+    migrate,
+    read_export,
+    schema_version,
+)
+from coach.loader import LoadedProgram
+from coach.program import Program
+from coach.recording import HistoryRecorder
+from coach.timeline import build_timeline
+from tests.conftest import REPO
+from tests.test_timeline import program
+
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def record(
+    session_id: str = "s1",
+    *,
+    day: date = date(2026, 11, 20),
+    status: str = "completed",
+    started: datetime = T0,
+    **changes: Any,
+) -> SessionRecord:
+    values: dict[str, Any] = {
+        "id": session_id,
+        "program": "wrist",
+        "title": "Wrist stretches",
+        "started_at": started,
+        "utc_offset": 3600,
+        "local_date": day,
+        "status": status,
+        "ended_at": started + timedelta(minutes=5),
+        "active_seconds": 290.5,
+        "planned_seconds": 300.0,
+        "per_day": 2,
+        "stop_above": 5,
+        "pain_before": 3,
+        "pain_after": 2,
+        "note": "felt fine",
+        "exercises": [
+            ExerciseRecord("flexor", "Flexor stretch", 0, True, 2, 2, 10, 10, 0),
+            ExerciseRecord("extensor", "Extensor stretch", 1, False, 1, 2, 5, 10, 3),
+        ],
+    }
+    values.update(changes)
+    return SessionRecord(**values)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    with HistoryStore.in_folder(tmp_path / "data", now=lambda: T0) as opened:
+        yield opened
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_a_new_store_is_wal_with_the_latest_schema(store: HistoryStore) -> None:
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert schema_version(db) == SCHEMA_VERSION
+    assert store.integrity_problems() == []
+
+
+def test_save_and_read_back_every_field(store: HistoryStore) -> None:
+    original = record()
+    store.save(original)
+    (found,) = store.sessions()
+    assert found.to_json() == original.to_json()
+    assert found.exercises == original.exercises
+    assert found.updated_at == T0
+
+
+def test_history_json_has_the_documented_fields(store: HistoryStore) -> None:
+    store.save(record())
+    data = store.sessions()[0].to_json()
+    documented = {"id", "program", "status", "started_at", "ended_at", "local_date"}
+    documented |= {"active_seconds", "pain_before", "pain_after", "note", "exercises"}
+    assert documented <= set(data)
+    # ISO 8601 with the offset where the session happened (+01:00 here).
+    assert data["started_at"] == "2026-11-20T10:30:00+01:00"
+    assert data["exercises"][0] == {
+        "exercise": "flexor",
+        "name": "Flexor stretch",
+        "completed": True,
+        "sets_done": 2,
+        "sets_planned": 2,
+        "reps_done": 10,
+        "reps_planned": 10,
+        "skipped_steps": 0,
+    }
+
+
+def test_saving_again_replaces_the_session_and_its_exercises(store: HistoryStore) -> None:
+    store.save(record(status="running"))
+    store.save(record(exercises=[ExerciseRecord("flexor", "Flexor stretch", 0, True)]))
+    (found,) = store.sessions()
+    assert found.status == "completed"
+    assert [e.exercise for e in found.exercises] == ["flexor"]
+    assert store.count() == 1
+
+
+def test_filters_by_day_and_program(store: HistoryStore) -> None:
+    store.save(record("a", day=date(2026, 11, 1)))
+    store.save(record("b", day=date(2026, 11, 10), program="neck"))
+    store.save(record("c", day=date(2026, 11, 20)))
+    assert [r.id for r in store.sessions(since=date(2026, 11, 10))] == ["b", "c"]
+    assert [r.id for r in store.sessions(program="wrist")] == ["a", "c"]
+    assert [r.id for r in store.sessions(until=date(2026, 11, 9))] == ["a"]
+
+
+def test_checkin_is_validated_and_updates_only_what_is_given(store: HistoryStore) -> None:
+    store.save(record(pain_before=None, pain_after=None, note=""))
+    store.set_checkin("s1", pain_before=4)
+    store.set_checkin("s1", pain_after=6, note="sore")
+    found = store.get("s1")
+    assert found is not None
+    assert (found.pain_before, found.pain_after, found.note) == (4, 6, "sore")
+    with pytest.raises(ValueError, match="0 to 10"):
+        store.set_checkin("s1", pain_after=11)
+    with pytest.raises(HistoryError, match="no session"):
+        store.set_checkin("nope", pain_after=1)
+
+
+def test_progress_totals(store: HistoryStore) -> None:
+    store.save(record("a", day=date(2026, 11, 16), active_seconds=120))
+    store.save(record("b", day=date(2026, 11, 16), active_seconds=60, status="partial"))
+    store.save(record("c", day=date(2026, 11, 23), active_seconds=180, program="neck"))
+    progress = store.progress()
+    assert [(d.day, d.sessions, d.completed, d.minutes) for d in progress.days] == [
+        (date(2026, 11, 16), 2, 1, 3.0),
+        (date(2026, 11, 23), 1, 1, 3.0),
+    ]
+    assert progress.weeks() == [(date(2026, 11, 16), 2, 1, 3.0), (date(2026, 11, 23), 1, 1, 3.0)]
+    wrist = next(p for p in progress.programs if p.program == "wrist")
+    assert (wrist.sessions, wrist.completed, wrist.minutes) == (2, 1, 3.0)
+    flexor = next(e for e in progress.exercises if (e.program, e.exercise) == ("wrist", "flexor"))
+    assert (flexor.sessions, flexor.completed, flexor.reps_done) == (2, 2, 20)
+    assert len(progress.pain) == 3
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _fill(db: sqlite3.Connection, version: int) -> int:
+    """Rows as a database at ``version`` would hold them; returns how many sessions."""
+    if version == 0:
+        return 0
+    # Version 1's shape, written with plain SQL as an old coach would have.
+    db.execute(
+        "INSERT INTO sessions (id, program_id, program_title, started_at, utc_offset, "
+        "local_date, status, active_seconds, updated_at) VALUES "
+        "('old', 'wrist', 'Wrist', '2020-01-01T08:00:00.000Z', 0, '2020-01-01', 'completed', "
+        "60, '2020-01-01T08:01:00.000Z')"
+    )
+    db.execute(
+        "INSERT INTO session_exercises (session_id, position, exercise_id, name, completed) "
+        "VALUES ('old', 0, 'flexor', 'Flexor', 1)"
+    )
+    return 1
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_each_migration_on_an_in_memory_database(version: int) -> None:
+    db = sqlite3.connect(":memory:")
+    migrate(db, version)
+    rows = _fill(db, version)
+    MIGRATIONS[version](db)
+    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == rows
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_opening_an_old_database_upgrades_it_and_keeps_every_row(
+    tmp_path: Path, version: int
+) -> None:
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path)
+    migrate(db, version)
+    rows = _fill(db, version)
+    db.commit()
+    db.close()
+    with HistoryStore(path) as store:
+        assert store.count() == rows
+        assert schema_version(sqlite3.connect(path)) == SCHEMA_VERSION
+        if rows:
+            (old,) = store.sessions()
+            assert old.id == "old" and old.exercises[0].completed
+
+
+def test_a_database_from_a_newer_coach_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match="newer coach"):
+        HistoryStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    path.write_text("hello, this is not SQLite" * 100)
+    with pytest.raises(HistoryError, match="not a coach history database"):
+        HistoryStore(path)
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _loaded(p: Program) -> LoadedProgram:
+    return LoadedProgram(p, Path("p.toml"), "0" * 64)
+
+
+class Recorded:
+    """A session on a fake clock, recorded into a store."""
+
+    def __init__(self, store: HistoryStore, p: Program, **kwargs: Any) -> None:
+        self.clock = FakeClock()
+        self.clock.set_wall(kwargs.pop("wall", T0))
+        self.recorder = HistoryRecorder(store, **kwargs)
+        self.runner = SessionRunner(build_timeline(p), self.clock, [self.recorder], countdown=0)
+        self.recorder.start(_loaded(p))
+        self.task: asyncio.Task[Any] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.ensure_future(self.runner.run())
+        await self.clock.settle()
+
+    async def advance(self, seconds: float) -> None:
+        await self.clock.advance(seconds)
+
+    async def finish(self) -> None:
+        assert self.task is not None
+        await self.clock.run_until_idle()
+        self.recorder.finish(await self.task)
+
+
+def three() -> Program:
+    # a: prep 5, 2 reps x hold 10 (rest 2 between), rest 10 | b: prep 5, 20 | c: prep 5, 5
+    return program(
+        {"id": "a", "reps": 2, "hold": 10, "rest_between_reps": 2},
+        {"id": "b", "duration": 20},
+        {"id": "c", "duration": 5, "sides": "each"},
+        schedule={"per_week": 3},
+        checkin={"stop_above": 4},
+    )
+
+
+async def test_a_recorded_session_is_written_at_start_and_after_each_exercise(
+    store: HistoryStore,
+) -> None:
+    session = Recorded(store, three())
+    await session.start()
+    (row,) = store.sessions()
+    assert row.status == "running"
+    assert [e.completed for e in row.exercises] == [False, False, False]
+    assert (row.per_week, row.stop_above) == (3, 4)
+    await session.advance(5 + 10 + 2 + 10 + 1)  # exercise a done
+    (row,) = store.sessions()
+    assert [e.completed for e in row.exercises] == [True, False, False]
+    assert (row.exercises[0].reps_done, row.exercises[0].reps_planned) == (2, 2)
+    assert row.active_seconds == pytest.approx(27)
+    await session.finish()
+    (row,) = store.sessions()
+    assert row.status == "completed"
+    assert [e.completed for e in row.exercises] == [True, True, True]
+    assert (row.exercises[2].sets_done, row.exercises[2].sets_planned) == (2, 2)
+    assert row.ended_at == row.started_at + timedelta(seconds=row.active_seconds)
+    assert not store.lock_path(row.id).exists()
+
+
+async def test_a_stopped_session_is_partial_with_what_was_done(store: HistoryStore) -> None:
+    session = Recorded(store, three())
+    await session.start()
+    await session.advance(5 + 10 + 1)  # one rep of a
+    session.runner.stop()
+    await session.finish()
+    (row,) = store.sessions()
+    assert row.status == "partial"
+    assert row.stop_reason == "user"
+    assert (row.exercises[0].completed, row.exercises[0].reps_done) == (False, 1)
+
+
+async def test_skips_are_counted_and_going_back_does_not_count_a_rep_twice(
+    store: HistoryStore,
+) -> None:
+    session = Recorded(store, three())
+    await session.start()
+    await session.advance(5 + 10 + 1)  # rep 1 done, in the rest
+    session.runner.back()  # back to rep 1 (early in the rest)
+    await session.clock.settle()
+    await session.advance(11)  # rep 1 again
+    session.runner.skip_exercise()  # skip the rest of a
+    await session.clock.settle()
+    await session.finish()
+    (row,) = store.sessions()
+    a = row.exercises[0]
+    assert (a.completed, a.reps_done) == (False, 1)
+    assert a.skipped_steps >= 2
+    assert row.skipped_steps == a.skipped_steps
+    assert row.status == "completed"
+
+
+async def test_pauses_are_not_active_time(store: HistoryStore) -> None:
+    session = Recorded(store, program({"id": "a", "duration": 10}, prep=0))
+    await session.start()
+    await session.advance(4)
+    session.runner.pause()
+    await session.advance(100)
+    session.runner.resume()
+    await session.finish()
+    (row,) = store.sessions()
+    assert row.active_seconds == pytest.approx(10)
+
+
+async def test_the_local_date_uses_the_day_start(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    systime.tzset()
+    try:
+        night = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
+        session = Recorded(store, program({"id": "a", "duration": 1}), wall=night)
+        await session.start()
+        await session.finish()
+        late = Recorded(
+            store, program({"id": "a", "duration": 1}), wall=night, day_start=time(1, 0)
+        )
+        await late.start()
+        await late.finish()
+    finally:
+        monkeypatch.undo()
+        systime.tzset()
+    assert sorted(r.local_date for r in store.sessions()) == [
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+    ]
+
+
+async def test_a_checkin_before_and_after_is_recorded(store: HistoryStore) -> None:
+    session = Recorded(store, three())
+    session.recorder.checkin(pain_before=3)
+    await session.start()
+    await session.finish()
+    session.recorder.checkin(pain_after=5, note="tight at the end")
+    (row,) = store.sessions()
+    assert (row.pain_before, row.pain_after, row.note) == (3, 5, "tight at the end")
+
+
+async def test_a_failing_write_is_made_good_or_spooled_and_added_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    store = HistoryStore.in_folder(tmp_path)
+    session = Recorded(store, three(), warn=warnings.append)
+
+    def broken(record: SessionRecord) -> None:
+        raise HistoryError("disk full")
+
+    monkeypatch.setattr(store, "save", broken)
+    await session.start()
+    await session.finish()
+    assert any("disk full" in w for w in warnings)
+    spooled = list((tmp_path / "unsaved").glob("*.json"))
+    assert len(spooled) == 1
+    monkeypatch.undo()
+    store.close()
+    with HistoryStore.in_folder(tmp_path) as again:
+        (row,) = again.sessions()
+        assert row.status == "completed"
+        assert all(e.completed for e in row.exercises)
+    assert not list((tmp_path / "unsaved").glob("*.json"))
+
+
+def test_an_abandoned_running_session_reads_as_partial_and_is_reaped(
+    store: HistoryStore,
+) -> None:
+    store.save(record("dead", status="running"))
+    store.save(record("alive", status="running"))
+    claim = store.claim("alive")
+    try:
+        states = {r.id: r.status for r in store.sessions()}
+        assert states == {"dead": "partial", "alive": "running"}
+        assert store.reap_abandoned() == ["dead"]
+        raw = dict(sqlite3.connect(store.path).execute("SELECT id, status FROM sessions"))
+        assert raw == {"dead": "partial", "alive": "running"}
+    finally:
+        claim.release()
+    assert store.reap_abandoned() == ["alive"]
+
+
+# --------------------------------------------------------------------------- several processes
+
+_WRITER = """
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from coach.history import ExerciseRecord, HistoryStore, SessionRecord
+
+folder, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+with HistoryStore.in_folder(folder) as store:
+    for n in range(count):
+        record = SessionRecord(
+            id=f"{name}-{n}", program="p", title="P", started_at=datetime.now(UTC),
+            utc_offset=0, local_date=date(2026, 11, 21), status="running",
+            exercises=[ExerciseRecord("a", "A", 0), ExerciseRecord("b", "B", 1)],
+        )
+        store.save(record)  # start
+        record.exercises[0].completed = True
+        store.save(record)  # an exercise done
+        record.status = "completed"
+        record.exercises[1].completed = True
+        store.save(record)  # the end
+        if n % 50 == 0:
+            store.sessions(since=date(2026, 11, 21))  # readers too
+"""
+
+
+def test_four_processes_writing_250_sessions_each_lose_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(tmp_path), f"w{n}", "250"],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in range(4)
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0, err
+        assert "locked" not in err
+    with HistoryStore.in_folder(tmp_path) as store:
+        records = store.sessions()
+        assert len(records) == 1000
+        assert all(r.status == "completed" for r in records)
+        assert all(e.completed for r in records for e in r.exercises)
+        assert store.integrity_problems() == []
+
+
+# --------------------------------------------------------------------------- kill -9
+
+_QUICK = """
+schema_version = 1
+[program]
+id = "quick"
+title = "Quick"
+prep = 0
+rest_between_exercises = "0.1s"
+"""
+
+
+def _quick_program(tmp_path: Path, exercises: int = 12) -> Path:
+    text = _QUICK + "".join(
+        f'\n[[exercise]]\nid = "e{n}"\nname = "E{n}"\nreps = 2\nhold = "0.1s"\n'
+        for n in range(exercises)
+    )
+    path = tmp_path / "quick.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _run_env(data: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COACH_DATA_DIR": str(data),
+        "COACH_CUES__COUNTDOWN": "0",
+        "PYTHONPATH": str(REPO),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kill_9_at_a_random_moment_loses_no_completed_exercise(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = _quick_program(tmp_path)
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", str(path), "--headless", "--json", "--quiet"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=_run_env(data),
+        text=True,
+    )
+    assert proc.stdout is not None
+    kill_after = rng.randrange(1, 60)  # events, then a random extra moment
+    completed: set[str] = set()
+    for seen, line in enumerate(proc.stdout, start=1):
+        event = json.loads(line)
+        if event["event"] == "exercise_completed":
+            completed.add(event["exercise"])
+        if seen >= kill_after:
+            break
+    systime.sleep(rng.uniform(0, 0.15))  # land anywhere: mid-step, mid-write
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    with HistoryStore.in_folder(data) as store:
+        assert store.integrity_problems() == []
+        (row,) = store.sessions()
+        assert row.status == "partial"
+        done = {e.exercise for e in row.exercises if e.completed}
+        # Every exercise reported complete before the kill is in the history.
+        assert completed <= done
+        assert store.reap_abandoned() == [row.id]
+
+
+def test_every_headless_session_is_recorded_unless_no_record(tmp_path: Path) -> None:
+    path = _quick_program(tmp_path, exercises=1)
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "coach", "run", str(path), "--headless", "--quiet"]
+    subprocess.run([*command, "--no-record"], env=_run_env(data), check=True, capture_output=True)
+    assert not (data / DB_NAME).exists()
+    subprocess.run(command, env=_run_env(data), check=True, capture_output=True)
+    with HistoryStore.in_folder(data) as store:
+        (row,) = store.sessions()
+        assert row.status == "completed" and row.program == "quick"
+        assert row.program_sha256 and len(row.program_sha256) == 64
+
+
+# --------------------------------------------------------------------------- export and import
+
+
+def _history(folder: Path, *records: SessionRecord) -> HistoryStore:
+    store = HistoryStore.in_folder(folder, now=lambda: T0)
+    for item in records:
+        store.save(item)
+    return store
+
+
+def _export(store: HistoryStore, path: Path) -> Path:
+    path.write_text(json.dumps(store.export_json()))
+    return path
+
+
+def test_export_then_import_elsewhere_gives_the_same_history(tmp_path: Path) -> None:
+    work = _history(tmp_path / "work", record("a"), record("b", status="partial"))
+    file = _export(work, tmp_path / "export.json")
+    home = _history(tmp_path / "home")
+    summary = home.merge(read_export(file))
+    assert (summary.added, summary.updated, summary.unchanged) == (2, 0, 0)
+    assert [r.to_json() for r in home.sessions()] == [r.to_json() for r in work.sessions()]
+
+
+def test_import_is_idempotent_and_merges_by_id(tmp_path: Path) -> None:
+    work = _history(tmp_path / "work", record("a"), record("b"))
+    file = _export(work, tmp_path / "export.json")
+    home = _history(tmp_path / "home", record("b"), record("c"))
+    first = home.merge(read_export(file))
+    second = home.merge(read_export(file))
+    assert (first.added, first.unchanged) == (1, 1)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert sorted(r.id for r in home.sessions()) == ["a", "b", "c"]
+
+
+def test_import_takes_the_more_finished_or_later_copy(tmp_path: Path) -> None:
+    home = _history(tmp_path / "home", record("a", status="partial"), record("b", note="old"))
+    later = HistoryStore.in_folder(tmp_path / "work", now=lambda: T0 + timedelta(days=1))
+    later.save(record("a"))
+    later.save(record("b", note="added a note at work"))
+    later.save(record("c"))
+    summary = home.merge(read_export(_export(later, tmp_path / "e.json")))
+    assert (summary.added, summary.updated) == (1, 2)
+    by_id = {r.id: r for r in home.sessions()}
+    assert by_id["a"].status == "completed"
+    assert by_id["b"].note == "added a note at work"
+    # And the older copy never wins back.
+    older = home.merge(
+        read_export(_export(_history(tmp_path / "old", record("b")), tmp_path / "o"))
+    )
+    assert older.updated == 0
+
+
+def _good_export() -> dict[str, Any]:
+    return {
+        "format": "coach-history",
+        "version": 1,
+        "sessions": [record("x").to_json(), record("y").to_json()],
+    }
+
+
+def _broken(change: str) -> Any:
+    data = _good_export()
+    session = data["sessions"][1]
+    if change == "not-json":
+        return "{not json"
+    if change == "not-coach":
+        return {"hello": 1}
+    if change == "version":
+        data["version"] = 99
+    elif change == "missing-id":
+        del session["id"]
+    elif change == "bad-date":
+        session["started_at"] = "yesterday"
+    elif change == "no-offset":
+        session["started_at"] = "2026-11-20T10:30:00"
+    elif change == "pain":
+        session["pain_after"] = 11
+    elif change == "status":
+        session["status"] = "done"
+    elif change == "duplicate":
+        session["id"] = "x"
+    elif change == "exercise":
+        session["exercises"][0]["completed"] = "yes"
+    elif change == "sessions":
+        data["sessions"] = {"x": 1}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("not-json", "not valid JSON"),
+        ("not-coach", "not a coach history export"),
+        ("version", "export version 99"),
+        ("missing-id", r"sessions\[1\]: missing 'id'"),
+        ("bad-date", r"sessions\[1\].started_at: 'yesterday' is not an ISO 8601 time"),
+        ("no-offset", "has no UTC offset"),
+        ("pain", r"sessions\[1\].pain_after: pain is rated from 0 to 10"),
+        ("status", r"sessions\[1\].status"),
+        ("duplicate", "appears twice"),
+        ("exercise", r"sessions\[1\].exercises\[0\].completed"),
+        ("sessions", "must be a list"),
+    ],
+)
+def test_a_bad_export_file_gets_a_clear_error_and_changes_nothing(
+    tmp_path: Path, change: str, message: str
+) -> None:
+    from coach.cli import main
+
+    data_dir = tmp_path / "data"
+    with _history(data_dir, record("kept")) as home:
+        before = [r.to_json() for r in home.sessions()]
+    file = tmp_path / "bad.json"
+    broken = _broken(change)
+    file.write_text(broken if isinstance(broken, str) else json.dumps(broken))
+    with pytest.raises(ExportError, match=message):
+        read_export(file)
+    os.environ["COACH_DATA_DIR"] = str(data_dir)
+    try:
+        assert main(["import", str(file)]) == 1
+    finally:
+        del os.environ["COACH_DATA_DIR"]
+    with HistoryStore.in_folder(data_dir) as home:
+        assert [r.to_json() for r in home.sessions()] == before
+
+
+def test_export_and_import_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coach.cli import main
+
+    _history(tmp_path / "work", record("a"), record("b")).close()
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "work"))
+    file = tmp_path / "out" / "history.json"
+    file.parent.mkdir()
+    assert main(["export", str(file)]) == 0
+    assert "exported 2 sessions" in capsys.readouterr().err
+    assert [s["id"] for s in json.loads(file.read_text())["sessions"]] == ["a", "b"]
+    assert not [p for p in file.parent.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "home"))
+    assert main(["import", str(file)]) == 0
+    assert "2 sessions added" in capsys.readouterr().err
+    assert main(["import", str(file)]) == 0
+    assert "0 sessions added, 0 updated, 2 already here" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.json")]) == 1
+    assert "no such file" in capsys.readouterr().err
