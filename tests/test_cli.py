@@ -174,6 +174,11 @@ def test_schema_validates_bundled_programs_with_jsonschema_like_checks(
         ["list"],
         ["list", "--json"],
         ["schema"],
+        ["status"],
+        ["status", "--json"],
+        ["history", "--format", "json"],
+        ["report", "--format", "html"],
+        ["export", "-"],
     ],
 )
 def test_headless_commands_never_import_textual_or_rich(argv: list[str]) -> None:
