@@ -23,7 +23,7 @@ from coach.cues import build_cues, close_cues
 from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
-from coach.recording import NullRecorder, SessionRecorder
+from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
 from coach.timeline import Step, build_timeline, describe_step
 
 EXIT_COMPLETED = 0
@@ -208,6 +208,36 @@ async def run_session(
     return result
 
 
+STOP_ADVICE = (
+    "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
+    "exercises for now and talk to your doctor or physiotherapist before doing them again."
+)
+
+
+def ask_pain(question: str, stdin: TextIO, out: TextIO) -> int | None:
+    """Ask for a 0-10 rating until one is given; None when skipped (Enter or end of input)."""
+    while True:
+        out.write(f"{question} (0 = none, 10 = worst; Enter to skip): ")
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            out.write("\n")
+            return None
+        text = line.strip()
+        if not text:
+            return None
+        if text.isdigit() and 0 <= int(text) <= 10:
+            return int(text)
+        out.write("Please type a whole number from 0 to 10, or press Enter to skip.\n")
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return os.isatty(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def run_headless(
     loaded: LoadedProgram,
     *,
@@ -219,8 +249,32 @@ def run_headless(
     quiet: bool,
     countdown: int,
     recorder: SessionRecorder | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
 ) -> int:
-    """The ``coach run --headless`` command; returns the exit status."""
+    """The ``coach run --headless`` command; returns the exit status.
+
+    For a program with a pain check-in, when stdin is a terminal (and not
+    with ``--json``), it asks for pain before and after and for a note, and
+    gives the program's advice when pain is above its limit.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    out = sys.stdout if out is None else out
+    checkin = loaded.program.info.checkin
+    asking = checkin is not None and checkin.pain and not json_mode and _is_terminal(stdin)
+    limit = None if checkin is None else checkin.stop_above
+    before = None
+    if asking:
+        before = ask_pain("Before you start: how much pain do you have now?", stdin, out)
+        if before is not None and limit is not None and before > limit:
+            out.write(STOP_ADVICE.format(pain=before, limit=limit) + "\n")
+            out.write("Start anyway? [y/N] ")
+            out.flush()
+            if stdin.readline().strip().lower() not in ("y", "yes"):
+                out.write("Not started.\n")
+                return EXIT_STOPPED
+    if isinstance(recorder, HistoryRecorder):
+        recorder.checkin(pain_before=before)
     cues = build_cues(
         loaded.program,
         bell=bell,
@@ -231,8 +285,25 @@ def run_headless(
         json_mode=json_mode,
     )
     result = asyncio.run(
-        run_session(loaded, json_mode=json_mode, recorder=recorder, cues=cues, countdown=countdown)
+        run_session(
+            loaded,
+            json_mode=json_mode,
+            recorder=recorder,
+            cues=cues,
+            countdown=countdown,
+            out=out,
+            stdin=stdin,
+        )
     )
+    if asking and result.stop_reason in (None, "user"):
+        after = ask_pain("How much pain do you have now, after the session?", stdin, out)
+        if after is not None and limit is not None and after > limit:
+            out.write(STOP_ADVICE.format(pain=after, limit=limit) + "\n")
+        out.write("A note for your history (Enter to skip): ")
+        out.flush()
+        note = stdin.readline().strip()
+        if isinstance(recorder, HistoryRecorder):
+            recorder.checkin(pain_after=after, note=note or None)
     if result.stop_reason == "SIGPIPE":
         # Keep the interpreter's final flush of a closed pipe quiet.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

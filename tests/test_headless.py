@@ -241,3 +241,81 @@ async def test_run_session_with_a_fake_clock_records_everything(short: Path) -> 
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["event"] for line in lines] == [e.name for e in recorder.events]
     assert lines[-1]["active_seconds"] == pytest.approx(3.0)
+
+
+CHECKIN = """
+schema_version = 1
+[program]
+id = "checked"
+title = "Checked"
+prep = 0
+[program.checkin]
+stop_above = 4
+[[exercise]]
+id = "a"
+name = "A"
+duration = "0.2s"
+"""
+
+
+def _terminal_run(tmp_path: Path, answers: list[tuple[bytes, bytes]]) -> tuple[int | None, str]:
+    """Run `checked` with a terminal on stdin; answer each (prompt, answer) once it shows."""
+    program = tmp_path / "checked.toml"
+    program.write_text(CHECKIN)
+    leader, follower = pty.openpty()
+    env = {
+        **os.environ,
+        "COACH_CUES__SPEECH": "false",
+        "COACH_CUES__BELL": "false",
+        "COACH_CUES__COUNTDOWN": "0",
+        "COACH_DATA_DIR": str(tmp_path / "data"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", str(program), "--headless"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    os.close(follower)
+    assert process.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + 30
+    for prompt, answer in answers:
+        while seen.count(prompt) < 1:
+            assert time.monotonic() < deadline, seen
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, seen
+            seen += chunk
+        seen = seen.replace(prompt, b"<asked>", 1)
+        os.write(leader, answer)
+    out, err = process.communicate(timeout=30)
+    os.close(leader)
+    assert b"Traceback" not in err, err
+    return process.returncode, (seen + out).decode()
+
+
+def test_checkin_on_a_terminal_is_recorded_with_the_stop_advice(tmp_path: Path) -> None:
+    from coach.history import HistoryStore
+
+    code, out = _terminal_run(
+        tmp_path,
+        [
+            (b"pain do you have now?", b"eleven\n"),
+            (b"Please type a whole number", b"2\n"),
+            (b"after the session?", b"6\n"),
+            (b"A note for your history", b"stiff wrist\n"),
+        ],
+    )
+    assert code == 0
+    assert "Your pain is 6/10, above 4" in out and "doctor or physiotherapist" in out
+    with HistoryStore.in_folder(tmp_path / "data") as store:
+        (row,) = store.sessions()
+    assert (row.pain_before, row.pain_after, row.note) == (2, 6, "stiff wrist")
+
+
+def test_pain_above_the_limit_before_starting_asks_first(tmp_path: Path) -> None:
+    code, out = _terminal_run(tmp_path, [(b"pain do you have now?", b"7\n"), (b"[y/N]", b"\n")])
+    assert code == EXIT_STOPPED
+    assert "Your pain is 7/10, above 4" in out and "Not started." in out
+    assert "Session complete" not in out
