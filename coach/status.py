@@ -26,7 +26,7 @@ from typing import Any
 
 from coach import paths
 from coach.days import DEFAULT_DAY_START, Streaks, local_day, streaks, weekday_numbers
-from coach.history import DB_NAME, parse_utc_text, session_is_alive
+from coach.history import DB_NAME, HistoryError, parse_utc_text, session_is_alive
 
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -185,7 +185,11 @@ def collect_status(
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
             return status  # created but never written
-        raise
+        raise HistoryError(f"cannot read the history {path}: {error}") from None
+    except sqlite3.DatabaseError as error:
+        raise HistoryError(
+            f"{path} is not a coach history database or is damaged ({error})"
+        ) from None
     finally:
         db.close()
     found: Streaks = streaks(days, today, prefs.rest_days)
