@@ -325,7 +325,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
-    from coach.settings import SettingsError
+    from coach.errors import SettingsError  # not coach.settings: status must stay light
 
     result: dict[str, str] = {}
     for item in args.overrides:
@@ -684,7 +684,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     status = collect_status(_history_settings(args))
     if args.json:
-        sys.stdout.write(json.dumps(status, ensure_ascii=False) + "\n")
+        from coach.history import json_text
+
+        sys.stdout.write(json_text(status) + "\n")
     elif args.oneline:
         sys.stdout.write(format_oneline(status) + "\n")
     else:
@@ -761,7 +763,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         with store:
             data = store.export_json()
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    from coach.history import json_text
+
+    text = json_text(data, indent=1) + "\n"
     count = len(data["sessions"])
     if args.file == "-":
         sys.stdout.write(text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as the settings write them; the index is ``date.weekday()``."""
@@ -42,7 +42,18 @@ def local_day(instant: datetime, day_start: time = DEFAULT_DAY_START) -> date:
     """
     if instant.tzinfo is None:
         raise ValueError("local_day needs a timezone-aware time")
-    wall = instant.astimezone().replace(tzinfo=None)
+    instant = instant.astimezone(UTC)  # so that subtracting below is in real time
+    local = instant.astimezone()
+    wall = local.replace(tzinfo=None)
+    # In the hour repeated when the clocks go back, the wall clock shows times
+    # it has shown before; a day that started in the first pass has started.
+    # So read such a time as the first pass would have gone on: ``wall + d``.
+    offset = local.utcoffset() or timedelta(0)
+    before = (instant - timedelta(hours=2)).astimezone().utcoffset() or timedelta(0)
+    if before > offset:
+        back = before - offset
+        if ((instant - back).astimezone().utcoffset() or timedelta(0)) == before:
+            wall += back
     return (wall - timedelta(hours=day_start.hour, minutes=day_start.minute)).date()
 
 
@@ -188,9 +199,10 @@ def weekly_adherence(
         last = min(monday + timedelta(days=6), end)
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         if per_day is not None:
-            prescribed = sum(per_day for day in days if _counts(day, rest_days))
-            done = sum(min(completed_per_day.get(day, 0), per_day) for day in days)
-            done = min(done, prescribed)
+            working = [day for day in days if _counts(day, rest_days)]
+            prescribed = per_day * len(working)
+            # As in daily_adherence: a rest day's session does not fill a working day.
+            done = sum(min(completed_per_day.get(day, 0), per_day) for day in working)
         else:
             assert per_week is not None
             working = [day for day in days if _counts(day, rest_days)]

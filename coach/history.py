@@ -204,6 +204,18 @@ def safe_text(text: str, *, newlines: bool = False) -> str:
     return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
+_C1 = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    """JSON with non-ASCII text kept readable but DEL and C1 controls escaped.
+
+    ``ensure_ascii=False`` escapes only controls below 0x20; a raw C1 byte
+    such as CSI (0x9b) could still drive a terminal that prints the output.
+    """
+    return json.dumps(data, ensure_ascii=False, indent=indent).translate(_C1)
+
+
 # --------------------------------------------------------------------------- migrations
 
 

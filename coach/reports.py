@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
@@ -21,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from coach.days import Adherence, Streaks, daily_adherence, weekly_adherence
 from coach.durations import format_clock
-from coach.history import Progress, SessionRecord, safe_text
+from coach.history import Progress, SessionRecord, json_text, safe_text
 
 # --------------------------------------------------------------------------- dates
 
@@ -42,7 +41,10 @@ def parse_since(text: str, today: date) -> date:
     if match:
         count = int(match[1])
         days = {"d": 1, "w": 7, "m": 30, "y": 365}[match[2]] * count
-        return today - timedelta(days=days)
+        try:
+            return today - timedelta(days=days)
+        except OverflowError:
+            raise ValueError(f"{text!r} goes back further than the calendar does") from None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -57,7 +59,7 @@ def parse_since(text: str, today: date) -> date:
 
 def history_json(records: Sequence[SessionRecord]) -> str:
     """A JSON list of sessions."""
-    return json.dumps([record.to_json() for record in records], indent=2, ensure_ascii=False)
+    return json_text([record.to_json() for record in records], indent=2)
 
 
 def _exercises_done(record: SessionRecord) -> str:
@@ -114,8 +116,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text: str) -> str:
-    """A CSV text cell a spreadsheet will show, not run (OWASP's advice)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV text cell a spreadsheet will show, not run (OWASP's advice), with no controls."""
+    return (
+        "'" + safe_text(text, newlines=True)
+        if text.startswith(_FORMULA_START)
+        else safe_text(text, newlines=True)
+    )
 
 
 def history_csv(records: Sequence[SessionRecord]) -> str:
@@ -144,7 +150,7 @@ def history_csv(records: Sequence[SessionRecord]) -> str:
         data = record.to_json()
         writer.writerow(
             [
-                record.id,
+                _cell(record.id),
                 _cell(record.program),
                 _cell(record.title),
                 record.status,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from coach import paths
-from coach.days import DEFAULT_DAY_START, Streaks, local_day, streaks, weekday_numbers
+from coach.days import DEFAULT_DAY_START, WEEKDAYS, Streaks, local_day, streaks, weekday_numbers
 from coach.history import DB_NAME, HistoryError, parse_utc_text, session_is_alive
 
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -87,7 +87,13 @@ def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str
 
 
 def _quick(overrides: Mapping[str, str]) -> HistorySettings:
-    if "COACH_HISTORY" in os.environ or "history" in overrides:
+    # The full loader reads variable names in any case and --set keys with
+    # spaces around the dots; read them the same way.
+    environ = {name.upper(): value for name, value in sorted(os.environ.items())}
+    given = {
+        ".".join(part.strip() for part in key.split(".")): value for key, value in overrides.items()
+    }
+    if "COACH_HISTORY" in environ or "history" in given:
         raise _Unusual  # a whole section as JSON: leave it to the full loader
     values: dict[str, Any] = {}
     values.update(_file_values(paths.shipped_config_file()))
@@ -97,21 +103,21 @@ def _quick(overrides: Mapping[str, str]) -> HistorySettings:
         "COACH_HISTORY__DAY_START": "day_start",
         "COACH_HISTORY__REST_DAYS": "rest_days",
     }
-    values.update(_text_values(os.environ, env_keys))
+    values.update(_text_values(environ, env_keys))
     set_keys = {
         "data_dir": "data_dir",
         "history.day_start": "day_start",
         "history.rest_days": "rest_days",
     }
-    values.update(_text_values(overrides, set_keys))
+    values.update(_text_values(given, set_keys))
 
     day_start = values.get("day_start", "04:00")
     match = _HH_MM.match(day_start.strip()) if isinstance(day_start, str) else None
     if match is None:
         raise _Unusual
     rest = values.get("rest_days", [])
-    if not isinstance(rest, list) or not all(isinstance(item, str) for item in rest):
-        raise _Unusual
+    if not isinstance(rest, list) or not all(item in WEEKDAYS for item in rest):
+        raise _Unusual  # the full loader says what is wrong
     try:
         rest_days = weekday_numbers(rest)
     except ValueError:
@@ -162,7 +168,7 @@ def collect_status(
     path = prefs.data_dir / DB_NAME
     if not path.exists():
         return status  # no history yet; a status line must not create files
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         db.execute("BEGIN")  # one snapshot for every query
