@@ -238,7 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--format html for a page to print or attach."
         ),
     )
-    _since_argument(report)
+    report.add_argument(
+        "--since",
+        metavar="DATE",
+        default="12w",
+        help="from this day on: YYYY-MM-DD, today, yesterday, a span such as 7d, 4w, 3m, 1y "
+        "ago, or all (default: 12w, the last twelve weeks)",
+    )
     report.add_argument("--format", choices=("md", "html"), default="md")
     report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
@@ -717,7 +723,7 @@ def _today(prefs: Any) -> Any:
 def _since(args: argparse.Namespace, prefs: Any) -> Any:
     from coach.reports import parse_since
 
-    if args.since is None:
+    if args.since is None or args.since.strip().lower() == "all":
         return None
     try:
         return parse_since(args.since, _today(prefs))

@@ -217,6 +217,8 @@ class Report:
     programs: list[ProgramReport]
     notes: list[tuple[date, str, str]]
     """(day, program title, note)."""
+    weeks: list[tuple[date, int, int, float]]
+    """(Monday, sessions, completed, minutes) for each week with a session."""
 
 
 def build_report(
@@ -306,6 +308,7 @@ def build_report(
         minutes=sum(record.active_seconds for record in records) / 60,
         programs=programs,
         notes=[(record.local_date, record.title, record.note) for record in records if record.note],
+        weeks=progress.weeks(),
     )
 
 
@@ -362,6 +365,16 @@ def report_markdown(report: Report) -> str:
         f"- Current streak: {report.streaks.current} days (longest: {report.streaks.longest} days)",
         "",
     ]
+    if report.weeks:
+        lines += [
+            "| Week of | Sessions completed | Stopped early | Minutes |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {monday.isoformat()} | {done} | {total - done} | {minutes:.0f} |"
+            for monday, total, done, minutes in report.weeks
+        ]
+        lines.append("")
     if not report.programs:
         lines += ["No sessions were recorded in this period.", ""]
     for program in report.programs:
@@ -428,6 +441,17 @@ def report_html(report: Report) -> str:
         f"<li>Current streak: {report.streaks.current} days (longest: "
         f"{report.streaks.longest} days)</li></ul>",
     ]
+    if report.weeks:
+        parts.append(
+            "<table><tr><th>Week of</th><th>Sessions completed</th><th>Stopped early</th>"
+            "<th>Minutes</th></tr>"
+        )
+        parts += [
+            f'<tr><td>{monday.isoformat()}</td><td class="n">{done}</td>'
+            f'<td class="n">{total - done}</td><td class="n">{minutes:.0f}</td></tr>'
+            for monday, total, done, minutes in report.weeks
+        ]
+        parts.append("</table>")
     if not report.programs:
         parts.append("<p>No sessions were recorded in this period.</p>")
     for program in report.programs:

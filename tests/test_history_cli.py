@@ -83,6 +83,9 @@ def test_report_markdown_and_html(
     text = capsys.readouterr().out
     assert "# Exercise adherence report" in text and "Quick (quick)" in text
     assert "not an assessment or a diagnosis" in text
+    assert "| Week of | Sessions completed | Stopped early | Minutes |" in text
+    assert main(["report", "--since", "all"]) == 0
+    assert "Quick (quick)" in capsys.readouterr().out
     out = tmp_path / "report.html"
     assert main(["report", "--format", "html", "-o", str(out), "--since", "7d"]) == 0
     page = out.read_text()
