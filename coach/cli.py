@@ -760,27 +760,29 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     import os
 
+    from coach.history import EXPORT_FORMAT, EXPORT_VERSION, json_text
+
     prefs = _history_settings(args)
     store = _open_history(prefs)
-    if store is None:
-        from coach.history import EXPORT_FORMAT, EXPORT_VERSION
+    empty = json_text({"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "sessions": []})
 
-        data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "sessions": []}
-    else:
+    def write(out: TextIO) -> int:
+        if store is None:
+            out.write(empty + "\n")
+            return 0
         with store:
-            data = store.export_json()
-    from coach.history import json_text
+            count: int = store.write_export(out)
+        return count
 
-    text = json_text(data, indent=1) + "\n"
-    count = len(data["sessions"])
     if args.file == "-":
-        sys.stdout.write(text)
+        write(sys.stdout)
         return EXIT_OK
     target = Path(args.file).expanduser()
     # Write beside the target, then rename: a crash never leaves half a file.
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        with open(temporary, "w", encoding="utf-8") as out:
+            count = write(out)
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
@@ -829,7 +831,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         with store:
             records = store.sessions(since=since)
             progress = store.progress(since=since)
-            completed_days = [day.day for day in store.progress().days if day.completed]
+            completed_days = store.completed_days()
         found = streaks(completed_days, today, prefs.rest_days)
     report = reports.build_report(
         records,
