@@ -638,7 +638,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
         return loaded
-    # The app's session screen arrives with the TUI issue; until then every run is headless.
+    if not (args.headless or args.json) and sys.stdin.isatty() and sys.stdout.isatty():
+        return _cmd_app(args, start=loaded, settings=settings)
+    # No terminal to draw on (a script, a pipe): the same session, headless.
     from coach.headless import run_headless
     from coach.history import HistoryError, HistoryStore
     from coach.recording import HistoryRecorder
@@ -863,12 +865,32 @@ _HISTORY_COMMANDS = {
 # --- the app ----------------------------------------------------------------------------------
 
 
-def _cmd_app(args: argparse.Namespace) -> int:
-    from coach.settings import load_settings
+def _cmd_app(
+    args: argparse.Namespace,
+    *,
+    start: LoadedProgram | None = None,
+    settings: Any = None,
+) -> int:
+    from coach.history import HistoryError, HistoryStore
+    from coach.settings import effective_data_dir, load_settings
 
-    settings = load_settings(_overrides(args))
+    if settings is None:
+        settings = load_settings(_overrides(args))
     library = _load_library()
+    record = not getattr(args, "no_record", False)
+    store = None
+    try:
+        store = HistoryStore.in_folder(effective_data_dir(settings))
+    except HistoryError as error:
+        print(f"coach: the history cannot be used: {error}", file=sys.stderr)
+        if record and start is not None:
+            print("(run with --no-record to exercise without recording)", file=sys.stderr)
+            return EXIT_INVALID
     from coach.tui.app import CoachApp  # deferred: Textual is only for the app
 
-    CoachApp(library=library, settings=settings).run()
+    try:
+        CoachApp(library=library, settings=settings, store=store, start=start, record=record).run()
+    finally:
+        if store is not None:
+            store.close()
     return EXIT_OK

@@ -1,21 +1,28 @@
-"""The coach app: the program library and each program's details.
+"""The coach app: the library, a program's details, sessions and their summaries.
 
-Sessions, check-ins, progress and settings screens arrive with the engine and
-history; this first version lets a person browse the library, read a
-program's exercises and precautions, and see broken program files with
-their errors.
+A view over the core: the engine paces the session on the app's clock
+(injected, so tests use a fake one), :class:`~coach.recording.HistoryRecorder`
+writes it through to the history, and the screens only show what they are told.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from coach.clock import Clock, SystemClock
+from coach.engine import Event
+from coach.history import HistoryError, HistoryStore
 from coach.library import Library
+from coach.loader import LoadedProgram
+from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
 from coach.settings import Settings
+from coach.tui.screens.checkin import AdviceScreen, PainScreen, stop_advice
 from coach.tui.screens.home import HomeScreen
+from coach.tui.screens.session import SessionOutcome, SessionScreen
+from coach.tui.screens.summary import SummaryScreen
 
 
 class CoachApp(App[None]):
@@ -24,15 +31,140 @@ class CoachApp(App[None]):
     TITLE = "coach"
     SUB_TITLE = "exercises for hands, wrists, forearms and necks"
     CSS_PATH = "coach.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
-    def __init__(self, *, library: Library, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        library: Library,
+        settings: Settings,
+        clock: Clock | None = None,
+        store: HistoryStore | None = None,
+        start: LoadedProgram | None = None,
+        record: bool = True,
+    ) -> None:
         super().__init__()
         self.library = library
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.store = store
+        self.record = record
+        self.start_program = start
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
 
     def on_mount(self) -> None:
-        """Open on the library."""
+        """Open on the library, or straight on a session (``coach run PROGRAM``)."""
         self.push_screen(HomeScreen(self.library))
+        if self.start_program is not None:
+            self.start_session(self.start_program)
+
+    # --- history ------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any] | None:
+        """Streak and today's numbers, or None without a history."""
+        if self.store is None:
+            return None
+        from coach.days import weekday_numbers
+        from coach.status import HistorySettings, collect_status
+
+        history = self.settings.history
+        prefs = HistorySettings(
+            data_dir=self.store.folder,
+            day_start=history.day_start_time,
+            rest_days=weekday_numbers(history.rest_days),
+        )
+        try:
+            return collect_status(prefs, self.clock.now())
+        except HistoryError:
+            return None
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def start_session(self, loaded: LoadedProgram) -> None:
+        """Check in (when the program asks), then run a session of ``loaded``."""
+        checkin = loaded.program.info.checkin
+        if checkin is None or not checkin.pain:
+            self._run_session(loaded, None)
+            return
+
+        def rated(before: int | None) -> None:
+            advice = stop_advice(before, checkin.stop_above)
+            if advice is None:
+                self._run_session(loaded, before)
+                return
+
+            def answered(start: bool | None) -> None:
+                if start:
+                    self._run_session(loaded, before)
+
+            self.push_screen(AdviceScreen(advice), answered)
+
+        self.push_screen(PainScreen("Before you start: how much pain do you have now?"), rated)
+
+    def _cues(self, loaded: LoadedProgram) -> list[Any]:
+        from coach.cues import build_cues
+
+        cues_settings = self.settings.cues
+        # The bell goes through Textual (writing \a to the screen would garble it).
+        cues = build_cues(
+            loaded.program,
+            bell=False,
+            speech=cues_settings.speech,
+            speech_command=cues_settings.speech_command,
+            notify_long_rests=cues_settings.notify_long_rests,
+            quiet=cues_settings.quiet,
+            json_mode=False,
+        )
+        if cues_settings.bell and not cues_settings.quiet:
+
+            def ring(event: Event) -> None:
+                if event.name in ("step_started", "session_completed"):
+                    self.bell()
+
+            cues.append(ring)
+        return cues
+
+    def _run_session(self, loaded: LoadedProgram, pain_before: int | None) -> None:
+        recorder: SessionRecorder = NullRecorder()
+        if self.record and self.store is not None:
+            history = HistoryRecorder(
+                self.store,
+                day_start=self.settings.history.day_start_time,
+                warn=lambda message: self.notify(message, severity="warning", markup=False),
+            )
+            history.checkin(pain_before=pain_before)
+            recorder = history
+        screen = SessionScreen(
+            loaded,
+            clock=self.clock,
+            recorder=recorder,
+            cues=self._cues(loaded),
+            countdown=self.settings.cues.countdown,
+        )
+
+        def finished(outcome: SessionOutcome | None) -> None:
+            if outcome is None:
+                return
+            record = getattr(recorder, "record", None)
+            done = None
+            if record is not None:
+                done = (sum(e.completed for e in record.exercises), len(record.exercises))
+            save = None
+            if isinstance(recorder, HistoryRecorder):
+                history_recorder = recorder
+
+                def save(pain_after: int | None, note: str | None) -> None:
+                    history_recorder.checkin(pain_after=pain_after, note=note)
+
+            self.push_screen(
+                SummaryScreen(
+                    loaded,
+                    outcome,
+                    status=self.status() if record is not None else None,
+                    save_checkin=save,
+                    exercises_done=done,
+                )
+            )
+
+        self.push_screen(screen, finished)

@@ -20,7 +20,10 @@ from coach.tui.screens.program import ProgramScreen
 class HomeScreen(Screen[None]):
     """Every program in the library; Enter opens one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "open", "Open", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, library: Library) -> None:
         super().__init__()

@@ -26,7 +26,10 @@ def _pacing(exercise: Exercise) -> str:
 class ProgramScreen(Screen[None]):
     """Everything about one program, precautions first."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,r", "start", "Start session", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
 
     def __init__(self, entry: LibraryEntry) -> None:
         super().__init__()
@@ -60,3 +63,10 @@ class ProgramScreen(Screen[None]):
                 yield Static(Content("Sources"), classes="heading")
                 yield Static(Content("\n".join(f"- {s}" for s in program.info.sources)))
         yield Footer()
+
+    def action_start(self) -> None:
+        """Start a session of this program (its precautions are on this screen)."""
+        from coach.tui.app import CoachApp
+
+        if isinstance(self.app, CoachApp):
+            self.app.start_session(self.entry.loaded)

@@ -1,0 +1,85 @@
+"""Pain check-ins: a 0-10 rating before and after a session, and the program's advice."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.validation import Number
+from textual.widgets import Input, Static
+
+STOP_ADVICE = (
+    "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
+    "exercises for now and talk to your doctor or physiotherapist before doing them again."
+)
+
+
+def stop_advice(pain: int | None, limit: int | None) -> str | None:
+    """The program's advice when ``pain`` is above its limit, else None."""
+    if pain is None or limit is None or pain <= limit:
+        return None
+    return STOP_ADVICE.format(pain=pain, limit=limit)
+
+
+class PainScreen(ModalScreen[int | None]):
+    """Asks for pain from 0 (none) to 10 (worst); Enter with nothing, or escape, skips."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "skip", "Skip")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(self.question))
+            yield Static("0 = no pain, 10 = the worst pain you can imagine. Enter to skip.")
+            yield Input(
+                placeholder="0-10",
+                type="integer",
+                max_length=2,
+                validators=[Number(minimum=0, maximum=10)],
+                id="pain",
+            )
+            yield Static("", id="problem")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Accept a rating from 0 to 10, or nothing."""
+        text = event.value.strip()
+        if not text:
+            self.dismiss(None)
+            return
+        if event.validation_result is not None and not event.validation_result.is_valid:
+            self.query_one("#problem", Static).update("Please type a whole number from 0 to 10.")
+            return
+        self.dismiss(int(text))
+
+    def action_skip(self) -> None:
+        """No rating this time."""
+        self.dismiss(None)
+
+
+class AdviceScreen(ModalScreen[bool]):
+    """Shows the stop advice before a session; y starts anyway, anything else does not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Start anyway"),
+        Binding("n,escape,enter", "answer(False)", "Don't start"),
+    ]
+
+    def __init__(self, advice: str) -> None:
+        super().__init__()
+        self.advice = advice
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(self.advice), id="advice")
+            yield Static("Start anyway? y = yes, n = no")
+
+    def action_answer(self, start: bool) -> None:
+        """Answer by key."""
+        self.dismiss(start)

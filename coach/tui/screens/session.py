@@ -1,0 +1,244 @@
+"""The session screen: the current step in large digits, what to do, and what comes next.
+
+A view over :class:`~coach.engine.SessionRunner`: the runner runs in a worker
+on the app's event loop with the app's clock, its events update the labels,
+and a light timer redraws the countdown only when the second shown changes.
+Program text is always shown with ``Content(text)``: never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
+
+from coach.clock import Clock
+from coach.engine import Event, SessionResult, SessionRunner
+from coach.loader import LoadedProgram
+from coach.recording import NullRecorder, SessionRecorder
+from coach.timeline import Step, Timeline, build_timeline
+
+_KIND_LABELS = {"prep": "Get ready", "rest": "Rest", "switch": "Switch sides"}
+
+
+def phase_label(step: Step) -> str:
+    """What to do now, in one or two words: Hold, Release, Squeeze, Rest, Switch sides."""
+    if step.kind == "work":
+        return step.phase or "Go"
+    return _KIND_LABELS.get(step.kind, step.kind.capitalize())
+
+
+def position_text(step: Step, timeline: Timeline) -> str:
+    """``Rep 2/5 - Set 1/2 - Left side``: where in the exercise this step is."""
+    exercise = timeline.program.exercises[step.exercise_index]
+    parts = []
+    if step.rep is not None and exercise.reps is not None:
+        parts.append(f"Rep {step.rep}/{exercise.reps}")
+    if step.set is not None and exercise.sets > 1:
+        parts.append(f"Set {step.set}/{exercise.sets}")
+    if step.side is not None:
+        parts.append(f"{step.side.capitalize()} side")
+    return " - ".join(parts)
+
+
+def clock_digits(seconds: float) -> str:
+    """Seconds left as shown: ``15``, ``1:05``; rounded up, so 0.2 s left shows 1."""
+    whole = max(0, math.ceil(seconds - 1e-9))
+    if whole < 60:
+        return str(whole)
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes}:{rest:02d}"
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    """How a session on this screen ended."""
+
+    result: SessionResult
+    session_id: str | None
+    """The recorded session's id (None when not recorded)."""
+
+
+class ConfirmStop(ModalScreen[bool]):
+    """Asks before stopping: a stopped session is kept as partial."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Stop"),
+        Binding("n,escape", "answer(False)", "Go on"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Stop this session? What you did so far is kept (as partial).")
+            with Horizontal(id="buttons"):
+                yield Button("Stop (y)", id="stop", variant="error")
+                yield Button("Go on (n)", id="go-on", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Either button answers."""
+        self.dismiss(event.button.id == "stop")
+
+    def action_answer(self, stop: bool) -> None:
+        """Answer by key."""
+        self.dismiss(stop)
+
+
+class SessionScreen(Screen[SessionOutcome]):
+    """One session of a program, from the first step to the summary."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause/resume"),
+        Binding("n", "skip_step", "Next step"),
+        Binding("b", "back", "Back"),
+        Binding("s", "skip_exercise", "Skip exercise"),
+        Binding("q,escape", "stop", "Stop"),
+    ]
+
+    def __init__(
+        self,
+        loaded: LoadedProgram,
+        *,
+        clock: Clock,
+        recorder: SessionRecorder | None = None,
+        cues: list[Callable[[Event], None]] | None = None,
+        countdown: int = 3,
+    ) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.timeline = build_timeline(loaded.program)
+        self.clock = clock
+        self.recorder = recorder or NullRecorder()
+        self.cues = cues or []
+        self.runner = SessionRunner(
+            self.timeline, clock, [self.recorder, self._on_event], countdown=countdown
+        )
+        for cue in self.cues:
+            self.runner.add_listener(cue)
+        self._offsets = [*self.timeline.offsets(), self.timeline.total_seconds]
+        self._shown_digits = ""
+        self.result: SessionResult | None = None
+
+    def compose(self) -> ComposeResult:
+        program = self.loaded.program
+        yield Header()
+        with Vertical(id="session"):
+            yield Static(Content(program.title), id="program-title")
+            yield Static("", id="paused")
+            yield Static("", id="phase")
+            yield Digits("", id="remaining")
+            yield Static("", id="exercise")
+            yield Static("", id="position")
+            yield Static("", id="instructions")
+            yield Static("", id="next")
+            yield ProgressBar(
+                total=max(self.timeline.total_seconds, 0.001),
+                show_eta=False,
+                id="overall",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start the session, and the timer that redraws the countdown."""
+        self.recorder.start(self.loaded)
+        self.query_one("#paused").display = False
+        self.run_worker(self._run(), exclusive=True, name="session")
+        self.set_interval(0.1, self.refresh_clock)
+
+    async def _run(self) -> None:
+        try:
+            self.result = await self.runner.run()
+        finally:
+            from coach.cues import close_cues
+
+            close_cues(self.cues)
+        self.recorder.finish(self.result)
+        record = getattr(self.recorder, "record", None)
+        self.dismiss(SessionOutcome(self.result, None if record is None else record.id))
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.name == "step_started" and event.step is not None and event.index is not None:
+            self._show_step(event.index, event.step)
+        elif event.name == "paused":
+            why = (
+                "Paused: the computer was asleep."
+                if event.data.get("reason") == "suspend"
+                else "Paused."
+            )
+            banner = self.query_one("#paused", Static)
+            banner.update(f"{why} Press space to go on.")
+            banner.display = True
+        elif event.name == "resumed":
+            self.query_one("#paused").display = False
+
+    def _show_step(self, index: int, step: Step) -> None:
+        exercise = self.loaded.program.exercises[step.exercise_index]
+        self.query_one("#phase", Static).update(Content(phase_label(step)))
+        self.query_one("#exercise", Static).update(Content(exercise.name))
+        self.query_one("#position", Static).update(Content(position_text(step, self.timeline)))
+        instructions = "\n".join(exercise.instructions) if step.kind != "rest" else ""
+        self.query_one("#instructions", Static).update(Content(instructions))
+        self.query_one("#next", Static).update(Content(self._next_text(index)))
+        self.refresh_clock()
+
+    def _next_text(self, index: int) -> str:
+        steps = self.timeline.steps
+        if index + 1 >= len(steps):
+            return "Next: done"
+        following = steps[index + 1]
+        exercise = self.loaded.program.exercises[following.exercise_index]
+        if following.exercise_index != steps[index].exercise_index:
+            return f"Next: {exercise.name}"
+        where = position_text(following, self.timeline)
+        return f"Next: {phase_label(following)}" + (f" ({where})" if where else "")
+
+    def refresh_clock(self) -> None:
+        """Redraw the countdown and the progress bar, only when what they show changed."""
+        index = self.runner.index
+        if index >= len(self.timeline.steps):
+            digits = "0"
+            done = self.timeline.total_seconds
+        else:
+            remaining = self.runner.remaining()
+            digits = clock_digits(remaining)
+            done = self._offsets[index + 1] - remaining
+        if digits != self._shown_digits:
+            self._shown_digits = digits
+            self.query_one("#remaining", Digits).update(digits)
+            self.query_one("#overall", ProgressBar).update(progress=done)
+
+    # --- controls -------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        """Space: pause or resume."""
+        self.runner.toggle_pause()
+
+    def action_skip_step(self) -> None:
+        """n: on to the next step."""
+        self.runner.skip_step()
+
+    def action_back(self) -> None:
+        """b: restart the step, or go to the one before."""
+        self.runner.back()
+
+    def action_skip_exercise(self) -> None:
+        """s: skip the rest of this exercise."""
+        self.runner.skip_exercise()
+
+    def action_stop(self) -> None:
+        """q or escape: ask, then stop (the session is kept as partial)."""
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.runner.stop()
+
+        self.app.push_screen(ConfirmStop(), answered)

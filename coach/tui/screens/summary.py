@@ -1,0 +1,123 @@
+"""After a session: what was done, the streak, and the check-in with its advice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.validation import Number
+from textual.widgets import Footer, Header, Input, Static
+
+from coach.durations import format_clock
+from coach.loader import LoadedProgram
+from coach.tui.screens.checkin import stop_advice
+from coach.tui.screens.session import SessionOutcome
+
+SaveCheckin = Callable[[int | None, str | None], None]
+
+
+class SummaryScreen(Screen[None]):
+    """The session's summary; with a check-in, asks pain after and a note."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done")]
+
+    def __init__(
+        self,
+        loaded: LoadedProgram,
+        outcome: SessionOutcome,
+        *,
+        status: dict[str, Any] | None,
+        save_checkin: SaveCheckin | None,
+        exercises_done: tuple[int, int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.outcome = outcome
+        self.status = status
+        self.save_checkin = save_checkin
+        self.exercises_done = exercises_done
+        checkin = loaded.program.info.checkin
+        self.asks_pain = checkin is not None and checkin.pain
+        self.limit = None if checkin is None else checkin.stop_above
+        self._saved = False
+
+    def compose(self) -> ComposeResult:
+        result = self.outcome.result
+        program = self.loaded.program
+        yield Header()
+        with VerticalScroll(id="summary"):
+            if result.completed:
+                yield Static("Session complete. Well done.", classes="heading")
+            else:
+                yield Static("Session stopped: what you did is kept (partial).", classes="heading")
+            yield Static(Content(program.title))
+            lines = [f"Time exercising: {format_clock(result.active_seconds)}"]
+            if self.exercises_done is not None:
+                done, total = self.exercises_done
+                lines.append(f"Exercises completed: {done} of {total}")
+            if result.skipped_steps:
+                lines.append(f"Steps skipped: {len(result.skipped_steps)}")
+            if self.status is not None:
+                streak = self.status["current_streak"]
+                lines.append(
+                    f"Streak: {streak} day{'s' if streak != 1 else ''} "
+                    f"(longest {self.status['longest_streak']}); today "
+                    f"{self.status['minutes_today']:g} min"
+                )
+            elif self.outcome.session_id is None:
+                lines.append("Not recorded in your history.")
+            yield Static("\n".join(lines), id="facts")
+            if self.asks_pain:
+                yield Static("How much pain do you have now? 0 = none, 10 = the worst.")
+                yield Input(
+                    placeholder="0-10 (Enter to skip)",
+                    type="integer",
+                    max_length=2,
+                    validators=[Number(minimum=0, maximum=10)],
+                    id="pain-after",
+                )
+                yield Static("", id="advice")
+                yield Static("A note for your history (Enter to finish):")
+                yield Input(placeholder="optional", id="note")
+            else:
+                yield Static("Press escape to go back to the library.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Focus the first question."""
+        if self.asks_pain:
+            self.query_one("#pain-after", Input).focus()
+
+    def _pain(self) -> int | None:
+        text = self.query_one("#pain-after", Input).value.strip()
+        if text.isdigit() and 0 <= int(text) <= 10:
+            return int(text)
+        return None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter on the pain moves to the note (showing any advice); on the note, finishes."""
+        if event.input.id == "pain-after":
+            text = event.value.strip()
+            if text and (event.validation_result is None or not event.validation_result.is_valid):
+                self.query_one("#advice", Static).update(
+                    "Please type a whole number from 0 to 10, or leave it empty."
+                )
+                return
+            advice = stop_advice(self._pain(), self.limit)
+            self.query_one("#advice", Static).update(Content(advice or ""))
+            self.query_one("#note", Input).focus()
+        else:
+            self.action_done()
+
+    def action_done(self) -> None:
+        """Save the check-in (if any) and go back."""
+        if self.asks_pain and not self._saved and self.save_checkin is not None:
+            note = self.query_one("#note", Input).value.strip()
+            self.save_checkin(self._pain(), note or None)
+        self._saved = True
+        self.dismiss(None)

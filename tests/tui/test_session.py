@@ -1,0 +1,240 @@
+"""Sessions in the app, driven by keyboard on a fake clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import Digits, Input, OptionList, Static
+
+from coach.clock import FakeClock
+from coach.history import HistoryStore
+from coach.library import load_library
+from coach.settings import Settings
+from coach.tui.app import CoachApp
+from coach.tui.screens.checkin import AdviceScreen, PainScreen
+from coach.tui.screens.home import HomeScreen
+from coach.tui.screens.program import ProgramScreen
+from coach.tui.screens.session import ConfirmStop, SessionScreen, clock_digits
+from coach.tui.screens.summary import SummaryScreen
+
+PROGRAM = """
+schema_version = 1
+[program]
+id = "{id}"
+title = '{title}'
+prep = 2
+rest_between_exercises = 3
+{extra}
+[[exercise]]
+id = "a"
+name = '{name}'
+instructions = ['{instruction}']
+reps = 2
+hold = 5
+rest_between_reps = 1
+[[exercise]]
+id = "b"
+name = "Second"
+duration = 4
+"""
+
+NASTY = "[bold red]Boom[/] [@click=app.quit]quit[/]"
+
+
+def write(
+    folder: Path,
+    *,
+    id: str = "aaa",
+    title: str = "Quick one",
+    extra: str = "",
+    name: str = "First",
+    instruction: str = "Hold it",
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{id}.toml").write_text(
+        PROGRAM.format(id=id, title=title, extra=extra, name=name, instruction=instruction)
+    )
+
+
+def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
+    store = HistoryStore.in_folder(tmp_path / "data")
+    settings = Settings(cues={"bell": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
+    return CoachApp(library=load_library(), settings=settings, clock=clock, store=store), store
+
+
+async def start(pilot: object, app: CoachApp, program_id: str = "aaa") -> None:
+    """Highlight the program, then the two keys: open it, start it."""
+    options = app.screen.query_one("#programs", OptionList)
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = ids.index(program_id)
+    await pilot.press("enter", "enter")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def shown(screen: object) -> str:
+    return "\n".join(str(w.render()) for w in screen.query(Static))  # type: ignore[attr-defined]
+
+
+def digits(app: CoachApp) -> str:
+    return app.screen.query_one("#remaining", Digits).value
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    fake = FakeClock()
+    fake.set_wall(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
+    return fake
+
+
+def test_clock_digits() -> None:
+    assert [clock_digits(s) for s in (15, 14.2, 0.2, 0, 65, 600)] == [
+        "15",
+        "15",
+        "1",
+        "0",
+        "1:05",
+        "10:00",
+    ]
+
+
+async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock) -> None:
+    from coach import paths
+
+    write(paths.user_programs_dir())
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        await start(pilot, app)
+        assert isinstance(app.screen, SessionScreen)
+        screen = app.screen
+        assert "Get ready" in shown(screen) and "First" in shown(screen)
+        assert digits(app) == "2"
+        await clock.advance(2.5)  # into rep 1's hold
+        await pilot.pause()
+        screen.refresh_clock()
+        assert "Hold" in shown(screen) and "Rep 1/2" in shown(screen)
+        assert "Hold it" in shown(screen)
+        assert digits(app) == "5"
+        # Pause: time passes, the countdown does not.
+        await pilot.press("space")
+        await pilot.pause()
+        assert "Paused" in shown(screen)
+        await clock.advance(30)
+        screen.refresh_clock()
+        assert digits(app) == "5"
+        await pilot.press("space")
+        await pilot.pause()
+        assert not screen.query_one("#paused").display
+        # n skips to the rest; b early in it goes back to the hold.
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Rest" in shown(screen)
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Hold" in shown(screen) and "Rep 1/2" in shown(screen)
+        # s skips the rest of the first exercise.
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Second" in shown(screen)
+        await clock.run_until_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        assert "Session complete" in shown(app.screen)
+        assert "Streak: 1 day" in shown(app.screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramScreen)
+    (row,) = store.sessions()
+    assert row.status == "completed" and row.program == "aaa"
+    assert [e.completed for e in row.exercises] == [False, True]
+    assert row.skipped_steps > 0
+
+
+async def test_stop_asks_first_and_keeps_a_partial_session(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from coach import paths
+
+    write(paths.user_programs_dir())
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        assert isinstance(app.screen, SessionScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmStop)
+        await pilot.press("n")  # go on
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        assert "Session stopped" in shown(app.screen)
+    (row,) = store.sessions()
+    assert row.status == "partial"
+
+
+async def test_checkin_before_and_after_with_the_stop_advice(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from coach import paths
+
+    write(paths.user_programs_dir(), extra="[program.checkin]\nstop_above = 4\n")
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        assert isinstance(app.screen, PainScreen)
+        await pilot.press("1", "2", "enter")  # not 0-10: asked again
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("6", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AdviceScreen)
+        assert "above 4" in shown(app.screen) and "doctor" in shown(app.screen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramScreen)  # not started
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        await clock.run_until_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        await pilot.press("7", "enter")
+        await pilot.pause()
+        assert "Your pain is 7/10, above 4" in shown(app.screen)
+        await pilot.press(*"sore", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramScreen)
+    (row,) = store.sessions()
+    assert (row.pain_before, row.pain_after, row.note) == (3, 7, "sore")
+
+
+async def test_program_text_is_shown_literally_in_the_session(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from coach import paths
+
+    write(paths.user_programs_dir(), title=NASTY, name=NASTY, instruction=f"Do {NASTY}")
+    app, _ = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        options = app.screen.query_one("#programs", OptionList)
+        assert any(
+            NASTY in str(options.get_option_at_index(i).prompt)
+            for i in range(options.option_count)
+        )
+        await start(pilot, app)
+        await clock.advance(2.5)
+        await pilot.pause()
+        text = shown(app.screen)
+        assert NASTY in text and f"Do {NASTY}" in text
+        await pilot.click(offset=(10, 3))
+        assert app.is_running
