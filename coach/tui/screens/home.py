@@ -1,50 +1,54 @@
-"""The home screen: the program library, with broken files and their errors."""
+"""The home screen: the program library, a filter, today's streak, and broken files."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.durations import format_clock
-from coach.library import Library
+from coach.library import Library, LibraryEntry
 from coach.timeline import build_timeline
 from coach.tui.screens.program import ProgramScreen
 
 
+def matches(entry: LibraryEntry, query: str) -> bool:
+    """Whether every word typed appears in the program's id, title, summary or audience."""
+    program = entry.loaded.program
+    haystack = " ".join(
+        [entry.id, program.title, program.info.summary, *program.info.audience]
+    ).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
 class HomeScreen(Screen[None]):
-    """Every program in the library; Enter opens one."""
+    """Every program in the library; type to filter, Enter opens one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
-        Binding("q", "app.quit", "Quit"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
+        self._lengths = {
+            entry.id: format_clock(build_timeline(entry.loaded.program).total_seconds)
+            for entry in library.entries
+        }
 
     def compose(self) -> ComposeResult:
         yield Header()
-        options = []
-        for entry in self.library.entries:
-            program = entry.loaded.program
-            length = format_clock(build_timeline(program).total_seconds)
-            audience = ", ".join(program.info.audience) or "everyone"
-            # Program text is data: Content() never parses it as markup.
-            prompt = Content.assemble(
-                Content(program.title).stylize("bold"),
-                Content(f"  {length}  ({audience})"),
-                "\n",
-                Content(program.info.summary or " "),
-            )
-            options.append(Option(prompt, id=entry.id))
-        yield OptionList(*options, id="programs")
+        yield Static("", id="today")
+        yield Input(placeholder="Type to filter: a name, or typist, musician, desk", id="filter")
+        yield OptionList(*self._options(""), id="programs")
         if self.library.broken:
             lines = [str(issue) for broken in self.library.broken for issue in broken.error.issues]
             yield Static(
@@ -53,9 +57,67 @@ class HomeScreen(Screen[None]):
             )
         yield Footer()
 
+    def _options(self, query: str) -> list[Option]:
+        options = []
+        for entry in self.library.entries:
+            if not matches(entry, query):
+                continue
+            program = entry.loaded.program
+            audience = ", ".join(program.info.audience) or "everyone"
+            # Program text is data: Content() never parses it as markup.
+            prompt = Content.assemble(
+                Content(program.title).stylize("bold"),
+                Content(f"  {self._lengths[entry.id]}  ({audience})"),
+                "\n",
+                Content(program.info.summary or " "),
+            )
+            options.append(Option(prompt, id=entry.id))
+        return options
+
+    def on_mount(self) -> None:
+        """Show today's numbers."""
+        self.refresh_today()
+
+    def on_screen_resume(self) -> None:
+        """Back from a session: the streak may have grown."""
+        self.refresh_today()
+
+    def refresh_today(self) -> None:
+        """The streak and today's minutes, from the history."""
+        status: dict[str, Any] | None = getattr(self.app, "status", lambda: None)()
+        today = self.query_one("#today", Static)
+        if status is None:
+            today.update("")
+            return
+        streak = status["current_streak"]
+        today.update(
+            f"Streak: {streak} day{'s' if streak != 1 else ''} - today: "
+            f"{status['sessions_today']} done, {status['minutes_today']:g} min"
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Filter as the person types."""
+        programs = self.query_one("#programs", OptionList)
+        programs.clear_options()
+        programs.add_options(self._options(event.value))
+        if programs.option_count:
+            programs.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter opens the highlighted program."""
+        self.action_open()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Open the chosen program."""
         self._open(event.option.id)
+
+    def action_move(self, by: int) -> None:
+        """Up and down move through the list, wherever the focus is."""
+        programs = self.query_one("#programs", OptionList)
+        if not programs.option_count:
+            return
+        current = programs.highlighted if programs.highlighted is not None else -by
+        programs.highlighted = max(0, min(programs.option_count - 1, current + by))
 
     def action_open(self) -> None:
         """Open the highlighted program."""
