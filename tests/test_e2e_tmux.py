@@ -92,6 +92,8 @@ def wait_for(screen: Callable[[], str], text: str, timeout: float = 20) -> str:
 
 def test_the_app_in_tmux_runs_and_records_a_session(terminal: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
     keys, screen, env = terminal
+    wait_for(screen, "Numbness can hide pain")  # the safety notice, on the first start
+    keys("Enter")
     wait_for(screen, "Hand and wrist strength")  # the home screen lists the programs
     keys("z", "e", "b", "r", "a")  # type to filter
     shown = wait_for(screen, "Zebra quick break")

@@ -7,6 +7,7 @@ writes it through to the history, and the screens only show what they are told.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -31,7 +32,12 @@ class CoachApp(App[None]):
     TITLE = "coach"
     SUB_TITLE = "exercises for hands, wrists, forearms and necks"
     CSS_PATH = "coach.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("question_mark,f1", "help", "Help", priority=True),
+    ]
+    NOTICE_MARK = "safety-notice-seen"
+    """A file in the data folder: the first-start safety notice was shown."""
 
     def __init__(
         self,
@@ -42,6 +48,7 @@ class CoachApp(App[None]):
         store: HistoryStore | None = None,
         start: LoadedProgram | None = None,
         record: bool = True,
+        notice: bool | None = None,
     ) -> None:
         super().__init__()
         self.library = library
@@ -50,14 +57,36 @@ class CoachApp(App[None]):
         self.store = store
         self.record = record
         self.start_program = start
+        if notice is None:
+            notice = store is not None and not (store.folder / self.NOTICE_MARK).exists()
+        self.show_notice = notice
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
 
     def on_mount(self) -> None:
         """Open on the library, or straight on a session (``coach run PROGRAM``)."""
         self.push_screen(HomeScreen(self.library))
+        if self.show_notice:
+            from coach.tui.screens.help import safety_notice
+
+            self.push_screen(safety_notice(), self._notice_seen)
+        elif self.start_program is not None:
+            self.start_session(self.start_program)
+
+    def _notice_seen(self, _: None = None) -> None:
+        if self.store is not None:
+            # If the mark cannot be written, the notice shows again: better than never.
+            with contextlib.suppress(OSError):
+                (self.store.folder / self.NOTICE_MARK).touch()
         if self.start_program is not None:
             self.start_session(self.start_program)
+
+    def action_help(self) -> None:
+        """The keys and the safety notice."""
+        from coach.tui.screens.help import NoticeScreen, help_screen
+
+        if not isinstance(self.screen, NoticeScreen):
+            self.push_screen(help_screen())
 
     # --- history ------------------------------------------------------------------------------
 

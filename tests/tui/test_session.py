@@ -61,7 +61,10 @@ def write(
 def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
     store = HistoryStore.in_folder(tmp_path / "data")
     settings = Settings(cues={"bell": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
-    return CoachApp(library=load_library(), settings=settings, clock=clock, store=store), store
+    return (
+        CoachApp(library=load_library(), settings=settings, clock=clock, store=store, notice=False),
+        store,
+    )
 
 
 async def start(pilot: object, app: CoachApp, program_id: str = "aaa") -> None:
@@ -228,8 +231,7 @@ async def test_program_text_is_shown_literally_in_the_session(
     async with app.run_test(size=(80, 24)) as pilot:
         options = app.screen.query_one("#programs", OptionList)
         assert any(
-            NASTY in str(options.get_option_at_index(i).prompt)
-            for i in range(options.option_count)
+            NASTY in str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
         )
         await start(pilot, app)
         await clock.advance(2.5)
@@ -238,3 +240,30 @@ async def test_program_text_is_shown_literally_in_the_session(
         assert NASTY in text and f"Do {NASTY}" in text
         await pilot.click(offset=(10, 3))
         assert app.is_running
+
+
+async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: FakeClock) -> None:
+    from coach.tui.screens.help import NoticeScreen
+
+    store = HistoryStore.in_folder(tmp_path / "data")
+    app = CoachApp(library=load_library(), settings=Settings(), clock=clock, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, NoticeScreen)
+        text = shown(app.screen)
+        assert "doctor" in text and "Numbness can hide pain" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("?")
+        await pilot.pause()
+        assert isinstance(app.screen, NoticeScreen)
+        text = shown(app.screen)
+        assert "space      pause / resume" in text and "slurred speech" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    again = CoachApp(library=load_library(), settings=Settings(), clock=clock, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, HomeScreen)  # seen once is enough

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -75,8 +76,24 @@ class HomeScreen(Screen[None]):
         return options
 
     def on_mount(self) -> None:
-        """Show today's numbers."""
+        """Show today's numbers; the list has the focus (so ``?`` is help, not a filter)."""
         self.refresh_today()
+        self.query_one("#programs", OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing a letter anywhere on this screen filters the list."""
+        filter_input = self.query_one("#filter", Input)
+        char = event.character
+        if (
+            self.focused is not filter_input
+            and char is not None
+            and char.isprintable()
+            and char not in "? "
+        ):
+            filter_input.focus()
+            filter_input.insert_text_at_cursor(char)
+            event.stop()
+            event.prevent_default()
 
     def on_screen_resume(self) -> None:
         """Back from a session: the streak may have grown."""
