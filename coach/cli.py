@@ -785,11 +785,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         with open(temporary, "w", encoding="utf-8") as out:
             count = write(out)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         print(f"coach: cannot write {target}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     print(f"exported {count} sessions to {target}", file=sys.stderr)
     return EXIT_OK
 
@@ -847,9 +852,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
     if args.output is None:
         sys.stdout.write(text)
-    else:
+        return EXIT_OK
+    try:
         args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+    except OSError as error:
+        print(f"coach: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 

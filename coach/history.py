@@ -60,6 +60,11 @@ STATUSES: tuple[Status, ...] = ("running", "completed", "partial")
 class HistoryError(Exception):
     """The history cannot be read or written; ``str()`` says why, for a person."""
 
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
+        """True when another process held the database longer than we waited."""
+
 
 # --------------------------------------------------------------------------- records
 
@@ -381,6 +386,17 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 # --------------------------------------------------------------------------- the store
 
 
+def describe_open_error(path: Path, error: sqlite3.Error) -> str:
+    """Why a database could not be used, without calling a full disk "damaged"."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(error):
+        return (
+            f"{path} is not a coach history database or is damaged ({error}). "
+            "Move it away to start a new history."
+        )
+    return f"cannot use the history {path}: {error}"
+
+
 def _is_busy(error: sqlite3.Error) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
@@ -408,8 +424,14 @@ class SessionClaim:
             return
         import fcntl
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise HistoryError(
+                f"cannot mark the session as running ({path}: {error.strerror or error}); "
+                "if coach stops unexpectedly, the session will still read as running"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -521,16 +543,13 @@ class HistoryStore:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
-            if schema_version(self._db) != SCHEMA_VERSION:
+            if self._retry(lambda: schema_version(self._db)) != SCHEMA_VERSION:
                 self._write(lambda db: migrate(db))
-            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            if self._retry(lambda: self._db.execute("PRAGMA journal_mode").fetchone()[0]) != "wal":
                 self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise HistoryError(
-                f"{path} is not a coach history database or is damaged ({error}). "
-                "Move it away to start a new history."
-            ) from None
+            raise HistoryError(describe_open_error(path, error)) from None
         except BaseException:
             self._db.close()
             raise
@@ -559,8 +578,8 @@ class HistoryStore:
 
     # --- transactions ----------------------------------------------------------------------
 
-    def _retry(self, action: Callable[[], Any]) -> Any:
-        deadline = time.monotonic() + self.patience
+    def _retry(self, action: Callable[[], Any], patience: float | None = None) -> Any:
+        deadline = time.monotonic() + (self.patience if patience is None else patience)
         delay = 0.01
         while True:
             try:
@@ -569,13 +588,22 @@ class HistoryStore:
                 if not _is_busy(error) or time.monotonic() > deadline:
                     raise HistoryError(
                         f"cannot write the history {self.path}: {error}"
-                        + (" (another coach kept it busy too long)" if _is_busy(error) else "")
+                        + (" (another coach kept it busy too long)" if _is_busy(error) else ""),
+                        busy=_is_busy(error),
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+            except sqlite3.Error as error:
+                raise HistoryError(describe_open_error(self.path, error)) from None
 
-    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction, retrying while busy."""
+    def _write(
+        self, work: Callable[[sqlite3.Connection], _T], *, patience: float | None = None
+    ) -> _T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction, retrying while busy.
+
+        With ``patience``, give up (``HistoryError(busy=True)``) after that many
+        seconds instead of :attr:`patience`; SQLite's own wait is cut to match.
+        """
 
         def attempt() -> _T:
             self._db.execute("BEGIN IMMEDIATE")
@@ -588,7 +616,14 @@ class HistoryStore:
                 raise
             return result
 
-        result: _T = self._retry(attempt)
+        if patience is None or patience * 1000 >= BUSY_TIMEOUT_MS:
+            result: _T = self._retry(attempt)
+            return result
+        self._db.execute(f"PRAGMA busy_timeout = {int(patience * 1000)}")
+        try:
+            result = self._retry(attempt, patience)
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return result
 
     @contextlib.contextmanager
@@ -611,10 +646,14 @@ class HistoryStore:
         """Mark ``session_id`` as running in this process until ``release()``."""
         return SessionClaim(self.lock_path(session_id))
 
-    def save(self, record: SessionRecord) -> None:
-        """Write ``record`` and its exercises, replacing what was there (idempotent)."""
+    def save(self, record: SessionRecord, *, patience: float | None = None) -> None:
+        """Write ``record`` and its exercises, replacing what was there (idempotent).
+
+        ``patience``: how long to wait for another process's write lock (see
+        :meth:`_write`); a session in progress waits only briefly.
+        """
         stamped = replace(record, updated_at=self.now())
-        self._write(lambda db: _upsert(db, stamped))
+        self._write(lambda db: _upsert(db, stamped), patience=patience)
         record.updated_at = stamped.updated_at
 
     def set_checkin(
@@ -672,23 +711,43 @@ class HistoryStore:
         return [row["id"] for row in dead]
 
     def spool(self, record: SessionRecord) -> Path:
-        """Keep a session the database would not take, to be added on the next open."""
+        """Keep a session the database would not take, to be added on the next open.
+
+        Raises OSError when even that fails (and leaves no partial file).
+        """
         folder = self.folder / "unsaved"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{record.id}.json"
         temporary = target.with_suffix(".tmp")
-        temporary.write_text(json.dumps(record.to_json(), ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, target)
+        stamped = replace(record, updated_at=self.now())
+        try:
+            with open(temporary, "w", encoding="utf-8") as out:
+                out.write(json.dumps(stamped.to_json(), ensure_ascii=False))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            raise
         return target
 
     def _add_unsaved(self) -> None:
+        """Add spooled sessions: each is the newest word on its session unless that completed."""
         folder = self.folder / "unsaved"
         if not folder.is_dir():
             return
         for file in sorted(folder.glob("*.json")):
             try:
                 record = session_from_json(json.loads(file.read_text(encoding="utf-8")), "")
-                self.merge([record])
+
+                def work(db: sqlite3.Connection, record: SessionRecord = record) -> None:
+                    row = db.execute(
+                        "SELECT status FROM sessions WHERE id = ?", (record.id,)
+                    ).fetchone()
+                    if row is None or row["status"] != "completed" or record.status == "completed":
+                        _upsert(db, record)
+
+                self._write(work)
             except (OSError, ValueError, HistoryError):
                 continue  # leave it there for a person to look at
             file.unlink(missing_ok=True)
@@ -1124,6 +1183,64 @@ def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> Sess
     )
 
 
+# --------------------------------------------------------------------------- quick reads
+
+
+@dataclass(frozen=True)
+class StatusRows:
+    """What ``coach status`` needs, read in one snapshot."""
+
+    completed_days: list[date]
+    sessions_today: int
+    seconds_today: float
+    last: tuple[Any, ...] | None
+    """(id, program, title, status, started_at, ended_at, utc_offset, local_date,
+    active_seconds, host, pid) of the latest session."""
+
+
+def read_status(path: Path, today: date) -> StatusRows | None:
+    """The status figures, read-only and without the store's set-up; None with no history.
+
+    For ``coach status`` on every prompt: no migrations, no writes, no files
+    created when there is no history (SQLite may add its ``-wal``/``-shm``
+    beside an existing one, as any reader does).
+    """
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as error:
+        raise HistoryError(describe_open_error(path, error)) from None
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("BEGIN")  # one snapshot for every query
+        days = [
+            date.fromisoformat(row[0])
+            for row in db.execute(
+                "SELECT DISTINCT local_date FROM sessions WHERE status = 'completed'"
+            )
+        ]
+        done, seconds = db.execute(
+            "SELECT count(*) FILTER (WHERE status = 'completed'), total(active_seconds) "
+            "FROM sessions WHERE local_date = ?",
+            (today.isoformat(),),
+        ).fetchone()
+        last = db.execute(
+            "SELECT id, program_id, program_title, status, started_at, ended_at, utc_offset, "
+            "local_date, active_seconds, host, pid FROM sessions "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return None  # created but never written
+        raise HistoryError(describe_open_error(path, error)) from None
+    except sqlite3.Error as error:
+        raise HistoryError(describe_open_error(path, error)) from None
+    finally:
+        db.close()
+    return StatusRows(days, done, seconds, last)
+
+
 # --------------------------------------------------------------------------- reading exports
 
 
@@ -1131,8 +1248,28 @@ class ExportError(HistoryError):
     """An export file that cannot be imported; ``str()`` names the file and the place."""
 
 
+MAX_EXPORT_BYTES = 2 * 1024**3
+"""A larger file is not an export (20 years of history export to about 100 MiB)."""
+
+
+def _not_finite(text: str) -> Any:
+    raise ValueError(f"{text} is not a number an export can hold")
+
+
 def read_export(path: Path) -> list[SessionRecord]:
     """Every session in an export file, checked; raises :class:`ExportError`."""
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except OSError as error:
+        raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
+    if info.st_size > MAX_EXPORT_BYTES:
+        raise ExportError(f"{path}: {info.st_size} bytes is too large for a coach export")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -1142,11 +1279,15 @@ def read_export(path: Path) -> list[SessionRecord]:
     except OSError as error:
         raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_finite)
     except json.JSONDecodeError as error:
         raise ExportError(
             f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
         ) from None
+    except ValueError as error:  # NaN or Infinity
+        raise ExportError(f"{path}: {error}") from None
+    except RecursionError:
+        raise ExportError(f"{path}: nested too deeply to be a coach export") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError(
             f"{path}: not a coach history export (expected a JSON object with "
@@ -1215,7 +1356,48 @@ def _time(data: Mapping[str, Any], key: str, where: str, *, optional: bool = Fal
         raise ValueError(f"{where}.{key}: {text!r} is not an ISO 8601 time") from None
     if value.tzinfo is None:
         raise ValueError(f"{where}.{key}: {text!r} has no UTC offset")
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1970 <= year <= 9999:
+        raise ValueError(f"{where}.{key}: {text!r} is not a time from 1970 to 9999")
     return value
+
+
+_MAX_INT = 10**9
+_MAX_SECONDS = 10**7
+
+
+def _seconds(data: Mapping[str, Any], key: str, where: str) -> float:
+    value = _optional(data, key, (int, float), where) or 0
+    if not 0 <= value <= _MAX_SECONDS:  # a huge int would not even fit a float
+        raise ValueError(f"{where}.{key}: must be from 0 to {_MAX_SECONDS} s (got {value})")
+    return float(value)
+
+
+def _small_int(data: Mapping[str, Any], key: str, where: str, low: int) -> int | None:
+    value = _optional(data, key, int, where)
+    if value is not None and not low <= value <= _MAX_INT:
+        raise ValueError(f"{where}.{key}: expected a whole number from {low}, got {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Text must be storable: no lone surrogates (from ``\\ud800`` escapes)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{where}: text with an invalid character (a lone surrogate)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, f"{where}[{index}]")
 
 
 def _pain(data: Mapping[str, Any], key: str, where: str) -> int | None:
@@ -1227,7 +1409,7 @@ def _pain(data: Mapping[str, Any], key: str, where: str) -> int | None:
 
 def _count(data: Mapping[str, Any], key: str, where: str) -> int:
     value = data.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_INT:
         raise ValueError(f"{where}.{key}: expected a whole number >= 0, got {value!r}")
     return value
 
@@ -1237,6 +1419,7 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
     where = where or "session"
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+    _check_text(data, where)
     session_id = _need(data, "id", str, where)
     if not session_id.strip() or len(session_id) > 100:
         raise ValueError(f"{where}.id: {session_id!r} is not a session id")
@@ -1249,6 +1432,8 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         if str(error).startswith(where):
             raise
         raise ValueError(f"{where}.local_date: {data['local_date']!r} is not a date") from None
+    if not 1970 <= local_date.year <= 9999:
+        raise ValueError(f"{where}.local_date: {local_date.isoformat()} is not from 1970 to 9999")
     started_at = _time(data, "started_at", where)
     offset = data.get("utc_offset")
     if offset is None:
@@ -1256,9 +1441,8 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         offset = int(delta.total_seconds()) if delta is not None else 0
     elif isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 18 * 3600:
         raise ValueError(f"{where}.utc_offset: {offset!r} is not a UTC offset in seconds")
-    active = _need(data, "active_seconds", (int, float), where)
-    if active < 0:
-        raise ValueError(f"{where}.active_seconds: must be >= 0 (got {active})")
+    _need(data, "active_seconds", (int, float), where)
+    active = _seconds(data, "active_seconds", where)
     schedule = _optional(data, "schedule", dict, where) or {}
     exercises = []
     for index, item in enumerate(_optional(data, "exercises", list, where) or []):
@@ -1289,14 +1473,14 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         # A session running elsewhere cannot be finished here.
         status="partial" if status == "running" else status,
         active_seconds=float(active),
-        planned_seconds=float(_optional(data, "planned_seconds", (int, float), where) or 0),
+        planned_seconds=_seconds(data, "planned_seconds", where),
         skipped_steps=_count(data, "skipped_steps", where),
         stop_reason=_optional(data, "stop_reason", str, where),
         program_version=_optional(data, "program_version", str, where) or "",
         program_sha256=_optional(data, "program_sha256", str, where) or "",
-        per_day=_optional(schedule, "per_day", int, f"{where}.schedule"),
-        per_week=_optional(schedule, "per_week", int, f"{where}.schedule"),
-        stop_above=_optional(data, "stop_above", int, where),
+        per_day=_small_int(schedule, "per_day", f"{where}.schedule", 1),
+        per_week=_small_int(schedule, "per_week", f"{where}.schedule", 1),
+        stop_above=_small_int(data, "stop_above", where, 0),
         pain_before=_pain(data, "pain_before", where),
         pain_after=_pain(data, "pain_after", where),
         note=_optional(data, "note", str, where) or "",

@@ -8,12 +8,16 @@ memory for tests.
 
 from __future__ import annotations
 
+import copy
 import os
+import queue
 import socket
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from coach.days import DEFAULT_DAY_START, local_day, utc_offset_seconds
@@ -114,6 +118,8 @@ class HistoryRecorder:
         self._paused_seconds = 0.0
         self._unsaved = False
         self._pending_checkin: dict[str, int | str | None] = {}
+        self._writer: _BackgroundWriter | None = None
+        self._finished = False
 
     def start(self, loaded: LoadedProgram) -> None:
         """Remember the program; the row is written when the engine says it started."""
@@ -144,7 +150,10 @@ class HistoryRecorder:
         self._pending_checkin.update({k: v for k, v in values.items() if v is not None})
         if self.record is not None:
             self._apply_checkin(self.record)
-            self._save()
+            if self._finished:
+                self._save_or_spool()  # the last word on this session: keep it somewhere
+            else:
+                self._save()
 
     def _apply_checkin(self, record: SessionRecord) -> None:
         for key, value in self._pending_checkin.items():
@@ -245,17 +254,58 @@ class HistoryRecorder:
             exercise.skipped_steps = len(self._skipped[index])
         record.skipped_steps = sum(len(skipped) for skipped in self._skipped)
 
-    def _save(self) -> bool:
+    def _save(self, *, final: bool = False) -> bool:
+        """Write the whole session; never blocks a session for long.
+
+        During a session a write waits at most :data:`IN_SESSION_PATIENCE` for
+        another process's lock (an import can hold it for seconds); if that is
+        not enough, this and later writes go to a background thread with its
+        own connection, in order, so the timer never stalls. ``final`` writes
+        wait for everything and report whether the session is safely stored.
+        """
         assert self.record is not None
+        if self._writer is not None:
+            self._writer.submit(copy.deepcopy(self.record))
+            if not final:
+                return True
+            ok = self._writer.close()
+            self._writer = None
+            if ok:
+                return True
+            # The background writer gave up: one last try here, then the spool.
         try:
-            self.store.save(self.record)
-        except (HistoryError, OSError) as error:
+            self.store.save(self.record, patience=None if final else IN_SESSION_PATIENCE)
+        except HistoryError as error:
+            if error.busy and not final:
+                if not self._unsaved:
+                    self.warn(
+                        "the history is busy (another coach is writing); saving in the background"
+                    )
+                self._unsaved = True
+                self._writer = _BackgroundWriter(self.store.path)
+                self._writer.submit(copy.deepcopy(self.record))
+                return True
             if not self._unsaved:
-                self.warn(f"{error}; the session will be saved at its end")
+                self.warn(f"{error}; will try again" + ("" if final else " as the session goes on"))
+            self._unsaved = True
+            return False
+        except OSError as error:
+            self.warn(f"cannot write the history: {error}")
             self._unsaved = True
             return False
         self._unsaved = False
         return True
+
+    def _save_or_spool(self) -> None:
+        assert self.record is not None
+        if self._save(final=True):
+            return
+        try:
+            where = self.store.spool(self.record)
+        except OSError as error:
+            self.warn(f"could not keep the session anywhere: {error}")
+        else:
+            self.warn(f"kept the session in {where}; it will be added next time")
 
     def finish(self, result: SessionResult) -> None:
         """The session ended: write it as completed or partial, and let go of its lock."""
@@ -263,19 +313,63 @@ class HistoryRecorder:
         if record is None:
             return
         self._update_exercises(record)
-        record.status = "completed" if result.completed else "partial"
+        # Reaching the end by skipping every exercise is not a completed session.
+        did_something = any(exercise.completed for exercise in record.exercises)
+        record.status = "completed" if result.completed and did_something else "partial"
         record.stop_reason = result.stop_reason
+        if result.completed and not did_something:
+            record.stop_reason = "skipped"
         record.active_seconds = result.active_seconds
         record.ended_at = record.started_at + timedelta(seconds=result.elapsed_seconds)
+        self._finished = True
         try:
-            if not self._save():
-                try:
-                    where = self.store.spool(record)
-                except OSError as error:
-                    self.warn(f"could not keep the session anywhere: {error}")
-                else:
-                    self.warn(f"kept the session in {where}; it will be added next time")
+            self._save_or_spool()
         finally:
             if self._claim is not None:
                 self._claim.release()
                 self._claim = None
+
+
+IN_SESSION_PATIENCE = 0.25
+"""Seconds a write during a session waits for another process's lock before going to the
+background (the engine's timing matters more than the write's)."""
+
+
+class _BackgroundWriter:
+    """Writes snapshots of one session, in order, on a thread with its own connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._queue: queue.Queue[SessionRecord | None] = queue.Queue()
+        self._ok = True
+        self._thread = threading.Thread(target=self._work, name="coach-history", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: SessionRecord) -> None:
+        """Write this snapshot after the ones before it."""
+        self._queue.put(record)
+
+    def _work(self) -> None:
+        store: HistoryStore | None = None
+        try:
+            store = HistoryStore(self.path)
+            while (record := self._queue.get()) is not None:
+                latest = record
+                while not self._queue.empty():  # only the newest snapshot matters
+                    following = self._queue.get()
+                    if following is None:
+                        store.save(latest)
+                        return
+                    latest = following
+                store.save(latest)
+        except (HistoryError, OSError):
+            self._ok = False
+        finally:
+            if store is not None:
+                store.close()
+
+    def close(self) -> bool:
+        """Finish the queued writes; whether every one was stored."""
+        self._queue.put(None)
+        self._thread.join()
+        return self._ok

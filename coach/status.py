@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 from coach import paths
 from coach.days import DEFAULT_DAY_START, WEEKDAYS, Streaks, local_day, streaks, weekday_numbers
-from coach.history import DB_NAME, HistoryError, parse_utc_text, session_is_alive
+from coach.history import DB_NAME, parse_utc_text, read_status, session_is_alive
 
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -165,39 +164,15 @@ def collect_status(
         "next_break": None,
         "today": today.isoformat(),
     }
-    path = prefs.data_dir / DB_NAME
-    if not path.exists():
-        return status  # no history yet; a status line must not create files
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-    try:
-        db.execute("PRAGMA busy_timeout = 5000")
-        db.execute("BEGIN")  # one snapshot for every query
-        days = [
-            date.fromisoformat(row[0])
-            for row in db.execute(
-                "SELECT DISTINCT local_date FROM sessions WHERE status = 'completed'"
-            )
-        ]
-        done, seconds = db.execute(
-            "SELECT count(*) FILTER (WHERE status = 'completed'), total(active_seconds) "
-            "FROM sessions WHERE local_date = ?",
-            (today.isoformat(),),
-        ).fetchone()
-        last = db.execute(
-            "SELECT id, program_id, program_title, status, started_at, ended_at, utc_offset, "
-            "local_date, active_seconds, host, pid FROM sessions "
-            "ORDER BY started_at DESC LIMIT 1"
-        ).fetchone()
-    except sqlite3.OperationalError as error:
-        if "no such table" in str(error):
-            return status  # created but never written
-        raise HistoryError(f"cannot read the history {path}: {error}") from None
-    except sqlite3.DatabaseError as error:
-        raise HistoryError(
-            f"{path} is not a coach history database or is damaged ({error})"
-        ) from None
-    finally:
-        db.close()
+    rows = read_status(prefs.data_dir / DB_NAME, today)
+    if rows is None:
+        return status  # no history yet; a status line must not create one
+    days, done, seconds, last = (
+        rows.completed_days,
+        rows.sessions_today,
+        rows.seconds_today,
+        rows.last,
+    )
     found: Streaks = streaks(days, today, prefs.rest_days)
     status["current_streak"] = found.current
     status["longest_streak"] = found.longest

@@ -432,7 +432,7 @@ async def test_a_failing_write_is_made_good_or_spooled_and_added_next_time(
     store = HistoryStore.in_folder(tmp_path)
     session = Recorded(store, three(), warn=warnings.append)
 
-    def broken(record: SessionRecord) -> None:
+    def broken(record: SessionRecord, patience: float | None = None) -> None:
         raise HistoryError("disk full")
 
     monkeypatch.setattr(store, "save", broken)
@@ -765,3 +765,148 @@ def test_export_and_import_commands(
     assert "0 sessions added, 0 updated, 2 already here" in capsys.readouterr().err
     assert main(["import", str(tmp_path / "missing.json")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+async def test_a_busy_database_never_stalls_the_session(tmp_path: Path) -> None:
+    store = HistoryStore.in_folder(tmp_path)
+    warnings: list[str] = []
+    session = Recorded(store, three(), warn=warnings.append)
+    await session.start()
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process writing for a long time
+    started = systime.monotonic()
+    await session.advance(5 + 10 + 2 + 10 + 1)  # exercise a completes: a write
+    assert systime.monotonic() - started < 3  # not SQLite's 5 s wait, not 120 s of retries
+    assert any("busy" in w for w in warnings)
+    blocker.execute("COMMIT")
+    blocker.close()
+    await session.finish()
+    (row,) = store.sessions()
+    assert row.status == "completed" and all(e.completed for e in row.exercises)
+    store.close()
+
+
+async def test_a_session_that_skipped_every_exercise_is_partial(store: HistoryStore) -> None:
+    session = Recorded(store, three())
+    await session.start()
+    for _ in range(3):
+        session.runner.skip_exercise()
+        await session.clock.settle()
+    await session.finish()
+    (row,) = store.sessions()
+    assert (row.status, row.stop_reason) == ("partial", "skipped")
+
+
+def test_a_spooled_session_beats_the_reaped_row(tmp_path: Path) -> None:
+    long_lived = HistoryStore.in_folder(tmp_path)
+    running = record("s", status="running", exercises=[ExerciseRecord("a", "A", 0)])
+    long_lived.save(running)
+    done = record("s", status="partial", exercises=[ExerciseRecord("a", "A", 0, True)])
+    long_lived.spool(done)  # the end could not be written
+    assert long_lived.reap_abandoned() == ["s"]  # meanwhile: reaped as partial
+    with HistoryStore.in_folder(tmp_path) as fresh:
+        (row,) = fresh.sessions()
+        assert row.exercises[0].completed
+    assert not list((tmp_path / "unsaved").iterdir())
+    long_lived.close()
+
+
+async def test_a_checkin_after_the_end_is_spooled_when_it_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = HistoryStore.in_folder(tmp_path)
+    session = Recorded(store, three(), warn=lambda _: None)
+    await session.start()
+    await session.finish()
+
+    def broken(record: SessionRecord, patience: float | None = None) -> None:
+        raise HistoryError("disk full")
+
+    monkeypatch.setattr(store, "save", broken)
+    session.recorder.checkin(pain_after=7, note="sore")
+    monkeypatch.undo()
+    store.close()
+    with HistoryStore.in_folder(tmp_path) as again:
+        (row,) = again.sessions()
+        assert (row.pain_after, row.note) == (7, "sore")
+
+
+def test_a_lock_folder_that_cannot_be_made_does_not_stop_a_run(tmp_path: Path) -> None:
+    path = _quick_program(tmp_path, exercises=1)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "running").write_text("not a folder")
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "run", str(path), "--headless", "--quiet"],
+        env=_run_env(data),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cannot mark the session" in result.stderr
+    with HistoryStore.in_folder(data) as store:
+        assert store.sessions()[0].status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        (
+            '{"format": "coach-history", "version": 1, "sessions": [{"active_seconds": Infinity}]}',
+            "Infinity is not a number",
+        ),
+    ],
+)
+def test_odd_export_files_get_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    file = tmp_path / "odd.json"
+    file.write_text(text)
+    with pytest.raises(ExportError, match=message):
+        read_export(file)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("started_at", "0005-01-01T10:00:00+00:00", "from 1970 to 9999"),
+        ("local_date", "0005-01-01", "from 1970 to 9999"),
+        ("stop_above", 2**70, "whole number"),
+        ("schedule", {"per_day": -1}, "whole number from 1"),
+        ("active_seconds", 1e300, "from 0 to"),
+        ("note", "\ud800", "lone surrogate"),
+    ],
+)
+def test_values_that_would_break_the_history_are_refused(
+    tmp_path: Path, field: str, value: Any, message: str
+) -> None:
+    data = _good_export()
+    data["sessions"][1][field] = value
+    file = tmp_path / "bad.json"
+    file.write_text(json.dumps(data))
+    with pytest.raises(ExportError, match=message):
+        read_export(file)
+
+
+def test_not_a_regular_file(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="not a regular file"):
+        read_export(tmp_path)
+
+
+def test_a_read_only_history_is_not_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    HistoryStore(path).close()
+    path.chmod(0o400)
+    tmp_path.chmod(0o500)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("running as a user that can write anywhere")
+        with pytest.raises(HistoryError) as raised:
+            HistoryStore(path).save(record())
+        assert "damaged" not in str(raised.value)
+    finally:
+        tmp_path.chmod(0o700)
+        path.chmod(0o600)
