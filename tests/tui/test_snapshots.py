@@ -1,0 +1,96 @@
+"""Snapshots of every screen at 80x24, on a fake clock (update with --snapshot-update)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach import paths
+from coach.clock import FakeClock
+from coach.history import HistoryStore
+from coach.library import load_library
+from coach.settings import Settings
+from coach.tui.app import CoachApp
+from tests.tui.test_session import NASTY, start, write
+
+
+def app_for(tmp_path: Path, *, notice: bool = False, theme: str = "textual-dark") -> CoachApp:
+    write(
+        paths.user_programs_dir(),
+        title=NASTY,
+        name=NASTY,
+        instruction=f"Do {NASTY}",
+        extra="[program.checkin]\nstop_above = 4\n",
+    )
+    clock = FakeClock()
+    clock.set_wall(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
+    settings = Settings(
+        cues={"bell": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
+        ui={"theme": theme},  # type: ignore[arg-type]
+    )
+    store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
+    return CoachApp(
+        library=load_library(), settings=settings, clock=clock, store=store, notice=notice
+    )
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+def test_home(snap_compare: Any, tmp_path: Path, theme: str) -> None:
+    assert snap_compare(app_for(tmp_path, theme=theme), terminal_size=(80, 24))
+
+
+def test_safety_notice(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path, notice=True), terminal_size=(80, 24))
+
+
+def test_help(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), press=["?"])
+
+
+def test_program_detail(snap_compare: Any, tmp_path: Path) -> None:
+    async def before(pilot: Any) -> None:
+        options = pilot.app.screen.query_one("#programs")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index("aaa")
+        await pilot.press("enter")
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_pain_before(snap_compare: Any, tmp_path: Path) -> None:
+    async def before(pilot: Any) -> None:
+        await start(pilot, pilot.app)
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_session(snap_compare: Any, tmp_path: Path, paused: bool) -> None:
+    async def before(pilot: Any) -> None:
+        await start(pilot, pilot.app)
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        await pilot.app.clock.advance(4.5)  # rep 1's hold, 2.5 s left
+        await pilot.pause()
+        if paused:
+            await pilot.press("space")
+        pilot.app.screen.refresh_clock()
+        await pilot.pause()
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_summary_with_advice(snap_compare: Any, tmp_path: Path) -> None:
+    async def before(pilot: Any) -> None:
+        await start(pilot, pilot.app)
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        await pilot.app.clock.run_until_idle()
+        await pilot.pause()
+        await pilot.press("7", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
