@@ -43,8 +43,18 @@ class ProgramScreen(Screen[None]):
             yield Static(Content(program.title), classes="heading")
             if program.info.description:
                 yield Static(Content(program.info.description))
+            where = {
+                "bundled": "bundled with coach",
+                "user": "your programs",
+                "COACH_PROGRAMS_PATH": "COACH_PROGRAMS_PATH",
+            }[self.entry.folder.kind]
+            # The file's name, not its full path (`coach list` has that): the
+            # screen reads the same on every computer.
             yield Static(
-                Content(f"Length {format_clock(timeline.total_seconds)} - from {self.entry.path}")
+                Content(
+                    f"Length {format_clock(timeline.total_seconds)} - "
+                    f"{self.entry.path.name} ({where})"
+                )
             )
             if program.info.precautions:
                 yield Static(Content("Precautions"), classes="heading")
