@@ -81,6 +81,23 @@ class CoachApp(App[None]):
         if self.start_program is not None:
             self.start_session(self.start_program)
 
+    def action_progress(self) -> None:
+        """The progress screen (read in a worker)."""
+        if self.store is None:
+            self.notify("No history: progress needs one.", severity="warning")
+            return
+        from coach.days import local_day, weekday_numbers
+        from coach.tui.screens.progress import ProgressScreen
+
+        history = self.settings.history
+        self.push_screen(
+            ProgressScreen(
+                self.store.path,
+                local_day(self.clock.now(), history.day_start_time),
+                weekday_numbers(history.rest_days),
+            )
+        )
+
     def action_help(self) -> None:
         """The keys and the safety notice."""
         from coach.tui.screens.help import NoticeScreen, help_screen

@@ -267,3 +267,26 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(again.screen, HomeScreen)  # seen once is enough
+
+
+async def test_progress_opens_at_once_and_fills_in(tmp_path: Path, clock: FakeClock) -> None:
+    from coach import paths
+    from coach.tui.screens.progress import ProgressScreen
+
+    write(paths.user_programs_dir(), title="Quick [b]one[/b]")
+    app, _ = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        await clock.run_until_idle()
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("f2")
+        assert isinstance(app.screen, ProgressScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = shown(app.screen)
+        assert "Streak: 1 days" in text
+        assert "Quick [b]one[/b] (aaa): 1/1" in text
+        assert "Sat" in text and "#" in text  # 2026-11-21 was a Saturday, and active
+        assert "aaa: First: 1/1, 2 reps" in text

@@ -17,6 +17,18 @@ from coach.tui.app import CoachApp
 from tests.tui.test_session import NASTY, start, write
 
 
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Days are local: pin the time zone so snapshots read the same everywhere."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def app_for(tmp_path: Path, *, notice: bool = False, theme: str = "textual-dark") -> CoachApp:
     write(
         paths.user_programs_dir(),
@@ -91,6 +103,20 @@ def test_summary_with_advice(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.app.clock.run_until_idle()
         await pilot.pause()
         await pilot.press("7", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_progress(snap_compare: Any, tmp_path: Path) -> None:
+    async def before(pilot: Any) -> None:
+        await start(pilot, pilot.app)
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        await pilot.app.clock.run_until_idle()
+        await pilot.pause()
+        await pilot.press("escape", "escape", "f2")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)

@@ -34,6 +34,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "open", "Open", show=True),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
+        Binding("f2", "app.progress", "Progress"),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 

@@ -1,0 +1,139 @@
+"""Progress: streak, a calendar of active days, minutes per week, programs, exercises, pain.
+
+The history is read in a worker thread (with its own connection), so the
+screen opens at once however long the history is. Nothing is told by colour
+alone: active days are ``#``, others ``.``, and bars are drawn with blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from coach.days import Streaks, streaks, week_start
+from coach.history import HistoryError, HistoryStore, Progress
+
+WEEKS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class ProgressData:
+    """Everything the screen shows, read off the UI thread."""
+
+    today: date
+    streaks: Streaks
+    progress: Progress
+    active: frozenset[date]
+
+
+def read_progress(path: Path, today: date, rest_days: frozenset[int]) -> ProgressData:
+    """Read the history (call from a worker thread)."""
+    with HistoryStore(path) as store:
+        active = store.completed_days()
+        progress = store.progress()
+    return ProgressData(today, streaks(active, today, rest_days), progress, frozenset(active))
+
+
+def calendar_lines(data: ProgressData, weeks: int = WEEKS_SHOWN) -> list[str]:
+    """Rows Mon..Sun, one column per week, ``#`` for an active day, ``.`` otherwise."""
+    first = week_start(data.today) - timedelta(weeks=weeks - 1)
+    lines = []
+    for weekday, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+        cells = []
+        for week in range(weeks):
+            day = first + timedelta(weeks=week, days=weekday)
+            cells.append(" " if day > data.today else ("#" if day in data.active else "."))
+        lines.append(f"{name} {' '.join(cells)}")
+    return lines
+
+
+def week_bars(data: ProgressData, weeks: int = WEEKS_SHOWN, width: int = 40) -> list[str]:
+    """Minutes per week for the last ``weeks`` weeks, as bars with their numbers."""
+    totals = {monday: minutes for monday, _, _, minutes in data.progress.weeks()}
+    mondays = [week_start(data.today) - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    most = max([totals.get(monday, 0.0) for monday in mondays] + [1.0])
+    return [
+        f"{monday.isoformat()} {'█' * round(totals.get(monday, 0.0) / most * width):<{width}} "
+        f"{totals.get(monday, 0.0):.0f} min"
+        for monday in mondays
+    ]
+
+
+class ProgressScreen(Screen[None]):
+    """The person's progress; opens at once and fills in when the history is read."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, path: Path, today: date, rest_days: frozenset[int]) -> None:
+        super().__init__()
+        self.path = path
+        self.today = today
+        self.rest_days = rest_days
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="progress"):
+            yield Static("Reading your history...", id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the history in a thread."""
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        """Read, then hand the result to the UI thread."""
+        try:
+            data = read_progress(self.path, self.today, self.rest_days)
+        except HistoryError as error:
+            self.app.call_from_thread(self.show_error, str(error))
+            return
+        self.app.call_from_thread(self.show, data)
+
+    def show_error(self, message: str) -> None:
+        """The history could not be read."""
+        self.query_one("#body", Static).update(Content(f"Cannot read the history: {message}"))
+
+    def show(self, data: ProgressData) -> None:
+        """Fill the screen in."""
+        progress = data.progress
+        lines = [
+            f"Streak: {data.streaks.current} days (longest {data.streaks.longest})",
+            "",
+            f"Active days, last {WEEKS_SHOWN} weeks (# = a completed session, . = none):",
+            *calendar_lines(data),
+            "",
+            "Minutes per week:",
+            *week_bars(data),
+            "",
+            "Programs (sessions completed / all, minutes):",
+        ]
+        lines += [
+            f"  {total.title} ({total.program}): {total.completed}/{total.sessions}, "
+            f"{total.minutes:.0f} min"
+            for total in progress.programs
+        ] or ["  none yet"]
+        lines += ["", "Exercises (completed in / done in sessions, reps):"]
+        lines += [
+            f"  {total.program}: {total.name}: {total.completed}/{total.sessions}, "
+            f"{total.reps_done} reps"
+            for total in progress.exercises
+        ] or ["  none yet"]
+        if progress.pain:
+            lines += ["", "Pain check-ins, latest 10 (before -> after, 0-10):"]
+            for point in progress.pain[-10:]:
+                before = "-" if point.pain_before is None else point.pain_before
+                after = "-" if point.pain_after is None else point.pain_after
+                lines.append(f"  {point.day.isoformat()} {point.program}: {before} -> {after}")
+        # Titles and names come from program files: Content keeps them literal.
+        self.query_one("#body", Static).update(Content("\n".join(lines)))
