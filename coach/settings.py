@@ -786,3 +786,90 @@ def init_config(path: Path | None = None) -> Path:
             str(target),
         ) from None
     return target
+
+
+# --------------------------------------------------------------------------- editing
+
+_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\s]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _toml_value(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def set_user_setting(key: str, text: str, path: Path | None = None) -> Path:
+    """Set one setting in the user's config file, keeping the rest of the file as it is.
+
+    ``text`` is read as on the command line (``--set key=text``) and checked
+    with every other layer first; raises :class:`SettingsError` when the value
+    is not valid, and leaves the file untouched. Comments and other settings
+    stay; the line for ``key`` is replaced, or added under its table.
+    """
+    import tomli_w
+
+    parts = tuple(part.strip() for part in key.split("."))
+    if not any(".".join(parts) == ".".join(k) for k, _ in _leaf_fields()):
+        raise SettingsError(f"{key}: {_did_you_mean(parts[-1], _model_at(parts[:-1]))}")
+    settings = load_settings({key: text})  # raises SettingsError, naming --set
+    value: Any = settings
+    for part in parts:
+        value = getattr(value, part)
+    target = paths.user_config_file() if path is None else path
+    try:
+        original = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        original = ""
+    except OSError as error:
+        raise SettingsError(f"{target}: cannot read the file: {error.strerror or error}") from None
+    table, name = parts[:-1], parts[-1]
+    field = _field_at(parts)
+    if field is not None and _is_duration(field) and value is not None:
+        value = text.strip()  # keep "5m" as the person wrote it (it was just validated)
+    line = tomli_w.dumps({name: _toml_value(value)}).rstrip("\n")
+    lines = original.splitlines()
+    current: tuple[str, ...] = ()
+    header_at: int | None = None if table else -1
+    first_table: int | None = None
+    replaced = False
+    key_line = re.compile(rf"^\s*{re.escape(name)}\s*=")
+    for index, existing in enumerate(lines):
+        match = _TABLE_LINE.match(existing)
+        if match:
+            current = tuple(part.strip() for part in match[1].split("."))
+            if first_table is None:
+                first_table = index
+            if current == table:
+                header_at = index
+            continue
+        if current == table and key_line.match(existing):
+            lines[index] = line
+            replaced = True
+            break
+    if not replaced:
+        if header_at is None:
+            lines += ["", f"[{'.'.join(table)}]", line]
+        elif header_at == -1:  # a top-level key goes before the first table
+            lines.insert(first_table if first_table is not None else len(lines), line)
+        else:
+            lines.insert(header_at + 1, line)
+    updated = "\n".join(lines).rstrip("\n") + "\n"
+    # Check the edit reads back as intended before writing it.
+    try:
+        check: Any = tomllib.loads(updated)
+        for part in parts:
+            check = check[part]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        check = None
+    if check != _toml_value(value):
+        raise SettingsError(
+            f"{target}: could not change {key} safely in this file; edit it by hand"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(updated, encoding="utf-8")
+    os.replace(temporary, target)
+    return target

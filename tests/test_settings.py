@@ -489,3 +489,47 @@ def test_settings_error_takes_one_message_or_many() -> None:
     assert str(SettingsError("--set x: expected KEY=VALUE")) == "--set x: expected KEY=VALUE"
     assert SettingsError(["a", "b"]).problems == ("a", "b")
     assert str(SettingsError(["a", "b"])) == "a\nb"
+
+
+# --- editing the user's file (the app's settings screen) ---
+
+
+def test_set_user_setting_keeps_comments_and_other_settings(tmp_path: Path) -> None:
+    import tomllib
+
+    from coach.settings import init_config, load_settings, set_user_setting
+
+    target = tmp_path / "config.toml"
+    init_config(target)
+    before = target.read_text()
+    set_user_setting("breaks.micro.every", "5m", target)
+    set_user_setting("cues.bell", "false", target)
+    set_user_setting("history.rest_days", "sat,sun", target)
+    set_user_setting("cues.bell", "true", target)  # replaces its own line
+    after = target.read_text()
+    comments = [line for line in before.splitlines() if line.startswith("#")]
+    assert all(line in after for line in comments)
+    data = tomllib.loads(after)
+    assert data["breaks"]["micro"]["every"] == "5m"
+    assert data["cues"]["bell"] is True
+    assert data["history"]["rest_days"] == ["sat", "sun"]
+    assert [line for line in after.splitlines() if line.startswith("bell = ")] == ["bell = true"]
+    os.environ["COACH_CONFIG_FILE"] = str(target)
+    try:
+        loaded = load_settings()
+    finally:
+        del os.environ["COACH_CONFIG_FILE"]
+    assert loaded.breaks.micro.every == 300 and loaded.history.rest_days == ["sat", "sun"]
+
+
+def test_set_user_setting_refuses_bad_values_and_leaves_the_file(tmp_path: Path) -> None:
+    from coach.settings import SettingsError, set_user_setting
+
+    target = tmp_path / "config.toml"
+    target.write_text("# mine\n[cues]\nbell = false\n")
+    before = target.read_text()
+    with pytest.raises(SettingsError, match="breaks.micro.every"):
+        set_user_setting("breaks.micro.every", "soon", target)
+    with pytest.raises(SettingsError, match="unknown setting"):
+        set_user_setting("cues.bel", "true", target)
+    assert target.read_text() == before
