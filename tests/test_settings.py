@@ -528,7 +528,7 @@ def test_set_user_setting_refuses_bad_values_and_leaves_the_file(tmp_path: Path)
     target = tmp_path / "config.toml"
     target.write_text("# mine\n[cues]\nbell = false\n")
     before = target.read_text()
-    with pytest.raises(SettingsError, match="breaks.micro.every"):
+    with pytest.raises(SettingsError, match=r"breaks\.micro\.every"):
         set_user_setting("breaks.micro.every", "soon", target)
     with pytest.raises(SettingsError, match="unknown setting"):
         set_user_setting("cues.bel", "true", target)
