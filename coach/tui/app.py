@@ -98,6 +98,25 @@ class CoachApp(App[None]):
             )
         )
 
+    def action_settings(self) -> None:
+        """The settings screen."""
+        from coach.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def reload_settings(self) -> None:
+        """Read the settings again after the settings screen changed one."""
+        from coach.errors import SettingsError
+        from coach.settings import load_settings
+
+        try:
+            self.settings = load_settings()
+        except SettingsError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if self.settings.ui.theme in self.available_themes:
+            self.theme = self.settings.ui.theme
+
     def action_help(self) -> None:
         """The keys and the safety notice."""
         from coach.tui.screens.help import NoticeScreen, help_screen

@@ -290,3 +290,44 @@ async def test_progress_opens_at_once_and_fills_in(tmp_path: Path, clock: FakeCl
         assert "Quick [b]one[/b] (aaa): 1/1" in text
         assert "Sat" in text and "#" in text  # 2026-11-21 was a Saturday, and active
         assert "aaa: First: 1/1, 2 reps" in text
+
+
+async def test_settings_show_sources_and_edit_the_user_file(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from coach.tui.screens.settings import EditSetting, SettingsScreen
+
+    config = tmp_path / "config.toml"
+    config.write_text("# my settings\n[cues]\nspeech = false\n")
+    monkeypatch.setenv("COACH_CONFIG_FILE", str(config))
+    app, _ = make_app(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        keys = [item.key for item in app.screen.values]
+        sources = {item.key: item.source for item in app.screen.values}
+        assert sources["cues.speech"] == str(config)  # the screen shows "your config file"
+        assert sources["cues.bell"] != str(config)  # the default, from the shipped file
+        table = app.screen.query_one("#settings")
+        table.move_cursor(row=keys.index("breaks.micro.every"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditSetting)
+        app.screen.query_one(Input).value = "soon"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditSetting)  # refused, with the reason
+        assert "breaks.micro.every" in shown(app.screen)
+        app.screen.query_one(Input).value = "7m"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        sources = {item.key: item.source for item in app.screen.values}
+        assert sources["breaks.micro.every"] == str(config)
+    text = config.read_text()
+    assert text.startswith("# my settings") and "speech = false" in text
+    assert tomllib.loads(text)["breaks"]["micro"]["every"] == "7m"
+    assert app.settings.breaks.micro.every == 420

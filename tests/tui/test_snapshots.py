@@ -120,3 +120,7 @@ def test_progress(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_settings(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), press=["f3"])

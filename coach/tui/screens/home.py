@@ -35,6 +35,7 @@ class HomeScreen(Screen[None]):
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("f2", "app.progress", "Progress"),
+        Binding("f3", "app.settings", "Settings"),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 

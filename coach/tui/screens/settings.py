@@ -1,0 +1,164 @@
+"""Settings: every value in effect, where it came from, and editing into the user's file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from coach.errors import SettingsError
+
+
+def show_value(value: Any) -> str:
+    """A setting's value as a person reads it (and can type it back)."""
+    from coach.durations import format_duration
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_duration(value)
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+class EditSetting(ModalScreen[bool]):
+    """Type a new value; it is checked, then written to the user's config file."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, key: str, value: str, description: str, save: Callable[[str], Any]):
+        super().__init__()
+        self.key = key
+        self.value = value
+        self.description = description
+        self.save = save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(self.key), classes="heading")
+            yield Static(Content(self.description))
+            yield Input(value=self.value, id="value")
+            yield Static("Enter saves it in your config file; escape cancels.", id="problem")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Check and save, or say what is wrong."""
+        try:
+            self.save(event.value)
+        except SettingsError as error:
+            self.query_one("#problem", Static).update(Content(str(error)))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        """Leave it as it was."""
+        self.dismiss(False)
+
+
+class SettingsScreen(Screen[None]):
+    """The effective settings; Enter edits the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "edit", "Edit"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="layers")
+        yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="description")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        table = self.query_one("#settings", DataTable)
+        table.add_columns("Setting", "Value", "From")
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        """Read the settings again, as every layer gives them now."""
+        from coach.settings import explain_settings
+
+        table = self.query_one("#settings", DataTable)
+        row = table.cursor_row
+        table.clear()
+        try:
+            self.values = explain_settings()
+        except SettingsError as error:
+            self.values = []
+            self.query_one("#description", Static).update(Content(str(error)))
+            return
+        from rich.text import Text  # literal text (a str cell would be read as markup)
+
+        from coach import paths
+
+        shipped, user = str(paths.shipped_config_file()), str(paths.user_config_file())
+        home = str(Path.home())
+        shown_user = "~" + user[len(home) :] if user.startswith(home + "/") else user
+        names = {shipped: "shipped defaults", user: "your config file", "default": "built in"}
+        self.query_one("#layers", Static).update(
+            Content(
+                "Lowest to highest: built in, shipped defaults, your config file "
+                f"({shown_user}), COACH_* variables, --set. Enter edits a setting."
+            )
+        )
+        for item in self.values:
+            source = names.get(item.source, item.source)
+            table.add_row(Text(item.key), Text(show_value(item.value)), Text(source))
+        if self.values:
+            table.move_cursor(row=min(row, len(self.values) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Say what the highlighted setting does."""
+        if 0 <= event.cursor_row < len(self.values):
+            item = self.values[event.cursor_row]
+            self.query_one("#description", Static).update(Content(item.description))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on a row edits it."""
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        """Edit the highlighted setting."""
+        from coach.settings import set_user_setting
+
+        table = self.query_one("#settings", DataTable)
+        if not 0 <= table.cursor_row < len(self.values):
+            return
+        item = self.values[table.cursor_row]
+
+        def done(saved: bool | None) -> None:
+            if not saved:
+                return
+            self.reload()
+            source = next((v.source for v in self.values if v.key == item.key), "")
+            if source.startswith(("env", "--set")):
+                self.notify(
+                    f"Saved, but {source} overrides it for now.", severity="warning", markup=False
+                )
+            else:
+                self.notify(f"Saved {item.key}.", markup=False)
+            reload_app = getattr(self.app, "reload_settings", None)
+            if reload_app is not None:
+                reload_app()
+
+        self.app.push_screen(
+            EditSetting(
+                item.key,
+                show_value(item.value),
+                item.description,
+                lambda text: set_user_setting(item.key, text),
+            ),
+            done,
+        )
