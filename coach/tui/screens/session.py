@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
 
 from coach.clock import Clock
@@ -124,6 +125,7 @@ class SessionScreen(Screen[SessionOutcome]):
             self.runner.add_listener(cue)
         self._offsets = [*self.timeline.offsets(), self.timeline.total_seconds]
         self._shown_digits = ""
+        self._tick: Timer | None = None
         self.result: SessionResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -150,7 +152,7 @@ class SessionScreen(Screen[SessionOutcome]):
         self.recorder.start(self.loaded)
         self.query_one("#paused").display = False
         self.run_worker(self._run(), exclusive=True, name="session")
-        self.set_interval(0.1, self.refresh_clock)
+        self.refresh_clock()
 
     async def _run(self) -> None:
         try:
@@ -177,8 +179,10 @@ class SessionScreen(Screen[SessionOutcome]):
             banner = self.query_one("#paused", Static)
             banner.update(f"{why} Press space to go on.")
             banner.display = True
+            self.refresh_clock()  # and stop waking up while paused
         elif event.name == "resumed":
             self.query_one("#paused").display = False
+            self.refresh_clock()
 
     def _show_step(self, index: int, step: Step) -> None:
         exercise = self.loaded.program.exercises[step.exercise_index]
@@ -202,8 +206,13 @@ class SessionScreen(Screen[SessionOutcome]):
         return f"Next: {phase_label(following)}" + (f" ({where})" if where else "")
 
     def refresh_clock(self) -> None:
-        """Redraw the countdown and the progress bar, only when what they show changed."""
+        """Redraw the countdown and the progress bar, only when what they show changed.
+
+        Then sleep until the second shown next changes: one wake-up a second
+        while counting down, none while paused (the events wake it).
+        """
         index = self.runner.index
+        remaining = 0.0
         if index >= len(self.timeline.steps):
             digits = "0"
             done = self.timeline.total_seconds
@@ -215,6 +224,14 @@ class SessionScreen(Screen[SessionOutcome]):
             self._shown_digits = digits
             self.query_one("#remaining", Digits).update(digits)
             self.query_one("#overall", ProgressBar).update(progress=done)
+        if self._tick is not None:
+            self._tick.stop()
+            self._tick = None
+        if remaining > 0 and not self.runner.paused:
+            # The shown number (remaining rounded up) drops when remaining
+            # reaches the whole number below it.
+            until_change = remaining - (math.ceil(remaining - 1e-9) - 1)
+            self._tick = self.set_timer(max(0.02, until_change + 0.005), self.refresh_clock)
 
     # --- controls -------------------------------------------------------------------------
 
