@@ -24,6 +24,7 @@ from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
 from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
+from coach.safety import stop_advice
 from coach.timeline import Step, build_timeline, describe_step
 
 EXIT_COMPLETED = 0
@@ -208,12 +209,6 @@ async def run_session(
     return result
 
 
-STOP_ADVICE = (
-    "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
-    "exercises for now and talk to your doctor or physiotherapist before doing them again."
-)
-
-
 def ask_pain(question: str, stdin: TextIO, out: TextIO) -> int | None:
     """Ask for a 0-10 rating until one is given; None when skipped (Enter or end of input)."""
     while True:
@@ -266,8 +261,9 @@ def run_headless(
     before = None
     if asking:
         before = ask_pain("Before you start: how much pain do you have now?", stdin, out)
-        if before is not None and limit is not None and before > limit:
-            out.write(STOP_ADVICE.format(pain=before, limit=limit) + "\n")
+        advice = stop_advice(before, limit)
+        if advice is not None:
+            out.write(advice + "\n")
             out.write("Start anyway? [y/N] ")
             out.flush()
             if stdin.readline().strip().lower() not in ("y", "yes"):
@@ -297,8 +293,9 @@ def run_headless(
     )
     if asking and result.stop_reason in (None, "user"):
         after = ask_pain("How much pain do you have now, after the session?", stdin, out)
-        if after is not None and limit is not None and after > limit:
-            out.write(STOP_ADVICE.format(pain=after, limit=limit) + "\n")
+        advice = stop_advice(after, limit)
+        if advice is not None:
+            out.write(advice + "\n")
         out.write("A note for your history (Enter to skip): ")
         out.flush()
         note = stdin.readline().strip()

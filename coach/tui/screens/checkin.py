@@ -12,17 +12,9 @@ from textual.screen import ModalScreen
 from textual.validation import Number
 from textual.widgets import Input, Static
 
-STOP_ADVICE = (
-    "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
-    "exercises for now and talk to your doctor or physiotherapist before doing them again."
-)
+from coach.safety import stop_advice
 
-
-def stop_advice(pain: int | None, limit: int | None) -> str | None:
-    """The program's advice when ``pain`` is above its limit, else None."""
-    if pain is None or limit is None or pain <= limit:
-        return None
-    return STOP_ADVICE.format(pain=pain, limit=limit)
+__all__ = ["AdviceScreen", "PainScreen", "stop_advice"]
 
 
 class PainScreen(ModalScreen[int | None]):

@@ -1,0 +1,15 @@
+"""What coach says when pain is above a program's limit: one wording for every front end."""
+
+from __future__ import annotations
+
+STOP_ADVICE = (
+    "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
+    "exercises for now and talk to your doctor or physiotherapist before doing them again."
+)
+
+
+def stop_advice(pain: int | None, limit: int | None) -> str | None:
+    """The program's advice when ``pain`` is above its limit, else None."""
+    if pain is None or limit is None or pain <= limit:
+        return None
+    return STOP_ADVICE.format(pain=pain, limit=limit)
