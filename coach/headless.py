@@ -24,7 +24,7 @@ from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
 from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
-from coach.safety import stop_advice
+from coach.safety import PAIN_MAX, stop_advice
 from coach.timeline import Step, build_timeline, describe_step
 
 EXIT_COMPLETED = 0
@@ -221,7 +221,7 @@ def ask_pain(question: str, stdin: TextIO, out: TextIO) -> int | None:
         text = line.strip()
         if not text:
             return None
-        if text.isdigit() and 0 <= int(text) <= 10:
+        if text.isdigit() and int(text) <= PAIN_MAX:
             return int(text)
         out.write("Please type a whole number from 0 to 10, or press Enter to skip.\n")
 

@@ -43,6 +43,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
+from coach.safety import check_pain
+
 DB_NAME = "history.db"
 EXPORT_FORMAT = "coach-history"
 EXPORT_VERSION = 1
@@ -150,8 +152,8 @@ class SessionRecord:
             "program": self.program,
             "title": self.title,
             "status": self.status,
-            "started_at": _iso_local(self.started_at, zone),
-            "ended_at": None if self.ended_at is None else _iso_local(self.ended_at, zone),
+            "started_at": iso_local(self.started_at, zone),
+            "ended_at": None if self.ended_at is None else iso_local(self.ended_at, zone),
             "utc_offset": self.utc_offset,
             "local_date": self.local_date.isoformat(),
             "active_seconds": round(self.active_seconds, 3),
@@ -178,7 +180,8 @@ def _schedule_json(per_day: int | None, per_week: int | None) -> dict[str, int] 
     return None
 
 
-def _iso_local(instant: datetime, zone: timezone) -> str:
+def iso_local(instant: datetime, zone: timezone) -> str:
+    """``instant`` in ISO 8601, to the second, with the offset of ``zone``."""
     return instant.astimezone(zone).isoformat(timespec="seconds")
 
 
@@ -449,6 +452,11 @@ class SessionClaim:
         self._fd = None
 
 
+def lock_path(folder: Path, session_id: str) -> Path:
+    """The lock file a running session holds, in the data folder ``folder``."""
+    return folder / "running" / f"{session_id}.lock"
+
+
 def session_is_alive(lock_path: Path, record_host: str, record_pid: int | None) -> bool:
     """Whether the process that runs a ``running`` session still runs.
 
@@ -640,7 +648,7 @@ class HistoryStore:
 
     def lock_path(self, session_id: str) -> Path:
         """The lock file a running session holds."""
-        return self.folder / "running" / f"{session_id}.lock"
+        return lock_path(self.folder, session_id)
 
     def claim(self, session_id: str) -> SessionClaim:
         """Mark ``session_id`` as running in this process until ``release()``."""
@@ -665,9 +673,8 @@ class HistoryStore:
         note: str | None = None,
     ) -> None:
         """Add a check-in to a session (only the values given are changed)."""
-        for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
-            if value is not None and not 0 <= value <= 10:
-                raise ValueError(f"{name} must be from 0 to 10 (got {value})")
+        check_pain("pain_before", pain_before)
+        check_pain("pain_after", pain_after)
 
         def work(db: sqlite3.Connection) -> None:
             changed = db.execute(

@@ -30,6 +30,7 @@ from coach.history import (
     SessionRecord,
 )
 from coach.loader import LoadedProgram
+from coach.safety import check_pain
 from coach.timeline import Timeline, build_timeline
 
 
@@ -143,9 +144,8 @@ class HistoryRecorder:
         note: str | None = None,
     ) -> None:
         """Add the check-in: before the session starts, during it, or after it ended."""
-        for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
-            if value is not None and not 0 <= value <= 10:
-                raise ValueError(f"{name} must be from 0 to 10 (got {value})")
+        check_pain("pain_before", pain_before)
+        check_pain("pain_after", pain_after)
         values = {"pain_before": pain_before, "pain_after": pain_after, "note": note}
         self._pending_checkin.update({k: v for k, v in values.items() if v is not None})
         if self.record is not None:
@@ -166,12 +166,12 @@ class HistoryRecorder:
             self._begin(event)
             return
         record = self.record
-        if record is None or event.index is None:
-            if name == "resumed" and record is not None:
-                self._paused_seconds += float(event.data.get("paused_seconds", 0.0))
+        if record is None:
             return
         if name == "resumed":
             self._paused_seconds += float(event.data.get("paused_seconds", 0.0))
+        elif event.index is None:
+            return
         elif name == "rep_completed" and event.step is not None:
             self._reps[event.step.exercise_index].add(event.index)
         elif name == "set_completed" and event.step is not None:

@@ -55,6 +55,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from coach import paths, toml_positions
+from coach.days import DAY_START_PATTERN
 from coach.durations import format_duration, parse_duration
 from coach.errors import SettingsError
 
@@ -100,7 +101,6 @@ PositiveDuration = Annotated[float, BeforeValidator(_to_seconds), Field(gt=0)]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
-_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 # --------------------------------------------------------------------------- the model
 
@@ -200,7 +200,7 @@ class HistorySettings(_Section):
     @classmethod
     def _check_day_start(cls, value: str) -> str:
         """Accept ``H:MM`` or ``HH:MM`` and keep it as ``HH:MM``."""
-        match = _HH_MM.match(value.strip())
+        match = DAY_START_PATTERN.match(value.strip())
         if match is None:
             raise ValueError(
                 f"{value!r} is not a time of day: write it as HH:MM, from 00:00 to 23:59"

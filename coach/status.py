@@ -15,7 +15,6 @@ use them, not by a status line.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,10 +23,23 @@ from pathlib import Path
 from typing import Any
 
 from coach import paths
-from coach.days import DEFAULT_DAY_START, WEEKDAYS, Streaks, local_day, streaks, weekday_numbers
-from coach.history import DB_NAME, parse_utc_text, read_status, session_is_alive
-
-_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+from coach.days import (
+    DAY_START_PATTERN,
+    DEFAULT_DAY_START,
+    WEEKDAYS,
+    Streaks,
+    local_day,
+    streaks,
+    weekday_numbers,
+)
+from coach.history import (
+    DB_NAME,
+    iso_local,
+    lock_path,
+    parse_utc_text,
+    read_status,
+    session_is_alive,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def _quick(overrides: Mapping[str, str]) -> HistorySettings:
     values.update(_text_values(given, set_keys))
 
     day_start = values.get("day_start", "04:00")
-    match = _HH_MM.match(day_start.strip()) if isinstance(day_start, str) else None
+    match = DAY_START_PATTERN.match(day_start.strip()) if isinstance(day_start, str) else None
     if match is None:
         raise _Unusual
     rest = values.get("rest_days", [])
@@ -188,21 +200,16 @@ def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> dict[str, Any
 
     (session_id, program, title, state, started, ended, offset, day, active, host, pid) = row
     zone = timezone(timedelta(seconds=offset))
-    if state == "running":
-        lock = prefs.data_dir / "running" / f"{session_id}.lock"
-        if not session_is_alive(lock, host, pid):
-            state = "partial"
+    lock = lock_path(prefs.data_dir, session_id)
+    if state == "running" and not session_is_alive(lock, host, pid):
+        state = "partial"
     return {
         "id": session_id,
         "program": program,
         "title": title,
         "status": state,
-        "started_at": parse_utc_text(started).astimezone(zone).isoformat(timespec="seconds"),
-        "ended_at": (
-            None
-            if ended is None
-            else parse_utc_text(ended).astimezone(zone).isoformat(timespec="seconds")
-        ),
+        "started_at": iso_local(parse_utc_text(started), zone),
+        "ended_at": None if ended is None else iso_local(parse_utc_text(ended), zone),
         "local_date": day,
         "active_seconds": round(active, 3),
     }

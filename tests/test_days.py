@@ -9,9 +9,7 @@ which gets the repeated autumn hour wrong.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
@@ -40,23 +38,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 SAT, SUN = 5, 6
 WEEKEND = frozenset({SAT, SUN})
-
-
-@pytest.fixture
-def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Call with a zone name to make it the computer's local time zone for the test."""
-    saved = os.environ.get("TZ")
-
-    def use(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield use
-    if saved is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
 
 
 def at(zone_info: ZoneInfo, *args: int, fold: int = 0) -> datetime:

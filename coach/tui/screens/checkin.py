@@ -12,9 +12,20 @@ from textual.screen import ModalScreen
 from textual.validation import Number
 from textual.widgets import Input, Static
 
-from coach.safety import stop_advice
+from coach.safety import PAIN_MAX, stop_advice
 
-__all__ = ["AdviceScreen", "PainScreen", "stop_advice"]
+__all__ = ["AdviceScreen", "PainScreen", "pain_input", "stop_advice"]
+
+
+def pain_input(input_id: str, placeholder: str) -> Input:
+    """The 0-10 rating field both check-ins use."""
+    return Input(
+        placeholder=placeholder,
+        type="integer",
+        max_length=2,
+        validators=[Number(minimum=0, maximum=PAIN_MAX)],
+        id=input_id,
+    )
 
 
 class PainScreen(ModalScreen[int | None]):
@@ -30,13 +41,7 @@ class PainScreen(ModalScreen[int | None]):
         with Vertical(id="dialog"):
             yield Static(Content(self.question))
             yield Static("0 = no pain, 10 = the worst pain you can imagine. Enter to skip.")
-            yield Input(
-                placeholder="0-10",
-                type="integer",
-                max_length=2,
-                validators=[Number(minimum=0, maximum=10)],
-                id="pain",
-            )
+            yield pain_input("pain", "0-10")
             yield Static("", id="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -10,12 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.validation import Number
 from textual.widgets import Footer, Header, Input, Static
 
 from coach.durations import format_clock
 from coach.loader import LoadedProgram
-from coach.tui.screens.checkin import stop_advice
+from coach.safety import PAIN_MAX
+from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome
 
 SaveCheckin = Callable[[int | None, str | None], None]
@@ -74,13 +74,7 @@ class SummaryScreen(Screen[None]):
             yield Static("\n".join(lines), id="facts")
             if self.asks_pain:
                 yield Static("How much pain do you have now? 0 = none, 10 = the worst.")
-                yield Input(
-                    placeholder="0-10 (Enter to skip)",
-                    type="integer",
-                    max_length=2,
-                    validators=[Number(minimum=0, maximum=10)],
-                    id="pain-after",
-                )
+                yield pain_input("pain-after", "0-10 (Enter to skip)")
                 yield Static("", id="advice")
                 yield Static("A note for your history (Enter to finish):")
                 yield Input(placeholder="optional", id="note")
@@ -95,7 +89,7 @@ class SummaryScreen(Screen[None]):
 
     def _pain(self) -> int | None:
         text = self.query_one("#pain-after", Input).value.strip()
-        if text.isdigit() and 0 <= int(text) <= 10:
+        if text.isdigit() and int(text) <= PAIN_MAX:
             return int(text)
         return None
 
