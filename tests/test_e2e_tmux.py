@@ -79,12 +79,15 @@ def terminal(
         subprocess.run([*tmux, "kill-server"], check=False, capture_output=True)
 
 
-def wait_for(screen: Callable[[], str], text: str, timeout: float = 20) -> str:
+def wait_for(
+    screen: Callable[[], str], text: str, timeout: float = 20, gone: str | None = None
+) -> str:
+    """Poll the pane until ``text`` shows (and ``gone``, if given, no longer does)."""
     deadline = time.monotonic() + timeout
     shown = ""
     while time.monotonic() < deadline:
         shown = screen()
-        if text in shown:
+        if text in shown and (gone is None or gone not in shown):
             return shown
         time.sleep(0.1)
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
@@ -94,6 +97,8 @@ def test_the_app_in_tmux_runs_and_records_a_session(terminal: tuple, tmp_path: P
     keys, screen, env = terminal
     wait_for(screen, "Numbness can hide pain")  # the safety notice, on the first start
     keys("Enter")
+    # The library shows behind the notice too: wait for the notice to go first.
+    wait_for(screen, "Type to filter", gone="Numbness can hide pain")
     wait_for(screen, "Hand and wrist strength")  # the home screen lists the programs
     keys("z", "e", "b", "r", "a")  # type to filter
     shown = wait_for(screen, "Zebra quick break")
