@@ -7,7 +7,8 @@ short (the newest cue matters most: "3" must not wait behind a long sentence).
 
 Text from program files reaches these commands only as data: on standard
 input where the command reads it, otherwise as one argument that can never
-be taken for an option.
+be taken for an option. Notifications go through :mod:`coach.notify`, which
+also makes the text plain.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from coach.engine import Event
+from coach.notify import Notifier, find_notifier
 from coach.program import Program
 from coach.timeline import HOLD_PHASE, Step
+
+_NOTIFY_TIMEOUT = 5.0
+"""Seconds a notification command may take before it is given up (Windows' balloon
+fallback stays up for three of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +78,9 @@ def find_speech_command(configured: str | None = None) -> CommandTemplate | None
     return None
 
 
-def find_notify_command() -> CommandTemplate | None:
-    """The desktop-notification command, where the system has one."""
-    if sys.platform == "darwin":
-        path = shutil.which("osascript")
-        if path is None:
-            return None
-        # The text is passed as an argument to the script, never spliced into it.
-        script = (
-            "-e",
-            "on run argv",
-            "-e",
-            'display notification (item 1 of argv) with title "coach"',
-            "-e",
-            "end run",
-        )
-        return CommandTemplate((path, *script), False)
-    path = shutil.which("notify-send")
-    if path:
-        return CommandTemplate((path, "--app-name=coach", "--", "coach"), False)
-    return None
+def find_notify_command() -> Notifier | None:
+    """The desktop notifier, where the system has one (see :mod:`coach.notify`)."""
+    return find_notifier()
 
 
 class CommandWorker:
@@ -228,13 +217,22 @@ class BellCue:
 
 
 class NotifyCue:
-    """A desktop notification when a long rest starts, so the person can look away."""
+    """A desktop notification when a long rest starts, so the person can look away.
 
-    def __init__(self, program: Program, template: CommandTemplate, min_seconds: float) -> None:
+    Notifications are sent from a thread of their own (a notifier may take a
+    moment, and the engine must never wait); one still being sent when the
+    next comes is not cut short, since each takes a fraction of a second.
+    """
+
+    def __init__(self, program: Program, notifier: Notifier, min_seconds: float) -> None:
         self.program = program
-        self.template = template
+        self.notifier = notifier
         self.min_seconds = min_seconds
-        self.worker = CommandWorker("coach-notify")
+        self.failures: list[str] = []
+        """Why notifications failed, for tests and `coach doctor`."""
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="coach-notify", daemon=True)
+        self._thread.start()
 
     def __call__(self, event: Event) -> None:
         """Notify when a rest of at least ``min_seconds`` starts."""
@@ -244,13 +242,24 @@ class NotifyCue:
         if step.seconds < self.min_seconds:
             return
         after = self.program.exercises[step.exercise_index].name
-        text = f"Rest for {round(step.seconds)} s (after {after})."
-        argv, stdin_text = self.template.command(text)
-        self.worker.submit(argv, stdin_text)
+        self._queue.put(f"Rest for {round(step.seconds)} s (after {after}).")
 
-    def close(self) -> None:
-        """Stop the worker."""
-        self.worker.close(wait=1.0)
+    def close(self, wait: float = 1.0) -> None:
+        """Let the notifications already asked for go out, waiting at most ``wait`` seconds.
+
+        A command still running after that finishes on its own; the thread is
+        a daemon, so it never keeps coach from exiting.
+        """
+        self._queue.put(None)
+        self._thread.join(timeout=wait)
+
+    def _work(self) -> None:
+        while True:
+            text = self._queue.get()
+            if text is None:
+                return
+            if not self.notifier.send("coach", text, timeout=_NOTIFY_TIMEOUT):
+                self.failures.append(self.notifier.last_failure or "failed")
 
 
 def bell_stream() -> TextIO | None:

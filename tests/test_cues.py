@@ -21,6 +21,7 @@ from coach.cues import (
     spoken_text,
 )
 from coach.engine import Event
+from coach.notify import Notifier
 from coach.timeline import build_timeline
 from tests.test_timeline import program
 
@@ -155,11 +156,14 @@ def test_detected_speech_reads_stdin_for_espeak(monkeypatch: pytest.MonkeyPatch)
 
 def test_notification_for_long_rests_only(tmp_path: Path) -> None:
     out = tmp_path / "notified.txt"
-    template = CommandTemplate(("sh", "-c", f'printf "%s\\n" "$1" >> {out}', "sh"), via_stdin=False)
+    fake = tmp_path / "notify-send"
+    fake.write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> {out}\necho >> {out}\n')
+    fake.chmod(0o755)
+    notifier = Notifier("notify-send", str(fake), environ={})
     p = program(
         {
             "id": "a",
-            "name": "Grip",
+            "name": "Grip <b>",
             "sets": 2,
             "reps": 1,
             "hold": 1,
@@ -169,20 +173,34 @@ def test_notification_for_long_rests_only(tmp_path: Path) -> None:
         prep=0,
     )
     steps = build_timeline(p).steps
-    cue = NotifyCue(p, template, min_seconds=60)
+    cue = NotifyCue(p, notifier, min_seconds=60)
     for index, step in enumerate(steps):
         cue(Event("step_started", 0.0, index, step))
-    cue.close()
-    assert out.read_text() == "Rest for 90 s (after Grip).\n"
+    cue.close(wait=10)
+    assert out.read_text() == (
+        "--app-name=coach|--urgency=normal|--|coach|Rest for 90 s (after Grip &lt;b&gt;).|\n"
+    )
+    assert cue.failures == []
+
+
+def test_failed_notifications_are_kept_not_raised(tmp_path: Path) -> None:
+    notifier = Notifier("notify-send", str(tmp_path / "missing"), environ={})
+    cue = NotifyCue(P, notifier, min_seconds=1)
+    cue(Event("step_started", 0.0, 2, STEPS[2]))  # a rest
+    cue.close(wait=10)
+    assert len(cue.failures) == 1 and "could not be started" in cue.failures[0]
 
 
 def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.platform", "linux")
     monkeypatch.setattr(
-        shutil, "which", lambda name: f"/usr/bin/{name}" if name == "notify-send" else None
+        shutil,
+        "which",
+        lambda name, **_: f"/usr/bin/{name}" if name == "notify-send" else None,
     )
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
     kwargs = {
         "bell": False,
         "speech": False,
@@ -195,5 +213,10 @@ def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
     cues = build_cues(P, **kwargs)  # type: ignore[arg-type]
     notify = [c for c in cues if isinstance(c, NotifyCue)]
-    assert notify and notify[0].template.argv[:2] == ("/usr/bin/notify-send", "--app-name=coach")
+    assert notify and notify[0].notifier.name == "notify-send"
+    assert notify[0].notifier.path == "/usr/bin/notify-send"
     close_cues(cues)
+    # A desktop but no session bus (su to another user, say): no notifications.
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, **kwargs))  # type: ignore[arg-type]

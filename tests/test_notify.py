@@ -1,0 +1,364 @@
+"""Desktop notifications: the command each system gets, a fake command, and a real D-Bus server.
+
+Where ``dbus-daemon`` and ``notify-send`` are installed, the real ``notify-send``
+talks over a private session bus to a small ``org.freedesktop.Notifications``
+server (written with jeepney) that records what it was sent. Everywhere, a fake
+``notify-send`` on PATH records its argv, so the logic is covered on every machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.notify import Notifier, find_notifier, search_notifier
+
+HOSTILE_BODY = "Rest <b>now</b> & [bold]breathe[/bold] \x1b[31mred\x1b[0m\x07 \u009b2J done"
+ESCAPED_BODY = "Rest &lt;b&gt;now&lt;/b&gt; &amp; [bold]breathe[/bold] [31mred[0m 2J done"
+
+
+def fake_which(*present: str) -> Any:
+    def which(name: str, path: str | None = None) -> str | None:
+        return f"/usr/bin/{name}" if name in present else None
+
+    return which
+
+
+def write_script(folder: Path, name: str, text: str) -> Path:
+    script = folder / name
+    script.write_text(text)
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+# --------------------------------------------------------------------------- which command
+
+
+def test_linux_needs_notify_send(tmp_path: Path) -> None:
+    found = search_notifier(
+        {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, "linux", which=fake_which()
+    )
+    assert found.notifier is None
+    assert "notify-send is not installed" in found.detail
+    assert found.fix is not None and "libnotify-bin" in found.fix
+
+
+def test_linux_needs_a_session_bus(tmp_path: Path) -> None:
+    which = fake_which("notify-send")
+    found = search_notifier({"XDG_RUNTIME_DIR": str(tmp_path)}, "linux", which=which)
+    assert found.notifier is None and "no session bus" in found.detail and found.fix
+
+    (tmp_path / "bus").touch()  # the socket a systemd user session makes
+    found = search_notifier({"XDG_RUNTIME_DIR": str(tmp_path)}, "linux", which=which)
+    assert found.notifier is not None and found.notifier.name == "notify-send"
+    command = found.notifier.command("t", "b")
+    assert command.env["DBUS_SESSION_BUS_ADDRESS"] == f"unix:path={tmp_path / 'bus'}"
+
+    env = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1/bus"}
+    found = search_notifier(env, "freebsd14", which=which)
+    assert found.notifier is not None and "unix:path=/run/user/1/bus" in found.detail
+
+
+def test_notify_send_gets_the_text_after_double_dash_with_the_body_escaped() -> None:
+    notifier = Notifier("notify-send", "/usr/bin/notify-send", environ={})
+    command = notifier.command(
+        "-u critical", HOSTILE_BODY, urgency="critical", app_name="co\x1bach"
+    )
+    assert command.argv == [
+        "/usr/bin/notify-send",
+        "--app-name=coach",
+        "--urgency=critical",
+        "--",
+        "-u critical",
+        ESCAPED_BODY,
+    ]
+
+
+def test_titles_lose_newlines_and_long_text_is_cut() -> None:
+    notifier = Notifier("notify-send", "notify-send", environ={})
+    argv = notifier.command("two\nlines", "a\nb" + "x" * 5000).argv
+    assert argv[-2] == "two lines"
+    assert argv[-1].startswith("a\nbxxx") and len(argv[-1]) == 1000 and argv[-1].endswith("…")
+    # A lone surrogate cannot be passed as an argument; it is replaced.
+    assert notifier.command("\ud800", "ok").argv[-2] == "\ufffd"
+
+
+def test_bad_urgency_is_a_programming_error() -> None:
+    notifier = Notifier("notify-send", "notify-send", environ={})
+    with pytest.raises(ValueError, match="urgency"):
+        notifier.command("t", "b", urgency="loud")  # type: ignore[arg-type]
+
+
+def test_macos_passes_the_text_as_script_arguments() -> None:
+    found = search_notifier({}, "darwin", which=fake_which("osascript"))
+    assert found.notifier is not None
+    title = '"; do shell script "rm -rf ~'
+    argv = found.notifier.command(title, "-body").argv
+    assert argv[0] == "/usr/bin/osascript"
+    assert argv[-3:] == ["--", title, "-body"]
+    script = argv[1:-3]
+    assert script[::2] == ["-e", "-e", "-e"]
+    assert all(text not in line for line in script for text in ("rm -rf", "-body"))
+    assert "item -1 of argv" in " ".join(script)  # right with or without the "--"
+    assert search_notifier({}, "darwin", which=fake_which()).notifier is None
+
+
+def test_windows_passes_the_text_in_the_environment() -> None:
+    found = search_notifier({"PATH": "x"}, "win32", which=fake_which("pwsh"))
+    assert found.notifier is not None and found.notifier.path == "/usr/bin/pwsh"
+    title = "'; Remove-Item -Recurse C:\\ ; '"
+    command = found.notifier.command(title, "$(evil) <b>")
+    assert "-EncodedCommand" in command.argv
+    script = base64.b64decode(command.argv[-1]).decode("utf-16-le")
+    assert "$env:COACH_NOTIFY_TITLE" in script and "$env:COACH_NOTIFY_BODY" in script
+    assert "Remove-Item" not in script and "evil" not in script
+    assert all("Remove-Item" not in item and "evil" not in item for item in command.argv)
+    assert command.env["COACH_NOTIFY_TITLE"] == title
+    assert command.env["COACH_NOTIFY_BODY"] == "$(evil) <b>"  # a toast text node: no markup
+    assert command.env["PATH"] == "x"
+    missing = search_notifier({}, "win32", which=fake_which())
+    assert missing.notifier is None and "PowerShell" in missing.detail
+
+
+# --------------------------------------------------------------------------- a fake notify-send
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path) -> Path:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    return folder
+
+
+def fake_environ(fake_bin: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": f"{fake_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent",
+        **extra,
+    }
+
+
+def test_send_runs_the_command_found_on_path(fake_bin: Path, tmp_path: Path) -> None:
+    record = tmp_path / "argv"
+    write_script(fake_bin, "notify-send", '#!/bin/sh\nprintf "%s\\0" "$@" > "$RECORD"\n')
+    notifier = find_notifier(fake_environ(fake_bin, RECORD=str(record)), "linux")
+    assert notifier is not None and notifier.path == str(fake_bin / "notify-send")
+    assert notifier.send("--help", HOSTILE_BODY, urgency="low") is True
+    assert notifier.last_failure is None
+    assert record.read_text().split("\0")[:-1] == [
+        "--app-name=coach",
+        "--urgency=low",
+        "--",
+        "--help",
+        ESCAPED_BODY,
+    ]
+
+
+def test_a_failing_command_returns_false_with_its_reason(fake_bin: Path) -> None:
+    write_script(
+        fake_bin,
+        "notify-send",
+        '#!/bin/sh\necho "Could not connect: \x1b[31mNo such file" >&2\nexit 1\n',
+    )
+    notifier = find_notifier(fake_environ(fake_bin), "linux")
+    assert notifier is not None
+    assert notifier.send("t", "b") is False
+    assert notifier.last_failure == (
+        "notify-send failed (exit status 1): Could not connect: [31mNo such file"
+    )
+
+
+def test_a_hanging_command_is_killed_after_the_timeout(fake_bin: Path) -> None:
+    write_script(fake_bin, "notify-send", "#!/bin/sh\nexec sleep 30\n")
+    notifier = find_notifier(fake_environ(fake_bin), "linux")
+    assert notifier is not None
+    started = time.monotonic()
+    assert notifier.send("t", "b", timeout=0.3) is False
+    assert time.monotonic() - started < 2
+    assert notifier.last_failure == "notify-send did not finish within 0.3 s"
+
+
+def test_a_vanished_command_returns_false(tmp_path: Path) -> None:
+    notifier = Notifier("notify-send", str(tmp_path / "gone"), environ={})
+    assert notifier.send("t", "b") is False
+    assert notifier.last_failure is not None and "could not be started" in notifier.last_failure
+
+
+def test_notify_imports_only_the_standard_library() -> None:
+    """`coach remind` imports this module: it must start quickly (no pydantic, no Textual)."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import coach.notify\n"
+        "roots = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
+        "print(sorted(roots - set(sys.stdlib_module_names) - {'coach'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- a real D-Bus server
+
+_REAL = (
+    shutil.which("dbus-daemon") is not None
+    and shutil.which("notify-send") is not None
+    and importlib.util.find_spec("jeepney") is not None
+)
+
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={folder}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+@pytest.fixture
+def session_bus() -> Iterator[str]:
+    """A private session bus for this test only; yields its address."""
+    # A short folder: a unix socket path must fit in about 100 bytes.
+    with tempfile.TemporaryDirectory(prefix="coach-bus-") as folder:
+        config = Path(folder) / "session.conf"
+        config.write_text(_BUS_CONFIG.format(folder=folder))
+        daemon = subprocess.Popen(
+            ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert daemon.stdout is not None
+            address = daemon.stdout.readline().strip()
+            assert address.startswith("unix:"), address
+            yield address
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=5)
+            if daemon.stdout is not None:
+                daemon.stdout.close()
+
+
+@dataclass
+class NotificationServer:
+    """org.freedesktop.Notifications on a bus, in a thread, recording each Notify call."""
+
+    address: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._serve()
+        except BaseException as error:  # reported by the test, not lost in the thread
+            self.error = error
+            self.ready.set()
+
+    def _serve(self) -> None:
+        from jeepney import MessageType, new_error, new_method_return
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        with open_dbus_connection(bus=self.address) as connection:
+            reply = connection.send_and_get_reply(
+                message_bus.RequestName("org.freedesktop.Notifications", 4), timeout=5
+            )
+            assert reply.body == (1,), reply.body  # primary owner
+            self.ready.set()
+            while not self.stop.is_set():
+                try:
+                    message = connection.receive(timeout=0.05)
+                except TimeoutError:
+                    continue
+                header = message.header
+                if header.message_type != MessageType.method_call:
+                    continue
+                member = header.fields.get(3)  # HeaderFields.member
+                self.calls.append(str(member))
+                if member == "Notify":
+                    app, _replaces, _icon, summary, body, _actions, hints, _expire = message.body
+                    self.received.append(
+                        {"app_name": app, "summary": summary, "body": body, "hints": hints}
+                    )
+                    answer = new_method_return(message, "u", (len(self.received),))
+                elif member == "GetCapabilities":
+                    answer = new_method_return(message, "as", (["body", "body-markup"],))
+                elif member == "GetServerInformation":
+                    answer = new_method_return(message, "ssss", ("test", "coach", "1", "1.2"))
+                elif member == "CloseNotification":
+                    answer = new_method_return(message)
+                else:
+                    answer = new_error(message, "org.freedesktop.DBus.Error.UnknownMethod")
+                connection.send(answer)
+
+
+@pytest.fixture
+def notification_server(session_bus: str) -> Iterator[NotificationServer]:
+    server = NotificationServer(session_bus)
+    thread = threading.Thread(target=server.run, name="notification-server", daemon=True)
+    thread.start()
+    assert server.ready.wait(timeout=10)
+    if server.error is not None:
+        raise server.error
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        thread.join(timeout=5)
+    if server.error is not None:
+        raise server.error
+
+
+@pytest.mark.skipif(not _REAL, reason="dbus-daemon, notify-send or jeepney is not installed here")
+def test_real_notify_send_reaches_a_notification_server(
+    notification_server: NotificationServer,
+) -> None:
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "DBUS_SESSION_BUS_ADDRESS": notification_server.address,
+    }
+    notifier = find_notifier(environ, "linux")
+    assert notifier is not None
+    sent = notifier.send("-x [b]Break[/b]", HOSTILE_BODY, urgency="critical", app_name="coach-test")
+    assert sent, notifier.last_failure
+    assert len(notification_server.received) == 1
+    got = notification_server.received[0]
+    assert got["app_name"] == "coach-test"
+    assert got["summary"] == "-x [b]Break[/b]"
+    assert got["body"] == ESCAPED_BODY
+    assert got["hints"]["urgency"] == ("y", 2)
+    assert "\x1b" not in got["body"] and "\x9b" not in got["body"]
+
+
+@pytest.mark.skipif(not _REAL, reason="dbus-daemon, notify-send or jeepney is not installed here")
+def test_real_notify_send_without_a_server_fails_cleanly(session_bus: str) -> None:
+    environ = {"PATH": os.environ.get("PATH", ""), "DBUS_SESSION_BUS_ADDRESS": session_bus}
+    notifier = find_notifier(environ, "linux")
+    assert notifier is not None
+    assert notifier.send("t", "b", timeout=5) is False
+    assert notifier.last_failure is not None
+    assert notifier.last_failure.startswith("notify-send failed")
