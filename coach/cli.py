@@ -248,6 +248,50 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("md", "html"), default="md")
     report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
+    remind = commands.add_parser(
+        "remind",
+        help="remind you to take breaks (runs in the foreground: a tmux pane, a service)",
+        description=(
+            "Wait for the next break and tell you: a desktop notification, the terminal bell, "
+            "a line on stdout, and --exec CMD. Breaks follow the [breaks] settings: micro-breaks "
+            "(every 10 min, 20 s) and rest breaks (every 50 min, 5 min) for the typist profile; "
+            "a completed session counts as a break, and so does time away from the keyboard "
+            "where coach can tell (see `coach doctor`). It sleeps until the next break, so it "
+            "costs next to nothing while it waits, and keeps its timers in the history, so a "
+            "restart carries on. SIGINT (Ctrl-C) and SIGTERM stop it cleanly. The app and "
+            "`coach status` show the same next break."
+        ),
+        epilog=(
+            "examples:\n"
+            "  coach remind                          in a tmux pane or a terminal tab\n"
+            "  coach remind --once && coach run typist-micro-break\n"
+            "  coach remind --exec 'loginctl lock-session'   lock the screen for rest breaks\n"
+            "  COACH_BREAKS__MICRO__EVERY=25m coach remind   another rhythm, this time only\n\n"
+            "--exec runs CMD with the shell at each break, with COACH_BREAK_KIND (micro or "
+            "rest), COACH_BREAK_PROGRAM (a program id, or empty) and COACH_BREAK_LENGTH "
+            "(seconds) in its environment.\n"
+            "docs/reminders.md has a systemd user unit, cron, tmux, macOS and Windows set-ups."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    remind.add_argument(
+        "--once", action="store_true", help="wait for the next break, tell you, and exit"
+    )
+    remind.add_argument(
+        "--exec",
+        dest="exec_command",
+        metavar="CMD",
+        help="also run CMD (with the shell) at each break",
+    )
+    remind.add_argument(
+        "--json", action="store_true", help="print one JSON object per line instead of text"
+    )
+    remind.add_argument(
+        "--no-notify", action="store_true", help="no desktop notifications (stdout and --exec only)"
+    )
+    remind.add_argument("--no-bell", action="store_true", help="don't ring the terminal bell")
+    remind.add_argument("--print-config", action="store_true", help=argparse.SUPPRESS)
+
     config = commands.add_parser(
         "config",
         help="show or create the configuration",
@@ -301,6 +345,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_list(args)
     if args.command == "schema":
         return _cmd_schema(args)
+    if args.command == "remind" and not args.print_config:
+        return _cmd_remind(args)
     if args.command in _HISTORY_COMMANDS:
         # These read the history settings without pydantic (see coach.status).
         from coach.errors import SettingsError
@@ -314,8 +360,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         except HistoryError as error:
             print(f"coach: {error}", file=sys.stderr)
             return EXIT_INVALID
-    # Only these commands read the settings (pydantic-settings costs ~40 ms to import).
-    from coach.settings import SettingsError
+    # Only these commands read the settings (pydantic-settings costs ~100 ms to
+    # import; the app reads them after its first frame, so not from coach.settings).
+    from coach.errors import SettingsError
 
     try:
         if args.command in (None, "app"):
@@ -324,6 +371,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_config(args)
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "remind":
+            return _print_remind_config(args)
     except SettingsError as error:
         print(f"coach: bad setting:\n{error}", file=sys.stderr)
         return EXIT_USAGE
@@ -678,6 +727,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
             store.close()
 
 
+# --- remind ----------------------------------------------------------------------------------
+
+
+def _cmd_remind(args: argparse.Namespace) -> int:
+    # The long-lived reminder never imports pydantic: a child process reads
+    # and checks the settings (see coach.remind.read_config).
+    from coach.remind import RemindError, read_config, run_remind
+
+    try:
+        config = read_config(args.overrides)
+    except RemindError as error:
+        message = str(error)
+        print(
+            message if message.startswith("coach") else f"coach remind: {message}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    return run_remind(
+        config,
+        json_lines=args.json,
+        exec_command=args.exec_command,
+        once=args.once,
+        notify=not args.no_notify,
+        bell=not args.no_bell,
+    )
+
+
+def _print_remind_config(args: argparse.Namespace) -> int:
+    """The settings `coach remind` needs, checked, as JSON (for its own use)."""
+    from coach.remind import config_json
+    from coach.settings import load_settings
+
+    settings = load_settings(_overrides(args))
+    library = _load_library()
+    titles = {entry.id: entry.listing.title for entry in library.entries}
+    for kind in ("micro", "rest"):
+        program = getattr(settings.breaks, kind).program
+        if program and program not in titles:
+            print(
+                f"coach: bad setting:\nbreaks.{kind}.program: no program {program!r} "
+                "(`coach list` shows them)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    sys.stdout.write(json.dumps(config_json(settings, titles)) + "\n")
+    return EXIT_OK
+
+
 # --- history ---------------------------------------------------------------------------------
 
 
@@ -880,16 +976,30 @@ def _cmd_app(
     start: LoadedProgram | None = None,
     settings: Any = None,
 ) -> int:
+    from coach import paths
     from coach.history import HistoryError, HistoryStore
-    from coach.settings import effective_data_dir, load_settings
+    from coach.library import load_library
+    from coach.quick_settings import quick_start_settings, start_settings_of
 
+    overrides = _overrides(args)
+    start_settings = None
     if settings is None:
-        settings = load_settings(_overrides(args))
-    library = _load_library()
+        # The full loader costs ~100 ms of imports before the first frame: the
+        # app reads it just after (and exits with its error, if any), unless
+        # something about the settings the first frame needs is unusual.
+        start_settings = quick_start_settings(overrides)
+        if start_settings is None:
+            from coach.settings import load_settings
+
+            settings = load_settings(overrides)
+    if start_settings is None:
+        start_settings = start_settings_of(settings)
+    # Listed from the library's cache: no pydantic unless a program file changed.
+    library = load_library(cache=paths.library_cache_file())
     record = not getattr(args, "no_record", False)
     store = None
     try:
-        store = HistoryStore.in_folder(effective_data_dir(settings))
+        store = HistoryStore.in_folder(start_settings.history.data_dir)
     except HistoryError as error:
         print(f"coach: the history cannot be used: {error}", file=sys.stderr)
         if record and start is not None:
@@ -897,9 +1007,20 @@ def _cmd_app(
             return EXIT_INVALID
     from coach.tui.app import CoachApp  # deferred: Textual is only for the app
 
+    app = CoachApp(
+        library=library,
+        settings=settings,
+        start_settings=start_settings,
+        overrides=overrides,
+        store=store,
+        start=start,
+        record=record,
+    )
     try:
-        CoachApp(library=library, settings=settings, store=store, start=start, record=record).run()
+        app.run()
     finally:
         if store is not None:
             store.close()
+    if app.settings_error is not None:
+        raise app.settings_error  # said as before the app starts: "coach: bad setting: ..."
     return EXIT_OK

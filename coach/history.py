@@ -355,7 +355,44 @@ def _migration_2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX sessions_by_program_start ON sessions (program_id, started_at)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Breaks: what became of each one, and the break timers that hosts share.
+
+    ``break_state`` has one row: the scheduler's state as JSON (see
+    :meth:`coach.breaks.BreakScheduler.to_state`), written by ``coach remind``
+    and the app in one transaction with what they read, and read by
+    ``coach status`` for ``next_break``.
+    """
+    db.execute(
+        """
+        CREATE TABLE breaks (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('micro', 'rest')),
+            outcome TEXT NOT NULL
+                CHECK (outcome IN ('taken', 'reminded', 'postponed', 'skipped', 'natural')),
+            at TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            program_id TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX breaks_by_day ON breaks (local_date, outcome)")
+    db.execute(
+        """
+        CREATE TABLE break_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+)
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 
 Never edit one that has shipped; add the next. Each is tested on a database
@@ -450,6 +487,30 @@ class SessionClaim:
             self.path.unlink()
         os.close(self._fd)
         self._fd = None
+
+
+HOSTS_LOCK = "breaks.lock"
+"""Every process that keeps the break timers (``coach remind``, the app) holds a
+shared lock on this file in the data folder while it runs."""
+
+
+def hosts_running(folder: Path) -> bool:
+    """Whether some process (``coach remind`` or the app) keeps the break timers now."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    try:
+        fd = os.open(folder / HOSTS_LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def lock_path(folder: Path, session_id: str) -> Path:
@@ -898,6 +959,71 @@ class HistoryStore:
             ]
         return Progress(days=days, programs=programs, exercises=exercises, pain=pain)
 
+    # --- breaks ----------------------------------------------------------------------------
+
+    def update_breaks(
+        self,
+        action: Callable[[dict[str, Any] | None, datetime | None], BreakUpdate],
+        *,
+        patience: float | None = None,
+    ) -> BreakUpdate:
+        """Read the break state and the end of the latest completed session, act, write back.
+
+        All in one transaction, so ``coach remind`` and the app never undo
+        each other's answers. ``action`` gets the saved state (None if there is
+        none or it is unreadable) and returns the new state and the events to
+        record.
+        """
+
+        def work(db: sqlite3.Connection) -> BreakUpdate:
+            row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
+            state = _json_object(row[0]) if row is not None else None
+            ended = db.execute(
+                "SELECT max(ended_at) FROM sessions WHERE status = 'completed'"
+            ).fetchone()[0]
+            update = action(state, None if ended is None else parse_utc_text(ended))
+            db.execute(
+                "INSERT INTO break_state (id, state, updated_at) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (json.dumps(update.state, allow_nan=False), utc_text(self.now())),
+            )
+            db.executemany(
+                "INSERT INTO breaks (kind, outcome, at, local_date, program_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (e.kind, e.outcome, utc_text(e.at), e.local_date.isoformat(), e.program)
+                    for e in update.events
+                ],
+            )
+            return update
+
+        return self._write(work, patience=patience)
+
+    def break_state(self) -> dict[str, Any] | None:
+        """The saved break state, or None."""
+        with self._reading() as db:
+            row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
+        return None if row is None else _json_object(row[0])
+
+    def break_counts(
+        self, *, since: date | None = None, until: date | None = None
+    ) -> dict[tuple[str, str], int]:
+        """How many breaks of each (kind, outcome) between two local dates (inclusive)."""
+        where, params = [], []
+        if since is not None:
+            where.append("local_date >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append("local_date <= ?")
+            params.append(until.isoformat())
+        sql = "SELECT kind, outcome, count(*) FROM breaks"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._reading() as db:
+            rows = db.execute(sql + " GROUP BY kind, outcome", params).fetchall()
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
     # --- export and import -----------------------------------------------------------------
 
     def export_json(self) -> dict[str, Any]:
@@ -1034,6 +1160,34 @@ class Progress:
             entry[1] += day.completed
             entry[2] += day.minutes
         return [(monday, int(a), int(b), c) for monday, (a, b, c) in sorted(totals.items())]
+
+
+@dataclass(frozen=True)
+class BreakRecord:
+    """One break to record: what became of it, and when."""
+
+    kind: str
+    outcome: str
+    at: datetime
+    local_date: date
+    program: str | None = None
+
+
+@dataclass(frozen=True)
+class BreakUpdate:
+    """What :meth:`HistoryStore.update_breaks` writes: the new state and the events."""
+
+    state: dict[str, Any]
+    events: Sequence[BreakRecord] = ()
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """A JSON object from the database, or None if it is not one."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _local_time_sql(column: str) -> str:
@@ -1203,6 +1357,8 @@ class StatusRows:
     last: tuple[Any, ...] | None
     """(id, program, title, status, started_at, ended_at, utc_offset, local_date,
     active_seconds, host, pid) of the latest session."""
+    break_state: dict[str, Any] | None = None
+    """The saved break timers (None before any break reminder ran)."""
 
 
 def read_status(path: Path, today: date) -> StatusRows | None:
@@ -1237,6 +1393,10 @@ def read_status(path: Path, today: date) -> StatusRows | None:
             "local_date, active_seconds, host, pid FROM sessions "
             "ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
+        state = None
+        if schema_version(db) >= 3:
+            row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
+            state = None if row is None else _json_object(row[0])
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
             return None  # created but never written
@@ -1245,7 +1405,7 @@ def read_status(path: Path, today: date) -> StatusRows | None:
         raise HistoryError(describe_open_error(path, error)) from None
     finally:
         db.close()
-    return StatusRows(days, done, seconds, last)
+    return StatusRows(days, done, seconds, last, state)
 
 
 # --------------------------------------------------------------------------- reading exports

@@ -615,6 +615,29 @@ def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+def _apply_profile(merged: _Layer) -> None:
+    """Break timings from ``breaks.profile`` where nobody set them.
+
+    A profile (:data:`coach.breaks.PROFILES`) replaces the built-in defaults
+    and the shipped file's values, never what you set in your file, the
+    environment or ``--set``; "custom" keeps the defaults.
+    """
+    from coach.breaks import PROFILES
+
+    entry = merged.get(("breaks", "profile"))
+    profile = entry[0] if entry is not None else None
+    if not isinstance(profile, str) or profile not in PROFILES:
+        return
+    shipped = paths.shipped_config_file()
+    origin = _Origin("default", f"profile {profile}")
+    for kind, values in PROFILES[profile].items():
+        for name, value in values.items():
+            key = ("breaks", kind, name)
+            current = _origin_of(key, merged)
+            if current.kind == "default" or (current.kind == "file" and current.file == shipped):
+                merged[key] = (value, origin)
+
+
 def _load(overrides: Mapping[str, Any] | None) -> tuple[Settings, _Layer]:
     problems: list[str] = []
     layers = [
@@ -625,6 +648,7 @@ def _load(overrides: Mapping[str, Any] | None) -> tuple[Settings, _Layer]:
         _overrides_layer(overrides or {}, problems),
     ]
     merged = _merge(layers)
+    _apply_profile(merged)
     settings: Settings | None = None
     try:
         settings = Settings.model_validate(_nest(merged))

@@ -34,6 +34,7 @@ from coach.days import (
 )
 from coach.history import (
     DB_NAME,
+    hosts_running,
     iso_local,
     lock_path,
     parse_utc_text,
@@ -192,7 +193,24 @@ def collect_status(
     status["minutes_today"] = round(seconds / 60, 1)
     if last is not None:
         status["last_session"] = _last_session(prefs, last)
+    status["next_break"] = _next_break(prefs.data_dir, rows.break_state, now)
     return status
+
+
+def _next_break(
+    data_dir: Path, state: Mapping[str, Any] | None, now: datetime
+) -> dict[str, Any] | None:
+    """The next break as ``coach remind`` or the app keep it; None when neither runs.
+
+    ``due_in_seconds`` is negative while a due break waits for an answer.
+    """
+    if state is None or not hosts_running(data_dir):
+        return None
+    from coach.breaks import next_break_now
+    from coach.clock import SystemClock
+
+    clock = SystemClock()
+    return next_break_now(state, clock.monotonic(), now, clock.boot_id())
 
 
 def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -241,12 +259,33 @@ def format_status(status: Mapping[str, Any], now: datetime | None = None) -> str
     else:
         when = _ago(datetime.fromisoformat(last["started_at"]), now)
         lines.append(f"Last session: {last['title']} ({last['program']}), {last['status']}, {when}")
+    upcoming = status.get("next_break")
+    if upcoming:
+        from coach.durations import format_duration
+
+        name = "micro-break" if upcoming["kind"] == "micro" else "rest break"
+        due_in = upcoming["due_in_seconds"]
+        lines.append(
+            f"Next break: {name} "
+            + (
+                "due now"
+                if due_in <= 0
+                else f"in {format_duration(60 * round(due_in / 60) or due_in)}"
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
 def format_oneline(status: Mapping[str, Any]) -> str:
-    """One short line for a status bar: ``streak 5d | today 2x 6m``."""
-    return (
+    """One short line for a status bar: ``streak 5d | today 2x 6m | break 7m``."""
+    line = (
         f"streak {status['current_streak']}d | today {status['sessions_today']}x "
         f"{round(status['minutes_today'])}m"
     )
+    upcoming = status.get("next_break")
+    if upcoming:
+        due_in = upcoming["due_in_seconds"]
+        name = "break" if upcoming["kind"] == "micro" else "rest"
+        when = "now" if due_in <= 0 else f"{max(1, round(due_in / 60))}m"
+        line += f" | {name} {when}"
+    return line

@@ -1,0 +1,502 @@
+"""Break reminders: when the next break is due, and what each answer to it does.
+
+:class:`BreakScheduler` is the whole policy as a small state machine with no
+I/O and no clock of its own: every method takes ``now``, a reading of a
+clock that never goes back and keeps counting while the machine sleeps
+(:meth:`coach.clock.Clock.monotonic`). The hosts that wake it up at the
+right moments and tell people are :mod:`coach.remind` (the ``coach remind``
+daemon) and the app; they share one state, kept in the history database.
+
+The rules:
+
+- Two kinds of break, ``micro`` and ``rest``, each due ``every`` seconds of
+  work after the previous one ended. When both fall due together (the rest
+  break is due before the micro-break would be over), the rest break wins,
+  and a rest break also counts as a micro-break.
+- A break can be put off (``postpone`` seconds, at most ``max_postpones``
+  times in a row) or skipped (counted; the work clock starts again).
+- Completing any session is a break of every kind: the timers start again
+  from its end.
+- Idle time of at least a break's length is that break, taken naturally.
+- Time the machine (or coach) was asleep for at least a break's length
+  starts that timer fresh, so waking up never fires a burst of stale
+  reminders.
+- An optional daily limit on time at work: once reached, the host says so
+  once that day.
+
+Only the standard library: ``coach status`` and ``coach remind`` import this
+and must stay lean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Kind = Literal["micro", "rest"]
+KINDS: tuple[Kind, ...] = ("micro", "rest")
+
+Outcome = Literal["taken", "reminded", "postponed", "skipped", "natural"]
+OUTCOMES: tuple[Outcome, ...] = ("taken", "reminded", "postponed", "skipped", "natural")
+"""What became of a break: taken when offered (the app's "start"), reminded
+(the daemon told the person; whether they stopped is theirs to know), put off,
+skipped, or taken naturally (the person was idle long enough)."""
+
+STATE_VERSION = 1
+
+LATE_IS_ASLEEP = 5.0
+"""A host that wakes more than this many seconds after it meant to was asleep
+(or stopped) for that long, not working."""
+
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    # The built-in defaults: a typist's day.
+    "typist": {
+        "micro": {"every": 600.0, "length": 20.0, "program": None},
+        "rest": {"every": 3000.0, "length": 300.0, "program": "wrist-forearm-stretches"},
+    },
+    # Practice in shorter blocks with a longer break and the musician's program.
+    # The texts advise regular breaks from playing (000) but give no numbers:
+    # these are the coach's choice.
+    "musician": {
+        "micro": {"every": 900.0, "length": 30.0, "program": None},
+        "rest": {"every": 1800.0, "length": 300.0, "program": "musician-practice-break"},
+    },
+}
+"""Break timings a profile starts from; settings that you set yourself win."""
+
+
+@dataclass(frozen=True)
+class KindPolicy:
+    """How often one kind of break comes and how long it lasts (seconds)."""
+
+    every: float
+    length: float
+    program: str | None = None
+    program_title: str | None = None
+    """The program's title, when the host knows it (for the notification)."""
+
+
+@dataclass(frozen=True)
+class BreakPolicy:
+    """The break settings the scheduler needs, as plain data."""
+
+    micro: KindPolicy
+    rest: KindPolicy
+    postpone: float = 300.0
+    max_postpones: int = 2
+    daily_limit: float | None = None
+    idle_detection: bool = True
+
+    def kind(self, kind: Kind) -> KindPolicy:
+        """The policy of one kind."""
+        return self.micro if kind == "micro" else self.rest
+
+    @classmethod
+    def from_settings(cls, breaks: Any) -> BreakPolicy:
+        """From :class:`coach.settings.BreakSettings` (read by attribute: no pydantic here)."""
+
+        def kind(value: Any) -> KindPolicy:
+            return KindPolicy(float(value.every), float(value.length), value.program)
+
+        return cls(
+            micro=kind(breaks.micro),
+            rest=kind(breaks.rest),
+            postpone=float(breaks.postpone),
+            max_postpones=int(breaks.max_postpones),
+            daily_limit=None if breaks.daily_limit is None else float(breaks.daily_limit),
+            idle_detection=bool(breaks.idle_detection),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data (``from_json`` reads it back)."""
+        return {
+            "micro": vars(self.micro).copy(),
+            "rest": vars(self.rest).copy(),
+            "postpone": self.postpone,
+            "max_postpones": self.max_postpones,
+            "daily_limit": self.daily_limit,
+            "idle_detection": self.idle_detection,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BreakPolicy:
+        """The policy :meth:`to_json` wrote."""
+        return cls(
+            micro=KindPolicy(**data["micro"]),
+            rest=KindPolicy(**data["rest"]),
+            postpone=float(data["postpone"]),
+            max_postpones=int(data["max_postpones"]),
+            daily_limit=None if data["daily_limit"] is None else float(data["daily_limit"]),
+            idle_detection=bool(data["idle_detection"]),
+        )
+
+
+@dataclass
+class Timer:
+    """One kind's clock: work towards the next break started at ``since``."""
+
+    since: float
+    postponed_until: float | None = None
+    postpones: int = 0
+    natural_from: float | None = None
+    """Where the idle stretch last counted as a natural break began, so one
+    long absence is counted once."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """The next break: which kind, when, and what the person may do about it."""
+
+    kind: Kind
+    at: float
+    length: float
+    program: str | None
+    program_title: str | None
+    postpones: int
+    """Times in a row this break has been put off."""
+    can_postpone: bool
+
+
+@dataclass(frozen=True)
+class BreakEvent:
+    """Something to record in the history: what became of a break, and when."""
+
+    kind: Kind
+    outcome: Outcome
+    at: float
+    """On the scheduler's clock."""
+    program: str | None = None
+
+
+@dataclass
+class BreakScheduler:
+    """The break timers and the rules that move them (see the module docstring)."""
+
+    policy: BreakPolicy
+    timers: dict[Kind, Timer]
+    last_seen: float
+    """When a host last looked: work time and gaps are measured from here."""
+    work_day: str = ""
+    """The local date (``YYYY-MM-DD``) that :attr:`work_seconds` counts."""
+    work_seconds: float = 0.0
+    limit_told: bool = False
+    events: list[BreakEvent] = field(default_factory=list)
+    """Events not yet recorded; the host takes them with :meth:`take_events`."""
+
+    @classmethod
+    def fresh(cls, policy: BreakPolicy, now: float) -> BreakScheduler:
+        """Timers that start now."""
+        return cls(policy, {kind: Timer(now) for kind in KINDS}, now)
+
+    # --- questions ------------------------------------------------------------------------
+
+    def due_at(self, kind: Kind) -> float:
+        """When a break of ``kind`` falls due (on the scheduler's clock)."""
+        timer = self.timers[kind]
+        if timer.postponed_until is not None:
+            return timer.postponed_until
+        return timer.since + self.policy.kind(kind).every
+
+    def next_due(self) -> Due:
+        """The next break; when both are due together, the rest break."""
+        micro_at, rest_at = self.due_at("micro"), self.due_at("rest")
+        if rest_at <= micro_at + self.policy.micro.length:
+            return self._due("rest", min(rest_at, micro_at))
+        return self._due("micro", micro_at)
+
+    def due(self, now: float) -> Due | None:
+        """The break that is due at ``now``, if one is."""
+        upcoming = self.next_due()
+        return upcoming if upcoming.at <= now else None
+
+    def _due(self, kind: Kind, at: float) -> Due:
+        policy = self.policy.kind(kind)
+        postpones = self.timers[kind].postpones
+        return Due(
+            kind,
+            at,
+            policy.length,
+            policy.program,
+            policy.program_title,
+            postpones,
+            postpones < self.policy.max_postpones,
+        )
+
+    def limit_at(self) -> float | None:
+        """When the daily limit will be reached at the current pace, if it is yet to be told."""
+        if self.policy.daily_limit is None or self.limit_told:
+            return None
+        return self.last_seen + max(0.0, self.policy.daily_limit - self.work_seconds)
+
+    def wake_at(self) -> float:
+        """When a host should next look: the next break, or the daily limit if sooner."""
+        limit = self.limit_at()
+        due = self.next_due().at
+        return due if limit is None else min(due, limit)
+
+    # --- what happened --------------------------------------------------------------------
+
+    def observe(
+        self, now: float, day: str, *, asleep: float = 0.0, idle: float | None = None
+    ) -> None:
+        """Count work time up to ``now``: not ``asleep`` seconds, nor a long ``idle`` stretch.
+
+        A host calls this each time it wakes (then :meth:`idle` with the same
+        reading). Time asleep (the machine suspended, or no host running) of
+        at least a break's length starts that kind's timer fresh: nobody owes
+        a break for time they weren't at work, and a sleeping laptop never
+        wakes to a pile of reminders. Idle stretches shorter than a
+        micro-break are pauses in typing and count as work.
+        """
+        span = max(0.0, now - self.last_seen)
+        asleep = min(max(0.0, asleep), span)
+        away = asleep
+        if idle is not None and idle >= self.policy.micro.length:
+            away = max(away, min(idle, span))
+        if day != self.work_day:
+            self.work_day, self.work_seconds, self.limit_told = day, 0.0, False
+        else:
+            self.work_seconds += span - away
+        self.last_seen = max(self.last_seen, now)
+        for kind in KINDS:
+            if asleep >= self.policy.kind(kind).length:
+                self.timers[kind] = Timer(max(now, self.timers[kind].since))
+
+    def idle(self, now: float, idle_seconds: float) -> list[Kind]:
+        """The person has been idle for ``idle_seconds``: a natural break of each kind it covers.
+
+        Returns the kinds it counted for; one long absence counts once.
+        """
+        idle_seconds = max(0.0, idle_seconds)
+        started = now - idle_seconds
+        counted: list[Kind] = []
+        for kind in KINDS:
+            if idle_seconds < self.policy.kind(kind).length:
+                continue
+            timer = self.timers[kind]
+            already = timer.natural_from is not None and abs(timer.natural_from - started) < 2.0
+            self.timers[kind] = Timer(max(now, timer.since), natural_from=started)
+            if not already:
+                self.events.append(BreakEvent(kind, "natural", now))
+                counted.append(kind)
+        return counted
+
+    def taken(self, kind: Kind, now: float, *, outcome: Outcome = "taken") -> None:
+        """A break of ``kind`` starts now (``outcome`` "taken" or "reminded").
+
+        The next one is due ``every`` after this one ends; a rest break also
+        counts as a micro-break.
+        """
+        policy = self.policy.kind(kind)
+        end = now + policy.length
+        self.timers[kind] = Timer(end)
+        if kind == "rest":
+            micro = self.timers["micro"]
+            if micro.since < end:
+                self.timers["micro"] = Timer(end)
+        self.events.append(BreakEvent(kind, outcome, now, policy.program))
+
+    def postpone(self, kind: Kind, now: float) -> bool:
+        """Put a break off for :attr:`BreakPolicy.postpone`; False past ``max_postpones``."""
+        timer = self.timers[kind]
+        if timer.postpones >= self.policy.max_postpones:
+            return False
+        timer.postponed_until = now + self.policy.postpone
+        timer.postpones += 1
+        self.events.append(BreakEvent(kind, "postponed", now))
+        return True
+
+    def skip(self, kind: Kind, now: float) -> None:
+        """Skip a break: counted, and the work clock starts again."""
+        self.timers[kind] = Timer(now)
+        self.events.append(BreakEvent(kind, "skipped", now))
+
+    def session_completed(self, ended: float) -> bool:
+        """A session ended at ``ended``: a break of every kind. True if it moved a timer."""
+        moved = False
+        for kind in KINDS:
+            if self.timers[kind].since < ended:
+                self.timers[kind] = Timer(ended)
+                moved = True
+        return moved
+
+    def limit_reached(self, now: float) -> bool:
+        """True once a day, when work time today has reached the daily limit."""
+        limit = self.policy.daily_limit
+        if limit is None or self.limit_told:
+            return False
+        if self.work_seconds + max(0.0, now - self.last_seen) >= limit:
+            self.limit_told = True
+            return True
+        return False
+
+    def take_events(self) -> list[BreakEvent]:
+        """The events since the last call, to record."""
+        events, self.events = self.events, []
+        return events
+
+    # --- keeping it ------------------------------------------------------------------------
+
+    def to_state(self, now: float, wall: datetime, boot: str | None) -> dict[str, Any]:
+        """The state as JSON-ready data, with times relative to ``now``.
+
+        Times are kept as seconds before the moment of saving, with that
+        moment on both clocks (the scheduler's and the wall clock) and the
+        boot it belongs to. A reader in the same boot measures the time since
+        on the scheduler's clock, which no wall-clock change moves; after a
+        reboot it falls back on the wall clock.
+        """
+
+        def ago(moment: float | None) -> float | None:
+            return None if moment is None else round(now - moment, 3)
+
+        upcoming = self.next_due()
+        return {
+            "version": STATE_VERSION,
+            "saved": {"clock": now, "wall": _utc_text(wall), "boot": boot},
+            "last_seen_ago": ago(self.last_seen),
+            "work_day": self.work_day,
+            "work_seconds": round(self.work_seconds, 3),
+            "limit_told": self.limit_told,
+            "timers": {
+                kind: {
+                    "since_ago": ago(timer.since),
+                    "postponed_until_ago": ago(timer.postponed_until),
+                    "postpones": timer.postpones,
+                    "natural_from_ago": ago(timer.natural_from),
+                }
+                for kind, timer in self.timers.items()
+            },
+            "next": {
+                "kind": upcoming.kind,
+                "due_in": round(upcoming.at - now, 3),
+                "length": upcoming.length,
+                "program": upcoming.program,
+            },
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        policy: BreakPolicy,
+        state: Mapping[str, Any] | None,
+        now: float,
+        wall: datetime,
+        boot: str | None,
+    ) -> tuple[BreakScheduler, float]:
+        """The scheduler :meth:`to_state` saved, moved to ``now``, and the seconds since saving.
+
+        A missing, unreadable or newer state gives fresh timers (and 0).
+        The caller decides what the time since saving was (see :meth:`observe`).
+        """
+        try:
+            if state is None or state.get("version") != STATE_VERSION:
+                raise ValueError("no state")
+            elapsed = state_age(state, now, wall, boot)
+
+            def at(ago: Any) -> float | None:
+                if ago is None:
+                    return None
+                value = float(ago)
+                if not math.isfinite(value):
+                    raise ValueError("not a finite time")
+                return now - elapsed - value
+
+            timers: dict[Kind, Timer] = {}
+            for kind in KINDS:
+                data = state["timers"][kind]
+                since = at(data["since_ago"])
+                if since is None:
+                    raise ValueError("a timer without a start")
+                timers[kind] = Timer(
+                    since,
+                    at(data.get("postponed_until_ago")),
+                    max(0, int(data.get("postpones", 0))),
+                    at(data.get("natural_from_ago")),
+                )
+            last_seen = at(state["last_seen_ago"])
+            scheduler = cls(
+                policy,
+                timers,
+                now if last_seen is None else min(last_seen, now),
+                str(state.get("work_day", "")),
+                max(0.0, float(state.get("work_seconds", 0.0))),
+                bool(state.get("limit_told", False)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return cls.fresh(policy, now), 0.0
+        return scheduler, elapsed
+
+    def with_policy(self, policy: BreakPolicy) -> BreakScheduler:
+        """The same timers under another policy (settings changed)."""
+        return replace(self, policy=policy)
+
+
+def state_age(state: Mapping[str, Any], now: float, wall: datetime, boot: str | None) -> float:
+    """Seconds since ``state`` was saved: on the scheduler's clock in the same boot, else the wall.
+
+    Never negative: a wall clock set back since then reads as no time at all.
+    Raises ValueError (or KeyError/TypeError) on a malformed state.
+    """
+    saved = state["saved"]
+    if boot is not None and saved.get("boot") == boot:
+        elapsed = now - float(saved["clock"])
+    else:
+        elapsed = (wall - _parse_utc(str(saved["wall"]))).total_seconds()
+    if not math.isfinite(elapsed):
+        raise ValueError("not a finite time")
+    return max(0.0, elapsed)
+
+
+def next_break_now(
+    state: Mapping[str, Any], now: float, wall: datetime, boot: str | None
+) -> dict[str, Any] | None:
+    """The next break for ``coach status``, from a saved state.
+
+    ``{"kind", "due_in_seconds", "length_seconds", "program"}``, or None.
+    """
+    try:
+        upcoming = state["next"]
+        due_in = float(upcoming["due_in"]) - state_age(state, now, wall, boot)
+        kind = upcoming["kind"]
+        if kind not in KINDS or not math.isfinite(due_in):
+            return None
+        return {
+            "kind": kind,
+            "due_in_seconds": round(due_in),
+            "length_seconds": upcoming.get("length"),
+            "program": upcoming.get("program"),
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a time without a zone")
+    return moment
+
+
+def describe_due(due: Due) -> tuple[str, str]:
+    """A title and a body for telling a person a break is due (plain text)."""
+    from coach.durations import format_duration
+
+    length = format_duration(due.length)
+    if due.kind == "micro":
+        title = "Time for a micro-break"
+        body = f"{length} away from the keys: let your hands rest and look into the distance."
+    else:
+        title = "Time for a rest break"
+        body = f"{length} up and away from the desk."
+    if due.program:
+        name = due.program_title or due.program
+        body += f" Program: {name} (coach run {due.program})."
+    return title, body
