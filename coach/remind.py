@@ -61,7 +61,10 @@ REMIND_LOCK = "remind.lock"
 class IdleReader(Protocol):
     """Something that can tell how long the person has been idle (see :mod:`coach.idle`)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Where the reading comes from."""
+        ...
 
     def idle_seconds(self) -> float | None:
         """Seconds since the last keyboard or mouse input; None if it can't tell this time."""
@@ -325,7 +328,10 @@ class RemindError(Exception):
 class Notifier(Protocol):
     """A desktop notification sender (see :mod:`coach.notify`)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Which kind of sender."""
+        ...
 
     def send(
         self, title: str, body: str, *, urgency: Literal["low", "normal", "critical"] = "normal"
@@ -376,12 +382,16 @@ class Reminder:
                 if self.once:
                     break
             wake = look.scheduler.wake_at()
+            upcoming = look.scheduler.next_due()
+            due_in = max(0.0, upcoming.at - look.now)
+            due_at = clock.now() + timedelta(seconds=due_in)
             self._say(
                 "waiting",
-                f"next: {_kind_name(look.scheduler.next_due().kind)} "
-                f"in {format_duration(max(0.0, look.scheduler.next_due().at - look.now))}",
-                kind=look.scheduler.next_due().kind,
-                due_in_seconds=round(max(0.0, look.scheduler.next_due().at - look.now)),
+                f"next: {_kind_name(upcoming.kind)} in {format_duration(round(due_in))}"
+                f" (at {due_at.astimezone():%H:%M})",
+                kind=upcoming.kind,
+                due_in_seconds=round(due_in, 3),
+                due_at=due_at.astimezone().isoformat(timespec="milliseconds"),
             )
             self.host.planned = wake
             sleeper = asyncio.ensure_future(clock.sleep_until(wake))
@@ -469,7 +479,8 @@ class Reminder:
         stamp = self.host.clock.now().astimezone()
         try:
             if self.json_lines:
-                record = {"event": event, "at": stamp.isoformat(timespec="seconds"), **data}
+                at = stamp.isoformat(timespec="milliseconds")
+                record = {"event": event, "at": at, **data}
                 self.out.write(json.dumps(record) + "\n")
             else:
                 self.out.write(f"{stamp:%H:%M:%S} {text}\n")
