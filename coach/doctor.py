@@ -1,0 +1,443 @@
+"""``coach doctor``: what this machine gives coach, and how to fix what is missing.
+
+This module owns the checks (desktop notifications, speech, idle detection,
+the terminal, the bell, the history folder, the configuration), their plain
+text and JSON forms, and the ``doctor`` sub-command's parser and entry point
+(``coach.cli`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
+
+The checks only look: nothing is created, and no notification is sent unless
+``--send-test`` asks for one. Every line of the report starts with ``ok``,
+``missing`` or ``n/a``, so it reads the same without colour, to a screen
+reader, or through ``grep``. Nothing here imports Textual or Rich; the
+settings, cue and probe modules are imported by the functions that use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+if TYPE_CHECKING:
+    from coach.errors import SettingsError
+    from coach.settings import Settings
+
+__all__ = [
+    "Check",
+    "add_doctor_parser",
+    "checks_json",
+    "collect_checks",
+    "format_checks",
+    "run_doctor",
+]
+
+_EXIT_OK = 0
+_EXIT_USAGE = 2  # as coach.cli answers a bad setting
+
+_NO_IDLE = (
+    "without it coach keeps fixed break intervals and counts only sessions as breaks, "
+    "not time away from the keyboard"
+)
+
+# C0 controls except tab, DEL and C1: values such as TERM or a path come from
+# outside and are shown, never obeyed.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing coach needs or can use, and whether this machine has it."""
+
+    name: str
+    """What is checked, e.g. "speech"."""
+
+    ok: bool | None
+    """True when it works, False when it is missing or broken, None when it does not
+    apply (turned off in the settings, or no terminal to check)."""
+
+    detail: str
+    """What was found, or why it is missing."""
+
+    fix: str | None = None
+    """How to fix it, when it is missing."""
+
+    @property
+    def status(self) -> Literal["ok", "missing", "n/a"]:
+        """The first word of the check's line: "ok", "missing" or "n/a"."""
+        if self.ok is None:
+            return "n/a"
+        return "ok" if self.ok else "missing"
+
+    def to_json(self) -> dict[str, Any]:
+        """The check as JSON-ready data."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "ok": self.ok,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _notifications(
+    environ: Mapping[str, str], platform: str, send_test: bool, long_rests: float
+) -> Check:
+    from coach.notify import search_notifier
+
+    found = search_notifier(environ, platform)
+    if found.notifier is None:
+        return Check("notifications", False, found.detail, found.fix)
+    detail = found.detail
+    if long_rests <= 0:
+        detail += "; long-rest notifications are off (cues.notify_long_rests = 0)"
+    if not send_test:
+        return Check("notifications", True, detail + " (`coach doctor --send-test` sends one)")
+    if found.notifier.send("coach doctor", "Notifications work.", timeout=5.0):
+        return Check("notifications", True, detail + "; a test notification was sent")
+    return Check(
+        "notifications",
+        False,
+        f"{detail}, but sending failed: {found.notifier.last_failure}",
+        "start a notification server (your desktop's, or dunst or mako)"
+        if found.notifier.name == "notify-send"
+        else None,
+    )
+
+
+def _speech_fix(platform: str) -> str:
+    if platform == "darwin":
+        return "`say` comes with macOS: check PATH, or set cues.speech_command"
+    if platform == "win32":
+        return "speech needs Windows PowerShell (System.Speech): check PATH"
+    return (
+        "install espeak-ng (Debian/Ubuntu/Fedora: package espeak-ng) or speech-dispatcher "
+        "(spd-say), or set cues.speech_command"
+    )
+
+
+def _speech(settings: Settings, platform: str) -> Check:
+    from coach.cues import find_speech_command
+
+    cues = settings.cues
+    configured = cues.speech_command
+    template = find_speech_command(configured)
+    if template is None:
+        if configured:
+            return Check(
+                "speech",
+                False,
+                f"cues.speech_command is {configured!r}, which is not a command",
+                "set cues.speech_command to a command that speaks its last argument",
+            )
+        found = "no speech command found (looked for say, espeak-ng, espeak, spd-say)"
+        if not cues.speech or cues.quiet:
+            return Check("speech", None, f"off in the settings; {found}")
+        return Check("speech", False, found, _speech_fix(platform))
+    program = template.argv[0]
+    where = shutil.which(program)
+    how = "reads the text on stdin" if template.via_stdin else "text as the last argument"
+    shown = " ".join(template.argv) if len(template.argv) <= 4 else f"{program} ..."
+    command = f"{shown} ({how})"
+    if cues.quiet:
+        return Check("speech", None, f"off (cues.quiet = true); would use {command}")
+    if not cues.speech:
+        return Check("speech", None, f"off (cues.speech = false); would use {command}")
+    if where is None:
+        return Check(
+            "speech",
+            False,
+            f"{program} is not on PATH" + (" (cues.speech_command)" if configured else ""),
+            "install it, or set cues.speech_command to a command you have",
+        )
+    return Check("speech", True, command + (", from cues.speech_command" if configured else ""))
+
+
+def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
+    from coach.idle import search_idle_probe
+
+    if not settings.breaks.idle_detection:
+        return Check("idle detection", None, f"off (breaks.idle_detection = false): {_NO_IDLE}")
+    found = search_idle_probe(environ, platform)
+    probe = found.probe
+    if probe is None:
+        return Check("idle detection", False, f"none found ({found.detail}); {_NO_IDLE}", found.fix)
+    try:
+        reading = probe.idle_seconds()
+    finally:
+        probe.close()
+    if reading is None:
+        return Check("idle detection", False, f"{found.detail}, but reading it failed; {_NO_IDLE}")
+    return Check("idle detection", True, f"{found.detail}: idle for {reading:.0f} s now")
+
+
+def _colour(environ: Mapping[str, str], term: str) -> str:
+    if environ.get("NO_COLOR"):
+        return "colour off (NO_COLOR is set)"
+    if environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "24-bit colour"
+    if "256color" in term:
+        return "256 colours"
+    return "16 colours or fewer"
+
+
+def _terminal(stream: TextIO, environ: Mapping[str, str], platform: str) -> Check:
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return Check(
+            "terminal",
+            None,
+            "standard output is not a terminal (a pipe or a file): the app needs one; "
+            "`coach run --headless` does not",
+        )
+    term = environ.get("TERM", "")
+    if platform != "win32" and term in ("", "dumb"):
+        return Check(
+            "terminal",
+            False,
+            f"TERM is {term!r}: the app cannot draw on this terminal",
+            "run coach in a terminal emulator that sets TERM (for example xterm-256color)",
+        )
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        columns, lines = size.columns, size.lines
+    except (OSError, ValueError, AttributeError):
+        columns = lines = 0
+    described = f"TERM={term or '(unset)'}, {columns}x{lines}, {_colour(environ, term)}"
+    if columns and (columns < 80 or lines < 24):
+        return Check(
+            "terminal",
+            False,
+            f"{described}: smaller than 80x24, so the app may cut text off",
+            "make the window at least 80 columns by 24 lines",
+        )
+    return Check("terminal", True, described)
+
+
+def _bell(settings: Settings, streams: Sequence[TextIO]) -> Check:
+    cues = settings.cues
+    if cues.quiet:
+        return Check("terminal bell", None, "off (cues.quiet = true)")
+    if not cues.bell:
+        return Check("terminal bell", None, "off (cues.bell = false)")
+    terminals = 0
+    for stream in streams:
+        try:
+            terminals += bool(stream.isatty())
+        except (AttributeError, ValueError):
+            continue
+    if not terminals:
+        return Check(
+            "terminal bell",
+            None,
+            "on (cues.bell), but neither standard output nor standard error is a terminal",
+        )
+    return Check(
+        "terminal bell",
+        True,
+        "on (cues.bell); the terminal decides how it sounds: if you hear nothing, check its "
+        "bell setting (some are silent or flash instead)",
+    )
+
+
+def _history_folder(settings: Settings) -> Check:
+    from coach.settings import effective_data_dir
+
+    folder = effective_data_dir(settings)
+    shown = _visible(str(folder))
+    fix = "set data_dir in your config file (or COACH_DATA_DIR) to a folder you can write"
+    if folder.exists():
+        if not folder.is_dir():
+            return Check("history folder", False, f"{shown} is not a folder", fix)
+        try:
+            # The only sure test of writing is to write: permissions, read-only
+            # mounts and ACLs all say no the same way.
+            with tempfile.TemporaryFile(dir=folder, prefix=".coach-doctor-"):
+                pass
+        except OSError as error:
+            return Check("history folder", False, f"{shown} is not writable: {error.strerror}", fix)
+        return Check("history folder", True, f"{shown} (writable)")
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+        return Check(
+            "history folder", True, f"{shown} (not created yet: the first session creates it)"
+        )
+    return Check(
+        "history folder",
+        False,
+        f"{shown} does not exist and {_visible(str(parent))} is not writable",
+        fix,
+    )
+
+
+def _config(settings_error: SettingsError | None, environ: Mapping[str, str]) -> Check:
+    from coach import paths
+
+    user_file = paths.user_config_file()
+    if settings_error is not None:
+        problems = "; ".join(settings_error.problems) or str(settings_error)
+        return Check(
+            "config",
+            False,
+            f"the settings cannot be used: {_visible(problems)}",
+            "correct the settings named above (`coach config show` lists each one and where "
+            "it comes from)",
+        )
+    variables = sorted(
+        name
+        for name in environ
+        if name.startswith("COACH_")
+        and name not in ("COACH_CONFIG_FILE", "COACH_DATA_DIR", "COACH_PROGRAMS_PATH")
+    )
+    where = (
+        f"your file {user_file}"
+        if user_file.exists()
+        else f"no file of yours yet ({user_file}; `coach config init` writes one)"
+    )
+    detail = f"settings valid: the shipped defaults and {where}"
+    if variables:
+        detail += f", and {', '.join(variables)}"
+    return Check("config", True, _visible(detail))
+
+
+def collect_checks(
+    settings: Settings,
+    *,
+    settings_error: SettingsError | None = None,
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    send_test: bool = False,
+) -> list[Check]:
+    """Check what coach needs and can use on this machine.
+
+    ``settings`` are the loaded settings; when they failed to load, pass the
+    built-in defaults and the error as ``settings_error``. ``environ``,
+    ``platform`` and the streams default to this process's. With
+    ``send_test``, a real notification is sent.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    return [
+        _notifications(environ, platform, send_test, settings.cues.notify_long_rests),
+        _speech(settings, platform),
+        _idle(settings, environ, platform),
+        _terminal(stdout, environ, platform),
+        _bell(settings, [stdout, stderr]),
+        _history_folder(settings),
+        _config(settings_error, environ),
+    ]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def format_checks(checks: Sequence[Check]) -> str:
+    """One line per check, each starting with "ok", "missing" or "n/a"; plain text."""
+    lines = []
+    for check in checks:
+        line = f"{check.status:<7} {check.name}: {check.detail}"
+        if check.fix and check.ok is False:
+            line = f"{line.rstrip('.')}. Fix: {check.fix}"
+        lines.append(_visible(line))
+    return "\n".join(lines) + "\n"
+
+
+def checks_json(checks: Sequence[Check]) -> str:
+    """The checks as a JSON document: ``{"ok": ..., "checks": [...]}``.
+
+    ``ok`` is false when any check is missing. Non-ASCII text is escaped, so
+    no control character reaches a terminal that prints it.
+    """
+    data = {
+        "ok": all(check.ok is not False for check in checks),
+        "checks": [check.to_json() for check in checks],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=True)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def add_doctor_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Add the ``doctor`` sub-command to ``subparsers`` and return its parser."""
+    doctor = subparsers.add_parser(
+        "doctor",
+        help="check what this computer gives coach (notifications, speech, idle time...)",
+        description=(
+            "Check what coach can use here: desktop notifications, speech, idle detection "
+            "(for break reminders), the terminal, the bell, the history folder and the "
+            "configuration. Each line starts with ok, missing or n/a (not applicable), and "
+            "says how to fix what is missing. Exit status: 0, or 2 when the settings cannot "
+            "be loaded."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.add_argument(
+        "--send-test",
+        action="store_true",
+        help="send a test desktop notification (doctor sends none otherwise)",
+    )
+    return doctor
+
+
+def _overrides(items: Sequence[str]) -> dict[str, str]:
+    from coach.errors import SettingsError
+
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"--set {item}: expected KEY=VALUE, e.g. --set cues.bell=false")
+        result[key.strip()] = value
+    return result
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Run ``coach doctor``: print the checks; 0, or 2 when the settings cannot be loaded.
+
+    Reads ``args.overrides`` (the global ``--set``), ``args.json`` and
+    ``args.send_test``. A settings error is printed as ``coach`` prints it
+    for other commands, and the other checks still run (on the built-in
+    defaults), since that is when a person needs them most.
+    """
+    from coach.settings import Settings, SettingsError, load_settings
+
+    error: SettingsError | None = None
+    try:
+        settings = load_settings(_overrides(getattr(args, "overrides", None) or []))
+    except SettingsError as problem:
+        print(f"coach: bad setting:\n{problem}", file=sys.stderr)
+        error = problem
+        settings = Settings()
+    checks = collect_checks(
+        settings, settings_error=error, send_test=getattr(args, "send_test", False)
+    )
+    if getattr(args, "json", False):
+        sys.stdout.write(checks_json(checks) + "\n")
+    else:
+        sys.stdout.write(format_checks(checks))
+    return _EXIT_OK if error is None else _EXIT_USAGE

@@ -1,0 +1,311 @@
+"""coach doctor: each check on a fake (or real) machine, the plain and JSON reports, the command."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import io
+import json
+import os
+import re
+import stat
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from coach.doctor import (
+    Check,
+    add_doctor_parser,
+    checks_json,
+    collect_checks,
+    format_checks,
+    run_doctor,
+)
+from coach.errors import SettingsError
+from coach.settings import BreakSettings, CueSettings, Settings
+from tests.test_idle import needs_xvfb, start_xvfb, stop
+
+NAMES = [
+    "notifications",
+    "speech",
+    "idle detection",
+    "terminal",
+    "terminal bell",
+    "history folder",
+    "config",
+]
+NO_DESKTOP = {"PATH": "/nonexistent"}
+
+
+def by_name(checks: list[Check]) -> dict[str, Check]:
+    return {check.name: check for check in checks}
+
+
+def checks(settings: Settings | None = None, **kwargs: Any) -> dict[str, Check]:
+    kwargs.setdefault("environ", NO_DESKTOP)
+    kwargs.setdefault("platform", "linux")
+    kwargs.setdefault("stdout", io.StringIO())
+    kwargs.setdefault("stderr", io.StringIO())
+    return by_name(collect_checks(settings or Settings(), **kwargs))
+
+
+@pytest.fixture
+def terminal() -> Iterator[Any]:
+    """A real pseudo-terminal as stdout; call it with (columns, lines) to size it."""
+    controller, child = os.openpty()
+    stream = open(child, "w")  # noqa: SIM115 (closed below)
+
+    def sized(columns: int, lines: int) -> TextIO:
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        return stream
+
+    yield sized
+    stream.close()
+    os.close(controller)
+
+
+def test_every_check_is_there_in_order_and_each_line_says_its_status() -> None:
+    found = collect_checks(
+        Settings(), environ=NO_DESKTOP, platform="linux", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    assert [check.name for check in found] == NAMES
+    text = format_checks(found)
+    lines = text.splitlines()
+    assert len(lines) == len(NAMES) and text.endswith("\n")
+    assert all(re.match(r"(ok|missing|n/a) ", line) for line in lines)
+    assert "\x1b" not in text  # no colour: readable anywhere
+
+
+def test_json_form() -> None:
+    found = [
+        Check("a", True, "fine"),
+        Check("b", None, "off"),
+        Check("c", False, "gone", "install c"),
+    ]
+    data = json.loads(checks_json(found))
+    assert data == {
+        "ok": False,
+        "checks": [
+            {"name": "a", "status": "ok", "ok": True, "detail": "fine", "fix": None},
+            {"name": "b", "status": "n/a", "ok": None, "detail": "off", "fix": None},
+            {"name": "c", "status": "missing", "ok": False, "detail": "gone", "fix": "install c"},
+        ],
+    }
+    assert json.loads(checks_json(found[:2]))["ok"] is True
+    assert checks_json([Check("d", True, "\x1b[2J\u009b")]).isascii()
+
+
+def test_fixes_are_shown_only_for_what_is_missing() -> None:
+    text = format_checks(
+        [Check("a", False, "gone.", "install a"), Check("b", True, "fine", "never shown")]
+    )
+    assert text == "missing a: gone. Fix: install a\nok      b: fine\n"
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def fake_notify_send(folder: Path, exit_status: int) -> dict[str, str]:
+    script = folder / "notify-send"
+    script.write_text(f"#!/bin/sh\necho 'no server here' >&2\nexit {exit_status}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return {"PATH": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1/bus"}
+
+
+def test_notifications(tmp_path: Path) -> None:
+    check = checks()["notifications"]
+    assert check.ok is False and "notify-send is not installed" in check.detail
+    assert check.fix is not None and "libnotify-bin" in check.fix
+
+    environ = fake_notify_send(tmp_path, 0)
+    check = checks(environ=environ)["notifications"]
+    assert check.ok is True and "notify-send" in check.detail and "--send-test" in check.detail
+    assert checks(environ=environ, send_test=True)["notifications"].ok is True
+
+    environ = fake_notify_send(tmp_path, 1)
+    assert checks(environ=environ)["notifications"].ok is True  # nothing sent, nothing known
+    check = checks(environ=environ, send_test=True)["notifications"]
+    assert check.ok is False and "no server here" in check.detail
+    assert check.fix is not None and "notification server" in check.fix
+
+
+# --------------------------------------------------------------------------- speech
+
+
+def test_speech() -> None:
+    missing = checks(Settings(cues=CueSettings(speech_command="no-such-tts --fast")))["speech"]
+    assert missing.ok is False and "no-such-tts is not on PATH" in missing.detail
+    works = checks(Settings(cues=CueSettings(speech_command="sh -c true")))["speech"]
+    assert (
+        works.ok is True
+        and works.detail.startswith("sh -c true")
+        and "cues.speech_command" in works.detail
+    )
+    off = checks(Settings(cues=CueSettings(speech=False, speech_command="sh")))["speech"]
+    assert off.ok is None and off.detail.startswith("off (cues.speech = false)")
+    quiet = checks(Settings(cues=CueSettings(quiet=True, speech_command="sh")))["speech"]
+    assert quiet.ok is None and "cues.quiet" in quiet.detail
+
+
+def test_no_speech_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr("shutil.which", lambda name, **_: None)
+    check = checks()["speech"]
+    assert check.ok is False and "no speech command found" in check.detail
+    assert check.fix is not None and "espeak-ng" in check.fix
+
+
+# --------------------------------------------------------------------------- idle detection
+
+
+def test_idle_detection_missing_says_what_coach_does_without_it() -> None:
+    check = checks(environ={"PATH": "/nonexistent", "WAYLAND_DISPLAY": "wayland-0"})[
+        "idle detection"
+    ]
+    assert check.ok is False
+    assert "not used in a Wayland session" in check.detail
+    assert "keeps fixed break intervals and counts only sessions as breaks" in check.detail
+    assert check.fix is not None and "Wayland without X" in check.fix
+    off = checks(Settings(breaks=BreakSettings(idle_detection=False)))["idle detection"]
+    assert off.ok is None and off.detail.startswith("off (breaks.idle_detection = false)")
+
+
+@needs_xvfb
+def test_idle_detection_on_a_real_x_server() -> None:
+    server, display = start_xvfb()
+    try:
+        check = checks(environ={"PATH": "/nonexistent", "DISPLAY": display})["idle detection"]
+    finally:
+        stop(server)
+    assert check.ok is True
+    assert re.fullmatch(rf"x11 \(XScreenSaver on {display}\): idle for \d+ s now", check.detail)
+
+
+# --------------------------------------------------------------------------- terminal and bell
+
+
+def test_terminal(terminal: Any) -> None:
+    assert checks()["terminal"].ok is None  # a pipe or a file
+    environ = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    check = checks(stdout=terminal(100, 30), environ=environ)["terminal"]
+    assert check.ok is True and check.detail == "TERM=xterm-256color, 100x30, 24-bit colour"
+    check = checks(stdout=terminal(60, 20), environ={"TERM": "xterm-256color"})["terminal"]
+    assert check.ok is False and "60x20" in check.detail and "256 colours" in check.detail
+    assert check.fix is not None and "80 columns" in check.fix
+    check = checks(stdout=terminal(80, 24), environ={"TERM": "dumb"})["terminal"]
+    assert check.ok is False and check.fix is not None and "TERM" in check.fix
+    check = checks(stdout=terminal(80, 24), environ={"TERM": "xterm", "NO_COLOR": "1"})["terminal"]
+    assert check.ok is True and "colour off (NO_COLOR is set)" in check.detail
+
+
+def test_outside_text_is_shown_not_obeyed(terminal: Any) -> None:
+    found = collect_checks(
+        Settings(),
+        environ={"TERM": "xterm\x1b]0;owned\x07"},
+        platform="linux",
+        stdout=terminal(80, 24),
+        stderr=io.StringIO(),
+    )
+    text = format_checks(found)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "TERM=xterm\\x1b]0;owned\\x07" in text
+
+
+def test_bell(terminal: Any) -> None:
+    assert checks(stdout=terminal(80, 24))["terminal bell"].ok is True
+    assert checks()["terminal bell"].ok is None  # no terminal to ring
+    off = checks(Settings(cues=CueSettings(bell=False)), stdout=terminal(80, 24))["terminal bell"]
+    assert off.ok is None and off.detail == "off (cues.bell = false)"
+    quiet = checks(Settings(cues=CueSettings(quiet=True)), stdout=terminal(80, 24))["terminal bell"]
+    assert quiet.ok is None and quiet.detail == "off (cues.quiet = true)"
+
+
+# --------------------------------------------------------------------------- history folder and config
+
+
+def test_history_folder(tmp_path: Path) -> None:
+    check = checks(Settings(data_dir=tmp_path))["history folder"]
+    assert check.ok is True and check.detail == f"{tmp_path} (writable)"
+    assert list(tmp_path.iterdir()) == []  # the test write leaves nothing behind
+    check = checks(Settings(data_dir=tmp_path / "new" / "coach"))["history folder"]
+    assert check.ok is True and "not created yet" in check.detail
+    assert not (tmp_path / "new").exists()  # doctor only looks
+    (tmp_path / "file").write_text("")
+    check = checks(Settings(data_dir=tmp_path / "file"))["history folder"]
+    assert check.ok is False and "is not a folder" in check.detail and check.fix
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_history_folder_not_writable(tmp_path: Path) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        check = checks(Settings(data_dir=tmp_path))["history folder"]
+    finally:
+        tmp_path.chmod(0o700)
+    assert check.ok is False and "not writable" in check.detail
+
+
+def test_config(isolated_home: Path) -> None:
+    check = checks()["config"]
+    assert check.ok is True and "coach config init" in check.detail
+    check = checks(environ={"COACH_CUES__BELL": "false"})["config"]
+    assert check.detail.endswith(", and COACH_CUES__BELL")
+    error = SettingsError(["COACH_CUES__BELL: input should be a valid boolean"])
+    check = checks(settings_error=error)["config"]
+    assert check.ok is False and "COACH_CUES__BELL: input should be a valid boolean" in check.detail
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def parser() -> argparse.ArgumentParser:
+    """A parser shaped like coach.cli's: a global --set and sub-commands."""
+    top = argparse.ArgumentParser(prog="coach")
+    top.add_argument("--set", dest="overrides", action="append", default=[])
+    add_doctor_parser(top.add_subparsers(dest="command"))
+    return top
+
+
+def test_run_doctor(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_doctor(parser().parse_args(["doctor"])) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(NAMES) and re.match(r"ok +config: settings valid", lines[-1])
+    assert run_doctor(parser().parse_args(["--set", "cues.bell=false", "doctor", "--json"])) == 0
+    data = json.loads(capsys.readouterr().out)
+    bell = next(check for check in data["checks"] if check["name"] == "terminal bell")
+    assert bell["detail"] == "off (cues.bell = false)"
+
+
+def test_bad_settings_exit_2_and_still_check_the_rest(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COACH_CUES__BELL", "maybe")
+    assert run_doctor(parser().parse_args(["doctor"])) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("coach: bad setting:\nCOACH_CUES__BELL:")
+    lines = captured.out.splitlines()
+    assert len(lines) == len(NAMES) and lines[-1].startswith(
+        "missing config: the settings cannot be used"
+    )
+    assert run_doctor(parser().parse_args(["--set", "nonsense", "doctor"])) == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_doctor_never_imports_textual() -> None:
+    code = (
+        "import sys, io\n"
+        "from coach.doctor import collect_checks\n"
+        "from coach.settings import Settings\n"
+        "collect_checks(Settings(), stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
