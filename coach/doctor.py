@@ -23,7 +23,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from coach.errors import SettingsError
@@ -37,6 +37,8 @@ __all__ = [
     "format_checks",
     "run_doctor",
 ]
+
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
 _EXIT_OK = 0
 _EXIT_USAGE = 2  # as coach.cli answers a bad setting
@@ -380,10 +382,11 @@ def checks_json(checks: Sequence[Check]) -> str:
 # --------------------------------------------------------------------------- the command
 
 
-def add_doctor_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    """Add the ``doctor`` sub-command to ``subparsers`` and return its parser."""
+def add_doctor_parser(subparsers: argparse._SubParsersAction[_Parser]) -> _Parser:
+    """Add the ``doctor`` sub-command to ``subparsers`` and return its parser.
+
+    The parser is of whatever class ``subparsers`` makes (``coach.cli``'s own).
+    """
     doctor = subparsers.add_parser(
         "doctor",
         help="check what this computer gives coach (notifications, speech, idle time...)",

@@ -271,11 +271,11 @@ def _session_bus(environ: Mapping[str, str]) -> tuple[str | None, dict[str, str]
         return address, {}
     runtime = environ.get("XDG_RUNTIME_DIR", "").strip()
     if runtime:
-        socket = Path(runtime) / "bus"
-        if socket.exists():
+        bus_socket = Path(runtime) / "bus"
+        if bus_socket.exists():
             # libnotify finds this socket itself, but say it outright so any
             # notify-send (and this module's tests) reach the same bus.
-            address = f"unix:path={socket}"
+            address = f"unix:path={bus_socket}"
             return address, {"DBUS_SESSION_BUS_ADDRESS": address}
     return None, {}
 
