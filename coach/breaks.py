@@ -144,6 +144,8 @@ class Timer:
     natural_from: float | None = None
     """Where the idle stretch last counted as a natural break began, so one
     long absence is counted once."""
+    reminded_at: float | None = None
+    """When ``coach remind`` last told the person about this break, unanswered."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,18 @@ class BreakScheduler:
             postpones < self.policy.max_postpones,
         )
 
+    def reminded(self, now: float) -> Due | None:
+        """A break another host just told the person about, not yet answered.
+
+        The app offers it too (start, postpone, skip) while the break would
+        still be on: ``coach remind`` counts a break as begun when it tells.
+        """
+        for kind in reversed(KINDS):  # the rest break first
+            at = self.timers[kind].reminded_at
+            if at is not None and at <= now < at + self.policy.kind(kind).length:
+                return self._due(kind, at)
+        return None
+
     def limit_at(self) -> float | None:
         """When the daily limit will be reached at the current pace, if it is yet to be told."""
         if self.policy.daily_limit is None or self.limit_told:
@@ -292,7 +306,7 @@ class BreakScheduler:
         """
         policy = self.policy.kind(kind)
         end = now + policy.length
-        self.timers[kind] = Timer(end)
+        self.timers[kind] = Timer(end, reminded_at=now if outcome == "reminded" else None)
         if kind == "rest":
             micro = self.timers["micro"]
             if micro.since < end:
@@ -306,6 +320,7 @@ class BreakScheduler:
             return False
         timer.postponed_until = now + self.policy.postpone
         timer.postpones += 1
+        timer.reminded_at = None
         self.events.append(BreakEvent(kind, "postponed", now))
         return True
 
@@ -367,6 +382,7 @@ class BreakScheduler:
                     "postponed_until_ago": ago(timer.postponed_until),
                     "postpones": timer.postpones,
                     "natural_from_ago": ago(timer.natural_from),
+                    "reminded_ago": ago(timer.reminded_at),
                 }
                 for kind, timer in self.timers.items()
             },
@@ -416,6 +432,7 @@ class BreakScheduler:
                     at(data.get("postponed_until_ago")),
                     max(0, int(data.get("postpones", 0))),
                     at(data.get("natural_from_ago")),
+                    at(data.get("reminded_ago")),
                 )
             last_seen = at(state["last_seen_ago"])
             scheduler = cls(

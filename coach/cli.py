@@ -292,6 +292,24 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--no-bell", action="store_true", help="don't ring the terminal bell")
     remind.add_argument("--print-config", action="store_true", help=argparse.SUPPRESS)
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check what this computer gives coach (notifications, speech, idle time...)",
+        description=(
+            "Check what coach can use here: desktop notifications, speech, idle detection "
+            "(for break reminders), the terminal, the bell, the history folder and the "
+            "configuration. Each line starts with ok, missing or n/a (not applicable), and "
+            "says how to fix what is missing. Exit status: 0, or 2 when the settings cannot "
+            "be loaded."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.add_argument(
+        "--send-test",
+        action="store_true",
+        help="send a test desktop notification (doctor sends none otherwise)",
+    )
+
     config = commands.add_parser(
         "config",
         help="show or create the configuration",
@@ -345,6 +363,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_list(args)
     if args.command == "schema":
         return _cmd_schema(args)
+    if args.command == "doctor":
+        from coach.doctor import run_doctor
+
+        return run_doctor(args)
     if args.command == "remind" and not args.print_config:
         return _cmd_remind(args)
     if args.command in _HISTORY_COMMANDS:
@@ -380,10 +402,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    return parse_overrides(args.overrides)
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` items as a dict; raises SettingsError on one without ``=``."""
     from coach.errors import SettingsError  # not coach.settings: status must stay light
 
     result: dict[str, str] = {}
-    for item in args.overrides:
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise SettingsError(f"--set {item}: expected KEY=VALUE, e.g. --set cues.bell=false")

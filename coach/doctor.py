@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Check",
-    "add_doctor_parser",
     "checks_json",
     "collect_checks",
     "format_checks",
@@ -382,43 +381,6 @@ def checks_json(checks: Sequence[Check]) -> str:
 # --------------------------------------------------------------------------- the command
 
 
-def add_doctor_parser(subparsers: argparse._SubParsersAction[_Parser]) -> _Parser:
-    """Add the ``doctor`` sub-command to ``subparsers`` and return its parser.
-
-    The parser is of whatever class ``subparsers`` makes (``coach.cli``'s own).
-    """
-    doctor = subparsers.add_parser(
-        "doctor",
-        help="check what this computer gives coach (notifications, speech, idle time...)",
-        description=(
-            "Check what coach can use here: desktop notifications, speech, idle detection "
-            "(for break reminders), the terminal, the bell, the history folder and the "
-            "configuration. Each line starts with ok, missing or n/a (not applicable), and "
-            "says how to fix what is missing. Exit status: 0, or 2 when the settings cannot "
-            "be loaded."
-        ),
-    )
-    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
-    doctor.add_argument(
-        "--send-test",
-        action="store_true",
-        help="send a test desktop notification (doctor sends none otherwise)",
-    )
-    return doctor
-
-
-def _overrides(items: Sequence[str]) -> dict[str, str]:
-    from coach.errors import SettingsError
-
-    result: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SettingsError(f"--set {item}: expected KEY=VALUE, e.g. --set cues.bell=false")
-        result[key.strip()] = value
-    return result
-
-
 def run_doctor(args: argparse.Namespace) -> int:
     """Run ``coach doctor``: print the checks; 0, or 2 when the settings cannot be loaded.
 
@@ -427,11 +389,12 @@ def run_doctor(args: argparse.Namespace) -> int:
     for other commands, and the other checks still run (on the built-in
     defaults), since that is when a person needs them most.
     """
+    from coach.cli import parse_overrides
     from coach.settings import Settings, SettingsError, load_settings
 
     error: SettingsError | None = None
     try:
-        settings = load_settings(_overrides(getattr(args, "overrides", None) or []))
+        settings = load_settings(parse_overrides(getattr(args, "overrides", None) or []))
     except SettingsError as problem:
         print(f"coach: bad setting:\n{problem}", file=sys.stderr)
         error = problem

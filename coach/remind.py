@@ -27,6 +27,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -364,6 +365,7 @@ class Reminder:
         self.fired: list[Due] = []
         self._stop = asyncio.Event()
         self._hooks: list[subprocess.Popen[bytes]] = []
+        self._threads: list[threading.Thread] = []
 
     def stop(self) -> None:
         """End the loop at once (from a signal handler or a test)."""
@@ -420,7 +422,7 @@ class Reminder:
             text = f"{format_duration(limit)} at work today: time to stop for the day?"
             self._say("limit", text)
             if self.notifier is not None:
-                self.notifier.send("Daily limit reached", text, urgency="normal")
+                self._notify("Daily limit reached", text, "normal")
 
     def _fire(self, due: Due) -> None:
         self.fired.append(due)
@@ -437,9 +439,24 @@ class Reminder:
                 self.bell.write("\a")
                 self.bell.flush()
         if self.notifier is not None:
-            self.notifier.send(title, body, urgency="critical" if due.kind == "rest" else "normal")
+            self._notify(title, body, "critical" if due.kind == "rest" else "normal")
         if self.exec_command:
             self._run_hook(due)
+
+    def _notify(self, title: str, body: str, urgency: Literal["normal", "critical"]) -> None:
+        """Send on a thread: a slow notification server must not hold up a signal."""
+        notifier = self.notifier
+        if notifier is None:
+            return
+
+        def send() -> None:
+            if not notifier.send(title, body, urgency=urgency):
+                reason = getattr(notifier, "last_failure", None) or "no reason given"
+                self._say("error", f"the desktop notification failed: {reason}")
+
+        thread = threading.Thread(target=send, name="coach-notify", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def _run_hook(self, due: Due) -> None:
         env = dict(os.environ)
@@ -467,6 +484,8 @@ class Reminder:
                     self._say("error", f"--exec command exited with {code}")
 
     def _finish(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=6)
         for hook in self._hooks:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 hook.wait(timeout=5)
@@ -557,6 +576,8 @@ def run_remind(
     finally:
         single.release()
         store.close()
+        if idle is not None:
+            idle.close()
 
 
 def _terminal() -> TextIO | None:

@@ -618,17 +618,21 @@ def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
 def _apply_profile(merged: _Layer) -> None:
     """Break timings from ``breaks.profile`` where nobody set them.
 
-    A profile (:data:`coach.breaks.PROFILES`) replaces the built-in defaults
-    and the shipped file's values, never what you set in your file, the
-    environment or ``--set``; "custom" keeps the defaults.
+    A profile you choose (:data:`coach.breaks.PROFILES`) replaces the built-in
+    defaults and the shipped file's values, never what you set in your file,
+    the environment or ``--set``; "custom" keeps the defaults.
     """
     from coach.breaks import PROFILES
 
     entry = merged.get(("breaks", "profile"))
-    profile = entry[0] if entry is not None else None
+    if entry is None:
+        return
+    profile, chosen = entry
+    shipped = paths.shipped_config_file()
+    if chosen.kind == "default" or (chosen.kind == "file" and chosen.file == shipped):
+        return  # the defaults are the typist's timings already
     if not isinstance(profile, str) or profile not in PROFILES:
         return
-    shipped = paths.shipped_config_file()
     origin = _Origin("default", f"profile {profile}")
     for kind, values in PROFILES[profile].items():
         for name, value in values.items():

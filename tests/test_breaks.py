@@ -205,7 +205,7 @@ def test_state_round_trip_keeps_every_deadline(events: list[tuple[str, float, st
     assert elapsed == pytest.approx(40)
     upcoming = next_break_now(state, now + 100, wall, "boot-1")
     assert upcoming is not None
-    assert upcoming["due_in_seconds"] == round(scheduler.next_due().at - now - 100)
+    assert abs(upcoming["due_in_seconds"] - (scheduler.next_due().at - now - 100)) <= 0.51
 
 
 def test_a_damaged_or_foreign_state_gives_fresh_timers() -> None:
@@ -393,3 +393,21 @@ def test_hosts_running_follows_the_shared_lock(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         HostClaim(tmp_path, "remind.lock", exclusive=True)
     only.release()
+
+
+def test_a_chosen_profile_sets_the_timings_you_did_not_set_yourself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from coach.settings import explain_settings, load_settings
+
+    monkeypatch.setenv("COACH_CONFIG_FILE", str(tmp_path / "coach.toml"))
+    (tmp_path / "coach.toml").write_text('[breaks]\nprofile = "musician"\n')
+    breaks = load_settings({"breaks.rest.every": "40m"}).breaks
+    assert (breaks.micro.every, breaks.micro.length) == (900, 30)
+    assert breaks.rest.program == "musician-practice-break"
+    assert breaks.rest.every == 2400  # yours wins over the profile's
+    sources = {item.key: item.source for item in explain_settings()}
+    assert sources["breaks.micro.every"] == "profile musician"
+    # The default profile is the built-in timings; "custom" keeps them too.
+    assert load_settings({"breaks.profile": "typist"}).breaks.micro.every == 600
+    assert load_settings({"breaks.profile": "custom"}).breaks.rest.every == 3000

@@ -21,7 +21,6 @@ import pytest
 
 from coach.doctor import (
     Check,
-    add_doctor_parser,
     checks_json,
     collect_checks,
     format_checks,
@@ -265,11 +264,10 @@ def test_config(isolated_home: Path) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    """A parser shaped like coach.cli's: a global --set and sub-commands."""
-    top = argparse.ArgumentParser(prog="coach")
-    top.add_argument("--set", dest="overrides", action="append", default=[])
-    add_doctor_parser(top.add_subparsers(dest="command"))
-    return top
+    """coach's own parser."""
+    from coach.cli import build_parser
+
+    return build_parser()
 
 
 def test_run_doctor(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -15,9 +16,9 @@ import pytest
 
 HOOK = (
     f"{sys.executable} -c \"import os, time; open(os.environ['HOOK_FILE'], 'a').write("
-    "f'{time.time()} {os.environ[\\\"COACH_BREAK_KIND\\\"]} "
-    "{os.environ[\\\"COACH_BREAK_PROGRAM\\\"] or \\\"-\\\"} "
-    "{os.environ[\\\"COACH_BREAK_LENGTH\\\"]}\\\\n')\""
+    'f\'{time.time()} {os.environ[\\"COACH_BREAK_KIND\\"]} '
+    '{os.environ[\\"COACH_BREAK_PROGRAM\\"] or \\"-\\"} '
+    '{os.environ[\\"COACH_BREAK_LENGTH\\"]}\\\\n\')"'
 )
 
 
@@ -95,7 +96,7 @@ def test_remind_exec_runs_the_hook_on_time_with_the_break_in_its_environment(
     assert [row[1:] for row in rows[:3]] == [["micro", "-", "1"]] * 3
     # The first break 2 s after start, then one every 3 s (2 s of work after each 1 s break).
     assert times[0] - waited_from == pytest.approx(2.0, abs=1.0)
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(gap == pytest.approx(3.0, abs=0.5) for gap in gaps[:2]), gaps
     assert json.loads(out.splitlines()[-1])["event"] == "stopped"
     # It saved its state, and counted what it reminded of.
@@ -141,7 +142,7 @@ def test_sigint_ends_it_cleanly_and_a_second_reminder_is_refused(tmp_path: Path)
         assert second.returncode == 1 and "already running" in err
     finally:
         first.send_signal(signal.SIGINT)
-        out, err = first.communicate(timeout=20)
+        _, err = first.communicate(timeout=20)
     assert first.returncode == 0, err
     assert "Traceback" not in err
 

@@ -80,9 +80,7 @@ class BreakPrompt(ModalScreen[Answer]):
             yield Static(hint, classes="hint")
             with Horizontal(id="buttons"):
                 yield Button("Start now (Enter)", id="start", variant="primary")
-                yield Button(
-                    "Postpone (p)", id="postpone", disabled=not self.due.can_postpone
-                )
+                yield Button("Postpone (p)", id="postpone", disabled=not self.due.can_postpone)
                 yield Button("Skip (s)", id="skip")
 
     def on_mount(self) -> None:
