@@ -411,3 +411,15 @@ def test_a_chosen_profile_sets_the_timings_you_did_not_set_yourself(
     # The default profile is the built-in timings; "custom" keeps them too.
     assert load_settings({"breaks.profile": "typist"}).breaks.micro.every == 600
     assert load_settings({"breaks.profile": "custom"}).breaks.rest.every == 3000
+
+
+def test_a_break_coach_remind_announced_is_offered_until_answered() -> None:
+    scheduler = BreakScheduler.fresh(POLICY, 0.0)
+    scheduler.taken("micro", 600.0, outcome="reminded")
+    offer = scheduler.reminded(605.0)
+    assert offer is not None and offer.kind == "micro" and offer.at == 600.0
+    assert scheduler.reminded(620.0) is None  # the break would be over
+    assert scheduler.postpone("micro", 605.0)
+    assert scheduler.reminded(606.0) is None  # answered
+    scheduler.taken("micro", 1000.0)
+    assert scheduler.reminded(1001.0) is None  # taken in the app: nothing to offer
