@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 
 class SettingsError(Exception):
@@ -18,3 +20,38 @@ class SettingsError(Exception):
         )
         """Each problem, as a line for a person."""
         super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramIssue:
+    """One problem in one program file."""
+
+    path: Path
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class ProgramError(Exception):
+    """A program file that cannot be used; ``issues`` lists every problem found.
+
+    Defined here, not in :mod:`coach.loader`, so the library can list broken
+    files from its cache without importing pydantic; the loader re-exports both.
+    """
+
+    def __init__(self, issues: list[ProgramIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+    @property
+    def path(self) -> Path:
+        """The file the problems are in."""
+        return self.issues[0].path

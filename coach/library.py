@@ -6,18 +6,25 @@ then the bundled programs. The first program with a given id wins; a program
 it hides is recorded in :attr:`LibraryEntry.replaces` so ``coach list`` can
 say so. One bad file never stops the rest from loading: it is kept, with its
 error, in :attr:`Library.broken`.
+
+Importing this module does not import pydantic: with a cache
+(:mod:`coach.library_cache`), a library whose files have not changed is
+listed without it, and each program is read in full only when it is asked for.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from coach import paths
-from coach.loader import LoadedProgram, ProgramError, ProgramIssue, load_program
+from coach.errors import ProgramError, ProgramIssue
+from coach.library_cache import LibraryCache, Outcome, ProgramListing, stamp_of
+
+if TYPE_CHECKING:
+    from coach.loader import LoadedProgram
 
 FolderKind = Literal["COACH_PROGRAMS_PATH", "user", "bundled"]
 
@@ -34,20 +41,37 @@ class ProgramFolder:
 class LibraryEntry:
     """A valid program in the library."""
 
-    loaded: LoadedProgram
+    listing: ProgramListing
+    """Its id, title, summary, audience and length: what a list of programs shows."""
+    path: Path
+    """The program file."""
     folder: ProgramFolder
     replaces: list[Path] = field(default_factory=list)
     """Files with the same id that this one hides (e.g. the bundled program it replaces)."""
+    _loaded: LoadedProgram | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         """The program's id."""
-        return self.loaded.program.id
+        return self.listing.id
+
+    def load(self) -> LoadedProgram:
+        """The whole program.
+
+        An entry listed from the cache reads its file the first time, so this
+        raises :class:`ProgramError` if the file has become invalid since the
+        library was read.
+        """
+        if self._loaded is None:
+            from coach.loader import load_program  # pydantic: only once a program is needed
+
+            self._loaded = load_program(self.path)
+        return self._loaded
 
     @property
-    def path(self) -> Path:
-        """The program file."""
-        return self.loaded.path
+    def loaded(self) -> LoadedProgram:
+        """The whole program: :meth:`load`."""
+        return self.load()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +115,8 @@ class Library:
         for an id the library does not have.
         """
         if looks_like_path(ref):
+            from coach.loader import load_program
+
             return load_program(Path(ref).expanduser())
         entry = self.get(ref)
         if entry is not None:
@@ -98,6 +124,8 @@ class Library:
         for broken in self.broken:
             if broken.path.stem == ref:
                 raise broken.error
+        import difflib
+
         ids = [entry.id for entry in self.entries]
         close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.5)
         raise UnknownProgramError(ref, close[0] if close else None)
@@ -121,12 +149,22 @@ def program_folders() -> list[ProgramFolder]:
     return folders
 
 
-def load_library(folders: list[ProgramFolder] | None = None) -> Library:
-    """Read every ``*.toml`` file in the library's folders."""
+def load_library(
+    folders: list[ProgramFolder] | None = None, *, cache: Path | None = None
+) -> Library:
+    """Read every ``*.toml`` file in the library's folders.
+
+    Without ``cache`` every file is read and checked. With it (a file such as
+    :func:`coach.paths.library_cache_file`), a file that has not changed since
+    it was last checked is listed from the cache, unread; the cache is updated
+    with the rest.
+    """
     folders = program_folders() if folders is None else folders
+    store = None if cache is None else LibraryCache(cache)
     entries: dict[str, LibraryEntry] = {}
     broken: list[BrokenProgram] = []
     seen_dirs: set[Path] = set()
+    read: list[Path] = []
     for folder in folders:
         try:
             resolved = folder.path.resolve()
@@ -139,14 +177,24 @@ def load_library(folders: list[ProgramFolder] | None = None) -> Library:
             files = sorted(folder.path.glob("*.toml"))
         except OSError:
             continue
+        read.append(folder.path)
         in_this_folder: dict[str, Path] = {}
         for file in files:
-            try:
-                loaded = load_program(file)
-            except ProgramError as error:
-                broken.append(BrokenProgram(file, folder, error))
+            loaded = None
+            if store is None:
+                outcome, loaded = _check(file)
+            else:
+                check = stamp_of(file)
+                recalled = store.recall(file, check)
+                if recalled is None:
+                    outcome, loaded = _check(file)
+                    store.remember(file, check, outcome)
+                else:
+                    outcome = recalled
+            if isinstance(outcome, ProgramError):
+                broken.append(BrokenProgram(file, folder, outcome))
                 continue
-            ident = loaded.program.id
+            ident = outcome.id
             if ident in in_this_folder:
                 issue = ProgramIssue(
                     file,
@@ -159,6 +207,28 @@ def load_library(folders: list[ProgramFolder] | None = None) -> Library:
             if ident in entries:
                 entries[ident].replaces.append(file)
             else:
-                entries[ident] = LibraryEntry(loaded, folder)
-    ordered = sorted(entries.values(), key=lambda entry: entry.loaded.program.title.lower())
+                entries[ident] = LibraryEntry(outcome, file, folder, _loaded=loaded)
+    if store is not None:
+        store.save(read)
+    ordered = sorted(entries.values(), key=lambda entry: entry.listing.title.lower())
     return Library(ordered, broken, folders)
+
+
+def _check(file: Path) -> tuple[Outcome, LoadedProgram | None]:
+    """Read and check one program file (this is where pydantic is imported)."""
+    from coach.loader import load_program
+    from coach.timeline import build_timeline
+
+    try:
+        loaded = load_program(file)
+    except ProgramError as error:
+        return error, None
+    program = loaded.program
+    listing = ProgramListing(
+        id=program.id,
+        title=program.title,
+        summary=program.info.summary,
+        audience=tuple(program.info.audience),
+        total_seconds=build_timeline(program).total_seconds,
+    )
+    return listing, loaded

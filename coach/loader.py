@@ -20,6 +20,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from coach import toml_positions
+
+# Re-exported: they live in coach.errors so the library's cache can use them without pydantic.
+from coach.errors import ProgramError as ProgramError
+from coach.errors import ProgramIssue as ProgramIssue
 from coach.program import (
     PACING_KEYS,
     SCHEMA_VERSION,
@@ -34,37 +38,6 @@ from coach.program import (
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ProgramIssue:
-    """One problem in one program file."""
-
-    path: Path
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = str(self.path)
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
-
-
-class ProgramError(Exception):
-    """A program file that cannot be used; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: list[ProgramIssue]) -> None:
-        self.issues = issues
-        super().__init__("\n".join(str(issue) for issue in issues))
-
-    @property
-    def path(self) -> Path:
-        """The file the problems are in."""
-        return self.issues[0].path
 
 
 @dataclass(frozen=True, slots=True)

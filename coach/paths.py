@@ -5,7 +5,9 @@ tests keep away from the real home directory:
 
 - ``COACH_CONFIG_FILE``: the user's configuration file;
 - ``COACH_DATA_DIR``: the folder that holds the history database;
-- ``COACH_PROGRAMS_PATH``: extra program folders, separated by ``os.pathsep``.
+- ``COACH_PROGRAMS_PATH``: extra program folders, separated by ``os.pathsep``;
+- ``COACH_CACHE_DIR``: the folder for things coach can always work out again
+  (the library's cache).
 """
 
 from __future__ import annotations
@@ -72,3 +74,16 @@ def default_data_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """Where coach keeps what it can always rebuild (``COACH_CACHE_DIR`` overrides)."""
+    override = os.environ.get("COACH_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def library_cache_file() -> Path:
+    """The library's cache: what each program file said when last checked."""
+    return user_cache_dir() / "library.json"
