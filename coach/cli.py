@@ -340,10 +340,18 @@ def _since_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def no_arguments() -> argparse.Namespace:
+    """What the parser makes of no arguments at all (a test keeps the two the same)."""
+    return argparse.Namespace(overrides=[], command=None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    # Plain `coach` opens the app: building the parser (argparse looks up a
+    # translation for every help text) would add ~3 ms to its first frame.
+    args = build_parser().parse_args(argv) if argv else no_arguments()
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -1004,50 +1012,54 @@ def _cmd_app(
     settings: Any = None,
 ) -> int:
     from coach import paths
-    from coach.history import HistoryError, HistoryStore
     from coach.library import load_library
-    from coach.quick_settings import quick_start_settings, start_settings_of
+    from coach.quick_settings import quick_theme
 
     overrides = _overrides(args)
-    start_settings = None
+    theme = None
     if settings is None:
-        # The full loader costs ~100 ms of imports before the first frame: the
-        # app reads it just after (and exits with its error, if any), unless
-        # something about the settings the first frame needs is unusual.
-        start_settings = quick_start_settings(overrides)
-        if start_settings is None:
+        # The full settings cost ~100 ms of imports: the app reads them after
+        # its first frame (and exits with their error, if any), unless the
+        # theme, all that frame needs of them, is set in an unusual way.
+        theme = quick_theme(overrides)
+        if theme is None:
             from coach.settings import load_settings
 
             settings = load_settings(overrides)
-    if start_settings is None:
-        start_settings = start_settings_of(settings)
     # Listed from the library's cache: no pydantic unless a program file changed.
     library = load_library(cache=paths.library_cache_file())
     record = not getattr(args, "no_record", False)
     store = None
-    try:
-        store = HistoryStore.in_folder(start_settings.history.data_dir)
-    except HistoryError as error:
-        print(f"coach: the history cannot be used: {error}", file=sys.stderr)
-        if record and start is not None:
-            print("(run with --no-record to exercise without recording)", file=sys.stderr)
-            return EXIT_INVALID
+    if start is not None:
+        # A session starts at once: the history must be ready first. Otherwise
+        # the app opens it just after its first frame (~12 ms of imports and SQLite).
+        from coach.history import HistoryError, HistoryStore
+        from coach.settings import effective_data_dir
+
+        try:
+            store = HistoryStore.in_folder(effective_data_dir(settings))
+        except HistoryError as error:
+            print(f"coach: the history cannot be used: {error}", file=sys.stderr)
+            if record:
+                print("(run with --no-record to exercise without recording)", file=sys.stderr)
+                return EXIT_INVALID
     from coach.tui.app import CoachApp  # deferred: Textual is only for the app
 
     app = CoachApp(
         library=library,
         settings=settings,
-        start_settings=start_settings,
+        theme=theme,
         overrides=overrides,
         store=store,
+        open_history=start is None,
         start=start,
         record=record,
     )
     try:
         app.run()
     finally:
-        if store is not None:
-            store.close()
+        if app.store is not None:
+            app.store.close()
     if app.settings_error is not None:
         raise app.settings_error  # said as before the app starts: "coach: bad setting: ..."
     return EXIT_OK

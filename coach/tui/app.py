@@ -3,27 +3,39 @@
 A view over the core: the engine paces the session on the app's clock
 (injected, so tests use a fake one), :class:`~coach.recording.HistoryRecorder`
 writes it through to the history, and the screens only show what they are told.
+
+Start-up is a feature. The first frame needs only Textual, the library's
+listing (from its cache: :mod:`coach.library_cache`) and the theme
+(:mod:`coach.quick_settings`). The rest comes just after it, in
+:meth:`CoachApp.on_ready`: the history and the streak line (~12 ms of imports
+and SQLite), then, in a thread, the full settings and the program loader
+(~170 ms of pydantic); the session screens are imported when first used.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from coach.clock import Clock, SystemClock
-from coach.engine import Event
-from coach.history import HistoryError, HistoryStore
-from coach.library import Library
-from coach.loader import LoadedProgram
-from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
-from coach.settings import Settings
-from coach.tui.screens.checkin import AdviceScreen, PainScreen, stop_advice
 from coach.tui.screens.home import HomeScreen
-from coach.tui.screens.session import SessionOutcome, SessionScreen
-from coach.tui.screens.summary import SummaryScreen
+
+if TYPE_CHECKING:
+    from coach.engine import Event
+    from coach.errors import SettingsError
+    from coach.history import HistoryStore
+    from coach.library import Library
+    from coach.loader import LoadedProgram
+    from coach.recording import SessionRecorder
+    from coach.settings import Settings
+    from coach.status import HistorySettings
+    from coach.tui.screens.session import SessionOutcome
 
 
 class CoachApp(App[None]):
@@ -43,30 +55,99 @@ class CoachApp(App[None]):
         self,
         *,
         library: Library,
-        settings: Settings,
+        settings: Settings | None = None,
+        theme: str | None = None,
+        overrides: Mapping[str, str] | None = None,
         clock: Clock | None = None,
         store: HistoryStore | None = None,
+        open_history: bool = False,
         start: LoadedProgram | None = None,
         record: bool = True,
         notice: bool | None = None,
     ) -> None:
+        """Without ``settings``, they are read after the first frame (with the
+        ``--set`` ``overrides``), and ``theme`` is the one to draw it in. With
+        ``open_history``, the history in the folder the settings name is opened
+        after the first frame too, instead of being given as ``store``."""
         super().__init__()
+        if store is not None and settings is None:
+            raise ValueError("a CoachApp given a store needs the settings too")
         self.library = library
-        self.settings = settings
+        self._settings = settings
+        self._overrides = dict(overrides or {})
+        self.settings_error: SettingsError | None = None
+        """Set when the settings turned out bad; the app then exits (code 2)."""
         self.clock: Clock = clock or SystemClock()
         self.store = store
+        self.history_settings: HistorySettings | None = None
+        """How the history counts days: read with the store."""
+        if settings is not None:
+            self.history_settings = _history_settings(settings)
+            theme = settings.ui.theme
+        self._history_to_open = open_history and store is None
         self.record = record
         self.start_program = start
-        if notice is None:
-            notice = store is not None and not (store.folder / self.NOTICE_MARK).exists()
-        self.show_notice = notice
-        if settings.ui.theme in self.available_themes:
-            self.theme = settings.ui.theme
+        self._notice = notice
+        self._home = HomeScreen(self.library)
+        if theme is not None and theme in self.available_themes:
+            self.theme = theme
+
+    # --- start-up -----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The library is the first screen, not pushed over a blank one in
+        :meth:`on_mount`: that cost a whole extra frame, ~20 ms, before the list showed."""
+        return self._home
 
     def on_mount(self) -> None:
-        """Open on the library, or straight on a session (``coach run PROGRAM``)."""
-        self.push_screen(HomeScreen(self.library))
-        if self.show_notice:
+        """The safety notice on the first start, or a session at once (``coach run PROGRAM``)."""
+        if not self._history_to_open:
+            self._after_history()
+
+    def on_ready(self) -> None:
+        """After the first frame: the history, then the full settings in a thread."""
+        if self._history_to_open:
+            self.open_history()
+        if self._settings is None and self.settings_error is None:
+            self._read_settings()
+
+    def open_history(self) -> None:
+        """Open the history (once), then show the streak and, on the first start, the notice."""
+        if not self._history_to_open:
+            return
+        self._history_to_open = False
+        from coach.errors import SettingsError
+        from coach.history import HistoryError, HistoryStore
+
+        try:
+            prefs = self._quick_history_settings()
+        except SettingsError as error:
+            self._bad_settings(error)
+            return
+        try:
+            self.store = HistoryStore.in_folder(prefs.data_dir)
+        except HistoryError as error:
+            self.notify(
+                f"The history cannot be used: {error}", severity="error", markup=False, timeout=10
+            )
+        else:
+            self.history_settings = prefs
+            self._home.refresh_today()
+        self._after_history()
+
+    def _quick_history_settings(self) -> HistorySettings:
+        if self._settings is not None:
+            return _history_settings(self._settings)
+        # Without pydantic; it hands over to the full loader if anything is unusual.
+        from coach.status import quick_history_settings
+
+        return quick_history_settings(self._overrides)
+
+    def _after_history(self) -> None:
+        notice = self._notice
+        if notice is None:
+            notice = self.store is not None and not (self.store.folder / self.NOTICE_MARK).exists()
+        if notice:
             from coach.tui.screens.help import safety_notice
 
             self.push_screen(safety_notice(), self._notice_seen)
@@ -81,20 +162,100 @@ class CoachApp(App[None]):
         if self.start_program is not None:
             self.start_session(self.start_program)
 
+    # --- settings -----------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        """The full settings; read now if the thread has not read them yet.
+
+        Raises :class:`coach.errors.SettingsError` if they are bad, and the app
+        then exits: see :meth:`full_settings` for callers that would rather not.
+        """
+        if self._settings is None:
+            from coach.errors import SettingsError
+            from coach.settings import load_settings
+
+            try:
+                self._use_settings(load_settings(self._overrides))
+            except SettingsError as error:
+                self._bad_settings(error)
+                raise
+        assert self._settings is not None
+        return self._settings
+
+    def full_settings(self) -> Settings | None:
+        """The full settings, or None if they are bad (and the app is exiting)."""
+        from coach.errors import SettingsError
+
+        try:
+            return self.settings
+        except SettingsError:
+            return None
+
+    @work(thread=True, exclusive=True, group="settings")
+    def _read_settings(self) -> None:
+        # ~170 ms of imports (pydantic-settings, pydantic): in a thread after
+        # the first frame, so neither that frame nor the first keys wait for them.
+        from coach.errors import SettingsError
+        from coach.settings import load_settings
+
+        try:
+            settings = load_settings(self._overrides)
+        except SettingsError as error:
+            self.call_from_thread(self._bad_settings, error)
+            return
+        # The program loader's pydantic models, so that opening a program is quick too.
+        import coach.loader
+        import coach.timeline  # noqa: F401
+
+        self.call_from_thread(self._settings_read, settings)
+
+    def _settings_read(self, settings: Settings) -> None:
+        if self._settings is None:
+            self._use_settings(settings)
+
+    def _use_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        if self.store is not None:
+            self.history_settings = _history_settings(settings)
+        if settings.ui.theme in self.available_themes and settings.ui.theme != self.theme:
+            self.theme = settings.ui.theme
+
+    def _bad_settings(self, error: SettingsError) -> None:
+        """Bad settings stop the app; ``coach`` then says why, as it does before starting."""
+        if self.settings_error is None:
+            self.settings_error = error
+            self.exit(return_code=2)
+
+    def reload_settings(self) -> None:
+        """Read the settings again after the settings screen changed one."""
+        from coach.errors import SettingsError
+        from coach.settings import load_settings
+
+        try:
+            settings = load_settings(self._overrides)
+        except SettingsError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._use_settings(settings)
+
+    # --- screens ------------------------------------------------------------------------------
+
     def action_progress(self) -> None:
         """The progress screen (read in a worker)."""
-        if self.store is None:
+        self.open_history()
+        if self.store is None or self.history_settings is None:
             self.notify("No history: progress needs one.", severity="warning")
             return
-        from coach.days import local_day, weekday_numbers
+        from coach.days import local_day
         from coach.tui.screens.progress import ProgressScreen
 
-        history = self.settings.history
+        history = self.history_settings
         self.push_screen(
             ProgressScreen(
                 self.store.path,
-                local_day(self.clock.now(), history.day_start_time),
-                weekday_numbers(history.rest_days),
+                local_day(self.clock.now(), history.day_start),
+                history.rest_days,
             )
         )
 
@@ -103,19 +264,6 @@ class CoachApp(App[None]):
         from coach.tui.screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen())
-
-    def reload_settings(self) -> None:
-        """Read the settings again after the settings screen changed one."""
-        from coach.errors import SettingsError
-        from coach.settings import load_settings
-
-        try:
-            self.settings = load_settings()
-        except SettingsError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        if self.settings.ui.theme in self.available_themes:
-            self.theme = self.settings.ui.theme
 
     def action_help(self) -> None:
         """The keys and the safety notice."""
@@ -128,17 +276,14 @@ class CoachApp(App[None]):
 
     def status(self) -> dict[str, Any] | None:
         """Streak and today's numbers, or None without a history."""
-        if self.store is None:
+        if self.store is None or self.history_settings is None:
             return None
-        from coach.days import weekday_numbers
-        from coach.status import HistorySettings, collect_status
+        import dataclasses
 
-        history = self.settings.history
-        prefs = HistorySettings(
-            data_dir=self.store.folder,
-            day_start=history.day_start_time,
-            rest_days=weekday_numbers(history.rest_days),
-        )
+        from coach.history import HistoryError
+        from coach.status import collect_status
+
+        prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)
         try:
             return collect_status(prefs, self.clock.now())
         except HistoryError:
@@ -148,6 +293,11 @@ class CoachApp(App[None]):
 
     def start_session(self, loaded: LoadedProgram) -> None:
         """Check in (when the program asks), then run a session of ``loaded``."""
+        self.open_history()
+        if self.full_settings() is None:
+            return  # bad settings: the app is exiting to say so
+        from coach.tui.screens.checkin import AdviceScreen, PainScreen, stop_advice
+
         checkin = loaded.program.info.checkin
         if checkin is None or not checkin.pain:
             self._run_session(loaded, None)
@@ -191,11 +341,15 @@ class CoachApp(App[None]):
         return cues
 
     def _run_session(self, loaded: LoadedProgram, pain_before: int | None) -> None:
+        from coach.recording import HistoryRecorder, NullRecorder
+        from coach.tui.screens.session import SessionScreen
+        from coach.tui.screens.summary import SummaryScreen
+
         recorder: SessionRecorder = NullRecorder()
-        if self.record and self.store is not None:
+        if self.record and self.store is not None and self.history_settings is not None:
             history = HistoryRecorder(
                 self.store,
-                day_start=self.settings.history.day_start_time,
+                day_start=self.history_settings.day_start,
                 warn=lambda message: self.notify(message, severity="warning", markup=False),
             )
             history.checkin(pain_before=pain_before)
@@ -233,3 +387,16 @@ class CoachApp(App[None]):
             )
 
         self.push_screen(screen, finished)
+
+
+def _history_settings(settings: Settings) -> HistorySettings:
+    """What the history needs to know, from the full settings."""
+    from coach.days import weekday_numbers
+    from coach.settings import effective_data_dir
+    from coach.status import HistorySettings
+
+    return HistorySettings(
+        data_dir=effective_data_dir(settings),
+        day_start=settings.history.day_start_time,
+        rest_days=weekday_numbers(settings.history.rest_days),
+    )

@@ -13,17 +13,14 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.durations import format_clock
+from coach.errors import ProgramError
 from coach.library import Library, LibraryEntry
-from coach.timeline import build_timeline
-from coach.tui.screens.program import ProgramScreen
 
 
 def matches(entry: LibraryEntry, query: str) -> bool:
     """Whether every word typed appears in the program's id, title, summary or audience."""
-    program = entry.loaded.program
-    haystack = " ".join(
-        [entry.id, program.title, program.info.summary, *program.info.audience]
-    ).lower()
+    listing = entry.listing
+    haystack = " ".join([entry.id, listing.title, listing.summary, *listing.audience]).lower()
     return all(word in haystack for word in query.lower().split())
 
 
@@ -42,9 +39,9 @@ class HomeScreen(Screen[None]):
     def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
+        # From the listing: the first frame needs neither the programs nor pydantic.
         self._lengths = {
-            entry.id: format_clock(build_timeline(entry.loaded.program).total_seconds)
-            for entry in library.entries
+            entry.id: format_clock(entry.listing.total_seconds) for entry in library.entries
         }
 
     def compose(self) -> ComposeResult:
@@ -65,14 +62,14 @@ class HomeScreen(Screen[None]):
         for entry in self.library.entries:
             if not matches(entry, query):
                 continue
-            program = entry.loaded.program
-            audience = ", ".join(program.info.audience) or "everyone"
+            listing = entry.listing
+            audience = ", ".join(listing.audience) or "everyone"
             # Program text is data: Content() never parses it as markup.
             prompt = Content.assemble(
-                Content(program.title).stylize("bold"),
+                Content(listing.title).stylize("bold"),
                 Content(f"  {self._lengths[entry.id]}  ({audience})"),
                 "\n",
-                Content(program.info.summary or " "),
+                Content(listing.summary or " "),
             )
             options.append(Option(prompt, id=entry.id))
         return options
@@ -146,5 +143,15 @@ class HomeScreen(Screen[None]):
 
     def _open(self, program_id: str | None) -> None:
         entry = self.library.get(program_id) if program_id else None
-        if entry is not None:
-            self.app.push_screen(ProgramScreen(entry))
+        if entry is None:
+            return
+        try:
+            entry.load()  # now: listed from the cache, the file may have changed since
+        except ProgramError as error:
+            self.notify(
+                str(error), title="This program cannot be opened", severity="error", markup=False
+            )
+            return
+        from coach.tui.screens.program import ProgramScreen  # imports the program model
+
+        self.app.push_screen(ProgramScreen(entry))
