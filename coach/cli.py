@@ -1054,6 +1054,7 @@ def _cmd_app(
         open_history=start is None,
         start=start,
         record=record,
+        detect_idle=True,
     )
     try:
         app.run()

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from coach.library import Library
     from coach.loader import LoadedProgram
     from coach.recording import SessionRecorder
+    from coach.remind import IdleReader
     from coach.settings import Settings
     from coach.status import HistorySettings
+    from coach.tui.break_watch import BreakWatch
     from coach.tui.screens.session import SessionOutcome
 
 
@@ -64,6 +66,9 @@ class CoachApp(App[None]):
         start: LoadedProgram | None = None,
         record: bool = True,
         notice: bool | None = None,
+        breaks: bool = True,
+        idle: IdleReader | None = None,
+        detect_idle: bool = False,
     ) -> None:
         """Without ``settings``, they are read after the first frame (with the
         ``--set`` ``overrides``), and ``theme`` is the one to draw it in. With
@@ -88,6 +93,12 @@ class CoachApp(App[None]):
         self.record = record
         self.start_program = start
         self._notice = notice
+        self.breaks_enabled = breaks
+        """Keep the break timers and prompt when a break is due (needs the history)."""
+        self.idle = idle
+        """How long the person has been idle, where the platform tells (for natural breaks)."""
+        self._detect_idle = detect_idle and idle is None
+        self.break_watch: BreakWatch | None = None
         self._home = HomeScreen(self.library)
         if theme is not None and theme in self.available_themes:
             self.theme = theme
@@ -144,6 +155,7 @@ class CoachApp(App[None]):
         return quick_history_settings(self._overrides)
 
     def _after_history(self) -> None:
+        self._start_breaks()
         notice = self._notice
         if notice is None:
             notice = self.store is not None and not (self.store.folder / self.NOTICE_MARK).exists()
@@ -218,6 +230,7 @@ class CoachApp(App[None]):
         self._settings = settings
         if self.store is not None:
             self.history_settings = _history_settings(settings)
+        self._start_breaks()
         if settings.ui.theme in self.available_themes and settings.ui.theme != self.theme:
             self.theme = settings.ui.theme
 
@@ -238,6 +251,78 @@ class CoachApp(App[None]):
             self.notify(str(error), severity="error", markup=False)
             return
         self._use_settings(settings)
+
+    # --- breaks -------------------------------------------------------------------------------
+
+    def _start_breaks(self) -> None:
+        """Keep the break timers once both the history and the settings are known."""
+        if not self.breaks_enabled or self.store is None or self._settings is None:
+            return
+        from coach.breaks import BreakPolicy, KindPolicy
+
+        policy = BreakPolicy.from_settings(self._settings.breaks)
+        titles = {entry.id: entry.listing.title for entry in self.library.entries}
+
+        def titled(kind: KindPolicy) -> KindPolicy:
+            title = titles.get(kind.program) if kind.program else None
+            return KindPolicy(kind.every, kind.length, kind.program, title)
+
+        policy = BreakPolicy(
+            titled(policy.micro),
+            titled(policy.rest),
+            policy.postpone,
+            policy.max_postpones,
+            policy.daily_limit,
+            policy.idle_detection,
+        )
+        if self.break_watch is not None:
+            # The settings changed: the same timers under the new policy.
+            self.break_watch.host.policy = policy
+            self.break_watch.kick()
+            return
+        from coach.remind import BreakHost
+        from coach.tui.break_watch import BreakWatch
+
+        if self._detect_idle and policy.idle_detection:
+            from coach.idle import find_idle_probe
+
+            self.idle = find_idle_probe()
+        host = BreakHost(
+            self.store,
+            policy,
+            self.clock,
+            day_start=self._settings.history.day_start_time,
+            idle=self.idle,
+        )
+        self.break_watch = BreakWatch(
+            self, host, start_program=self._start_break_program, on_change=self._show_break
+        )
+        self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
+
+    def _show_break(self) -> None:
+        from coach.tui.screens.breaks import banner_text
+
+        watch = self.break_watch
+        text = "" if watch is None else banner_text(watch.upcoming, self.clock.monotonic())
+        self._home.show_break(text)
+
+    def _start_break_program(self, program_id: str) -> bool:
+        entry = self.library.get(program_id)
+        if entry is None:
+            return False
+        from coach.errors import ProgramError
+
+        try:
+            loaded = entry.load()
+        except ProgramError:
+            return False
+        self.start_session(loaded)
+        return True
+
+    def on_unmount(self) -> None:
+        """Save when the break timers were last kept, so a restart knows."""
+        if self.break_watch is not None:
+            self.break_watch.close()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -363,6 +448,8 @@ class CoachApp(App[None]):
         )
 
         def finished(outcome: SessionOutcome | None) -> None:
+            if self.break_watch is not None:
+                self.break_watch.kick()  # a session is a break: the timers start again
             if outcome is None:
                 return
             record = getattr(recorder, "record", None)

@@ -62,7 +62,14 @@ def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
     store = HistoryStore.in_folder(tmp_path / "data")
     settings = Settings(cues={"bell": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
     return (
-        CoachApp(library=load_library(), settings=settings, clock=clock, store=store, notice=False),
+        CoachApp(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=False,
+            breaks=False,  # tests/tui/test_breaks.py has them; here their timer would only wait
+        ),
         store,
     )
 
@@ -246,7 +253,9 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
     from coach.tui.screens.help import NoticeScreen
 
     store = HistoryStore.in_folder(tmp_path / "data")
-    app = CoachApp(library=load_library(), settings=Settings(), clock=clock, store=store)
+    app = CoachApp(
+        library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, NoticeScreen)
@@ -263,7 +272,9 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-    again = CoachApp(library=load_library(), settings=Settings(), clock=clock, store=store)
+    again = CoachApp(
+        library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+    )
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(again.screen, HomeScreen)  # seen once is enough

@@ -29,7 +29,9 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
     time.tzset()
 
 
-def app_for(tmp_path: Path, *, notice: bool = False, theme: str = "textual-dark") -> CoachApp:
+def app_for(
+    tmp_path: Path, *, notice: bool = False, theme: str = "textual-dark", breaks: bool = False
+) -> CoachApp:
     write(
         paths.user_programs_dir(),
         title=NASTY,
@@ -44,14 +46,21 @@ def app_for(tmp_path: Path, *, notice: bool = False, theme: str = "textual-dark"
         ui={"theme": theme},  # type: ignore[arg-type]
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
+    # Break reminders only where a test shows them: their timer would keep
+    # run_until_idle going from break to break.
     return CoachApp(
-        library=load_library(), settings=settings, clock=clock, store=store, notice=notice
+        library=load_library(),
+        settings=settings,
+        clock=clock,
+        store=store,
+        notice=notice,
+        breaks=breaks,
     )
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 def test_home(snap_compare: Any, tmp_path: Path, theme: str) -> None:
-    assert snap_compare(app_for(tmp_path, theme=theme), terminal_size=(80, 24))
+    assert snap_compare(app_for(tmp_path, theme=theme, breaks=True), terminal_size=(80, 24))
 
 
 def test_safety_notice(snap_compare: Any, tmp_path: Path) -> None:
@@ -124,3 +133,13 @@ def test_progress(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_settings(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), press=["f3"])
+
+
+def test_break_prompt(snap_compare: Any, tmp_path: Path) -> None:
+    async def before(pilot: Any) -> None:
+        await pilot.pause()
+        await pilot.app.clock.advance(50 * 60)  # the rest break, with its program
+        await pilot.pause()
+
+    app = app_for(tmp_path, breaks=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)

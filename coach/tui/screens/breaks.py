@@ -30,7 +30,7 @@ def banner_text(due: Due | None, now: float) -> str:
     left = due.at - now
     if left <= 0:
         return f"Break due now: {name}"
-    if left < 60:
+    if left <= 60:
         return f"Next break: {name} in less than a minute"
     return f"Next break: {name} in {math.ceil(left / 60)} min"
 
@@ -44,7 +44,7 @@ def banner_changes_at(due: Due | None, now: float) -> float | None:
         return None
     if left <= 60:
         return due.at
-    # The text changes when ceil(left / 60) drops: at each whole minute before due.
+    # The minutes shown drop at each whole minute before the break.
     return due.at - (math.ceil(left / 60) - 1) * 60
 
 

@@ -38,6 +38,7 @@ class HomeScreen(Screen[None]):
 
     def __init__(self, library: Library) -> None:
         super().__init__()
+        self._break_text = ""
         self.library = library
         # From the listing: the first frame needs neither the programs nor pydantic.
         self._lengths = {
@@ -47,6 +48,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="today")
+        yield Static("", id="break")
         yield Input(placeholder="Type to filter: a name, or typist, musician, desk", id="filter")
         yield OptionList(*self._options(""), id="programs")
         if self.library.broken:
@@ -76,6 +78,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Show today's numbers; the list has the focus (so ``?`` is help, not a filter)."""
+        self.show_break(self._break_text)
         self.refresh_today()
         self.query_one("#programs", OptionList).focus()
 
@@ -110,6 +113,13 @@ class HomeScreen(Screen[None]):
             f"Streak: {streak} day{'s' if streak != 1 else ''} - today: "
             f"{status['sessions_today']} done, {status['minutes_today']:g} min"
         )
+
+    def show_break(self, text: str) -> None:
+        """The break banner: "Next break: micro-break in 7 min" (empty without reminders)."""
+        self._break_text = text
+        for banner in self.query("#break").results(Static):
+            banner.update(text)
+            banner.display = bool(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the person types."""

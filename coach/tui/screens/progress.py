@@ -7,7 +7,7 @@ alone: active days are ``#``, others ``.``, and bars are drawn with blocks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from coach.breaks import OUTCOMES
 from coach.days import Streaks, streaks, week_start
 from coach.history import HistoryError, HistoryStore, Progress
 
@@ -34,6 +35,8 @@ class ProgressData:
     streaks: Streaks
     progress: Progress
     active: frozenset[date]
+    breaks: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Breaks in the last weeks shown, by (kind, outcome)."""
 
 
 def read_progress(path: Path, today: date, rest_days: frozenset[int]) -> ProgressData:
@@ -41,7 +44,25 @@ def read_progress(path: Path, today: date, rest_days: frozenset[int]) -> Progres
     with HistoryStore(path) as store:
         active = store.completed_days()
         progress = store.progress()
-    return ProgressData(today, streaks(active, today, rest_days), progress, frozenset(active))
+        breaks = store.break_counts(since=week_start(today) - timedelta(weeks=WEEKS_SHOWN - 1))
+    return ProgressData(
+        today, streaks(active, today, rest_days), progress, frozenset(active), breaks
+    )
+
+
+def break_lines(data: ProgressData) -> list[str]:
+    """Breaks of each kind: taken, reminded, taken naturally, put off, skipped."""
+    lines = []
+    for kind, name in (("micro", "Micro-breaks"), ("rest", "Rest breaks")):
+        counts = {outcome: data.breaks.get((kind, outcome), 0) for outcome in OUTCOMES}
+        if not any(counts.values()):
+            continue
+        lines.append(
+            f"  {name}: {counts['taken']} taken, {counts['reminded']} reminded, "
+            f"{counts['natural']} away from the keys, {counts['postponed']} postponed, "
+            f"{counts['skipped']} skipped"
+        )
+    return lines or ["  none yet (`coach remind`, or keep the app open)"]
 
 
 def calendar_lines(data: ProgressData, weeks: int = WEEKS_SHOWN) -> list[str]:
@@ -129,6 +150,7 @@ class ProgressScreen(Screen[None]):
             f"{total.reps_done} reps"
             for total in progress.exercises
         ] or ["  none yet"]
+        lines += ["", f"Breaks, last {WEEKS_SHOWN} weeks:", *break_lines(data)]
         if progress.pain:
             lines += ["", "Pain check-ins, latest 10 (before -> after, 0-10):"]
             for point in progress.pain[-10:]:

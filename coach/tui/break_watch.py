@@ -1,0 +1,164 @@
+"""The app's break reminders: keep the banner true and prompt when a break is due.
+
+The app is one of the hosts of the shared break timers (see
+:mod:`coach.remind`): a ``coach remind`` running beside it sees the same
+breaks and the same answers. This loop runs on the app's clock (a fake one
+in tests), wakes only when the banner's text changes or a break falls due,
+and never prompts in the middle of a session: a session is a break, and its
+end resets the timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import ModalScreen
+
+from coach.breaks import Due
+from coach.history import HistoryError
+from coach.remind import BreakHost, Look
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+RETRY = 60.0
+"""Seconds before looking again when the history was busy or a prompt had to wait."""
+
+
+class BreakWatch:
+    """Runs beside the app (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        host: BreakHost,
+        *,
+        start_program: Callable[[str], bool],
+        on_change: Callable[[], None],
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.start_program = start_program
+        """Start a session of a program by id; False if there is no such program."""
+        self.on_change = on_change
+        """Called when :attr:`upcoming` or its banner text may have changed."""
+        self.look: Look | None = None
+        self.prompting = False
+        self._kick = asyncio.Event()
+
+    @property
+    def upcoming(self) -> Due | None:
+        """The next break, as last seen."""
+        return None if self.look is None else self.look.scheduler.next_due()
+
+    def kick(self) -> None:
+        """Look again now (a session ended, an answer was given, settings changed)."""
+        self._kick.set()
+
+    def _sync(self, action: Callable[[BreakHost], Look] | None = None) -> Look | None:
+        try:
+            look = action(self.host) if action is not None else self.host.sync()
+        except HistoryError as error:
+            self.app.notify(
+                f"Break reminders: {error}", severity="warning", markup=False, timeout=8
+            )
+            return None
+        self.look = look
+        return look
+
+    def _busy(self) -> bool:
+        """A session, a pause or a dialog is on screen: no prompt now."""
+        from coach.tui.screens.breaks import PauseScreen
+        from coach.tui.screens.session import SessionScreen
+
+        screen = self.app.screen
+        return self.prompting or isinstance(screen, SessionScreen | PauseScreen | ModalScreen)
+
+    async def run(self) -> None:
+        """Look, prompt when due, sleep until something changes; until cancelled."""
+        from coach.tui.screens.breaks import banner_changes_at
+
+        clock = self.host.clock
+        while True:
+            self._kick.clear()
+            look = self._sync()
+            self.on_change()
+            now = clock.monotonic()
+            wake = now + RETRY
+            if look is not None:
+                offer = look.due or look.scheduler.reminded(now)
+                if offer is not None and not self._busy():
+                    self._prompt(offer)
+                due = look.scheduler.next_due()
+                wake = look.scheduler.wake_at()
+                if offer is not None:
+                    wake = now + RETRY  # waiting for an answer, or for the session to end
+                changes = banner_changes_at(due, now)
+                # The banner may change before the next look at the timers.
+                while changes is not None and changes < wake:
+                    await self._sleep(changes)
+                    if self._kick.is_set():
+                        break
+                    self.on_change()
+                    changes = banner_changes_at(due, clock.monotonic())
+                if self._kick.is_set():
+                    continue
+            self.host.planned = wake
+            await self._sleep(wake)
+            self.host.planned = None
+
+    async def _sleep(self, deadline: float) -> None:
+        """Until ``deadline`` on the app's clock, or a kick."""
+        sleeper = asyncio.ensure_future(self.host.clock.sleep_until(deadline))
+        kicked = asyncio.ensure_future(self._kick.wait())
+        try:
+            await asyncio.wait({sleeper, kicked}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, kicked):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _prompt(self, due: Due) -> None:
+        from coach.tui.screens.breaks import BreakPrompt
+
+        policy = self.host.policy
+        self.prompting = True
+        self.app.bell()
+
+        def answered(answer: str | None) -> None:
+            self.prompting = False
+            if answer == "start":
+                self._sync(lambda host: host.take(due.kind))
+                self._start(due)
+            elif answer == "postpone":
+                look = self._sync(lambda host: host.postpone(due.kind))
+                if look is not None and not look.answered:
+                    self.app.notify("This break can't be put off again.", markup=False)
+            elif answer == "skip":
+                self._sync(lambda host: host.skip(due.kind))
+            self.kick()
+
+        self.app.push_screen(BreakPrompt(due, policy.postpone, policy.max_postpones), answered)
+
+    def _start(self, due: Due) -> None:
+        """Start the break: its program if it has one (and it exists), else a plain pause."""
+        if due.program and self.start_program(due.program):
+            return
+        if due.program:
+            self.app.notify(
+                f"No program {due.program!r} in the library: a plain pause instead.",
+                severity="warning",
+                markup=False,
+            )
+        from coach.tui.screens.breaks import PauseScreen
+
+        self.app.push_screen(PauseScreen(due, self.host.clock), lambda _: self.kick())
+
+    def close(self) -> None:
+        """Let go of the timers (and save when this host stopped)."""
+        with contextlib.suppress(HistoryError):
+            self.host.close()
