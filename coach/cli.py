@@ -180,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "JSON fields: current_streak, longest_streak, sessions_today, minutes_today, "
             "last_session (id, program, title, status, started_at, ended_at, local_date, "
-            "active_seconds) or null, next_break (null until break reminders are set up), "
+            "active_seconds) or null, next_break (kind, due_in_seconds, length_seconds, program; "
+            "null unless the app or `coach remind` is running; due_in_seconds is negative "
+            "while a due break waits), "
             "today.\n\nexample (tmux): set -g status-right '#(coach status --oneline)'"
         ),
     )

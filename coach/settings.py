@@ -158,8 +158,10 @@ class BreakSettings(_Section):
     """Break reminders while you work."""
 
     profile: Literal["typist", "musician", "custom"] = "typist"
-    """The kind of work the breaks are planned around: "typist", "musician", or
-    "custom" for your own timings."""
+    """The kind of work the breaks are planned around. "typist": the timings below;
+    "musician": practice blocks, a 30 s micro-break every 15 min and a 5 min rest
+    break with the musician's practice break every 30 min; "custom": the timings
+    below. Timings you set yourself always win over a profile's."""
 
     postpone: PositiveDuration = 300.0
     """How long "not now" puts a break off."""
