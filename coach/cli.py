@@ -48,6 +48,7 @@ environment:
   COACH_CONFIG_FILE    the user's configuration file
   COACH_DATA_DIR       where the history is kept
   COACH_PROGRAMS_PATH  extra program folders, separated by '{sep}'
+  COACH_CACHE_DIR      where the app keeps its cache of checked programs
   COACH_SECTION__KEY   any setting, e.g. COACH_BREAKS__MICRO__EVERY=5m
 """
 
