@@ -273,7 +273,9 @@ def test_a_cache_that_cannot_be_written_is_only_slower(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("trusting")
-def test_listing_from_a_warm_cache_imports_no_pydantic(user_dir: Path, cache: Path) -> None:
+def test_listing_from_a_warm_cache_imports_neither_pydantic_nor_textual(
+    user_dir: Path, cache: Path
+) -> None:
     mixed_library(user_dir)
     load_library(cache=cache)
     code = (
@@ -282,7 +284,7 @@ def test_listing_from_a_warm_cache_imports_no_pydantic(user_dir: Path, cache: Pa
         "from coach.library import load_library\n"
         "library_cache.RACY_SECONDS = 0\n"
         "found = load_library(cache=paths.library_cache_file())\n"
-        "heavy = sorted(m for m in sys.modules if m.startswith('pydantic'))\n"
+        "heavy = sorted(m for m in sys.modules if m.startswith(('pydantic', 'textual', 'rich')))\n"
         "print(len(found.entries), len(found.broken), heavy)\n"
     )
     result = subprocess.run(
