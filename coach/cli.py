@@ -268,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  coach remind                          in a tmux pane or a terminal tab\n"
             "  coach remind --once && coach run typist-micro-break\n"
-            "  coach remind --exec 'loginctl lock-session'   lock the screen for rest breaks\n"
+            "  coach remind --exec "
+            "'if [ \"$COACH_BREAK_KIND\" = rest ]; then loginctl lock-session; fi'\n"
+            "                                        lock the screen for rest breaks\n"
             "  COACH_BREAKS__MICRO__EVERY=25m coach remind   another rhythm, this time only\n\n"
             "--exec runs CMD with the shell at each break, with COACH_BREAK_KIND (micro or "
             "rest), COACH_BREAK_PROGRAM (a program id, or empty) and COACH_BREAK_LENGTH "
@@ -278,7 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     remind.add_argument(
-        "--once", action="store_true", help="wait for the next break, tell you, and exit"
+        "--once",
+        action="store_true",
+        help="wait for the next break, tell you, and exit (0; 130 or 143 if stopped first)",
     )
     remind.add_argument(
         "--exec",

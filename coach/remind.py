@@ -55,6 +55,9 @@ from coach.history import (
     hosts_running,
 )
 
+HEARTBEAT = 60.0
+"""The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""
+
 REMIND_LOCK = "remind.lock"
 """``coach remind`` holds this one alone: one reminder per history."""
 
@@ -363,12 +366,15 @@ class Reminder:
         self.exec_command = exec_command
         self.once = once
         self.fired: list[Due] = []
+        self.stopped_by: int | None = None
+        """The signal that stopped the loop, if one did."""
         self._stop = asyncio.Event()
         self._hooks: list[subprocess.Popen[bytes]] = []
         self._threads: list[threading.Thread] = []
 
-    def stop(self) -> None:
-        """End the loop at once (from a signal handler or a test)."""
+    def stop(self, signum: int | None = None) -> None:
+        """End the loop at once (from a signal handler, with its number, or a test)."""
+        self.stopped_by = signum
         self._stop.set()
 
     async def run(self) -> int:
@@ -395,8 +401,31 @@ class Reminder:
                 due_in_seconds=round(due_in, 3),
                 due_at=due_at.astimezone().isoformat(timespec="milliseconds"),
             )
-            self.host.planned = wake
-            sleeper = asyncio.ensure_future(clock.sleep_until(wake))
+            self.host.planned = await self._wait_until(wake)
+            if self._stop.is_set():
+                break
+            self._reap()
+            look = self.host.sync()
+            self.host.planned = None
+            self._report_look(look)
+        self._finish()
+        if self.once and not self.fired and self.stopped_by is not None:
+            return 128 + self.stopped_by  # stopped before the break: not "done"
+        return 0
+
+    async def _wait_until(self, wake: float) -> float:
+        """Sleep until ``wake`` (or a stop); returns when this last meant to wake.
+
+        The event loop's timers stop while the machine is suspended, and the
+        scheduler's clock does not; so the wait is cut into steps of at most
+        :data:`HEARTBEAT`, and a step that ends much later than planned means
+        the machine slept: the caller looks at once, and starts the timers
+        afresh if the sleep was long. A step costs a clock reading, nothing more.
+        """
+        clock = self.host.clock
+        while True:
+            step = min(wake, clock.monotonic() + HEARTBEAT)
+            sleeper = asyncio.ensure_future(clock.sleep_until(step))
             stopper = asyncio.ensure_future(self._stop.wait())
             try:
                 await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -405,14 +434,9 @@ class Reminder:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-            if self._stop.is_set():
-                break
-            self._reap()
-            look = self.host.sync()
-            self.host.planned = None
-            self._report_look(look)
-        self._finish()
-        return 0
+            now = clock.monotonic()
+            if self._stop.is_set() or now >= wake or now - step > LATE_IS_ASLEEP:
+                return step
 
     def _report_look(self, look: Look) -> None:
         for kind in look.natural:
@@ -420,7 +444,7 @@ class Reminder:
         if look.limit_reached:
             limit = look.scheduler.policy.daily_limit or 0
             text = f"{format_duration(limit)} at work today: time to stop for the day?"
-            self._say("limit", text)
+            self._say("limit", text, daily_limit_seconds=limit)
             if self.notifier is not None:
                 self._notify("Daily limit reached", text, "normal")
 
@@ -499,7 +523,7 @@ class Reminder:
         try:
             if self.json_lines:
                 at = stamp.isoformat(timespec="milliseconds")
-                record = {"event": event, "at": at, **data}
+                record = {"event": event, "at": at, "message": text, **data}
                 self.out.write(json.dumps(record) + "\n")
             else:
                 self.out.write(f"{stamp:%H:%M:%S} {text}\n")
@@ -565,7 +589,7 @@ def run_remind(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, reminder.stop)
+                loop.add_signal_handler(signum, reminder.stop, int(signum))
         return await reminder.run()
 
     try:

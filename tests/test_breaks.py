@@ -279,7 +279,12 @@ async def test_reminder_after_a_suspend_starts_fresh_instead_of_a_burst(
     task = asyncio.create_task(reminder.run())
     await clock.advance(5 * MIN)
     await clock.suspend(3 * 3600)  # the lid closed for three hours
-    await clock.advance(9 * MIN)
+    await clock.advance(1)
+    # Seen at once on waking (not at the next break): status shows fresh timers.
+    state = store.break_state()
+    assert state is not None and state["saved"]["clock"] == 5 * MIN + 3 * 3600
+    assert state["next"]["due_in"] == 600
+    await clock.advance(9 * MIN - 1)
     assert reminder.fired == []  # nothing stale fired on waking
     await clock.advance(2 * MIN)
     reminder.stop()
@@ -311,6 +316,10 @@ async def test_once_waits_for_one_break_and_exits(store: HistoryStore) -> None:
     clock = FakeClock(start=0.0)
     reminder, _ = make_reminder(store, clock, once=True)
     task = asyncio.create_task(reminder.run())
+    await clock.settle()
+    # It sleeps in steps of at most a minute: the event loop's timers stop while the
+    # machine is suspended, so a longer step would notice a suspend that much later.
+    assert clock.next_deadline == clock.monotonic() + 60
     await clock.advance(10 * MIN)
     assert task.done() and task.result() == 0
     assert [d.kind for d in reminder.fired] == ["micro"]

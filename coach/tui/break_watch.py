@@ -86,6 +86,16 @@ class BreakWatch:
             self._kick.clear()
             look = self._sync()
             self.on_change()
+            if look is not None and look.limit_reached:
+                from coach.durations import format_duration
+
+                limit = format_duration(self.host.policy.daily_limit or 0)
+                self.app.notify(
+                    f"{limit} at work today: time to stop for the day?",
+                    title="Daily limit reached",
+                    timeout=30,
+                    markup=False,
+                )
             now = clock.monotonic()
             wake = now + RETRY
             if look is not None:

@@ -170,3 +170,16 @@ def test_banner_text_and_when_it_changes() -> None:
     assert banner_text(due, 1000.0) == "Break due now: rest break"
     assert banner_changes_at(due, 1000.0) is None
     assert banner_text(None, 0.0) == "" and banner_changes_at(None, 0.0) is None
+
+
+async def test_the_daily_limit_is_said_once(tmp_path: Path, clock: FakeClock) -> None:
+    app, _ = make_app(tmp_path, clock, daily_limit=150)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await settle(pilot, clock, 120)
+        assert isinstance(app.screen, BreakPrompt)
+        await pilot.press("s")
+        await pilot.pause()
+        await settle(pilot, clock, 40)
+        said = [n.message for n in app._notifications if "at work today" in n.message]
+        assert said == ["2m30s at work today: time to stop for the day?"]
