@@ -8,7 +8,8 @@ transaction. So the app and a ``coach remind`` running at the same time
 agree, and a restart picks up where the last one stopped.
 
 :class:`Reminder` is the ``coach remind`` loop: it sleeps until the next
-deadline, one timer and no polling, then tells the person (a desktop
+deadline (in steps of at most a minute, which only read the clock, so
+that a suspend is noticed on waking), then tells the person (a desktop
 notification, the terminal bell, a line on stdout, and ``--exec CMD``) and
 goes back to sleep. SIGINT and SIGTERM end it cleanly.
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
 
-from coach.breaks import Due
+from coach.breaks import LATE_IS_ASLEEP, Due
 from coach.history import HistoryError
 from coach.remind import BreakHost, Look
 
@@ -85,6 +85,7 @@ class BreakWatch:
         while True:
             self._kick.clear()
             look = self._sync()
+            self.host.planned = None  # (after the look: it measures time asleep from it)
             self.on_change()
             if look is not None and look.limit_reached:
                 from coach.durations import format_duration
@@ -108,17 +109,20 @@ class BreakWatch:
                     wake = now + RETRY  # waiting for an answer, or for the session to end
                 changes = banner_changes_at(due, now)
                 # The banner may change before the next look at the timers.
+                woke_late = False
                 while changes is not None and changes < wake:
+                    self.host.planned = changes
                     await self._sleep(changes)
-                    if self._kick.is_set():
+                    # Much later than planned: the machine slept; look at once.
+                    woke_late = clock.monotonic() - changes > LATE_IS_ASLEEP
+                    if self._kick.is_set() or woke_late:
                         break
                     self.on_change()
                     changes = banner_changes_at(due, clock.monotonic())
-                if self._kick.is_set():
+                if self._kick.is_set() or woke_late:
                     continue
             self.host.planned = wake
             await self._sleep(wake)
-            self.host.planned = None
 
     async def _sleep(self, deadline: float) -> None:
         """Until ``deadline`` on the app's clock, or a kick."""

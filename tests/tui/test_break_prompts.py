@@ -183,3 +183,17 @@ async def test_the_daily_limit_is_said_once(tmp_path: Path, clock: FakeClock) ->
         await settle(pilot, clock, 40)
         said = [n.message for n in app._notifications if "at work today" in n.message]
         assert said == ["2m30s at work today: time to stop for the day?"]
+
+
+async def test_after_a_suspend_the_app_starts_the_timers_fresh(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app, _ = make_app(tmp_path, clock, micro={"every": 600, "length": 20})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await settle(pilot, clock, 300)
+        await clock.suspend(3 * 3600)  # the lid closed for three hours
+        await pilot.pause()
+        await settle(pilot, clock, 1)
+        assert not isinstance(app.screen, BreakPrompt)  # nothing stale
+        assert banner(app) == "Next break: micro-break in 10 min"
