@@ -13,6 +13,7 @@ without sleeping and immune to wall-clock changes:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -42,6 +43,21 @@ class Clock(Protocol):
     def boot_id(self) -> str | None:
         """Which boot ``monotonic()`` counts from (None when it can't be told)."""
         ...
+
+
+async def sleep_until_or(clock: Clock, deadline: float, event: asyncio.Event) -> None:
+    """Sleep until ``deadline`` on ``clock``, or until ``event`` is set, whichever comes first."""
+    import asyncio
+
+    sleeper = asyncio.ensure_future(clock.sleep_until(deadline))
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, waiter):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 #: The last part of a sleep that is done with a precise blocking sleep (seconds).

@@ -44,7 +44,7 @@ from coach.breaks import (
     Kind,
     describe_due,
 )
-from coach.clock import Clock
+from coach.clock import Clock, sleep_until_or
 from coach.days import DEFAULT_DAY_START, local_day
 from coach.durations import format_duration
 from coach.history import (
@@ -426,15 +426,7 @@ class Reminder:
         clock = self.host.clock
         while True:
             step = min(wake, clock.monotonic() + HEARTBEAT)
-            sleeper = asyncio.ensure_future(clock.sleep_until(step))
-            stopper = asyncio.ensure_future(self._stop.wait())
-            try:
-                await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, stopper):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await sleep_until_or(clock, step, self._stop)
             now = clock.monotonic()
             if self._stop.is_set() or now >= wake or now - step > LATE_IS_ASLEEP:
                 return step

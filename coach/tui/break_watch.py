@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import ModalScreen
 
 from coach.breaks import LATE_IS_ASLEEP, Due
+from coach.clock import sleep_until_or
 from coach.history import HistoryError
 from coach.remind import BreakHost, Look
 
@@ -126,15 +127,7 @@ class BreakWatch:
 
     async def _sleep(self, deadline: float) -> None:
         """Until ``deadline`` on the app's clock, or a kick."""
-        sleeper = asyncio.ensure_future(self.host.clock.sleep_until(deadline))
-        kicked = asyncio.ensure_future(self._kick.wait())
-        try:
-            await asyncio.wait({sleeper, kicked}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, kicked):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await sleep_until_or(self.host.clock, deadline, self._kick)
 
     def _prompt(self, due: Due) -> None:
         from coach.tui.screens.breaks import BreakPrompt
