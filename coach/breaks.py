@@ -110,6 +110,14 @@ class BreakPolicy:
             idle_detection=bool(breaks.idle_detection),
         )
 
+    def with_titles(self, titles: Mapping[str, str]) -> BreakPolicy:
+        """The same policy, with each break program's title from ``titles`` (id -> title)."""
+
+        def titled(kind: KindPolicy) -> KindPolicy:
+            return replace(kind, program_title=titles.get(kind.program) if kind.program else None)
+
+        return replace(self, micro=titled(self.micro), rest=titled(self.rest))
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data (``from_json`` reads it back)."""
         return {

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
 from coach.breaks import (
-    KINDS,
     LATE_IS_ASLEEP,
     BreakPolicy,
     BreakScheduler,
@@ -282,13 +281,9 @@ def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
     """The settings ``coach remind`` needs, as JSON, from full :class:`coach.settings.Settings`."""
     from coach.settings import effective_data_dir
 
-    policy = BreakPolicy.from_settings(settings.breaks)
-    data = policy.to_json()
-    for kind in KINDS:
-        program = data[kind]["program"]
-        data[kind]["program_title"] = titles.get(program) if program else None
+    policy = BreakPolicy.from_settings(settings.breaks).with_titles(titles)
     return {
-        "policy": data,
+        "policy": policy.to_json(),
         "data_dir": str(effective_data_dir(settings)),
         "day_start": settings.history.day_start,
         "bell": bool(settings.cues.bell and not settings.cues.quiet),

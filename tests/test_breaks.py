@@ -432,3 +432,11 @@ def test_a_break_coach_remind_announced_is_offered_until_answered() -> None:
     assert scheduler.reminded(606.0) is None  # answered
     scheduler.taken("micro", 1000.0)
     assert scheduler.reminded(1001.0) is None  # taken in the app: nothing to offer
+
+
+def test_with_titles_names_each_break_program() -> None:
+    titled = POLICY.with_titles({"wrist-forearm-stretches": "Wrist and forearm stretches"})
+    assert titled.rest.program_title == "Wrist and forearm stretches"
+    assert titled.micro.program_title is None  # no program
+    assert titled.rest.every == POLICY.rest.every and titled.postpone == POLICY.postpone
+    assert POLICY.with_titles({}).rest.program_title is None

@@ -258,23 +258,10 @@ class CoachApp(App[None]):
         """Keep the break timers once both the history and the settings are known."""
         if not self.breaks_enabled or self.store is None or self._settings is None:
             return
-        from coach.breaks import BreakPolicy, KindPolicy
+        from coach.breaks import BreakPolicy
 
-        policy = BreakPolicy.from_settings(self._settings.breaks)
         titles = {entry.id: entry.listing.title for entry in self.library.entries}
-
-        def titled(kind: KindPolicy) -> KindPolicy:
-            title = titles.get(kind.program) if kind.program else None
-            return KindPolicy(kind.every, kind.length, kind.program, title)
-
-        policy = BreakPolicy(
-            titled(policy.micro),
-            titled(policy.rest),
-            policy.postpone,
-            policy.max_postpones,
-            policy.daily_limit,
-            policy.idle_detection,
-        )
+        policy = BreakPolicy.from_settings(self._settings.breaks).with_titles(titles)
         if self.break_watch is not None:
             # The settings changed: the same timers under the new policy.
             self.break_watch.host.policy = policy
