@@ -494,23 +494,35 @@ HOSTS_LOCK = "breaks.lock"
 shared lock on this file in the data folder while it runs."""
 
 
-def hosts_running(folder: Path) -> bool:
-    """Whether some process (``coach remind`` or the app) keeps the break timers now."""
+def lock_is_held(path: Path, *, shared: bool = False, unreadable: bool = True) -> bool:
+    """Whether some process holds the advisory lock on ``path`` (POSIX; False elsewhere).
+
+    ``shared``: its holders lock it shared, so the probe asks for it alone. A
+    missing file is not held; one that cannot be opened reads as ``unreadable``.
+    The probe's own lock, if it got one, goes with the descriptor it closes.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return False
     try:
-        fd = os.open(folder / HOSTS_LOCK, os.O_RDONLY)
-    except OSError:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
         return False
+    except OSError:
+        return unreadable
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, (fcntl.LOCK_EX if shared else fcntl.LOCK_SH) | fcntl.LOCK_NB)
     except OSError:
         return True
     finally:
         os.close(fd)
     return False
+
+
+def hosts_running(folder: Path) -> bool:
+    """Whether some process (``coach remind`` or the app) keeps the break timers now."""
+    return lock_is_held(folder / HOSTS_LOCK, shared=True, unreadable=False)
 
 
 def lock_path(folder: Path, session_id: str) -> Path:
@@ -525,21 +537,8 @@ def session_is_alive(lock_path: Path, record_host: str, record_pid: int | None) 
     Elsewhere: the same host and a process with that id exists.
     """
     if _has_lock_support():
-        import fcntl
-
-        try:
-            fd = os.open(lock_path, os.O_RDWR)
-        except FileNotFoundError:
-            return False
-        except OSError:
-            return True  # cannot tell: leave it alone
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        finally:
-            os.close(fd)  # closing drops a lock we may have taken
-        return False
+        # A lock file that cannot be opened: cannot tell, so leave the session alone.
+        return lock_is_held(lock_path, unreadable=True)
     if record_host != socket.gethostname() or record_pid is None:
         return False
     return _pid_exists(record_pid)

@@ -53,6 +53,7 @@ from coach.history import (
     HistoryError,
     HistoryStore,
     hosts_running,
+    lock_is_held,
 )
 
 HEARTBEAT = 60.0
@@ -116,22 +117,13 @@ class HostClaim:
 
 def remind_pid(folder: Path) -> str | None:
     """The pid of the ``coach remind`` that runs on this history, if one does."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
     path = folder / REMIND_LOCK
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+    if not lock_is_held(path, unreadable=False):
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
         return path.read_text(encoding="ascii").strip() or "?"
-    finally:
-        os.close(fd)
-    return None
+    except OSError:
+        return "?"
 
 
 # --------------------------------------------------------------------------- the host
