@@ -1,4 +1,8 @@
-"""The one setting the app's first frame needs, read without pydantic: the theme.
+"""Settings read without pydantic: the layers' raw text, and the app's theme.
+
+:func:`read_config_file` and :func:`text_layers` give the files, ``COACH_*``
+variables and ``--set`` overrides as the full loader reads them, for the
+quick readers here and in :mod:`coach.status`.
 
 The full loader (:func:`coach.settings.load_settings`) costs about 100 ms of
 imports (pydantic-settings), more than the rest of the app's start, and the
@@ -18,6 +22,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from coach import paths
 
@@ -25,39 +30,51 @@ DEFAULT_THEME = "textual-dark"
 """The theme when nothing sets one (as :class:`coach.settings.UISettings` says)."""
 
 
-class _Unusual(Exception):
-    """Something the quick reader does not handle: use the full loader."""
+class Unusual(Exception):
+    """Something a quick reader does not handle: use the full loader."""
 
 
-def _file_theme(path: Path) -> str | None:
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A config file's TOML as a dict; ``{}`` when there is none.
+
+    Raises :class:`Unusual` when it cannot be read or parsed: the full loader
+    then says what is wrong, with the line.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        raise _Unusual from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        raise _Unusual from None
-    ui = data.get("ui", {})
-    if not isinstance(ui, dict):
-        raise _Unusual
-    theme = ui.get("theme")
-    if theme is not None and not isinstance(theme, str):
-        raise _Unusual
-    return theme
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise Unusual from None
 
 
-def _theme(overrides: Mapping[str, str]) -> str:
-    # Variable names in any case (the last one in sorted order wins), --set keys
-    # with spaces around the dots: as the full loader reads them.
+def text_layers(overrides: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The ``COACH_*`` variables and the ``--set`` overrides, keyed as the full loader reads them.
+
+    Variable names in any case (the last one in sorted order wins), and
+    ``--set`` keys with spaces around the dots.
+    """
     environ = {name.upper(): value for name, value in sorted(os.environ.items())}
     given = {
         ".".join(part.strip() for part in key.split(".")): value for key, value in overrides.items()
     }
+    return environ, given
+
+
+def _file_theme(path: Path) -> str | None:
+    ui = read_config_file(path).get("ui", {})
+    if not isinstance(ui, dict):
+        raise Unusual
+    theme = ui.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        raise Unusual
+    return theme
+
+
+def _theme(overrides: Mapping[str, str]) -> str:
+    environ, given = text_layers(overrides)
     if "COACH_UI" in environ or "ui" in given:
-        raise _Unusual  # a whole section as JSON
+        raise Unusual  # a whole section as JSON
     theme = DEFAULT_THEME
     for path in (paths.shipped_config_file(), paths.user_config_file()):
         found = _file_theme(path)
@@ -71,5 +88,5 @@ def quick_theme(overrides: Mapping[str, str]) -> str | None:
     """``ui.theme``, read quickly; None if the full loader should read the settings."""
     try:
         return _theme(overrides)
-    except _Unusual:
+    except Unusual:
         return None

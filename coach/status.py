@@ -1,8 +1,9 @@
 """``coach status``: streak, today and the last session, fast enough for a shell prompt.
 
 A tmux status line or a prompt runs this every few seconds, so it imports
-only the standard library, :mod:`coach.paths`, :mod:`coach.days` and
-:mod:`coach.history`: no pydantic, no Textual, no Rich. Reading the full
+only the standard library and coach's lean modules (:mod:`coach.paths`,
+:mod:`coach.days`, :mod:`coach.history`, :mod:`coach.quick_settings`, and
+:mod:`coach.breaks` for the next break): no pydantic, no Textual, no Rich. Reading the full
 settings would cost ~200 ms (pydantic-settings), so :func:`quick_history_settings`
 reads just the three settings status needs (``data_dir``,
 ``history.day_start``, ``history.rest_days``) from the same layers, and
@@ -14,8 +15,6 @@ use them, not by a status line.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -41,6 +40,7 @@ from coach.history import (
     read_status,
     session_is_alive,
 )
+from coach.quick_settings import Unusual, read_config_file, text_layers
 
 
 @dataclass(frozen=True)
@@ -52,27 +52,18 @@ class HistorySettings:
     rest_days: frozenset[int] = frozenset()
 
 
-class _Unusual(Exception):
-    """Something the quick reader does not handle: use the full loader."""
-
-
 def _file_values(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        raise _Unusual from None
+    data = read_config_file(path)
     values: dict[str, Any] = {}
     if "data_dir" in data:
         raw = data["data_dir"]
         if not isinstance(raw, str) or not raw.strip():
-            raise _Unusual
+            raise Unusual
         folder = Path(raw).expanduser()
         values["data_dir"] = folder if folder.is_absolute() else path.parent / folder
     history = data.get("history", {})
     if not isinstance(history, dict):
-        raise _Unusual
+        raise Unusual
     for key in ("day_start", "rest_days"):
         if key in history:
             values[key] = history[key]
@@ -87,11 +78,11 @@ def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str
         text = source[name]
         if key == "rest_days":
             if text.lstrip().startswith("["):
-                raise _Unusual
+                raise Unusual
             values[key] = [item.strip() for item in text.split(",") if item.strip()]
         elif key == "data_dir":
             if not text.strip():
-                raise _Unusual
+                raise Unusual
             values[key] = Path(text).expanduser()
         else:
             values[key] = text
@@ -99,14 +90,9 @@ def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str
 
 
 def _quick(overrides: Mapping[str, str]) -> HistorySettings:
-    # The full loader reads variable names in any case and --set keys with
-    # spaces around the dots; read them the same way.
-    environ = {name.upper(): value for name, value in sorted(os.environ.items())}
-    given = {
-        ".".join(part.strip() for part in key.split(".")): value for key, value in overrides.items()
-    }
+    environ, given = text_layers(overrides)
     if "COACH_HISTORY" in environ or "history" in given:
-        raise _Unusual  # a whole section as JSON: leave it to the full loader
+        raise Unusual  # a whole section as JSON: leave it to the full loader
     values: dict[str, Any] = {}
     values.update(_file_values(paths.shipped_config_file()))
     values.update(_file_values(paths.user_config_file()))
@@ -126,14 +112,14 @@ def _quick(overrides: Mapping[str, str]) -> HistorySettings:
     day_start = values.get("day_start", "04:00")
     match = DAY_START_PATTERN.match(day_start.strip()) if isinstance(day_start, str) else None
     if match is None:
-        raise _Unusual
+        raise Unusual
     rest = values.get("rest_days", [])
     if not isinstance(rest, list) or not all(item in WEEKDAYS for item in rest):
-        raise _Unusual  # the full loader says what is wrong
+        raise Unusual  # the full loader says what is wrong
     try:
         rest_days = weekday_numbers(rest)
     except ValueError:
-        raise _Unusual from None
+        raise Unusual from None
     data_dir = values.get("data_dir")
     return HistorySettings(
         data_dir=data_dir if isinstance(data_dir, Path) else paths.default_data_dir(),
@@ -149,7 +135,7 @@ def quick_history_settings(overrides: Mapping[str, str]) -> HistorySettings:
     """
     try:
         return _quick(overrides)
-    except _Unusual:
+    except Unusual:
         pass
     from coach.settings import effective_data_dir, load_settings
 
