@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
+
+from coach.text import visible
 
 if TYPE_CHECKING:
     from coach.errors import SettingsError
@@ -47,13 +48,10 @@ _NO_IDLE = (
     "not time away from the keyboard"
 )
 
-# C0 controls except tab, DEL and C1: values such as TERM or a path come from
-# outside and are shown, never obeyed.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
 
 def _visible(text: str) -> str:
-    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+    """Values such as TERM or a path come from outside: shown, never obeyed, on one line."""
+    return visible(text, newlines=False)
 
 
 @dataclass(frozen=True, slots=True)

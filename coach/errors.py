@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.text import visible
+
 
 class SettingsError(Exception):
     """Settings that cannot be used; ``str()`` names the source of each problem.
@@ -15,10 +17,10 @@ class SettingsError(Exception):
     """
 
     def __init__(self, problems: str | Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = (
-            (problems,) if isinstance(problems, str) else tuple(problems)
-        )
-        """Each problem, as a line for a person."""
+        given = (problems,) if isinstance(problems, str) else tuple(problems)
+        # A value, a key or a file name in a problem can hold anything: shown, never obeyed.
+        self.problems: tuple[str, ...] = tuple(visible(line) for line in given)
+        """Each problem, as a line for a person, safe to print."""
         super().__init__("\n".join(self.problems))
 
 
@@ -32,12 +34,13 @@ class ProgramIssue:
     column: int | None = None
 
     def __str__(self) -> str:
+        """``PATH:LINE:COL: message``, safe to print: a file name can hold anything."""
         where = str(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return visible(f"{where}: {self.message}", newlines=False)
 
 
 class ProgramError(Exception):

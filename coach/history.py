@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import socket
 import sqlite3
 import time
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
 from coach.safety import check_pain
+from coach.text import json_safe, json_text, visible
 
 DB_NAME = "history.db"
 EXPORT_FORMAT = "coach-history"
@@ -197,36 +197,10 @@ def parse_utc_text(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def safe_text(text: str, *, newlines: bool = False) -> str:
-    """``text`` with terminal control characters made visible (``\\x1b`` for ESC).
-
-    History can hold text from anywhere (an imported file, a note); printed
-    raw, an escape sequence in it would drive the terminal. Tabs are kept,
-    and newlines too when ``newlines`` is true.
-    """
-    if not newlines:
-        text = text.replace("\n", " ")
-    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
-
-
-_C1 = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
-_C1_ANY = re.compile("[\x7f-\x9f]")
-
-
-def _escape_c1(text: str) -> str:
-    return text.translate(_C1) if _C1_ANY.search(text) else text
-
-
-def json_text(data: Any, *, indent: int | None = None) -> str:
-    """JSON with non-ASCII text kept readable but DEL and C1 controls escaped.
-
-    ``ensure_ascii=False`` escapes only controls below 0x20; a raw C1 byte
-    such as CSI (0x9b) could still drive a terminal that prints the output.
-    """
-    return _escape_c1(json.dumps(data, ensure_ascii=False, indent=indent))
+    """``text`` made safe to print (see :func:`coach.text.visible`); newlines become spaces
+    unless ``newlines`` is true."""
+    return visible(text, newlines=newlines)
 
 
 # --------------------------------------------------------------------------- migrations
@@ -1054,7 +1028,7 @@ class HistoryStore:
             for (line,) in db.execute(_EXPORT_SQL):
                 if count:
                     out.write(",\n")
-                out.write(_escape_c1(line))
+                out.write(json_safe(line))
                 count += 1
         out.write("\n]}\n")
         return count

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any, NamedTuple
 
 from coach import __version__
 from coach.errors import ProgramError, ProgramIssue
+from coach.text import UNSAFE
 
 FORMAT = 1
 """The layout of the cache file; a file with another number is ignored."""
@@ -58,8 +58,6 @@ _RULE_MODULES = (
 )
 """The modules whose code decides what a program file says (and how long it lasts)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters other than tab and newline (the loader refuses them in program text)."""
 
 Stamp = tuple[int, int, int, int, int]
 """A file's identity: size, modification time, change time (ns), inode, device."""
@@ -228,7 +226,7 @@ class LibraryCache:
 
 
 def _text(value: object) -> str:
-    if not isinstance(value, str) or _CONTROL.search(value):
+    if not isinstance(value, str) or UNSAFE.search(value):
         raise ValueError("not program text")
     return value
 

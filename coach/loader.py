@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import tomllib
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from coach.program import (
     TempoPhase,
     pacing_problem,
 )
+from coach.text import first_unsafe, visible
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
@@ -168,24 +168,32 @@ def _toml_issue(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Progra
 # --- control characters --------------------------------------------------------------------
 
 
-def _is_control(char: str) -> bool:
-    return char not in "\n\t" and unicodedata.category(char) == "Cc"
+def _unsafe_message(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if char < " " or "\x7f" <= char <= "\x9f":
+        return f"control character {code}"
+    return f"invisible character {code} (a bidi, zero-width or other format mark)"
 
 
 def _control_characters(value: Any, path: tuple[str | int, ...]) -> Iterator[_Found]:
-    """Text from program files is shown and spoken: it may not carry terminal control codes."""
+    """Text from program files is shown and spoken: no terminal control or invisible marks.
+
+    The same characters :func:`coach.text.visible` would show escaped, so what
+    a valid program says is always printed exactly as written.
+    """
     if isinstance(value, str):
-        bad = next((char for char in value if _is_control(char)), None)
+        bad = first_unsafe(value)
         if bad is not None:
             yield _Found(
                 path,
-                f"{_describe_path(path)}: control character U+{ord(bad):04X} in text; "
-                "only newlines and tabs are allowed",
+                f"{_describe_path(path)}: {_unsafe_message(bad)} in text; "
+                "only printable text, newlines and tabs are allowed",
             )
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            if any(_is_control(char) for char in key):
-                yield _Found(path, f"control character in the key {key!r}")
+            bad = first_unsafe(key)
+            if bad is not None:
+                yield _Found(path, f"{_unsafe_message(bad)} in the key {visible(key)!r}")
             yield from _control_characters(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from coach.text import visible
 
 __all__ = [
     "Notifier",
@@ -55,9 +56,6 @@ _URGENCIES: tuple[Urgency, ...] = ("low", "normal", "critical")
 _MAX_TITLE = 120
 _MAX_BODY = 1000
 
-# C0 controls except tab and newline, DEL, and the C1 controls (CSI is 0x9b).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 # The AppUserModelID Windows shows PowerShell's own toasts under: an app needs
@@ -119,11 +117,10 @@ _OSASCRIPT = (
 
 
 def _plain_text(text: str, *, limit: int, newlines: bool) -> str:
-    """``text`` without control characters or lone surrogates, at most ``limit`` long."""
+    """``text`` with unsafe characters shown (coach.text.visible), at most ``limit`` long."""
     if not newlines:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    text = _CONTROL.sub("", text)
-    text = _SURROGATE.sub("\ufffd", text)
+    text = visible(text)  # control, bidi and zero-width characters shown, never obeyed
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -189,7 +186,9 @@ class Notifier:
                 f"--urgency={urgency}",
                 "--",
                 title,
-                body.translate(_MARKUP),
+                # notify-send reads C escapes in the body (g_strcompress): a
+                # backslash there is doubled so that it arrives as written.
+                body.translate(_MARKUP).replace("\\", "\\\\"),
             ]
         elif self.name == "osascript":
             argv = [self.path, *_OSASCRIPT, "--", title, body]

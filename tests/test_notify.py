@@ -28,7 +28,11 @@ import pytest
 from coach.notify import Notifier, find_notifier, search_notifier
 
 HOSTILE_BODY = "Rest <b>now</b> & [bold]breathe[/bold] \x1b[31mred\x1b[0m\x07 \u009b2J done"
-ESCAPED_BODY = "Rest &lt;b&gt;now&lt;/b&gt; &amp; [bold]breathe[/bold] [31mred[0m 2J done"
+ESCAPED_BODY = (
+    "Rest &lt;b&gt;now&lt;/b&gt; &amp; [bold]breathe[/bold] \\x1b[31mred\\x1b[0m\\x07 \\x9b2J done"
+)
+# notify-send reads C escapes in its body argument, so coach doubles each backslash.
+ESCAPED_ARGV_BODY = ESCAPED_BODY.replace("\\", "\\\\")
 
 
 def fake_which(*present: str) -> Any:
@@ -80,11 +84,11 @@ def test_notify_send_gets_the_text_after_double_dash_with_the_body_escaped() -> 
     )
     assert command.argv == [
         "/usr/bin/notify-send",
-        "--app-name=coach",
+        "--app-name=co\\x1bach",
         "--urgency=critical",
         "--",
         "-u critical",
-        ESCAPED_BODY,
+        ESCAPED_ARGV_BODY,
     ]
 
 
@@ -94,7 +98,7 @@ def test_titles_lose_newlines_and_long_text_is_cut() -> None:
     assert argv[-2] == "two lines"
     assert argv[-1].startswith("a\nbxxx") and len(argv[-1]) == 1000 and argv[-1].endswith("…")
     # A lone surrogate cannot be passed as an argument; it is replaced.
-    assert notifier.command("\ud800", "ok").argv[-2] == "\ufffd"
+    assert notifier.command("\ud800", "ok").argv[-2] == "<U+D800>"
 
 
 def test_bad_urgency_is_a_programming_error() -> None:
@@ -164,7 +168,7 @@ def test_send_runs_the_command_found_on_path(fake_bin: Path, tmp_path: Path) -> 
         "--urgency=low",
         "--",
         "--help",
-        ESCAPED_BODY,
+        ESCAPED_ARGV_BODY,
     ]
 
 
@@ -178,7 +182,7 @@ def test_a_failing_command_returns_false_with_its_reason(fake_bin: Path) -> None
     assert notifier is not None
     assert notifier.send("t", "b") is False
     assert notifier.last_failure == (
-        "notify-send failed (exit status 1): Could not connect: [31mNo such file"
+        "notify-send failed (exit status 1): Could not connect: \\x1b[31mNo such file"
     )
 
 
