@@ -830,7 +830,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     status = collect_status(_history_settings(args))
     if args.json:
-        from coach.history import json_text
+        from coach.text import json_text
 
         sys.stdout.write(json_text(status) + "\n")
     elif args.oneline:
@@ -900,7 +900,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     import os
 
-    from coach.history import EXPORT_FORMAT, EXPORT_VERSION, json_text
+    from coach.history import EXPORT_FORMAT, EXPORT_VERSION
+    from coach.text import json_text
 
     prefs = _history_settings(args)
     store = _open_history(prefs)

@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 
 from coach.days import Adherence, Streaks, daily_adherence, weekly_adherence
 from coach.durations import format_clock
-from coach.history import Progress, SessionRecord, json_text, safe_text
+from coach.history import Progress, SessionRecord, safe_text
+from coach.text import json_text
 
 # --------------------------------------------------------------------------- dates
 
