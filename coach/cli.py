@@ -506,8 +506,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         return loaded
     timeline = build_timeline(loaded.program)
     if args.json:
-        json.dump(timeline.to_json(), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        from coach.text import json_text
+
+        sys.stdout.write(json_text(timeline.to_json(), indent=2) + "\n")
     else:
         _print_plan(timeline, sys.stdout, steps=args.steps)
     return EXIT_OK
@@ -556,6 +557,9 @@ def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
 
 
 def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    from coach.text import visible
+
+    rows = [[visible(cell, newlines=False) for cell in row] for row in rows]
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     for row in rows:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
@@ -596,8 +600,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for broken in library.broken
             ],
         }
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        from coach.text import json_text
+
+        sys.stdout.write(json_text(data, indent=2) + "\n")  # a file name can hold anything
         return EXIT_OK
 
     out = sys.stdout
@@ -653,16 +658,18 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args)
     if args.action == "path":
+        from coach.text import visible  # the paths come from variables that can hold anything
+
         current = settings.load_settings(overrides)
         user_file = paths.user_config_file()
         state = "" if user_file.exists() else "  (not created yet: `coach config init`)"
-        print(f"config file:      {user_file}{state}")
-        print(f"shipped defaults: {paths.shipped_config_file()}")
-        print(f"your programs:    {paths.user_programs_dir()}")
+        print(visible(f"config file:      {user_file}{state}"))
+        print(visible(f"shipped defaults: {paths.shipped_config_file()}"))
+        print(visible(f"your programs:    {paths.user_programs_dir()}"))
         for extra in paths.extra_programs_dirs():
-            print(f"more programs:    {extra}  (COACH_PROGRAMS_PATH)")
-        print(f"bundled programs: {paths.bundled_programs_dir()}")
-        print(f"history folder:   {settings.effective_data_dir(current)}")
+            print(visible(f"more programs:    {extra}  (COACH_PROGRAMS_PATH)"))
+        print(visible(f"bundled programs: {paths.bundled_programs_dir()}"))
+        print(visible(f"history folder:   {settings.effective_data_dir(current)}"))
         return EXIT_OK
     if args.action == "show":
         values = settings.explain_settings(overrides)
@@ -834,7 +841,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
         sys.stdout.write(json_text(status) + "\n")
     elif args.oneline:
-        sys.stdout.write(format_oneline(status) + "\n")
+        from coach.text import visible
+
+        sys.stdout.write(visible(format_oneline(status), newlines=False) + "\n")
     else:
         from coach.history import safe_text
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -25,6 +24,7 @@ from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
 from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
 from coach.safety import PAIN_MAX, stop_advice
+from coach.text import json_text, visible
 from coach.timeline import Step, build_timeline, describe_step
 
 EXIT_COMPLETED = 0
@@ -55,7 +55,7 @@ class PlainPrinter:
         if self._counting:
             self.out.write("\n")
             self._counting = False
-        self.out.write(text + "\n")
+        self.out.write(visible(text) + "\n")  # program text is checked; this keeps it so
         self.out.flush()
 
     def step_line(self, step: Step) -> str:
@@ -106,7 +106,7 @@ class JsonPrinter:
 
     def __call__(self, event: Event) -> None:
         """Write the event as a line of JSON."""
-        self.out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self.out.write(json_text(event.to_json()) + "\n")
         self.out.flush()
 
 

@@ -31,6 +31,7 @@ from coach.history import (
 )
 from coach.loader import LoadedProgram
 from coach.safety import check_pain
+from coach.text import visible
 from coach.timeline import Timeline, build_timeline
 
 
@@ -82,7 +83,7 @@ class MemoryRecorder:
 
 
 def _warn(message: str) -> None:
-    print(f"coach: {message}", file=sys.stderr)
+    print(f"coach: {visible(message)}", file=sys.stderr)
 
 
 class HistoryRecorder:

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from coach.clock import Clock, SystemClock
+from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -104,6 +106,25 @@ class CoachApp(App[None]):
             self.theme = theme
 
     # --- start-up -----------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, the screens' too: its text may carry a path, a value or a title
+        from outside, so it is shown with unsafe characters made visible."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def get_default_screen(self) -> Screen[Any]:
         """The library is the first screen, not pushed over a blank one in

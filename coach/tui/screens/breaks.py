@@ -11,13 +11,13 @@ from typing import ClassVar, Literal
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Static
 
 from coach.breaks import Due, describe_due
 from coach.clock import Clock
 from coach.durations import format_duration
+from coach.tui.literal import literal
 
 Answer = Literal["start", "postpone", "skip"]
 
@@ -68,8 +68,8 @@ class BreakPrompt(ModalScreen[Answer]):
         left = self.max_postpones - self.due.postpones
         with Vertical(id="dialog"):
             yield Static(title, classes="heading")
-            # The program's title is data from a file: Content() never reads markup in it.
-            yield Static(Content(body))
+            # The program's title is data from a file: literal() never reads markup in it.
+            yield Static(literal(body))
             if self.due.can_postpone:
                 hint = (
                     f"Postpone puts it off {format_duration(self.postpone)} "

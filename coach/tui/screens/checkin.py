@@ -7,12 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.validation import Number
 from textual.widgets import Input, Static
 
 from coach.safety import PAIN_MAX, stop_advice
+from coach.tui.literal import literal
 
 __all__ = ["AdviceScreen", "PainScreen", "pain_input", "stop_advice"]
 
@@ -39,7 +39,7 @@ class PainScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content(self.question))
+            yield Static(literal(self.question))
             yield Static("0 = no pain, 10 = the worst pain you can imagine. Enter to skip.")
             yield pain_input("pain", "0-10")
             yield Static("", id="problem")
@@ -74,7 +74,7 @@ class AdviceScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content(self.advice), id="advice")
+            yield Static(literal(self.advice), id="advice")
             yield Static("Start anyway? y = yes, n = no")
 
     def action_answer(self, start: bool) -> None:

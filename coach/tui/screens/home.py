@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from coach.durations import format_clock
 from coach.errors import ProgramError
 from coach.library import Library, LibraryEntry
+from coach.tui.literal import literal
 
 
 def matches(entry: LibraryEntry, query: str) -> bool:
@@ -54,7 +55,7 @@ class HomeScreen(Screen[None]):
         if self.library.broken:
             lines = [str(issue) for broken in self.library.broken for issue in broken.error.issues]
             yield Static(
-                Content(f"Broken program files ({len(self.library.broken)}):\n" + "\n".join(lines)),
+                literal(f"Broken program files ({len(self.library.broken)}):\n" + "\n".join(lines)),
                 id="broken",
             )
         yield Footer()
@@ -66,12 +67,12 @@ class HomeScreen(Screen[None]):
                 continue
             listing = entry.listing
             audience = ", ".join(listing.audience) or "everyone"
-            # Program text is data: Content() never parses it as markup.
+            # Program text is data: literal() never parses it as markup.
             prompt = Content.assemble(
-                Content(listing.title).stylize("bold"),
-                Content(f"  {self._lengths[entry.id]}  ({audience})"),
+                literal(listing.title).stylize("bold"),
+                literal(f"  {self._lengths[entry.id]}  ({audience})"),
                 "\n",
-                Content(listing.summary or " "),
+                literal(listing.summary or " "),
             )
             options.append(Option(prompt, id=entry.id))
         return options

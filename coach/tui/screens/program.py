@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -15,6 +14,7 @@ from coach.durations import format_clock
 from coach.library import LibraryEntry
 from coach.program import Exercise
 from coach.timeline import build_timeline, describe_pacing
+from coach.tui.literal import literal
 
 
 def _pacing(exercise: Exercise) -> str:
@@ -40,9 +40,9 @@ class ProgramScreen(Screen[None]):
         timeline = build_timeline(program)
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(Content(program.title), classes="heading")
+            yield Static(literal(program.title), classes="heading")
             if program.info.description:
-                yield Static(Content(program.info.description))
+                yield Static(literal(program.info.description))
             where = {
                 "bundled": "bundled with coach",
                 "user": "your programs",
@@ -51,15 +51,15 @@ class ProgramScreen(Screen[None]):
             # The file's name, not its full path (`coach list` has that): the
             # screen reads the same on every computer.
             yield Static(
-                Content(
+                literal(
                     f"Length {format_clock(timeline.total_seconds)} - "
                     f"{self.entry.path.name} ({where})"
                 )
             )
             if program.info.precautions:
-                yield Static(Content("Precautions"), classes="heading")
-                yield Static(Content("\n".join(f"- {p}" for p in program.info.precautions)))
-            yield Static(Content("Exercises"), classes="heading")
+                yield Static(literal("Precautions"), classes="heading")
+                yield Static(literal("\n".join(f"- {p}" for p in program.info.precautions)))
+            yield Static(literal("Exercises"), classes="heading")
             for index, exercise in enumerate(program.exercises, start=1):
                 sides = "" if exercise.sides == "none" else f", sides: {exercise.sides}"
                 sets = f"{exercise.sets} sets of " if exercise.sets > 1 else ""
@@ -68,10 +68,10 @@ class ProgramScreen(Screen[None]):
                 if exercise.equipment:
                     lines.append(f"   Equipment: {', '.join(exercise.equipment)}")
                 lines += [f"   Caution: {p}" for p in exercise.precautions]
-                yield Static(Content("\n".join(lines)))
+                yield Static(literal("\n".join(lines)))
             if program.info.sources:
-                yield Static(Content("Sources"), classes="heading")
-                yield Static(Content("\n".join(f"- {s}" for s in program.info.sources)))
+                yield Static(literal("Sources"), classes="heading")
+                yield Static(literal("\n".join(f"- {s}" for s in program.info.sources)))
         yield Footer()
 
     def action_start(self) -> None:

@@ -16,13 +16,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from coach.breaks import OUTCOMES
 from coach.days import Streaks, streaks, week_start
 from coach.history import HistoryError, HistoryStore, Progress
+from coach.tui.literal import literal
 
 WEEKS_SHOWN = 12
 
@@ -123,7 +123,7 @@ class ProgressScreen(Screen[None]):
 
     def show_error(self, message: str) -> None:
         """The history could not be read."""
-        self.query_one("#body", Static).update(Content(f"Cannot read the history: {message}"))
+        self.query_one("#body", Static).update(literal(f"Cannot read the history: {message}"))
 
     def show(self, data: ProgressData) -> None:
         """Fill the screen in."""
@@ -158,4 +158,4 @@ class ProgressScreen(Screen[None]):
                 after = "-" if point.pain_after is None else point.pain_after
                 lines.append(f"  {point.day.isoformat()} {point.program}: {before} -> {after}")
         # Titles and names come from program files: Content keeps them literal.
-        self.query_one("#body", Static).update(Content("\n".join(lines)))
+        self.query_one("#body", Static).update(literal("\n".join(lines)))

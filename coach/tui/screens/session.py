@@ -3,7 +3,7 @@
 A view over :class:`~coach.engine.SessionRunner`: the runner runs in a worker
 on the app's event loop with the app's clock, its events update the labels,
 and a light timer redraws the countdown only when the second shown changes.
-Program text is always shown with ``Content(text)``: never parsed as markup.
+Program text is always shown with ``literal(text)``: never parsed as markup.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
@@ -26,6 +25,7 @@ from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
 from coach.recording import NullRecorder, SessionRecorder
 from coach.timeline import Step, Timeline, build_timeline
+from coach.tui.literal import literal
 
 _KIND_LABELS = {"prep": "Get ready", "rest": "Rest", "switch": "Switch sides"}
 
@@ -132,7 +132,7 @@ class SessionScreen(Screen[SessionOutcome]):
         program = self.loaded.program
         yield Header()
         with Vertical(id="session"):
-            yield Static(Content(program.title), id="program-title")
+            yield Static(literal(program.title), id="program-title")
             yield Static("", id="paused")
             yield Static("", id="phase")
             yield Digits("", id="remaining")
@@ -186,12 +186,12 @@ class SessionScreen(Screen[SessionOutcome]):
 
     def _show_step(self, index: int, step: Step) -> None:
         exercise = self.loaded.program.exercises[step.exercise_index]
-        self.query_one("#phase", Static).update(Content(phase_label(step)))
-        self.query_one("#exercise", Static).update(Content(exercise.name))
-        self.query_one("#position", Static).update(Content(position_text(step, self.timeline)))
+        self.query_one("#phase", Static).update(literal(phase_label(step)))
+        self.query_one("#exercise", Static).update(literal(exercise.name))
+        self.query_one("#position", Static).update(literal(position_text(step, self.timeline)))
         instructions = "\n".join(exercise.instructions) if step.kind != "rest" else ""
-        self.query_one("#instructions", Static).update(Content(instructions))
-        self.query_one("#next", Static).update(Content(self._next_text(index)))
+        self.query_one("#instructions", Static).update(literal(instructions))
+        self.query_one("#next", Static).update(literal(self._next_text(index)))
         self.refresh_clock()
 
     def _next_text(self, index: int) -> str:

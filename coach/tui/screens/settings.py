@@ -9,11 +9,12 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from coach.errors import SettingsError
+from coach.text import visible
+from coach.tui.literal import literal
 
 
 def show_value(value: Any) -> str:
@@ -45,8 +46,8 @@ class EditSetting(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content(self.key), classes="heading")
-            yield Static(Content(self.description))
+            yield Static(literal(self.key), classes="heading")
+            yield Static(literal(self.description))
             yield Input(value=self.value, id="value")
             yield Static("Enter saves it in your config file; escape cancels.", id="problem")
 
@@ -55,7 +56,7 @@ class EditSetting(ModalScreen[bool]):
         try:
             self.save(event.value)
         except SettingsError as error:
-            self.query_one("#problem", Static).update(Content(str(error)))
+            self.query_one("#problem", Static).update(literal(str(error)))
             return
         self.dismiss(True)
 
@@ -97,7 +98,7 @@ class SettingsScreen(Screen[None]):
             self.values = explain_settings()
         except SettingsError as error:
             self.values = []
-            self.query_one("#description", Static).update(Content(str(error)))
+            self.query_one("#description", Static).update(literal(str(error)))
             return
         from rich.text import Text  # literal text (a str cell would be read as markup)
 
@@ -108,14 +109,16 @@ class SettingsScreen(Screen[None]):
         shown_user = "~" + user[len(home) :] if user.startswith(home + "/") else user
         names = {shipped: "shipped defaults", user: "your config file", "default": "built in"}
         self.query_one("#layers", Static).update(
-            Content(
+            literal(
                 "Lowest to highest: built in, shipped defaults, your config file "
                 f"({shown_user}), COACH_* variables, --set. Enter edits a setting."
             )
         )
         for item in self.values:
             source = names.get(item.source, item.source)
-            table.add_row(Text(item.key), Text(show_value(item.value)), Text(source))
+            table.add_row(
+                Text(item.key), Text(visible(show_value(item.value))), Text(visible(source))
+            )
         if self.values:
             table.move_cursor(row=min(row, len(self.values) - 1))
 
@@ -123,7 +126,7 @@ class SettingsScreen(Screen[None]):
         """Say what the highlighted setting does."""
         if 0 <= event.cursor_row < len(self.values):
             item = self.values[event.cursor_row]
-            self.query_one("#description", Static).update(Content(item.description))
+            self.query_one("#description", Static).update(literal(item.description))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click) on a row edits it."""

@@ -8,13 +8,13 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from coach.durations import format_clock
 from coach.loader import LoadedProgram
 from coach.safety import PAIN_MAX
+from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome
 
@@ -55,7 +55,7 @@ class SummaryScreen(Screen[None]):
                 yield Static("Session complete. Well done.", classes="heading")
             else:
                 yield Static("Session stopped: what you did is kept (partial).", classes="heading")
-            yield Static(Content(program.title))
+            yield Static(literal(program.title))
             lines = [f"Time exercising: {format_clock(result.active_seconds)}"]
             if self.exercises_done is not None:
                 done, total = self.exercises_done
@@ -103,7 +103,7 @@ class SummaryScreen(Screen[None]):
                 )
                 return
             advice = stop_advice(self._pain(), self.limit)
-            self.query_one("#advice", Static).update(Content(advice or ""))
+            self.query_one("#advice", Static).update(literal(advice or ""))
             self.query_one("#note", Input).focus()
         else:
             self.action_done()
