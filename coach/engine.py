@@ -8,9 +8,13 @@ origin, so lateness never adds up over a long session.
 
 The engine sleeps until the next thing it has to do (a countdown second or
 the end of a step) and at most :data:`MAX_SLEEP` seconds, so that it notices a
-machine that was suspended: when it wakes more than ``suspend_threshold``
-seconds after it meant to, it does not race through the missed steps but
-pauses itself at the step it was in, as of the moment it fell asleep.
+machine that was suspended or stalled. A late wake-up is judged by what it
+missed: when it wakes past the end of the step it was in (by more than
+:data:`STALL_TOLERANCE`, whatever the length of the stall), or more than
+``suspend_threshold`` seconds late even inside a long step, it does not race
+through the missed time but pauses itself at the step it was in, as of the
+moment it fell asleep. A person who was not there for a hold never gets it
+counted as done.
 
 Controls (``pause``, ``resume``, ``skip_step``, ``skip_exercise``, ``back``,
 ``stop``) are safe to call at any time from the event loop's thread.
@@ -49,6 +53,10 @@ MAX_SLEEP = 5.0
 
 #: Waking this many seconds later than planned means the machine was asleep.
 SUSPEND_THRESHOLD = 5.0
+
+#: Waking this many seconds past the end of a step means that step's end was missed:
+#: more than an event loop's ordinary lateness, which a loaded machine keeps well under.
+STALL_TOLERANCE = 1.0
 
 #: ``back`` within this many seconds of a step's start goes to the step before.
 BACK_RESTART_WINDOW = 2.0
@@ -164,6 +172,8 @@ class SessionRunner:
         self._stop_reason: str | None = None
         self._skipped: list[int] = []
         self._next_countdown = 0
+        self._on_time_at = 0.0
+        """The last moment the engine was awake and on time (a stall is judged from it)."""
         self._interrupt: asyncio.Future[None] | None = None
         self._running = False
 
@@ -221,6 +231,7 @@ class SessionRunner:
         self._origin += paused_for
         self._paused_total += paused_for
         self._paused_at = None
+        self._on_time_at = self.clock.monotonic()
         self._emit("resumed", self._index, data={"paused_seconds": round(paused_for, 4)})
         self._wake()
 
@@ -276,7 +287,7 @@ class SessionRunner:
         if self._running:
             raise RuntimeError("this session is already running")
         self._running = True
-        self._start = self._origin = self.clock.monotonic()
+        self._start = self._origin = self._on_time_at = self.clock.monotonic()
         self._emit(
             "session_started",
             data={
@@ -344,11 +355,15 @@ class SessionRunner:
         if self._stop_reason is not None or self._paused_at is not None:
             return
         now = self.clock.monotonic()
-        if now - wake_at > self.suspend_threshold:
-            self._suspended(asleep_from=wake_at, now=now)
-            return
         if self._index >= len(self._steps) or self.step_deadline() != deadline:
             return  # a control moved us while we slept
+        if now - wake_at > self.suspend_threshold or now - deadline > STALL_TOLERANCE:
+            # Asleep, or stalled past the step's end: whatever was missed is given again,
+            # from the last moment the engine saw it was on time (never before the step).
+            step_start = self._origin + self._offsets[self._index]
+            self._suspended(asleep_from=max(self._on_time_at, step_start), now=now)
+            return
+        self._on_time_at = now
         if countdown_at is not None and now >= countdown_at and now < deadline:
             self._emit("countdown", self._index, data={"seconds_left": self._next_countdown})
             self._next_countdown -= 1
@@ -393,6 +408,7 @@ class SessionRunner:
     def _jump(self, target: int) -> None:
         """Make step ``target`` start now (or, when paused, when the session resumes)."""
         now = self._paused_at if self._paused_at is not None else self.clock.monotonic()
+        self._on_time_at = max(self._on_time_at, now)
         self._index = target
         if target < len(self._steps):
             self._origin = now - self._offsets[target]

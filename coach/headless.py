@@ -43,12 +43,19 @@ def exit_status(result: SessionResult) -> int:
     return EXIT_STOPPED
 
 
+RESUME_AFTER_SUSPEND = 5.0
+"""With no keyboard (a script, a pipe), a session paused by a suspend or a stall
+goes on by itself after this many seconds: a get-ready, never a wait for ever."""
+
+
 class PlainPrinter:
     """One line per step, countdowns on the same line, a summary at the end."""
 
     def __init__(self, loaded: LoadedProgram, out: TextIO) -> None:
         self.program = loaded.program
         self.out = out
+        self.keyboard = True
+        """Whether keys control the session (else a suspend resumes by itself)."""
         self._counting = False
 
     def _line(self, text: str) -> None:
@@ -78,7 +85,12 @@ class PlainPrinter:
         elif name == "paused":
             if event.data.get("reason") == "suspend":
                 asleep = format_duration(float(event.data["asleep_seconds"]))
-                self._line(f"Paused: the computer was asleep for {asleep}. Press space to go on.")
+                then = (
+                    "Press space to go on."
+                    if self.keyboard
+                    else f"No keyboard to wait for: going on in {RESUME_AFTER_SUSPEND:g} s."
+                )
+                self._line(f"Paused: the computer was asleep or stalled for {asleep}. {then}")
             else:
                 self._line("Paused. Press space to go on.")
         elif name == "resumed":
@@ -195,13 +207,31 @@ async def run_session(
             handled.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread, or a platform without it; Ctrl-C still ends the run
+    resumes: list[asyncio.Task[None]] = []
+    clock = runner.clock
+
+    async def resume_later() -> None:
+        await clock.sleep_until(clock.monotonic() + RESUME_AFTER_SUSPEND)
+        runner.resume()
+
+    def resume_after_suspend(event: Event) -> None:
+        # Nobody can press space: the session goes on by itself after a get-ready.
+        if event.name == "paused" and event.data.get("reason") == "suspend":
+            resumes.append(asyncio.ensure_future(resume_later()))
+
     recorder.start(loaded)
     try:
         with _keyboard(runner, stdin) as interactive:
+            if isinstance(printer, PlainPrinter):
+                printer.keyboard = interactive
             if interactive and not json_mode:
                 out.write(KEYS_HELP + "\n")
+            if not interactive:
+                runner.add_listener(resume_after_suspend)
             result = await runner.run()
     finally:
+        for task in resumes:
+            task.cancel()
         for signum in handled:
             loop.remove_signal_handler(signum)
         close_cues(cues)

@@ -82,6 +82,11 @@ class MemoryRecorder:
         self.result = result
 
 
+FIRST_YEAR = 1970
+LAST_YEAR = 2999
+"""Sessions are recorded only from a clock inside these years (as import accepts them)."""
+
+
 def _warn(message: str) -> None:
     print(f"coach: {visible(message)}", file=sys.stderr)
 
@@ -191,6 +196,13 @@ class HistoryRecorder:
         started = datetime.fromisoformat(str(event.data["started_at"]))
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
+        if not FIRST_YEAR <= started.year <= LAST_YEAR:
+            # A clock at year 9999 (or 1900) would write a session no command can read.
+            self.warn(
+                f"this computer's clock says {started:%Y-%m-%d}: the session runs, but it is "
+                "not recorded (set the clock, and it will be)"
+            )
+            return
         schedule = program.info.schedule
         checkin = program.info.checkin
         record = SessionRecord(

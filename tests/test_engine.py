@@ -252,7 +252,8 @@ async def test_suspend_mid_hold_pauses_at_that_step_instead_of_racing() -> None:
     paused = s.of("paused")[0]
     assert paused.data["reason"] == "suspend" and paused.index == 1
     assert paused.data["asleep_seconds"] == pytest.approx(3600 - 0, abs=MAX_SLEEP_TOL)
-    assert 5 <= s.runner.remaining() <= 7  # what was left when it fell asleep
+    # From the engine's last look (the step's start: it wakes at least every 5 s).
+    assert s.runner.remaining() == pytest.approx(10)
     assert [i for i, _, _ in s.started()] == [0, 1]  # nothing raced ahead
     s.runner.resume()
     result = await s.finish()
@@ -274,6 +275,38 @@ async def test_a_short_delay_is_not_a_suspend() -> None:
     assert result.completed and not s.of("paused")
     late = [actual - planned for _, planned, actual in s.started()]
     assert max(late) == 1 and late.count(1) == 1  # the one late start, no drift after it
+
+
+async def test_a_stall_under_the_suspend_threshold_never_races_through_holds() -> None:
+    """4.5 s without the event loop (under the 5 s threshold) across four 1 s holds."""
+    s = Session(program({"id": "a", "reps": 4, "hold": 1}, prep=1))
+    await s.start()
+    await s.clock.advance(1.5)  # half-way through the first hold (step 1)
+    await s.clock.suspend(4.5)  # stalled: the holds' ends all went by unseen
+    assert s.runner.paused and s.runner.index == 1
+    assert s.of("paused")[0].data["reason"] == "suspend"
+    assert not s.of("rep_completed") and not s.of("exercise_completed")
+    assert s.runner.remaining() == pytest.approx(1)  # the hold, from when it was last seen
+    s.runner.resume()
+    result = await s.finish()
+    assert result.completed and len(s.of("rep_completed")) == 4
+    assert result.active_seconds == pytest.approx(5, abs=0.01)  # every hold, once
+
+
+async def test_a_stall_in_a_listener_is_caught_at_the_next_step() -> None:
+    """A listener that blocks (a slow disk) past the next step's end pauses there too."""
+    s = Session(program({"id": "a", "reps": 3, "hold": 1}, prep=1))
+
+    def slow_disk(event: Event) -> None:
+        if event.name == "rep_completed" and event.index == 1:
+            s.clock._now += 3  # the write took 3 s: the next hold went by meanwhile
+
+    s.runner.add_listener(slow_disk)
+    await s.start()
+    await s.clock.advance(2.2)
+    assert s.runner.paused and s.runner.index == 2
+    assert len(s.of("rep_completed")) == 1
+    assert s.runner.remaining() == pytest.approx(1)  # the whole hold, again
 
 
 async def test_wall_clock_changes_have_no_effect() -> None:

@@ -243,6 +243,79 @@ async def test_run_session_with_a_fake_clock_records_everything(short: Path) -> 
     assert lines[-1]["active_seconds"] == pytest.approx(3.0)
 
 
+@pytest.mark.parametrize("json_mode", [False, True])
+async def test_a_suspend_with_no_keyboard_goes_on_by_itself(long: Path, json_mode: bool) -> None:
+    """No terminal on stdin: nobody can press space, so the session resumes after 5 s."""
+    import asyncio
+
+    from coach.headless import RESUME_AFTER_SUSPEND
+
+    clock = FakeClock()
+    recorder = MemoryRecorder()
+    out = io.StringIO()
+    loaded = load_program(long)
+    task = asyncio.ensure_future(
+        run_session(
+            loaded,
+            json_mode=json_mode,
+            out=out,
+            stdin=io.StringIO(),
+            clock=clock,
+            recorder=recorder,
+        )
+    )
+    await clock.advance(60)  # into the 10-minute heat
+    await clock.suspend(3600)  # the laptop slept for an hour
+    names = [event.name for event in recorder.events]
+    assert names[-1] == "paused"
+    await clock.advance(RESUME_AFTER_SUSPEND - 0.1)
+    assert recorder.events[-1].name == "paused"  # a get-ready first
+    await clock.advance(0.2)
+    assert recorder.events[-1].name == "resumed"
+    await clock.run_until_idle()
+    result = await asyncio.wait_for(task, 10)  # a session that waits for ever fails here
+    assert result.completed
+    # The hour asleep and the get-ready are not exercise; the heat is given whole.
+    assert 600 < result.active_seconds < 600 + 3.0 + 6
+    if not json_mode:
+        text = out.getvalue()
+        assert "asleep or stalled for 1h" in text and "going on in 5 s" in text
+        assert "Press space" not in text
+
+
+@pytest.mark.parametrize("year", [9999, 1900])
+async def test_a_clock_far_off_runs_the_session_but_records_nothing(
+    short: Path, tmp_path: Path, year: int
+) -> None:
+    """A session dated 9999 would break every later command: it is run, not recorded."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from coach.history import HistoryStore
+    from coach.recording import HistoryRecorder
+
+    clock = FakeClock(wall=datetime(year, 12, 31, 23, 59, 58, tzinfo=UTC))
+    warnings: list[str] = []
+    with HistoryStore.in_folder(tmp_path / "data") as store:
+        recorder = HistoryRecorder(store, warn=warnings.append)
+        task = asyncio.ensure_future(
+            run_session(
+                load_program(short),
+                out=io.StringIO(),
+                stdin=io.StringIO(),
+                clock=clock,
+                recorder=recorder,
+            )
+        )
+        await clock.run_until_idle()
+        result = await asyncio.wait_for(task, 10)
+        recorder.checkin(pain_after=2, note="fine")
+        assert result.completed
+        assert store.sessions() == []
+    assert len(warnings) == 1 and f"clock says {year}-12-31" in warnings[0]
+    assert "not recorded" in warnings[0]
+
+
 CHECKIN = """
 schema_version = 1
 [program]
