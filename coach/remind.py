@@ -55,6 +55,7 @@ from coach.history import (
     hosts_running,
     lock_is_held,
 )
+from coach.text import json_text, visible
 
 HEARTBEAT = 60.0
 """The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""
@@ -504,9 +505,9 @@ class Reminder:
             if self.json_lines:
                 at = stamp.isoformat(timespec="milliseconds")
                 record = {"event": event, "at": at, "message": text, **data}
-                self.out.write(json.dumps(record) + "\n")
+                self.out.write(json_text(record) + "\n")
             else:
-                self.out.write(f"{stamp:%H:%M:%S} {text}\n")
+                self.out.write(f"{stamp:%H:%M:%S} {visible(text, newlines=False)}\n")
             self.out.flush()
         except (OSError, ValueError):
             pass  # nobody reads stdout any more; the reminder goes on
@@ -552,7 +553,7 @@ def run_remind(
         store = HistoryStore.in_folder(config.data_dir)
     except HistoryError as error:
         single.release()
-        print(f"coach remind: {error}", file=sys.stderr)
+        print(f"coach remind: {visible(str(error))}", file=sys.stderr)
         return 1
     host = BreakHost(store, config.policy, SystemClock(), day_start=config.day_start, idle=idle)
     reminder = Reminder(
@@ -575,7 +576,7 @@ def run_remind(
     try:
         return asyncio.run(main())
     except HistoryError as error:
-        print(f"coach remind: {error}", file=sys.stderr)
+        print(f"coach remind: {visible(str(error))}", file=sys.stderr)
         return 1
     finally:
         single.release()
