@@ -742,12 +742,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from coach.headless import run_headless
     from coach.history import HistoryError, HistoryStore
     from coach.recording import HistoryRecorder
+    from coach.settings import effective_data_dir
 
     recorder = None
     store = None
     if not args.no_record:
-        from coach.settings import effective_data_dir
-
         try:
             store = HistoryStore.in_folder(effective_data_dir(settings))
         except HistoryError as error:
@@ -770,6 +769,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             quiet=cues.quiet,
             countdown=cues.countdown,
             recorder=recorder,
+            data_dir=effective_data_dir(settings),
         )
     finally:
         if store is not None:

@@ -15,15 +15,17 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from coach.clock import Clock, SystemClock
 from coach.cues import build_cues, close_cues
 from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
+from coach.program import Program
 from coach.recording import HistoryRecorder, NullRecorder, SessionRecorder
-from coach.safety import PAIN_MAX, stop_advice
+from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.text import json_text, visible
 from coach.timeline import Step, build_timeline, describe_step
 
@@ -57,6 +59,8 @@ class PlainPrinter:
         self.keyboard = True
         """Whether keys control the session (else a suspend resumes by itself)."""
         self._counting = False
+        self._exercise: int | None = None
+        self._cue_said: set[tuple[int, str | None]] = set()
 
     def _line(self, text: str) -> None:
         if self._counting:
@@ -76,8 +80,21 @@ class PlainPrinter:
         if name == "session_started":
             total = format_clock(float(event.data["total_seconds"]))
             self._line(f"{self.program.title}: {event.data['steps']} steps, {total}")
+            if self.program.info.precautions:
+                self._line("Precautions:")
+                for line in self.program.info.precautions:
+                    self._line(f"  - {line}")
         elif name == "step_started" and event.step is not None:
-            self._line(self.step_line(event.step))
+            step = event.step
+            if step.exercise_index != self._exercise:
+                self._exercise = step.exercise_index
+                self._exercise_lines(step.exercise_index)
+            self._line(self.step_line(step))
+            exercise = self.program.exercises[step.exercise_index]
+            said = (step.exercise_index, step.side)
+            if step.kind == "work" and exercise.cue and said not in self._cue_said:
+                self._cue_said.add(said)  # once per exercise and side, with its first work
+                self._line(f"  Cue: {exercise.cue}")
         elif name == "countdown":
             self.out.write(f"{'  ' if not self._counting else ' '}{event.data['seconds_left']}")
             self.out.flush()
@@ -109,17 +126,62 @@ class PlainPrinter:
             )
             self._line(f"Session {why} after {active} (partial).")
 
+    def _exercise_lines(self, index: int) -> None:
+        """What a person needs before an exercise: its name, how to do it, what it needs."""
+        exercise = self.program.exercises[index]
+        count = len(self.program.exercises)
+        self._line("")
+        self._line(f"Exercise {index + 1} of {count}: {exercise.name}")
+        for number, line in enumerate(exercise.instructions, start=1):
+            self._line(f"  {number}. {line}")
+        if exercise.equipment:
+            self._line(f"  Equipment: {', '.join(exercise.equipment)}")
+        for line in exercise.precautions:
+            self._line(f"  Precaution: {line}")
+
+
+def exercise_json(program: Program, index: int) -> dict[str, Any]:
+    """The ``exercise_started`` event's fields for exercise ``index``."""
+    exercise = program.exercises[index]
+    return {
+        "exercise": exercise.id,
+        "name": exercise.name,
+        "instructions": list(exercise.instructions),
+        "cue": exercise.cue,
+        "equipment": list(exercise.equipment),
+        "precautions": list(exercise.precautions),
+    }
+
 
 class JsonPrinter:
-    """One JSON object per event, one per line."""
+    """One JSON object per event, one per line, and an ``exercise_started`` before each
+    exercise's first step."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, program: Program) -> None:
         self.out = out
+        self.program = program
+        self._exercise: int | None = None
+
+    def write(self, data: dict[str, Any]) -> None:
+        """One JSON object as a line."""
+        self.out.write(json_text(data) + "\n")
+        self.out.flush()
 
     def __call__(self, event: Event) -> None:
         """Write the event as a line of JSON."""
-        self.out.write(json_text(event.to_json()) + "\n")
-        self.out.flush()
+        data = event.to_json()
+        if event.name == "session_started":
+            data["precautions"] = list(self.program.info.precautions)
+        step = event.step
+        if (
+            event.name == "step_started"
+            and step is not None
+            and step.exercise_index != self._exercise
+        ):
+            self._exercise = step.exercise_index
+            started = {"event": "exercise_started", "t": data["t"]}
+            self.write({**started, **exercise_json(self.program, step.exercise_index)})
+        self.write(data)
 
 
 @contextlib.contextmanager
@@ -179,7 +241,9 @@ async def run_session(
     stdin = sys.stdin if stdin is None else stdin
     recorder = NullRecorder() if recorder is None else recorder
     cues = [] if cues is None else cues
-    printer: Callable[[Event], None] = JsonPrinter(out) if json_mode else PlainPrinter(loaded, out)
+    printer: Callable[[Event], None] = (
+        JsonPrinter(out, loaded.program) if json_mode else PlainPrinter(loaded, out)
+    )
     runner = SessionRunner(
         build_timeline(loaded.program), clock or SystemClock(), [recorder], countdown=countdown
     )
@@ -276,17 +340,44 @@ def run_headless(
     recorder: SessionRecorder | None = None,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
+    data_dir: Path | None = None,
 ) -> int:
     """The ``coach run --headless`` command; returns the exit status.
 
-    For a program with a pain check-in, when stdin is a terminal (and not
-    with ``--json``), it asks for pain before and after and for a note, and
-    gives the program's advice when pain is above its limit.
+    The first run for a data folder (``data_dir``) shows the safety notice,
+    as the app's first start does. For a program with a pain check-in, when
+    stdin is a terminal (and not with ``--json``), it asks for pain before
+    and after and for a note, and gives the program's advice when pain is
+    above its limit; when it cannot ask, it says so. With no ``recorder``
+    (``--no-record``) nothing is kept, so nothing is asked.
     """
     stdin = sys.stdin if stdin is None else stdin
     out = sys.stdout if out is None else out
+    if data_dir is not None and not notice_seen(data_dir):
+        if json_mode:
+            out.write(json_text({"event": "safety_notice", "t": 0, "text": SAFETY_NOTICE}) + "\n")
+        else:
+            out.write(SAFETY_NOTICE + "\n\n")
+        out.flush()
+        mark_notice_seen(data_dir)
     checkin = loaded.program.info.checkin
-    asking = checkin is not None and checkin.pain and not json_mode and _is_terminal(stdin)
+    wants = checkin is not None and checkin.pain
+    why_not = None
+    if wants and recorder is None:
+        why_not = "not recorded"
+    elif wants and not _is_terminal(stdin):
+        why_not = "no terminal"
+    elif wants and json_mode:
+        why_not = "json output"
+    asking = wants and why_not is None
+    if why_not is not None:
+        if json_mode:
+            out.write(json_text({"event": "checkin_skipped", "t": 0, "reason": why_not}) + "\n")
+        elif why_not == "not recorded":
+            out.write("Not recorded (--no-record): nothing is kept, and no check-in is asked.\n")
+        else:
+            out.write(f"Pain check-in skipped: {why_not} to ask on.\n")
+        out.flush()
     limit = None if checkin is None else checkin.stop_above
     before = None
     if asking:

@@ -1,6 +1,10 @@
-"""What coach says when pain is above a program's limit: one wording for every front end."""
+"""What coach says for safety, one wording for every front end: the first-use notice and
+the advice when pain is above a program's limit."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 STOP_ADVICE = (
     "Your pain is {pain}/10, above {limit}, the limit this program sets. Stop these "
@@ -23,3 +27,36 @@ def check_pain(name: str, value: int | None) -> None:
     """Raise ValueError unless ``value`` is None or a rating from 0 to 10."""
     if value is not None and not 0 <= value <= PAIN_MAX:
         raise ValueError(f"{name} must be from 0 to {PAIN_MAX} (got {value})")
+
+
+SAFETY_NOTICE = """\
+Before you start
+
+coach is a timer for exercise programs; it does not diagnose anything.
+
+- Talk to your doctor or physiotherapist before starting an exercise program.
+- Stop an exercise if it hurts, and tell your doctor or physiotherapist.
+- Numbness can hide pain: move slowly and gently, never to the point of pain.
+
+Get medical help at once for sudden weakness, weakness on one side of the
+body, slurred speech or confusion."""
+"""Shown once per data folder, before the first session (the app and headless runs alike)."""
+
+NOTICE_MARK = "safety-notice-seen"
+"""A file in the data folder: the safety notice was shown there."""
+
+
+def notice_seen(folder: Path) -> bool:
+    """Whether the safety notice was shown for the data folder ``folder``."""
+    return (folder / NOTICE_MARK).exists()
+
+
+def mark_notice_seen(folder: Path) -> None:
+    """Remember that the notice was shown; quietly nothing if the folder cannot be written
+    (the notice then shows again next time: better than never)."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(folder / NOTICE_MARK, flags, 0o600))
+    except OSError:
+        pass

@@ -30,9 +30,14 @@ id = "short"
 title = "Short"
 prep = 0.3
 rest_between_exercises = 0.2
+precautions = ["Stop if it hurts."]
 [[exercise]]
 id = "squeeze"
 name = "Squeeze"
+instructions = ["Hold the ball.", "Squeeze, then let go."]
+cue = "Squeeze gently"
+equipment = ["soft ball"]
+precautions = ["Not with a fresh injury."]
 sides = "each"
 switch_sides = 0.2
 reps = 2
@@ -44,6 +49,15 @@ duration = 0.4
 """
 
 LONG = SHORT.replace("duration = 0.4", 'duration = "10m"')
+
+
+@pytest.fixture(autouse=True)
+def notice_already_seen() -> None:
+    """The safety notice shows on a data folder's first run; these tests are not about it."""
+    from coach.paths import default_data_dir
+    from coach.safety import mark_notice_seen
+
+    mark_notice_seen(default_data_dir())
 
 
 @pytest.fixture
@@ -80,6 +94,16 @@ def test_json_session_events_timing_and_exit_code(short: Path) -> None:
     events = [json.loads(line) for line in out.splitlines()]
     assert all("event" in e and isinstance(e["t"], float | int) for e in events)
     assert events[0]["event"] == "session_started" and events[-1]["event"] == "session_completed"
+    assert events[0]["precautions"] == ["Stop if it hurts."]
+    # Each exercise's words come just before its first step.
+    exercises = [i for i, e in enumerate(events) if e["event"] == "exercise_started"]
+    assert [events[i]["exercise"] for i in exercises] == ["squeeze", "heat"]
+    squeeze = events[exercises[0]]
+    assert squeeze["instructions"] == ["Hold the ball.", "Squeeze, then let go."]
+    assert squeeze["cue"] == "Squeeze gently" and squeeze["equipment"] == ["soft ball"]
+    assert squeeze["precautions"] == ["Not with a fresh injury."]
+    assert all(events[i + 1]["event"] == "step_started" for i in exercises)
+    events = [e for e in events if e["event"] != "exercise_started"]
     plan = subprocess.run(
         [sys.executable, "-m", "coach", "plan", str(short), "--json"],
         capture_output=True,
@@ -102,11 +126,24 @@ def test_plain_session_prints_one_line_per_step_and_a_summary(short: Path) -> No
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     lines = out.splitlines()
-    assert lines[0] == "Short: 13 steps, 0:03"
-    assert "Squeeze, left, rep 1/2: Squeeze 0.2s" in lines
+    assert lines[:3] == ["Short: 13 steps, 0:03", "Precautions:", "  - Stop if it hurts."]
+    first = lines.index("Exercise 1 of 2: Squeeze")
+    assert lines[first + 1 : first + 6] == [
+        "  1. Hold the ball.",
+        "  2. Squeeze, then let go.",
+        "  Equipment: soft ball",
+        "  Precaution: Not with a fresh injury.",
+        "Squeeze: get ready 0.3s",
+    ]
+    work = lines.index("Squeeze, left, rep 1/2: Squeeze 0.2s")
+    assert lines[work + 1] == "  Cue: Squeeze gently"  # with the first work of each side
+    assert lines.count("  Cue: Squeeze gently") == 2
     assert "Squeeze, right: switch sides 0.2s" in lines
+    assert "Exercise 2 of 2: Heat" in lines
     assert lines[-1].startswith("Session complete:")
-    assert len(lines) == 1 + 13 + 1
+    steps = [line for line in lines if line.startswith(("Squeeze,", "Squeeze:", "Heat:"))]
+    assert len(steps) == 13
+    assert "Before you start" not in out  # the notice was seen already
 
 
 def test_sigterm_mid_session_stops_cleanly_as_partial(long: Path) -> None:
@@ -239,7 +276,8 @@ async def test_run_session_with_a_fake_clock_records_everything(short: Path) -> 
     result = await task
     assert result.completed and recorder.result == result and recorder.loaded == loaded
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [line["event"] for line in lines] == [e.name for e in recorder.events]
+    engine_lines = [line for line in lines if line["event"] != "exercise_started"]
+    assert [line["event"] for line in engine_lines] == [e.name for e in recorder.events]
     assert lines[-1]["active_seconds"] == pytest.approx(3.0)
 
 
@@ -392,3 +430,85 @@ def test_pain_above_the_limit_before_starting_asks_first(tmp_path: Path) -> None
     assert code == EXIT_STOPPED
     assert "Your pain is 7/10, above 4" in out and "Not started." in out
     assert "Session complete" not in out
+
+
+TINY_CHECKIN = """
+schema_version = 1
+[program]
+id = "tiny"
+title = "Tiny"
+prep = 0
+[program.checkin]
+stop_above = 4
+[[exercise]]
+id = "a"
+name = "A"
+duration = "0.1s"
+"""
+
+
+def _run_tiny(
+    tmp_path: Path, *, json_mode: bool, data_dir: Path | None, record: bool = True
+) -> list[str]:
+    from coach.headless import run_headless
+    from coach.history import HistoryStore
+    from coach.recording import HistoryRecorder
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY_CHECKIN)
+    out = io.StringIO()
+    store = HistoryStore.in_folder(tmp_path / "history") if record else None
+    try:
+        status = run_headless(
+            load_program(path),
+            json_mode=json_mode,
+            bell=False,
+            speech=False,
+            speech_command=None,
+            notify_long_rests=0,
+            quiet=True,
+            countdown=0,
+            recorder=None if store is None else HistoryRecorder(store),
+            stdin=io.StringIO(),  # not a terminal
+            out=out,
+            data_dir=data_dir,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    assert status == 0
+    return out.getvalue().splitlines()
+
+
+def test_the_safety_notice_shows_once_per_data_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    first = _run_tiny(tmp_path, json_mode=False, data_dir=folder)
+    assert first[0] == "Before you start"
+    assert any("Numbness can hide pain" in line for line in first)
+    assert (folder / "safety-notice-seen").exists()
+    again = _run_tiny(tmp_path, json_mode=False, data_dir=folder)
+    assert "Before you start" not in again
+    other = tmp_path / "other"
+    events = [json.loads(line) for line in _run_tiny(tmp_path, json_mode=True, data_dir=other)]
+    assert events[0]["event"] == "safety_notice" and "Numbness" in events[0]["text"]
+    events = [json.loads(line) for line in _run_tiny(tmp_path, json_mode=True, data_dir=other)]
+    assert all(event["event"] != "safety_notice" for event in events)
+
+
+def test_a_check_in_that_cannot_be_asked_is_said_to_be_skipped(tmp_path: Path) -> None:
+    lines = _run_tiny(tmp_path, json_mode=False, data_dir=None)
+    assert lines[0] == "Pain check-in skipped: no terminal to ask on."
+    events = [json.loads(line) for line in _run_tiny(tmp_path, json_mode=True, data_dir=None)]
+    assert events[0] == {"event": "checkin_skipped", "t": 0, "reason": "no terminal"}
+    assert events[1]["event"] == "session_started"
+
+
+def test_no_record_says_once_that_nothing_is_kept_and_asks_nothing(tmp_path: Path) -> None:
+    lines = _run_tiny(tmp_path, json_mode=False, data_dir=None, record=False)
+    kept = [line for line in lines if "Not recorded" in line or "kept" in line]
+    assert kept == ["Not recorded (--no-record): nothing is kept, and no check-in is asked."]
+    events = [
+        json.loads(line)
+        for line in _run_tiny(tmp_path, json_mode=True, data_dir=None, record=False)
+    ]
+    assert events[0] == {"event": "checkin_skipped", "t": 0, "reason": "not recorded"}

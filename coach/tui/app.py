@@ -14,7 +14,6 @@ and SQLite), then, in a thread, the full settings and the program loader
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,6 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from coach.clock import Clock, SystemClock
+from coach.safety import NOTICE_MARK, mark_notice_seen, notice_seen
 from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
@@ -52,7 +52,7 @@ class CoachApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False),
         Binding("question_mark,f1", "help", "Help", priority=True),
     ]
-    NOTICE_MARK = "safety-notice-seen"
+    NOTICE_MARK = NOTICE_MARK
     """A file in the data folder: the first-start safety notice was shown."""
 
     def __init__(
@@ -179,7 +179,7 @@ class CoachApp(App[None]):
         self._start_breaks()
         notice = self._notice
         if notice is None:
-            notice = self.store is not None and not (self.store.folder / self.NOTICE_MARK).exists()
+            notice = self.store is not None and not notice_seen(self.store.folder)
         if notice:
             from coach.tui.screens.help import safety_notice
 
@@ -189,9 +189,7 @@ class CoachApp(App[None]):
 
     def _notice_seen(self, _: None = None) -> None:
         if self.store is not None:
-            # If the mark cannot be written, the notice shows again: better than never.
-            with contextlib.suppress(OSError):
-                (self.store.folder / self.NOTICE_MARK).touch()
+            mark_notice_seen(self.store.folder)
         if self.start_program is not None:
             self.start_session(self.start_program)
 

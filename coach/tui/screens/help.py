@@ -10,17 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-SAFETY = """\
-Before you start
-
-coach is a timer for exercise programs; it does not diagnose anything.
-
-- Talk to your doctor or physiotherapist before starting an exercise program.
-- Stop an exercise if it hurts, and tell your doctor or physiotherapist.
-- Numbness can hide pain: move slowly and gently, never to the point of pain.
-
-Get medical help at once for sudden weakness, weakness on one side of the
-body, slurred speech or confusion."""
+from coach.safety import SAFETY_NOTICE as SAFETY
 
 KEYS = """\
 Keys
