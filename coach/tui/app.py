@@ -14,6 +14,7 @@ and SQLite), then, in a thread, the full settings and the program loader
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -125,6 +126,16 @@ class CoachApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit at once, except in a session, which asks first and is kept."""
+        session_module = sys.modules.get("coach.tui.screens.session")  # imported with a session
+        if session_module is not None:
+            for screen in reversed(self.screen_stack):
+                if isinstance(screen, session_module.SessionScreen):
+                    screen.ask_to_stop(quit_app=True)
+                    return
+        self.exit()
 
     def get_default_screen(self) -> Screen[Any]:
         """The library is the first screen, not pushed over a blank one in
@@ -387,14 +398,18 @@ class CoachApp(App[None]):
         self.open_history()
         if self.full_settings() is None:
             return  # bad settings: the app is exiting to say so
-        from coach.tui.screens.checkin import AdviceScreen, PainScreen, stop_advice
+        from coach.tui.screens.checkin import AdviceScreen, PainScreen, Rating, stop_advice
 
         checkin = loaded.program.info.checkin
-        if checkin is None or not checkin.pain:
+        if checkin is None or not checkin.pain or not self.record:
+            # --no-record keeps nothing, so it asks nothing either.
             self._run_session(loaded, None)
             return
 
-        def rated(before: int | None) -> None:
+        def rated(answer: Rating | None) -> None:
+            if answer is None:
+                return  # escape: back, nothing started
+            before = answer.value
             advice = stop_advice(before, checkin.stop_above)
             if advice is None:
                 self._run_session(loaded, before)
@@ -458,6 +473,9 @@ class CoachApp(App[None]):
                 self.break_watch.kick()  # a session is a break: the timers start again
             if outcome is None:
                 return
+            if outcome.quit_app:
+                self.exit()  # Ctrl+Q in the session: it is kept, now quit
+                return
             record = getattr(recorder, "record", None)
             done = None
             if record is not None:
@@ -469,6 +487,11 @@ class CoachApp(App[None]):
                 def save(pain_after: int | None, note: str | None) -> None:
                     history_recorder.checkin(pain_after=pain_after, note=note)
 
+            def back_to_library(_: None = None) -> None:
+                # Not to the program's page, where the next keys typed would start it again.
+                while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+                    self.pop_screen()
+
             self.push_screen(
                 SummaryScreen(
                     loaded,
@@ -476,7 +499,9 @@ class CoachApp(App[None]):
                     status=self.status() if record is not None else None,
                     save_checkin=save,
                     exercises_done=done,
-                )
+                    recorded_status=None if record is None else record.status,
+                ),
+                back_to_library,
             )
 
         self.push_screen(screen, finished)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from textual.widgets import Input, Static
 from coach.safety import PAIN_MAX, stop_advice
 from coach.tui.literal import literal
 
-__all__ = ["AdviceScreen", "PainScreen", "pain_input", "stop_advice"]
+__all__ = ["AdviceScreen", "PainScreen", "Rating", "pain_input", "stop_advice"]
 
 
 def pain_input(input_id: str, placeholder: str) -> Input:
@@ -28,10 +29,18 @@ def pain_input(input_id: str, placeholder: str) -> Input:
     )
 
 
-class PainScreen(ModalScreen[int | None]):
-    """Asks for pain from 0 (none) to 10 (worst); Enter with nothing, or escape, skips."""
+@dataclass(frozen=True)
+class Rating:
+    """An answer to the pain question: a rating, or None when skipped with Enter."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "skip", "Skip")]
+    value: int | None
+
+
+class PainScreen(ModalScreen[Rating | None]):
+    """Asks for pain from 0 (none) to 10 (worst); Enter with nothing skips the rating,
+    escape goes back (dismissed with None: nothing is started)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -40,7 +49,10 @@ class PainScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(literal(self.question))
-            yield Static("0 = no pain, 10 = the worst pain you can imagine. Enter to skip.")
+            yield Static(
+                "0 = no pain, 10 = the worst pain you can imagine. Enter to skip, "
+                "escape to go back."
+            )
             yield pain_input("pain", "0-10")
             yield Static("", id="problem")
 
@@ -48,15 +60,15 @@ class PainScreen(ModalScreen[int | None]):
         """Accept a rating from 0 to 10, or nothing."""
         text = event.value.strip()
         if not text:
-            self.dismiss(None)
+            self.dismiss(Rating(None))
             return
         if event.validation_result is not None and not event.validation_result.is_valid:
             self.query_one("#problem", Static).update("Please type a whole number from 0 to 10.")
             return
-        self.dismiss(int(text))
+        self.dismiss(Rating(int(text)))
 
-    def action_skip(self) -> None:
-        """No rating this time."""
+    def action_back(self) -> None:
+        """Escape: back to where the question came from; nothing starts."""
         self.dismiss(None)
 
 

@@ -35,6 +35,7 @@ class HomeScreen(Screen[None]):
         Binding("f2", "app.progress", "Progress"),
         Binding("f3", "app.settings", "Settings"),
         Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def __init__(self, library: Library) -> None:
@@ -50,8 +51,15 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static("", id="today")
         yield Static("", id="break")
-        yield Input(placeholder="Type to filter: a name, or typist, musician, desk", id="filter")
+        # Focus moves to the filter a moment after the first key: with select_on_focus that
+        # moment selected the first letter, and the second replaced it ("neck" became "eck").
+        yield Input(
+            placeholder="Type to filter: a name, or typist, musician, desk",
+            id="filter",
+            select_on_focus=False,
+        )
         yield OptionList(*self._options(""), id="programs")
+        yield Static("", id="no-match")
         if self.library.broken:
             lines = [str(issue) for broken in self.library.broken for issue in broken.error.issues]
             yield Static(
@@ -80,23 +88,34 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         """Show today's numbers; the list has the focus (so ``?`` is help, not a filter)."""
         self.show_break(self._break_text)
+        self._show_no_match("")
         self.refresh_today()
         self.query_one("#programs", OptionList).focus()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing a letter anywhere on this screen filters the list."""
+        """Typing anywhere on this screen filters the list.
+
+        Keys typed quickly arrive before the focus has moved to the filter, so
+        each is added here until it has; a space (and ``?``, which is help on an
+        empty filter) counts once something has been typed.
+        """
         filter_input = self.query_one("#filter", Input)
         char = event.character
-        if (
-            self.focused is not filter_input
-            and char is not None
-            and char.isprintable()
-            and char not in "? "
-        ):
-            filter_input.focus()
-            filter_input.insert_text_at_cursor(char)
-            event.stop()
-            event.prevent_default()
+        if self.focused is filter_input or char is None or not char.isprintable():
+            return
+        if char in "? " and not filter_input.value:
+            return
+        filter_input.focus()
+        filter_input.insert_text_at_cursor(char)
+        event.stop()
+        event.prevent_default()
+
+    def action_clear_filter(self) -> None:
+        """Escape empties the filter and gives the list the focus back."""
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.value:
+            filter_input.value = ""
+        self.query_one("#programs", OptionList).focus()
 
     def on_screen_resume(self) -> None:
         """Back from a session: the streak may have grown."""
@@ -129,6 +148,12 @@ class HomeScreen(Screen[None]):
         programs.add_options(self._options(event.value))
         if programs.option_count:
             programs.highlighted = 0
+        self._show_no_match(event.value if not programs.option_count else "")
+
+    def _show_no_match(self, query: str) -> None:
+        no_match = self.query_one("#no-match", Static)
+        no_match.update(literal(f"No program matches {query.strip()!r}.") if query else "")
+        no_match.display = bool(query)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the filter opens the highlighted program."""

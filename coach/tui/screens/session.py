@@ -66,19 +66,28 @@ class SessionOutcome:
     result: SessionResult
     session_id: str | None
     """The recorded session's id (None when not recorded)."""
+    quit_app: bool = False
+    """Stopped with Ctrl+Q: the app closes once the session is kept."""
 
 
 class ConfirmStop(ModalScreen[bool]):
-    """Asks before stopping: a stopped session is kept as partial."""
+    """Asks before stopping; the session waits, paused, for the answer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Stop"),
         Binding("n,escape", "answer(False)", "Go on"),
     ]
 
+    def __init__(self, *, recorded: bool, quit_app: bool = False) -> None:
+        super().__init__()
+        self.recorded = recorded
+        self.quit_app = quit_app
+
     def compose(self) -> ComposeResult:
+        question = "Stop this session and quit coach?" if self.quit_app else "Stop this session?"
+        kept = " What you did so far is kept (as partial)." if self.recorded else ""
         with Vertical(id="dialog"):
-            yield Static("Stop this session? What you did so far is kept (as partial).")
+            yield Static(question + kept)
             with Horizontal(id="buttons"):
                 yield Button("Stop (y)", id="stop", variant="error")
                 yield Button("Go on (n)", id="go-on", variant="primary")
@@ -126,6 +135,8 @@ class SessionScreen(Screen[SessionOutcome]):
         self._offsets = [*self.timeline.offsets(), self.timeline.total_seconds]
         self._shown_digits = ""
         self._tick: Timer | None = None
+        self._asking = False
+        self._quit_app = False
         self.result: SessionResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -163,7 +174,8 @@ class SessionScreen(Screen[SessionOutcome]):
             close_cues(self.cues)
         self.recorder.finish(self.result)
         record = getattr(self.recorder, "record", None)
-        self.dismiss(SessionOutcome(self.result, None if record is None else record.id))
+        session_id = None if record is None else record.id
+        self.dismiss(SessionOutcome(self.result, session_id, quit_app=self._quit_app))
 
     # --- drawing --------------------------------------------------------------------------
 
@@ -253,9 +265,27 @@ class SessionScreen(Screen[SessionOutcome]):
 
     def action_stop(self) -> None:
         """q or escape: ask, then stop (the session is kept as partial)."""
+        self.ask_to_stop()
+
+    def ask_to_stop(self, *, quit_app: bool = False) -> None:
+        """Pause and ask whether to stop; "go on" resumes (unless it was paused before).
+
+        The time spent on the question is not exercise. With ``quit_app``
+        (Ctrl+Q), a stopped session is recorded first and then the app closes.
+        """
+        if self._asking or self.result is not None:
+            return
+        self._asking = True
+        was_paused = self.runner.paused
+        self.runner.pause("question")
 
         def answered(stop: bool | None) -> None:
+            self._asking = False
             if stop:
+                self._quit_app = quit_app
                 self.runner.stop()
+            elif not was_paused:
+                self.runner.resume()
 
-        self.app.push_screen(ConfirmStop(), answered)
+        recorded = getattr(self.recorder, "record", None) is not None
+        self.app.push_screen(ConfirmStop(recorded=recorded, quit_app=quit_app), answered)

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input, Static
 from coach.durations import format_clock
 from coach.loader import LoadedProgram
 from coach.safety import PAIN_MAX
+from coach.timeline import build_timeline
 from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome
@@ -34,15 +35,20 @@ class SummaryScreen(Screen[None]):
         status: dict[str, Any] | None,
         save_checkin: SaveCheckin | None,
         exercises_done: tuple[int, int] | None = None,
+        recorded_status: str | None = None,
     ) -> None:
+        """``recorded_status`` is the status the history gave the session (None when
+        it was not recorded): the heading never says more than the history does."""
         super().__init__()
         self.loaded = loaded
         self.outcome = outcome
         self.status = status
         self.save_checkin = save_checkin
         self.exercises_done = exercises_done
+        self.recorded_status = recorded_status
         checkin = loaded.program.info.checkin
-        self.asks_pain = checkin is not None and checkin.pain
+        # Nothing to keep a check-in in (--no-record): nothing is asked.
+        self.asks_pain = checkin is not None and checkin.pain and save_checkin is not None
         self.limit = None if checkin is None else checkin.stop_above
         self._saved = False
 
@@ -51,10 +57,7 @@ class SummaryScreen(Screen[None]):
         program = self.loaded.program
         yield Header()
         with VerticalScroll(id="summary"):
-            if result.completed:
-                yield Static("Session complete. Well done.", classes="heading")
-            else:
-                yield Static("Session stopped: what you did is kept (partial).", classes="heading")
+            yield Static(self.heading(), classes="heading", id="heading")
             yield Static(literal(program.title))
             lines = [f"Time exercising: {format_clock(result.active_seconds)}"]
             if self.exercises_done is not None:
@@ -81,6 +84,28 @@ class SummaryScreen(Screen[None]):
             else:
                 yield Static("Press escape to go back to the library.")
         yield Footer()
+
+    def heading(self) -> str:
+        """What became of the session, agreeing with the history."""
+        result = self.outcome.result
+        recorded = self.recorded_status is not None
+        if recorded:
+            completed = self.recorded_status == "completed"
+        else:
+            work = [
+                i
+                for i, step in enumerate(build_timeline(self.loaded.program).steps)
+                if step.kind == "work"
+            ]
+            completed = result.completed and not set(work) <= set(result.skipped_steps)
+        if completed:
+            return "Session complete. Well done."
+        if result.completed:  # reached the end, but by skipping everything
+            kept = " (kept as partial)" if recorded else ""
+            return f"Session ended: every exercise was skipped{kept}."
+        if recorded:
+            return "Session stopped: what you did is kept (partial)."
+        return "Session stopped."
 
     def on_mount(self) -> None:
         """Focus the first question."""

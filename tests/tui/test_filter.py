@@ -1,0 +1,57 @@
+"""The home screen's filter: every key typed, at any speed, spaces included."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, OptionList, Static
+
+from coach.library import load_library
+from coach.settings import Settings
+from coach.tui.app import CoachApp
+
+
+async def type_fast(app: CoachApp, text: str) -> None:
+    """All the keys at once, as a quick typist's arrive: no pause for the app between them."""
+    for char in text:
+        key = "space" if char == " " else char
+        app.screen.post_message(events.Key(key, char))
+
+
+async def test_the_filter_keeps_every_key_typed_quickly_spaces_too() -> None:
+    app = CoachApp(library=load_library(), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await type_fast(app, "wrist and")
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).value == "wrist and"
+        options = app.screen.query_one("#programs", OptionList)
+        titles = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert titles and all("rist" in t.lower() for t in titles)
+
+
+async def test_neck_typed_quickly_is_neck() -> None:
+    app = CoachApp(library=load_library(), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await type_fast(app, "neck")
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).value == "neck"
+        options = app.screen.query_one("#programs", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "neck-range-of-motion" in ids and "typist-micro-break" not in ids
+
+
+async def test_no_match_says_so_and_escape_clears_the_filter() -> None:
+    app = CoachApp(library=load_library(), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"zzqx")
+        await pilot.pause()
+        empty = app.screen.query_one("#no-match", Static)
+        assert empty.display and str(empty.render()) == "No program matches 'zzqx'."
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).value == ""
+        assert not app.screen.query_one("#no-match", Static).display
+        assert app.screen.query_one("#programs", OptionList).option_count > 3
+        assert app.is_running  # escape on the library never quits or opens anything
