@@ -52,6 +52,7 @@ _RULE_MODULES = (
     "errors.py",
     "library_cache.py",
     "loader.py",
+    "nesting.py",
     "program.py",
     "timeline.py",
     "toml_positions.py",
