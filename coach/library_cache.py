@@ -50,6 +50,7 @@ RACY_SECONDS = 3.0
 _RULE_MODULES = (
     "durations.py",
     "errors.py",
+    "files.py",
     "library_cache.py",
     "loader.py",
     "nesting.py",

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 import re
-import stat
 import sys
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -29,6 +27,7 @@ from coach.durations import format_duration
 # Re-exported: they live in coach.errors so the library's cache can use them without pydantic.
 from coach.errors import ProgramError as ProgramError
 from coach.errors import ProgramIssue as ProgramIssue
+from coach.files import FileTooLarge, NotARegularFile, read_regular_file
 from coach.program import (
     MAX_COUNT,
     MAX_SESSION_SECONDS,
@@ -74,43 +73,25 @@ def load_program(path: Path) -> LoadedProgram:
     return LoadedProgram(program, path, hashlib.sha256(data).hexdigest())
 
 
-# How a program file is opened: never waiting (a FIFO with no writer would
-# block an open for ever), never becoming the controlling terminal, not
-# inherited by a child process. Flags a platform lacks are left out.
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _not_a_file(mode: int) -> str | None:
-    """Why a file of this kind is not read as a program, or None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a program file"
-    if stat.S_ISFIFO(mode):
-        return "is a FIFO (a named pipe), not a program file"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a program file"
-    if stat.S_ISSOCK(mode):
-        return "is a socket, not a program file"
-    return "is not a regular file, so not a program file"
-
-
 def _read_program_file(path: Path) -> bytes:
     """The bytes of the regular file at ``path``, at most :data:`MAX_FILE_BYTES` of them.
 
-    The file is opened without waiting and looked at (``fstat``) before a byte
-    is read: a FIFO, a device such as ``/dev/zero`` or a folder is refused by
-    kind, and a file over the limit by its size, so nothing named ``*.toml``
-    can make coach wait for ever or fill the memory.
+    :func:`coach.files.read_regular_file` opens it without waiting and looks at
+    it before reading: a FIFO, a device such as ``/dev/zero`` or a folder is
+    refused by kind, a file over the limit by its size, so nothing named
+    ``*.toml`` can make coach wait for ever or fill the memory.
     """
     try:
-        descriptor = os.open(path, _OPEN_FLAGS)
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except NotARegularFile as error:
+        raise _single(path, f"is {error.kind}, not a program file") from None
+    except FileTooLarge as error:
+        if error.size is None:
+            raise _single(path, "file is larger than the 1 MiB limit for program files") from None
+        raise _single(
+            path,
+            f"file is {error.size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)",
+        ) from None
     except FileNotFoundError:
         raise _single(path, "no such file") from None
     except PermissionError:
@@ -119,35 +100,6 @@ def _read_program_file(path: Path) -> bytes:
         raise _single(path, "is a folder, not a program file") from None
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         raise _single(path, f"cannot read the file: {_reason(error)}") from None
-    try:
-        info = os.fstat(descriptor)
-        problem = _not_a_file(info.st_mode)
-        if problem is not None:
-            raise _single(path, problem)
-        if info.st_size > MAX_FILE_BYTES:
-            raise _single(
-                path,
-                f"file is {info.st_size:,} bytes; program files are limited to 1 MiB "
-                "(1,048,576 bytes)",
-            )
-        chunks: list[bytes] = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except IsADirectoryError:
-        raise _single(path, "is a folder, not a program file") from None
-    except OSError as error:
-        raise _single(path, f"cannot read the file: {_reason(error)}") from None
-    finally:
-        os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > MAX_FILE_BYTES:  # it grew between fstat and read
-        raise _single(path, "file is larger than the 1 MiB limit for program files")
-    return data
 
 
 def _reason(error: Exception) -> str:
