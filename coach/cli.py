@@ -438,15 +438,21 @@ def parse_overrides(items: Sequence[str]) -> dict[str, str]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from coach.durations import format_clock
+    from coach.library import unexpected_problem
     from coach.loader import ProgramError, load_program
-    from coach.timeline import build_timeline
+    from coach.text import visible
+    from coach.timeline import session_size
 
     files: list[Path] = []
     for path in args.paths:
-        if path.is_dir():
-            found = sorted(path.glob("*.toml"))
+        if path.is_dir():  # a stat: safe on a FIFO or a device, unlike opening it
+            try:
+                found = sorted(path.glob("*.toml"))
+            except OSError as error:
+                print(f"{visible(str(path))}: cannot list the folder: {error}", file=sys.stderr)
+                return EXIT_INVALID
             if not found:
-                print(f"{path}: no .toml files in this folder", file=sys.stderr)
+                print(f"{visible(str(path))}: no .toml files in this folder", file=sys.stderr)
                 return EXIT_INVALID
             files.extend(found)
         else:
@@ -456,17 +462,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for file in files:
         try:
             loaded = load_program(file)
+            program = loaded.program
+            length = format_clock(session_size(program).seconds)
         except ProgramError as error:
             bad += 1
             for issue in error.issues:
                 print(issue, file=sys.stderr)
             continue
+        except Exception as error:  # one file never stops the others from being checked
+            bad += 1
+            for issue in unexpected_problem(file, error).issues:
+                print(issue, file=sys.stderr)
+            continue
         if not args.quiet:
-            program = loaded.program
-            length = format_clock(build_timeline(program).total_seconds)
             count = len(program.exercises)
             noun = "exercise" if count == 1 else "exercises"
-            print(f"{file}: ok ({program.id}, {count} {noun}, {length})")
+            print(visible(f"{file}: ok ({program.id}, {count} {noun}, {length})", newlines=False))
     if bad and len(files) > 1:
         print(f"{bad} of {len(files)} files have problems", file=sys.stderr)
     return EXIT_INVALID if bad else EXIT_OK
@@ -483,8 +494,9 @@ def _load_library() -> Library:
 
 def _resolve(ref: str) -> LoadedProgram | int:
     """The program ``ref`` names, or an exit status after printing why not."""
-    from coach.library import UnknownProgramError, looks_like_path
+    from coach.library import UnknownProgramError, looks_like_path, unexpected_problem
     from coach.loader import ProgramError, load_program
+    from coach.text import visible
 
     try:
         if looks_like_path(ref):
@@ -494,20 +506,27 @@ def _resolve(ref: str) -> LoadedProgram | int:
         print(error, file=sys.stderr)
         return EXIT_INVALID
     except UnknownProgramError as error:
-        print(f"coach: {error}", file=sys.stderr)
+        print(f"coach: {visible(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as error:  # never a traceback for a file someone sent
+        print(unexpected_problem(Path(ref), error), file=sys.stderr)
+        return EXIT_INVALID
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from coach.library import unexpected_problem
+    from coach.text import json_text
     from coach.timeline import build_timeline
 
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
         return loaded
-    timeline = build_timeline(loaded.program)
+    try:
+        timeline = build_timeline(loaded.program)
+    except Exception as error:  # the loader refuses what is too large; this is a second guard
+        print(unexpected_problem(loaded.path, error), file=sys.stderr)
+        return EXIT_INVALID
     if args.json:
-        from coach.text import json_text
-
         sys.stdout.write(json_text(timeline.to_json(), indent=2) + "\n")
     else:
         _print_plan(timeline, sys.stdout, steps=args.steps)
@@ -571,20 +590,21 @@ def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from coach.durations import format_clock, json_seconds
-    from coach.timeline import build_timeline
+    from coach.text import json_text, visible
 
+    # Everything listed comes from each entry's listing (the cache's, or the
+    # check just made), so no file is read twice and none is opened again
+    # after it was checked.
     library = _load_library()
     if args.json:
         data = {
             "programs": [
                 {
                     "id": entry.id,
-                    "title": entry.loaded.program.title,
-                    "summary": entry.loaded.program.info.summary,
-                    "audience": entry.loaded.program.info.audience,
-                    "total_seconds": json_seconds(
-                        build_timeline(entry.loaded.program).total_seconds
-                    ),
+                    "title": entry.listing.title,
+                    "summary": entry.listing.summary,
+                    "audience": list(entry.listing.audience),
+                    "total_seconds": json_seconds(entry.listing.total_seconds),
                     "path": str(entry.path),
                     "folder": entry.folder.kind,
                     "replaces": [str(path) for path in entry.replaces],
@@ -600,9 +620,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for broken in library.broken
             ],
         }
-        from coach.text import json_text
-
-        sys.stdout.write(json_text(data, indent=2) + "\n")  # a file name can hold anything
+        sys.stdout.write(json_text(data, indent=2) + "\n")
         return EXIT_OK
 
     out = sys.stdout
@@ -611,20 +629,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
     else:
         rows = [("ID", "TITLE", "AUDIENCE", "LENGTH", "FROM")]
         for entry in library.entries:
-            program = entry.loaded.program
+            listing = entry.listing
             rows.append(
                 (
                     entry.id,
-                    program.title,
-                    ", ".join(program.info.audience) or "-",
-                    format_clock(build_timeline(program).total_seconds),
+                    visible(listing.title, newlines=False),
+                    visible(", ".join(listing.audience), newlines=False) or "-",
+                    format_clock(listing.total_seconds),
                     entry.folder.kind,
                 )
             )
         _print_table(rows, out)
     for entry in library.entries:
         for hidden in entry.replaces:
-            out.write(f"\n{entry.id}: {entry.path} replaces {hidden}")
+            line = f"{entry.id}: {entry.path} replaces {hidden}"
+            out.write(f"\n{visible(line, newlines=False)}")
     if any(entry.replaces for entry in library.entries):
         out.write("\n")
     if library.broken:
@@ -655,34 +674,38 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_config(args: argparse.Namespace) -> int:
     from coach import paths, settings
+    from coach.text import json_text, visible
+
+    # Paths and values come from variables and files: shown, never obeyed.
+    def show(line: str) -> None:
+        print(visible(line, newlines=False))
 
     overrides = _overrides(args)
     if args.action == "path":
-        from coach.text import visible  # the paths come from variables that can hold anything
-
         current = settings.load_settings(overrides)
         user_file = paths.user_config_file()
         state = "" if user_file.exists() else "  (not created yet: `coach config init`)"
-        print(visible(f"config file:      {user_file}{state}"))
-        print(visible(f"shipped defaults: {paths.shipped_config_file()}"))
-        print(visible(f"your programs:    {paths.user_programs_dir()}"))
+        show(f"config file:      {user_file}{state}")
+        show(f"shipped defaults: {paths.shipped_config_file()}")
+        show(f"your programs:    {paths.user_programs_dir()}")
         for extra in paths.extra_programs_dirs():
-            print(visible(f"more programs:    {extra}  (COACH_PROGRAMS_PATH)"))
-        print(visible(f"bundled programs: {paths.bundled_programs_dir()}"))
-        print(visible(f"history folder:   {settings.effective_data_dir(current)}"))
+            show(f"more programs:    {extra}  (COACH_PROGRAMS_PATH)")
+        show(f"bundled programs: {paths.bundled_programs_dir()}")
+        show(f"history folder:   {settings.effective_data_dir(current)}")
         return EXIT_OK
     if args.action == "show":
         values = settings.explain_settings(overrides)
         if args.json:
-            json.dump(
-                [{"key": v.key, "value": _jsonable(v.value), "source": v.source} for v in values],
-                sys.stdout,
-                indent=2,
-            )
-            sys.stdout.write("\n")
+            shown = [
+                {"key": v.key, "value": _jsonable(v.value), "source": v.source} for v in values
+            ]
+            sys.stdout.write(json_text(shown, indent=2) + "\n")
         else:
             rows = [("KEY", "VALUE", "FROM")]
-            rows += [(v.key, _show_value(v.value), v.source) for v in values]
+            rows += [
+                (v.key, visible(_show_value(v.value), newlines=False), visible(v.source))
+                for v in values
+            ]
             _print_table(rows, sys.stdout)
         return EXIT_OK
     if args.action == "init":

@@ -182,13 +182,14 @@ def load_library(
         for file in files:
             loaded = None
             if store is None:
-                outcome, loaded = _check(file)
+                outcome, loaded, _ = _check(file)
             else:
                 check = stamp_of(file)
                 recalled = store.recall(file, check)
                 if recalled is None:
-                    outcome, loaded = _check(file)
-                    store.remember(file, check, outcome)
+                    outcome, loaded, cacheable = _check(file)
+                    if cacheable:
+                        store.remember(file, check, outcome)
                 else:
                     outcome = recalled
             if isinstance(outcome, ProgramError):
@@ -214,21 +215,45 @@ def load_library(
     return Library(ordered, broken, folders)
 
 
-def _check(file: Path) -> tuple[Outcome, LoadedProgram | None]:
-    """Read and check one program file (this is where pydantic is imported)."""
+def unexpected_problem(file: Path, error: Exception) -> ProgramError:
+    """A clear, one-line error for a file whose check failed in a way coach did not foresee.
+
+    The library, ``coach validate`` and ``coach plan`` turn any such failure
+    (a ``RecursionError``, ``MemoryError``, ``OverflowError``...) into this,
+    so one file never stops coach: it is reported as broken, with the cause.
+    """
+    kind = type(error).__name__
+    detail = str(error)
+    if len(detail) > 200:
+        detail = detail[:200] + "..."
+    cause = f"{kind}: {detail}" if detail else kind
+    return ProgramError(
+        [ProgramIssue(file, f"coach could not check this file ({cause}); please report it")]
+    )
+
+
+def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
+    """Read and check one program file (this is where pydantic is imported).
+
+    Returns the outcome, the program when it is valid, and whether the
+    outcome may be cached (not when the check failed unexpectedly: it may be
+    a passing shortage, such as memory).
+    """
     from coach.loader import load_program
-    from coach.timeline import build_timeline
+    from coach.timeline import session_size
 
     try:
         loaded = load_program(file)
+        program = loaded.program
+        listing = ProgramListing(
+            id=program.id,
+            title=program.title,
+            summary=program.info.summary,
+            audience=tuple(program.info.audience),
+            total_seconds=session_size(program).seconds,
+        )
     except ProgramError as error:
-        return error, None
-    program = loaded.program
-    listing = ProgramListing(
-        id=program.id,
-        title=program.title,
-        summary=program.info.summary,
-        audience=tuple(program.info.audience),
-        total_seconds=build_timeline(program).total_seconds,
-    )
-    return listing, loaded
+        return error, None, True
+    except Exception as error:  # anything but KeyboardInterrupt and SystemExit
+        return unexpected_problem(file, error), None, False
+    return listing, loaded, True

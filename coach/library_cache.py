@@ -50,8 +50,10 @@ RACY_SECONDS = 3.0
 _RULE_MODULES = (
     "durations.py",
     "errors.py",
+    "files.py",
     "library_cache.py",
     "loader.py",
+    "nesting.py",
     "program.py",
     "timeline.py",
     "toml_positions.py",

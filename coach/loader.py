@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from coach import toml_positions
+from coach import nesting, toml_positions
+from coach.durations import format_duration
 
 # Re-exported: they live in coach.errors so the library's cache can use them without pydantic.
 from coach.errors import ProgramError as ProgramError
 from coach.errors import ProgramIssue as ProgramIssue
+from coach.files import FileTooLarge, NotARegularFile, read_regular_file
 from coach.program import (
+    MAX_COUNT,
+    MAX_SESSION_SECONDS,
+    MAX_STEPS,
     PACING_KEYS,
     SCHEMA_VERSION,
     Checkin,
@@ -35,6 +43,7 @@ from coach.program import (
     pacing_problem,
 )
 from coach.text import first_unsafe, visible
+from coach.timeline import exercise_size, session_size
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
@@ -52,26 +61,7 @@ class LoadedProgram:
 
 def load_program(path: Path) -> LoadedProgram:
     """Read and validate the program file at ``path``; raise :class:`ProgramError`."""
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise _single(path, "is a folder, not a program file")
-        if size > MAX_FILE_BYTES:
-            raise _single(
-                path,
-                f"file is {size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _single(path, "no such file") from None
-    except PermissionError:
-        raise _single(path, "cannot read the file: permission denied") from None
-    except IsADirectoryError:
-        raise _single(path, "is a folder, not a program file") from None
-    except OSError as error:
-        raise _single(path, f"cannot read the file: {error.strerror or error}") from None
-    if len(data) > MAX_FILE_BYTES:  # it grew between stat and read
-        raise _single(path, "file is larger than the 1 MiB limit for program files")
+    data = _read_program_file(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -83,13 +73,44 @@ def load_program(path: Path) -> LoadedProgram:
     return LoadedProgram(program, path, hashlib.sha256(data).hexdigest())
 
 
+def _read_program_file(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``, at most :data:`MAX_FILE_BYTES` of them.
+
+    :func:`coach.files.read_regular_file` opens it without waiting and looks at
+    it before reading: a FIFO, a device such as ``/dev/zero`` or a folder is
+    refused by kind, a file over the limit by its size, so nothing named
+    ``*.toml`` can make coach wait for ever or fill the memory.
+    """
+    try:
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except NotARegularFile as error:
+        raise _single(path, f"is {error.kind}, not a program file") from None
+    except FileTooLarge as error:
+        if error.size is None:
+            raise _single(path, "file is larger than the 1 MiB limit for program files") from None
+        raise _single(
+            path,
+            f"file is {error.size:,} bytes; program files are limited to 1 MiB (1,048,576 bytes)",
+        ) from None
+    except FileNotFoundError:
+        raise _single(path, "no such file") from None
+    except PermissionError:
+        raise _single(path, "cannot read the file: permission denied") from None
+    except IsADirectoryError:
+        raise _single(path, "is a folder, not a program file") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        raise _single(path, f"cannot read the file: {_reason(error)}") from None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
+
+
 def parse_program(text: str, path: Path) -> Program:
     """Validate program ``text``; ``path`` is only used in messages."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ProgramError([_toml_issue(path, text, error)]) from None
-
+    raw = _parse_toml(text, path)
     positions = toml_positions.key_positions(text)
     issues: list[_Found] = []
 
@@ -138,7 +159,76 @@ def parse_program(text: str, path: Path) -> Program:
         ordered = sorted(unique.values(), key=lambda i: (i.line or 0, i.column or 0))
         raise ProgramError(ordered)
     assert program is not None
+    over = list(_session_limits(program))
+    if over:
+        raise ProgramError([_issue(path, positions, found) for found in over])
     return program
+
+
+_DEPTH_NEEDED = "a program needs 4"
+# Python refuses to read an int of more digits than this (sys.get_int_max_str_digits()).
+_LONG_NUMBER = re.compile(r"[0-9_]+")
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """``tomllib.loads``, after checking that the text is not nested too deep for it."""
+    where = nesting.too_deep_in_toml(text)
+    if where is not None:
+        raise ProgramError([ProgramIssue(path, nesting.depth_message(_DEPTH_NEEDED), *where)])
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProgramError([_toml_issue(path, text, error)]) from None
+    except ValueError:
+        # tomllib lets int()'s refusal of a number of thousands of digits through.
+        limit = sys.get_int_max_str_digits()
+        line = None
+        for run in _LONG_NUMBER.finditer(text):
+            if len(run[0]) > limit:
+                line = text.count("\n", 0, run.start()) + 1
+                break
+        raise ProgramError(
+            [ProgramIssue(path, f"a number of more than {limit:,} digits", line)]
+        ) from None
+    except RecursionError:  # the depth check above should make this impossible
+        raise ProgramError([ProgramIssue(path, nesting.depth_message(_DEPTH_NEEDED), 1)]) from None
+    deep = nesting.too_deep_in_data(raw)
+    if deep is not None:
+        where = toml_positions.locate(toml_positions.key_positions(text), deep)
+        line, column = where if where is not None else (1, None)
+        raise ProgramError([ProgramIssue(path, nesting.depth_message(_DEPTH_NEEDED), line, column)])
+    return raw
+
+
+def _session_limits(program: Program) -> Iterator[_Found]:
+    """A session over :data:`MAX_STEPS` steps or :data:`MAX_SESSION_SECONDS`, found by
+    arithmetic (:func:`coach.timeline.exercise_size`) before any step is made; each is
+    reported at the exercise that takes the session over the limit."""
+    steps = 0
+    seconds = Fraction(0)
+    steps_reported = seconds_reported = False
+    total = session_size(program)
+    for index in range(len(program.exercises)):
+        size = exercise_size(program, index)
+        steps += size.steps
+        seconds += size.exact_seconds
+        where = ("exercise", index)
+        if steps > MAX_STEPS and not steps_reported:
+            steps_reported = True
+            yield _Found(
+                where,
+                f"the session would have {total.steps:,} steps, more than the limit of "
+                f"{MAX_STEPS:,} for one session (this exercise, with {size.steps:,}, "
+                "takes it over)",
+            )
+        if seconds > MAX_SESSION_SECONDS and not seconds_reported:
+            seconds_reported = True
+            yield _Found(
+                where,
+                f"the session would last {format_duration(total.seconds)}, more than the "
+                f"limit of {format_duration(MAX_SESSION_SECONDS)} for one session (this "
+                f"exercise, of {format_duration(size.seconds)}, takes it over)",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +378,12 @@ def _describe_value(value: Any) -> str:
     return f"{kind} ({shown})" if not isinstance(value, dict | list) else kind
 
 
+def _short(value: Any) -> str:
+    """``repr(value)`` for a message: at most 40 characters, even for an int of 4,000 digits."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-10:]}"
+
+
 def _table_name(table: tuple[str | int, ...]) -> str:
     kind = _table_kind(table)
     names = {
@@ -336,12 +432,12 @@ def _from_pydantic(detail: Any) -> _Found:
     if kind == "literal_error" and last == "sides":
         return _Found(
             loc,
-            f"{key}: unknown value {value!r}; allowed: none, left, right, each, alternate",
+            f"{key}: unknown value {_short(value)}; allowed: none, left, right, each, alternate",
         )
     if kind == "string_pattern_mismatch":
         return _Found(
             loc,
-            f"{key}: {value!r} is not a valid id: use lowercase letters a-z, digits and '-', "
+            f"{key}: {_short(value)} is not a valid id: use lowercase letters a-z, digits and '-', "
             "starting with a letter or digit (e.g. 'wrist-stretch')",
         )
     if kind == "string_too_short":
@@ -351,13 +447,18 @@ def _from_pydantic(detail: Any) -> _Found:
             return _Found(loc, "a program needs at least one [[exercise]] table")
         return _Found(loc, f"{key}: must not be empty")
     if kind == "greater_than" and last in _WORK_DURATIONS:
-        return _Found(loc, f"{key}: work must last more than 0 seconds, got {value!r}")
+        return _Found(loc, f"{key}: work must last more than 0 seconds, got {_short(value)}")
     if kind == "greater_than":
-        return _Found(loc, f"{key}: must be more than {ctx.get('gt')}, got {value!r}")
+        return _Found(loc, f"{key}: must be more than {ctx.get('gt')}, got {_short(value)}")
     if kind == "greater_than_equal":
-        return _Found(loc, f"{key}: must be at least {ctx.get('ge')}, got {value!r}")
+        return _Found(loc, f"{key}: must be at least {ctx.get('ge')}, got {_short(value)}")
+    if kind == "less_than_equal" and last in ("sets", "reps"):
+        return _Found(
+            loc,
+            f"{key}: at most {MAX_COUNT:,} {last} are allowed, got {_short(value)}",
+        )
     if kind == "less_than_equal":
-        return _Found(loc, f"{key}: must be at most {ctx.get('le')}, got {value!r}")
+        return _Found(loc, f"{key}: must be at most {ctx.get('le')}, got {_short(value)}")
     if kind == "value_error":
         message = str(detail["msg"]).removeprefix("Value error, ")
         return _Found(loc, f"{key}: {message}")

@@ -87,3 +87,25 @@ def user_cache_dir() -> Path:
 def library_cache_file() -> Path:
     """The library's cache: what each program file said when last checked."""
     return user_cache_dir() / "library.json"
+
+
+def unusable_path(path: Path) -> str | None:
+    """Why ``path`` cannot name a file or folder on this system, or None if it can.
+
+    A setting such as ``data_dir`` can hold anything; a NUL, an over-long
+    name or text that is not a file name would only fail later, in every
+    command that looks at the folder.
+    """
+    text = str(path)
+    if "\x00" in text:
+        return "a path cannot hold the character NUL"
+    try:
+        encoded = os.fsencode(text)
+        parts = [os.fsencode(part) for part in path.parts]
+    except UnicodeError:
+        return "not text this system can use as a file name"
+    if len(encoded) > 4096:
+        return f"a path of {len(encoded):,} bytes is longer than the 4,096 a system allows"
+    if any(len(part) > 255 for part in parts):
+        return "a file or folder name is longer than the 255 bytes a system allows"
+    return None

@@ -25,10 +25,30 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from coach.durations import DURATION_PATTERN, parse_duration
+from coach.durations import (
+    DURATION_PATTERN,
+    MAX_DURATION_TEXT,
+    DurationError,
+    format_duration,
+    parse_duration,
+)
 
 #: The newest program format this coach reads.
 SCHEMA_VERSION = 1
+
+# --- limits (docs/program-format.md, "Limits", says why) ---------------------------------------
+
+MAX_DURATION_SECONDS = 24 * 3600.0
+"""The longest any one duration in a program may be: a day."""
+
+MAX_COUNT = 1000
+"""The most sets, or reps in a set, an exercise may have."""
+
+MAX_SESSION_SECONDS = 24 * 3600.0
+"""The longest a whole session may last: a day."""
+
+MAX_STEPS = 100_000
+"""The most timed steps a session may have."""
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -42,8 +62,10 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 def _duration_schema(minimum: Literal["exclusive", "inclusive"]) -> dict[str, Any]:
     number: dict[str, Any] = {"type": "number"}
     number["exclusiveMinimum" if minimum == "exclusive" else "minimum"] = 0
+    number["maximum"] = MAX_DURATION_SECONDS
+    text = {"type": "string", "pattern": DURATION_PATTERN, "maxLength": MAX_DURATION_TEXT}
     return {
-        "anyOf": [number, {"type": "string", "pattern": DURATION_PATTERN}],
+        "anyOf": [number, text],
         "description": (
             "Seconds as a number, or a string of hour/minute/second parts: "
             '"15s", "1m30s", "0.5s", "2h".'
@@ -51,9 +73,20 @@ def _duration_schema(minimum: Literal["exclusive", "inclusive"]) -> dict[str, An
     }
 
 
+def program_duration(value: object) -> float:
+    """A program's duration: :func:`parse_duration`, at most :data:`MAX_DURATION_SECONDS`."""
+    seconds = parse_duration(value)
+    if seconds > MAX_DURATION_SECONDS:
+        raise DurationError(
+            f"{format_duration(seconds)} is longer than {format_duration(MAX_DURATION_SECONDS)}, "
+            "the limit for any one duration in a program"
+        )
+    return seconds
+
+
 WorkDuration = Annotated[
     float,
-    BeforeValidator(parse_duration),
+    BeforeValidator(program_duration),
     Field(gt=0),
     WithJsonSchema(_duration_schema("exclusive")),
 ]
@@ -61,7 +94,7 @@ WorkDuration = Annotated[
 
 RestDuration = Annotated[
     float,
-    BeforeValidator(parse_duration),
+    BeforeValidator(program_duration),
     Field(ge=0),
     WithJsonSchema(_duration_schema("inclusive")),
 ]
@@ -192,13 +225,13 @@ class Exercise(_Table):
     sides: Sides = "none"
     """none, left, right, each (left then right) or alternate (left and right in each rep)."""
 
-    sets: Annotated[int, Field(ge=1)] = 1
+    sets: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     """How many sets."""
 
     duration: WorkDuration | None = None
     """One timed stretch of work per set (e.g. heat for 15 minutes). Not with reps."""
 
-    reps: Annotated[int, Field(ge=1)] | None = None
+    reps: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     """Repetitions per set; each is one ``hold`` or one pass through ``tempo``."""
 
     hold: WorkDuration | None = None

@@ -25,9 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from coach import paths
+from coach.files import read_regular_file
+from coach.nesting import too_deep_in_data, too_deep_in_toml
 
 DEFAULT_THEME = "textual-dark"
 """The theme when nothing sets one (as :class:`coach.settings.UISettings` says)."""
+
+
+MAX_QUICK_BYTES = 1024 * 1024
+"""A settings file larger than this is left to the full loader (which refuses it)."""
 
 
 class Unusual(Exception):
@@ -41,11 +47,20 @@ def read_config_file(path: Path) -> dict[str, Any]:
     then says what is wrong, with the line.
     """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_regular_file(path, MAX_QUICK_BYTES).decode("utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # including UnicodeDecodeError, FIFOs, devices, huge files
         raise Unusual from None
+    if too_deep_in_toml(text) is not None:
+        raise Unusual  # the full loader names the line
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        raise Unusual from None
+    if too_deep_in_data(data) is not None:
+        raise Unusual
+    return data
 
 
 def text_layers(overrides: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -35,6 +35,7 @@ import errno
 import json
 import os
 import re
+import sys
 import tomllib
 import types
 from collections.abc import Iterator, Mapping
@@ -54,10 +55,11 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from coach import paths, toml_positions
+from coach import nesting, paths, toml_positions
 from coach.days import DAY_START_PATTERN
 from coach.durations import format_duration, parse_duration
 from coach.errors import SettingsError
+from coach.files import FileTooLarge, NotARegularFile, read_regular_file
 
 __all__ = [
     "BreakKind",
@@ -261,8 +263,13 @@ class Settings(BaseSettings):
     @field_validator("data_dir")
     @classmethod
     def _expand_data_dir(cls, value: Path | None) -> Path | None:
-        """Expand a leading ``~``."""
-        return None if value is None else value.expanduser()
+        """Expand a leading ``~``; refuse a path no system could use."""
+        if value is None:
+            return None
+        problem = paths.unusable_path(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value.expanduser()
 
     @classmethod
     def settings_customise_sources(
@@ -413,24 +420,53 @@ def _defaults_layer() -> _Layer:
     return layer
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Settings files larger than this are refused before they are read."""
+
+_DEPTH_NEEDED = "a settings file needs 2"
+
+
 def _file_layer(path: Path, problems: list[str]) -> _Layer:
     """One TOML file's settings; a missing file has none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         return {}
     except UnicodeDecodeError as error:
         problems.append(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})")
         return {}
-    except OSError as error:
-        problems.append(f"{path}: cannot read the file: {error.strerror or error}")
+    except NotARegularFile as error:
+        problems.append(f"{path}: is {error.kind}, not a settings file")
+        return {}
+    except FileTooLarge:
+        problems.append(f"{path}: larger than the 1 MiB limit for a settings file")
+        return {}
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        problems.append(f"{path}: cannot read the file: {reason}")
+        return {}
+    where = nesting.too_deep_in_toml(text)
+    if where is not None:
+        problems.append(f"{path}:{where[0]}:{where[1]}: {nesting.depth_message(_DEPTH_NEEDED)}")
         return {}
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message, line, column = toml_positions.decode_error_position(error, text)
-        where = "".join(f":{part}" for part in (line, column) if part is not None)
-        problems.append(f"{path}{where}: not valid TOML: {message}")
+        where_text = "".join(f":{part}" for part in (line, column) if part is not None)
+        problems.append(f"{path}{where_text}: not valid TOML: {message}")
+        return {}
+    except ValueError:  # int() refused a number of thousands of digits
+        problems.append(f"{path}: a number of more than {sys.get_int_max_str_digits():,} digits")
+        return {}
+    except RecursionError:  # the depth check above should make this impossible
+        problems.append(f"{path}: {nesting.depth_message(_DEPTH_NEEDED)}")
+        return {}
+    deep = nesting.too_deep_in_data(data)
+    if deep is not None:
+        found = toml_positions.locate(toml_positions.key_positions(text), deep)
+        line_text = f":{found[0]}" if found is not None else ""
+        problems.append(f"{path}{line_text}: {nesting.depth_message(_DEPTH_NEEDED)}")
         return {}
     origin = _Origin("file", str(path), file=path, text=text)
     layer: _Layer = {}
@@ -446,6 +482,23 @@ def _file_layer(path: Path, problems: list[str]) -> _Layer:
     return layer
 
 
+def _json_value(text: str) -> Any:
+    """``json.loads``, refusing text nested deeper than settings ever are.
+
+    Raises ValueError (``json.JSONDecodeError`` for text that is not JSON).
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ValueError(f"longer than the {MAX_CONFIG_BYTES:,} characters a setting may have")
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+    else:
+        if nesting.too_deep_in_data(value) is None:
+            return value
+    raise ValueError(nesting.depth_message("a setting needs 1"))
+
+
 def _from_text(key: _Key, text: str) -> Any:
     """A value written as text (an environment variable or ``--set``), ready to validate.
 
@@ -459,7 +512,7 @@ def _from_text(key: _Key, text: str) -> Any:
         return text
     if _section_model(field) is not None:
         try:
-            return json.loads(text)
+            return _json_value(text)
         except json.JSONDecodeError as error:
             raise ValueError(
                 f'a whole section takes a JSON object such as {{"key": "value"}} ({error})'
@@ -469,7 +522,7 @@ def _from_text(key: _Key, text: str) -> Any:
     if get_origin(_strip_annotation(field.annotation)) is list:
         if text.lstrip().startswith("["):
             try:
-                return json.loads(text)
+                return _json_value(text)
             except json.JSONDecodeError as error:
                 raise ValueError(
                     f"not a JSON list ({error}); write items separated by commas, "

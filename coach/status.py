@@ -59,6 +59,8 @@ def _file_values(path: Path) -> dict[str, Any]:
         raw = data["data_dir"]
         if not isinstance(raw, str) or not raw.strip():
             raise Unusual
+        if paths.unusable_path(Path(raw)) is not None:
+            raise Unusual
         folder = Path(raw).expanduser()
         values["data_dir"] = folder if folder.is_absolute() else path.parent / folder
     history = data.get("history", {})
@@ -81,7 +83,7 @@ def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str
                 raise Unusual
             values[key] = [item.strip() for item in text.split(",") if item.strip()]
         elif key == "data_dir":
-            if not text.strip():
+            if not text.strip() or paths.unusable_path(Path(text)) is not None:
                 raise Unusual
             values[key] = Path(text).expanduser()
         else:

@@ -14,6 +14,13 @@ exercise in order:
    program's ``rest_between_exercises``).
 
 Steps of length 0 are left out; the session's length is the sum of its steps.
+
+:func:`session_size` counts the steps and adds up their seconds by
+arithmetic, without making a step, so a program over the limits
+(:data:`coach.program.MAX_STEPS`, :data:`coach.program.MAX_SESSION_SECONDS`)
+is refused before anything is built: the loader reports it, and
+:func:`build_timeline` refuses it too (:class:`TimelineTooLarge`) rather than
+allocate a million steps.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import accumulate
 from typing import Any, Literal, Protocol
 
 from coach.durations import format_duration, json_seconds
-from coach.program import Exercise, Program
+from coach.program import MAX_SESSION_SECONDS, MAX_STEPS, Exercise, Program
 
 StepKind = Literal["prep", "switch", "work", "rest"]
 Side = Literal["left", "right"]
@@ -104,8 +112,92 @@ class Timeline:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Size:
+    """How many steps, and how many seconds, without the steps themselves."""
+
+    steps: int
+    """The number of steps (those of length 0 are left out, as in the timeline)."""
+
+    exact_seconds: Fraction
+    """The steps' seconds added up exactly (each step's float is exact as a fraction)."""
+
+    @property
+    def seconds(self) -> float:
+        """The length in seconds: the same float as :attr:`Timeline.total_seconds`.
+
+        ``math.fsum`` rounds the exact sum of its floats once, correctly, and so
+        does turning the exact fraction into a float.
+        """
+        return float(self.exact_seconds)
+
+
+def _counted(seconds: float, times: int = 1) -> Size:
+    """``times`` steps of ``seconds`` each; none if the step is of length 0."""
+    if seconds <= 0 or times <= 0:
+        return Size(0, Fraction(0))
+    return Size(times, Fraction(seconds) * times)
+
+
+def _add(*sizes: Size) -> Size:
+    return Size(sum(s.steps for s in sizes), sum((s.exact_seconds for s in sizes), Fraction(0)))
+
+
+def _times(size: Size, times: int) -> Size:
+    return Size(size.steps * times, size.exact_seconds * times)
+
+
+def exercise_size(program: Program, index: int) -> Size:
+    """The steps and seconds of exercise ``index``, as :func:`build_timeline` lays them out."""
+    exercise = program.exercises[index]
+    if exercise.duration is not None:
+        phases = [exercise.duration]
+    elif exercise.tempo is not None:
+        phases = [phase.seconds for phase in exercise.tempo]
+    else:
+        assert exercise.hold is not None  # the model guarantees one way of pacing
+        phases = [exercise.hold]
+    reps = 1 if exercise.reps is None else exercise.reps
+    rep_sides = 2 if exercise.sides == "alternate" else 1
+    one_rep = _times(_add(*(_counted(seconds) for seconds in phases)), rep_sides)
+    one_set = _add(_times(one_rep, reps), _counted(exercise.rest_between_reps, reps - 1))
+    one_pass = _add(
+        _times(one_set, exercise.sets), _counted(exercise.rest_between_sets, exercise.sets - 1)
+    )
+    passes = 2 if exercise.sides == "each" else 1
+    is_last = index == len(program.exercises) - 1
+    return _add(
+        _counted(program.exercise_prep(exercise)),
+        _times(one_pass, passes),
+        _counted(program.exercise_switch(exercise), passes - 1),
+        _counted(0.0 if is_last else program.exercise_rest_after(exercise)),
+    )
+
+
+def session_size(program: Program) -> Size:
+    """The steps and seconds of the whole session, as :func:`build_timeline` lays them out."""
+    return _add(*(exercise_size(program, index) for index in range(len(program.exercises))))
+
+
+class TimelineTooLarge(ValueError):
+    """A program whose session is over the limits: it is not laid out."""
+
+
 def build_timeline(program: Program) -> Timeline:
-    """Lay out ``program`` as its sequence of steps."""
+    """Lay out ``program`` as its sequence of steps.
+
+    Raises :class:`TimelineTooLarge` for a session of more than
+    :data:`~coach.program.MAX_STEPS` steps or :data:`~coach.program.MAX_SESSION_SECONDS`
+    (the loader refuses such a program first; this keeps a program made some
+    other way from filling the memory).
+    """
+    size = session_size(program)
+    if size.steps > MAX_STEPS or size.seconds > MAX_SESSION_SECONDS:
+        raise TimelineTooLarge(
+            f"{program.id}: a session of {size.steps:,} steps and "
+            f"{format_duration(size.seconds)} is over the limits "
+            f"({MAX_STEPS:,} steps, {format_duration(MAX_SESSION_SECONDS)})"
+        )
     steps: list[Step] = []
     last = len(program.exercises) - 1
     for index, exercise in enumerate(program.exercises):

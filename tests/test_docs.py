@@ -26,3 +26,32 @@ def test_program_format_worked_example_and_its_timeline(
     capsys.readouterr()
     assert main(["plan", str(path), "--steps"]) == 0
     assert capsys.readouterr().out == blocks(doc, "text")[0]
+
+
+def test_program_format_limits_are_the_code_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coach import nesting, program
+    from coach.durations import MAX_DURATION_TEXT
+    from coach.loader import MAX_FILE_BYTES
+
+    doc = (REPO / "docs" / "program-format.md").read_text()
+    limits = doc.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    assert program.MAX_SESSION_SECONDS == program.MAX_DURATION_SECONDS == 24 * 3600
+    assert limits.count("at most 24 hours") == 2
+    assert f"at most {program.MAX_STEPS:,} |" in limits
+    assert f"at most {program.MAX_COUNT:,} each" in limits
+    assert f"at most {MAX_DURATION_TEXT} characters" in limits
+    assert f"at most {nesting.MAX_DEPTH} levels" in limits
+    assert f"({MAX_FILE_BYTES:,} bytes)" in limits
+    # The example error is what coach says about three exercises of 10 hours.
+    header = 'schema_version = 1\n\n[program]\nid = "p"\ntitle = "P"\n'
+    exercises = "".join(
+        f"[[exercise]]\nid = 'e{i}'\nname = 'E'\nduration = '10h'\n" for i in range(3)
+    )
+    path = tmp_path / "wrist.toml"
+    path.write_text(header + exercises)
+    assert main(["validate", str(path)]) == 1
+    message = capsys.readouterr().err.strip().replace(str(tmp_path) + "/", "")
+    (example,) = blocks(limits, "text")
+    assert message == example.strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -438,3 +440,131 @@ def test_parse_program_is_the_same_without_a_file() -> None:
         HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n', Path("x.toml")
     )
     assert program.exercises[0].duration == 1.0
+
+
+# --- limits: nesting, numbers, per-field bounds, the session's size -------------------------------
+
+
+def after_name(message: str) -> str:
+    """A message without the folder and name of the file: ``LINE:COL: text``."""
+    return message.partition("program.toml:")[2]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("a = " + "[" * 5000 + "]" * 5000, 6),  # tomllib alone: RecursionError
+        ("a = " + "{ b = " * 3000 + "1" + " }" * 3000, 6),
+        ("a = " + "[" * 33 + "]" * 33, 6),
+        ("[" + ".".join(["t"] * 40) + "]\nx = 1", 6),  # a dotted header
+        ("x" + ".y" * 5000 + " = 1", 6),  # a dotted key
+        ("[" + ".".join(["t"] * 20) + "]\n" + ".".join(["u"] * 20) + " = 1", 6),  # together
+    ],
+)
+def test_nesting_deeper_than_32_is_refused_with_its_line(
+    write_program, body: str, line: int
+) -> None:
+    message = after_name(only_error(write_program(HEADER + body + "\n")))
+    assert message.startswith(f"{line}:")
+    assert "nested more than 32 levels deep" in message and "a program needs 4" in message
+
+
+def test_nesting_of_32_is_not_refused_for_its_depth(write_program) -> None:
+    top_level = "a = " + "[" * 32 + "]" * 32 + "\n"
+    found = errors_of(write_program(top_level + HEADER))
+    assert not any("nested" in message for message in found)
+    assert any("unknown key 'a'" in message for message in found)
+
+
+def test_brackets_in_strings_and_comments_are_not_nesting(write_program) -> None:
+    deep = "[" * 100
+    text = (
+        HEADER + f'summary = "{deep}"\ndescription = """\n{deep}\n"""\nauthor = \'{deep}\'\n'
+        f"# {deep}\n[[exercise]]\nid = \"a\"\nname = 'A'\nduration = 5\n"
+    )
+    path = write_program(text)
+    assert load_program(path).program.info.summary == deep
+
+
+def test_a_number_of_thousands_of_digits_is_refused(write_program) -> None:
+    path = write_program(HEADER + "[[exercise]]\nid = 'a'\nname = 'A'\nreps = " + "9" * 5000 + "\n")
+    assert after_name(only_error(path)) == "9: a number of more than 4,300 digits"
+
+
+@pytest.mark.parametrize(
+    ("pacing", "expected"),
+    [
+        ("reps = 1001\nhold = 1", "exercise[1].reps: at most 1,000 reps are allowed, got 1001"),
+        (
+            "sets = 10000\nduration = 1",
+            "exercise[1].sets: at most 1,000 sets are allowed, got 10000",
+        ),
+        (
+            "reps = 1000000000000000000\nhold = 1",
+            "exercise[1].reps: at most 1,000 reps are allowed, got 1000000000000000000",
+        ),
+        (
+            "duration = '25h'",
+            "exercise[1].duration: 25h is longer than 24h, the limit for any one duration in a program",
+        ),
+        ("duration = 1e300", "exercise[1].duration: "),
+        (
+            "reps = 2\nhold = 1\nrest_between_reps = 86401",
+            "exercise[1].rest_between_reps: 24h1s is longer than 24h",
+        ),
+        ("duration = 1e400", "exercise[1].duration: inf is not a finite duration"),
+        ("duration = '" + "9" * 98 + "h'", "is longer than 24h"),
+    ],
+)
+def test_per_field_bounds_name_the_limit_and_the_key(
+    write_program, pacing: str, expected: str
+) -> None:
+    path = write_program(HEADER + "[[exercise]]\nid = 'a'\nname = 'A'\n" + pacing + "\n")
+    message = after_name(only_error(path))
+    assert re.match(r"(9|10|11):1: ", message)
+    assert expected in message
+
+
+def test_a_day_of_one_duration_is_allowed(write_program) -> None:
+    path = write_program(
+        HEADER + "prep = 0\n[[exercise]]\nid = 'a'\nname = 'A'\nduration = '24h'\n"
+    )
+    assert load_program(path).program.exercises[0].duration == 86400
+
+
+def test_a_session_over_a_day_is_refused_at_the_exercise_that_passes_the_limit(
+    write_program,
+) -> None:
+    exercises = "".join(
+        f"[[exercise]]\nid = 'e{i}'\nname = 'E'\nduration = '10h'\n" for i in range(3)
+    )
+    message = after_name(only_error(write_program(HEADER + exercises)))
+    # The third exercise (line 14) takes the 20h and its prep and rests past 24h.
+    assert message == (
+        "14:1: the session would last 30h35s, more than the limit of 24h for one "
+        "session (this exercise, of 10h5s, takes it over)"
+    )
+
+
+def test_a_session_over_100000_steps_is_refused(write_program) -> None:
+    exercises = "".join(
+        f"[[exercise]]\nid = 'e{i}'\nname = 'E'\nsets = 1000\nreps = 1000\nhold = 0.001\n"
+        "rest_between_sets = 0\n"
+        for i in range(2)
+    )
+    started = time.monotonic()
+    message = after_name(only_error(write_program(HEADER + exercises)))
+    assert time.monotonic() - started < 0.5  # arithmetic, not a million steps
+    assert message == (
+        "6:1: the session would have 2,000,003 steps, more than the limit of "
+        "100,000 for one session (this exercise, with 1,000,002, takes it over)"
+    )
+
+
+def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(write_program) -> None:
+    started = time.monotonic()
+    message = only_error(
+        write_program(HEADER + "[[exercise]]\nid='a'\nname='A'\nreps=1000000000000000000\nhold=1\n")
+    )
+    assert "at most 1,000 reps" in message
+    assert time.monotonic() - started < 0.5

@@ -353,7 +353,7 @@ def test_a_broken_shipped_file_is_named(shipped_file: Path) -> None:
 
 def test_a_config_file_that_is_a_folder_is_an_error(user_file: Path) -> None:
     user_file.mkdir(parents=True)
-    assert error_of().startswith(f"{user_file}: cannot read the file")
+    assert error_of() == f"{user_file}: is a folder, not a settings file"
 
 
 def test_explain_raises_the_same_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.program import Program
-from coach.timeline import build_timeline
+from coach.program import MAX_SESSION_SECONDS, MAX_STEPS, Program
+from coach.timeline import TimelineTooLarge, build_timeline, exercise_size, session_size
 
 
 def program(*exercises: dict[str, Any], **info: Any) -> Program:
@@ -261,3 +263,66 @@ def test_steps_are_positive_ordered_and_well_labelled(p: Program) -> None:
         elif step.kind == "prep":
             assert (step.side, step.set, step.rep) == (None, None, None)
         assert step.phase is None or step.kind == "work"
+
+
+# --- sizes by arithmetic, and the limits -------------------------------------------------------
+
+# Durations with float noise (0.1, 1/3...) and tiny rests, so that adding them up
+# in another order than the steps' would show.
+noisy_durations = st.one_of(
+    durations, st.floats(1e-3, 300, allow_nan=False), st.sampled_from([0.1, 0.2, 1 / 3, 1e-9])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_session_size_is_exactly_what_build_timeline_lays_out(p: Program) -> None:
+    timeline = build_timeline(p)
+    size = session_size(p)
+    assert size.steps == len(timeline.steps)
+    assert size.seconds == timeline.total_seconds  # the same float, not merely close
+    for index in range(len(p.exercises)):
+        assert exercise_size(p, index).seconds == timeline.exercise_seconds(index)
+        assert exercise_size(p, index).steps == sum(
+            1 for step in timeline.steps if step.exercise_index == index
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_session_size_is_exact_with_float_noise(data: st.DataObject) -> None:
+    reps = data.draw(st.integers(1, 5))
+    phases = data.draw(st.lists(noisy_durations, min_size=1, max_size=3))
+    p = program(
+        {
+            "id": "a",
+            "sides": data.draw(st.sampled_from(["none", "each", "alternate"])),
+            "sets": data.draw(st.integers(1, 3)),
+            "reps": reps,
+            "tempo": [{"phase": f"P{i}", "seconds": s} for i, s in enumerate(phases)],
+            "rest_between_reps": data.draw(st.one_of(st.just(0), noisy_durations)),
+        },
+        {"id": "b", "duration": data.draw(noisy_durations)},
+        prep=data.draw(st.one_of(st.just(0), noisy_durations)),
+    )
+    timeline = build_timeline(p)
+    assert session_size(p).seconds == timeline.total_seconds
+    assert session_size(p).steps == len(timeline.steps)
+
+
+def test_build_timeline_refuses_a_session_over_the_step_limit() -> None:
+    # Each exercise is within its own bounds; 101 of them make 101,000 steps.
+    many = [{"id": f"e{i}", "reps": 1000, "hold": 0.01} for i in range(101)]
+    p = program(*many, prep=0, rest_between_exercises=0)
+    assert session_size(p).steps == 101_000 > MAX_STEPS
+    started = time.monotonic()
+    with pytest.raises(TimelineTooLarge, match="101,000 steps"):
+        build_timeline(p)
+    assert time.monotonic() - started < 0.5  # refused before laying anything out
+
+
+def test_build_timeline_refuses_a_session_over_a_day() -> None:
+    p = program({"id": "a", "sets": 2, "duration": "24h"}, prep=0)
+    assert session_size(p).seconds == 2 * 86400 + 30 > MAX_SESSION_SECONDS
+    with pytest.raises(TimelineTooLarge, match="over the limits"):
+        build_timeline(p)
