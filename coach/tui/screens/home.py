@@ -177,6 +177,11 @@ class HomeScreen(Screen[None]):
         if options.highlighted is not None:
             self._open(options.get_option_at_index(options.highlighted).id)
 
+    def _cannot_open(self, error: ProgramError) -> None:
+        self.notify(
+            str(error), title="This program cannot be opened", severity="error", markup=False
+        )
+
     def _open(self, program_id: str | None) -> None:
         entry = self.library.get(program_id) if program_id else None
         if entry is None:
@@ -184,9 +189,12 @@ class HomeScreen(Screen[None]):
         try:
             entry.load()  # now: listed from the cache, the file may have changed since
         except ProgramError as error:
-            self.notify(
-                str(error), title="This program cannot be opened", severity="error", markup=False
-            )
+            self._cannot_open(error)
+            return
+        except Exception as error:  # one bad file never stops the app (see coach.library)
+            from coach.library import unexpected_problem
+
+            self._cannot_open(unexpected_problem(entry.path, error))
             return
         from coach.tui.screens.program import ProgramScreen  # imports the program model
 
