@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.widgets import Digits, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from coach.clock import FakeClock
 from coach.history import HistoryStore
@@ -18,6 +18,7 @@ from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
 from coach.tui.screens.session import ConfirmStop, SessionScreen, clock_digits
 from coach.tui.screens.summary import SummaryScreen
+from coach.tui.widgets.big_digits import BigDigits
 
 PROGRAM = """
 schema_version = 1
@@ -88,7 +89,7 @@ def shown(screen: object) -> str:
 
 
 def digits(app: CoachApp) -> str:
-    return app.screen.query_one("#remaining", Digits).value
+    return app.screen.query_one("#remaining", BigDigits).text
 
 
 @pytest.fixture
@@ -119,12 +120,12 @@ async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock
         await start(pilot, app)
         assert isinstance(app.screen, SessionScreen)
         screen = app.screen
-        assert "Get ready" in shown(screen) and "First" in shown(screen)
+        assert "GET READY" in shown(screen) and "First (1 of 2)" in shown(screen)
         assert digits(app) == "2"
         await clock.advance(2.5)  # into rep 1's hold
         await pilot.pause()
         screen.refresh_clock()
-        assert "Hold" in shown(screen) and "Rep 1/2" in shown(screen)
+        assert "HOLD" in shown(screen) and "Rep 1 of 2" in shown(screen)
         assert "Hold it" in shown(screen)
         assert digits(app) == "5"
         # Pause: time passes, the countdown does not.
@@ -140,10 +141,10 @@ async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock
         # n skips to the rest; b early in it goes back to the hold.
         await pilot.press("n")
         await pilot.pause()
-        assert "Rest" in shown(screen)
+        assert "REST" in shown(screen) and "Next: Hold 5s (rep 2 of 2)" in shown(screen)
         await pilot.press("b")
         await pilot.pause()
-        assert "Hold" in shown(screen) and "Rep 1/2" in shown(screen)
+        assert "HOLD" in shown(screen) and "Rep 1 of 2" in shown(screen)
         # s skips the rest of the first exercise.
         await pilot.press("s")
         await pilot.pause()

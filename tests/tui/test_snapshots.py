@@ -88,22 +88,6 @@ def test_pain_before(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
 
 
-@pytest.mark.parametrize("paused", [False, True])
-def test_session(snap_compare: Any, tmp_path: Path, paused: bool) -> None:
-    async def before(pilot: Any) -> None:
-        await start(pilot, pilot.app)
-        await pilot.press("3", "enter")
-        await pilot.pause()
-        await pilot.app.clock.advance(4.5)  # rep 1's hold, 2.5 s left
-        await pilot.pause()
-        if paused:
-            await pilot.press("space")
-        pilot.app.screen.refresh_clock()
-        await pilot.pause()
-
-    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
-
-
 def test_summary_with_advice(snap_compare: Any, tmp_path: Path) -> None:
     async def before(pilot: Any) -> None:
         await start(pilot, pilot.app)

@@ -16,38 +16,78 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
+from textual.widgets import Button, Footer, Header, ProgressBar, Static
 
 from coach.clock import Clock
+from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
+from coach.program import Exercise
 from coach.recording import NullRecorder, SessionRecorder
 from coach.timeline import Step, Timeline, build_timeline
 from coach.tui.literal import literal
+from coach.tui.widgets.big_digits import BigDigits
 
-_KIND_LABELS = {"prep": "Get ready", "rest": "Rest", "switch": "Switch sides"}
+_KIND_WORDS = {"prep": "Get ready", "rest": "Rest"}
 
 
-def phase_label(step: Step) -> str:
-    """What to do now, in one or two words: Hold, Release, Squeeze, Rest, Switch sides."""
+def phase_label(step: Step, exercise: Exercise | None = None) -> str:
+    """What to do now, in a few words: Hold, Squeeze, Rest, Get ready, Switch to the right.
+
+    A ``duration`` step (heat, ice, a timed stretch) says its exercise's own
+    words, the cue or the name, never a bare "Go".
+    """
     if step.kind == "work":
-        return step.phase or "Go"
-    return _KIND_LABELS.get(step.kind, step.kind.capitalize())
+        if step.phase:
+            return step.phase
+        if exercise is not None:
+            return exercise.cue or exercise.name
+        return "Work"
+    if step.kind == "switch":
+        return f"Switch to the {step.side}" if step.side else "Switch sides"
+    return _KIND_WORDS.get(step.kind, step.kind.capitalize())
 
 
 def position_text(step: Step, timeline: Timeline) -> str:
-    """``Rep 2/5 - Set 1/2 - Left side``: where in the exercise this step is."""
+    """``Rep 2 of 5 · Set 1 of 2``: where in the exercise this step is (no "1 of 1")."""
     exercise = timeline.program.exercises[step.exercise_index]
     parts = []
-    if step.rep is not None and exercise.reps is not None:
-        parts.append(f"Rep {step.rep}/{exercise.reps}")
+    if step.rep is not None and exercise.reps is not None and exercise.reps > 1:
+        parts.append(f"Rep {step.rep} of {exercise.reps}")
     if step.set is not None and exercise.sets > 1:
-        parts.append(f"Set {step.set}/{exercise.sets}")
-    if step.side is not None:
-        parts.append(f"{step.side.capitalize()} side")
-    return " - ".join(parts)
+        parts.append(f"Set {step.set} of {exercise.sets}")
+    return " · ".join(parts)
+
+
+def next_text(timeline: Timeline, index: int) -> str:
+    """What comes after step ``index``, in words: ``Rest 6 s, then rep 2 of 5``."""
+    steps = timeline.steps
+    if index + 1 >= len(steps):
+        return "Last step"
+    current, following = steps[index], steps[index + 1]
+    exercises = timeline.program.exercises
+    if following.exercise_index != current.exercise_index or following.kind == "prep":
+        return f"Next exercise: {exercises[following.exercise_index].name}"
+    if following.kind == "switch":
+        return f"Next: switch to the {following.side} side"
+    if following.kind == "rest":
+        after = steps[index + 2] if index + 2 < len(steps) else None
+        rest = f"Rest {format_duration(following.seconds)}"
+        if after is None:
+            return f"Next: {rest}, then the end"
+        if after.exercise_index != following.exercise_index or after.kind == "prep":
+            return f"Next: {rest}, then {exercises[after.exercise_index].name}"
+        where = position_text(after, timeline)
+        return f"Next: {rest}, then {where.lower()}" if where else f"Next: {rest}"
+    words = phase_label(following, exercises[following.exercise_index])
+    where = position_text(following, timeline)
+    same_rep = following.rep == current.rep and following.set == current.set
+    if where and not (same_rep and current.kind == "work"):
+        return f"Next: {words} {format_duration(following.seconds)} ({where.lower()})"
+    return f"Next: {words} {format_duration(following.seconds)}"
 
 
 def clock_digits(seconds: float) -> str:
@@ -57,6 +97,12 @@ def clock_digits(seconds: float) -> str:
         return str(whole)
     minutes, rest = divmod(whole, 60)
     return f"{minutes}:{rest:02d}"
+
+
+LAST_SECONDS = 3.0
+"""The last seconds of a step look different: the change is coming."""
+
+KINDS = ("work", "rest", "prep", "switch")
 
 
 @dataclass(frozen=True)
@@ -105,8 +151,8 @@ class SessionScreen(Screen[SessionOutcome]):
     """One session of a program, from the first step to the summary."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "Pause/resume"),
-        Binding("n", "skip_step", "Next step"),
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("n", "skip_step", "Next"),
         Binding("b", "back", "Back"),
         Binding("s", "skip_exercise", "Skip exercise"),
         Binding("q,escape", "stop", "Stop"),
@@ -137,6 +183,7 @@ class SessionScreen(Screen[SessionOutcome]):
         self._tick: Timer | None = None
         self._asking = False
         self._quit_app = False
+        self._step: Step | None = None
         self.result: SessionResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -146,17 +193,21 @@ class SessionScreen(Screen[SessionOutcome]):
             yield Static(literal(program.title), id="program-title")
             yield Static("", id="paused")
             yield Static("", id="phase")
-            yield Digits("", id="remaining")
-            yield Static("", id="exercise")
-            yield Static("", id="position")
+            yield BigDigits("", id="remaining")
+            yield Static("", id="cue")
+            yield Static("", id="tempo")
             yield Static("", id="instructions")
+            yield Static("", id="position")
             yield Static("", id="next")
-            yield ProgressBar(
-                total=max(self.timeline.total_seconds, 0.001),
-                show_eta=False,
-                id="overall",
-            )
-        yield Footer()
+            with Horizontal(id="bar"):
+                yield ProgressBar(
+                    total=max(self.timeline.total_seconds, 0.001),
+                    show_eta=False,
+                    show_percentage=False,
+                    id="overall",
+                )
+                yield Static("", id="left")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         """Start the session, and the timer that redraws the countdown."""
@@ -197,25 +248,59 @@ class SessionScreen(Screen[SessionOutcome]):
             self.refresh_clock()
 
     def _show_step(self, index: int, step: Step) -> None:
-        exercise = self.loaded.program.exercises[step.exercise_index]
-        self.query_one("#phase", Static).update(literal(phase_label(step)))
-        self.query_one("#exercise", Static).update(literal(exercise.name))
+        program = self.loaded.program
+        exercise = program.exercises[step.exercise_index]
+        for kind in KINDS:
+            self.set_class(step.kind == kind, f"-{kind}")
+        self._step = step
+        words = phase_label(step, exercise)
+        if step.side is not None and step.kind != "switch":
+            words = f"{words}  ·  {step.side}"
+        count = len(program.exercises)
+        title = f"{exercise.name} ({step.exercise_index + 1} of {count})  ·  {program.title}"
+        self.query_one("#program-title", Static).update(literal(title))
+        self.query_one("#phase", Static).update(literal(words.upper()))
+        self.query_one("#remaining", BigDigits).widest = clock_digits(step.seconds)
+        cue = exercise.cue if step.kind == "work" and exercise.cue != words else ""
+        self.query_one("#cue", Static).update(literal(cue))
+        self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
+        self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
         self.query_one("#position", Static).update(literal(position_text(step, self.timeline)))
-        instructions = "\n".join(exercise.instructions) if step.kind != "rest" else ""
-        self.query_one("#instructions", Static).update(literal(instructions))
-        self.query_one("#next", Static).update(literal(self._next_text(index)))
+        self.query_one("#next", Static).update(literal(next_text(self.timeline, index)))
         self.refresh_clock()
 
-    def _next_text(self, index: int) -> str:
+    def _tempo_line(self, step: Step, exercise: Exercise) -> Content:
+        """A tempo rep's phases, the current one marked: ``Curl 4s  [ HOLD 1s ]  Lower 4s``."""
+        if step.kind != "work" or exercise.tempo is None or len(exercise.tempo) < 2:
+            return Content("")
+        parts = []
+        for phase in exercise.tempo:
+            text = f"{phase.phase} {format_duration(phase.seconds)}"
+            if phase.phase == step.phase:
+                now = f"[ {phase.phase.upper()} {format_duration(phase.seconds)} ]"
+                parts.append(literal(now).stylize("bold reverse"))
+            else:
+                parts.append(literal(text))
+        return Content("   ").join(parts)
+
+    def _instructions(self, index: int, step: Step) -> str:
+        """How to do it, while getting ready and working; in a rest before the next exercise, its
+        name, first step and equipment, so the person can get into position."""
+        exercises = self.loaded.program.exercises
         steps = self.timeline.steps
-        if index + 1 >= len(steps):
-            return "Next: done"
-        following = steps[index + 1]
-        exercise = self.loaded.program.exercises[following.exercise_index]
-        if following.exercise_index != steps[index].exercise_index:
-            return f"Next: {exercise.name}"
-        where = position_text(following, self.timeline)
-        return f"Next: {phase_label(following)}" + (f" ({where})" if where else "")
+        if step.kind in ("prep", "work"):
+            return "\n".join(exercises[step.exercise_index].instructions)
+        if step.kind == "rest" and index + 1 < len(steps):
+            following = steps[index + 1]
+            if following.exercise_index != step.exercise_index:
+                upcoming = exercises[following.exercise_index]
+                lines = [f"Coming up: {upcoming.name}"]
+                if upcoming.instructions:
+                    lines.append(upcoming.instructions[0])
+                if upcoming.equipment:
+                    lines.append("You need: " + ", ".join(upcoming.equipment))
+                return "\n".join(lines)
+        return ""
 
     def refresh_clock(self) -> None:
         """Redraw the countdown and the progress bar, only when what they show changed.
@@ -234,8 +319,11 @@ class SessionScreen(Screen[SessionOutcome]):
             done = self._offsets[index + 1] - remaining
         if digits != self._shown_digits:
             self._shown_digits = digits
-            self.query_one("#remaining", Digits).update(digits)
+            self.query_one("#remaining", BigDigits).text = digits
             self.query_one("#overall", ProgressBar).update(progress=done)
+            left = max(0.0, self.timeline.total_seconds - done)
+            self.query_one("#left", Static).update(f"{format_clock(left)} left")
+            self.set_class(0 < remaining <= LAST_SECONDS, "-last-seconds")
         if self._tick is not None:
             self._tick.stop()
             self._tick = None
