@@ -45,7 +45,7 @@ from typing import Any, Literal, TextIO, TypeVar
 
 from coach.files import LinkRefused, open_private, private_folder, write_private
 from coach.safety import check_pain
-from coach.text import UNSAFE, json_text, visible
+from coach.text import UNSAFE, describe, first_unsafe, json_text, visible
 
 DB_NAME = "history.db"
 EXPORT_FORMAT = "coach-history"
@@ -1310,19 +1310,28 @@ class HistoryStore:
 
         A session already here is replaced only by a more finished copy of
         itself (completed beats partial beats running) or, at the same status,
-        by one written later (a check-in added on the other computer).
+        by one written later (a check-in added on the other computer). An id
+        already here for a different session (another program, start, day or
+        exercises) is left alone and listed in ``conflicts``. ``records`` may
+        be a generator (:func:`iter_export`): it is read once, inside the
+        transaction, so an error in it writes nothing.
         """
-        incoming = list(records)
 
         def work(db: sqlite3.Connection) -> MergeSummary:
             summary = MergeSummary()
-            for record in incoming:
+            for record in records:
                 row = db.execute(
-                    "SELECT status, updated_at FROM sessions WHERE id = ?", (record.id,)
+                    "SELECT status, updated_at, program_id, started_at, utc_offset, local_date, "
+                    "program_sha256 FROM sessions WHERE id = ?",
+                    (record.id,),
                 ).fetchone()
                 if row is None:
                     _upsert(db, record)
                     summary.added += 1
+                    continue
+                different = _identity_differs(db, row, record)
+                if different:
+                    summary.conflicts.append(f"{record.id} ({different})")
                     continue
                 mine = (_RANK[row["status"]], row["updated_at"])
                 theirs = (_RANK[record.status], utc_text(record.updated_at or record.started_at))
@@ -1518,6 +1527,39 @@ class MergeSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    """Ids already here for a different session, each with what differs: not merged."""
+
+
+def _identity_differs(db: sqlite3.Connection, row: sqlite3.Row, record: SessionRecord) -> str:
+    """What makes ``record`` another session than the stored ``row`` of its id ("" if none).
+
+    A later copy of the same session (a check-in added, an exercise finished)
+    changes none of these; times compare to the second, as exports hold them.
+    """
+    if row["program_id"] != record.program:
+        return f"program {record.program}, here {row['program_id']}"
+    if str(row["started_at"])[:19] != utc_text(record.started_at)[:19]:
+        return f"started_at {utc_text(record.started_at)}, here {row['started_at']}"
+    if row["utc_offset"] != record.utc_offset or row["local_date"] != record.local_date.isoformat():
+        return f"day {record.local_date}, here {row['local_date']}"
+    if (
+        row["program_sha256"]
+        and record.program_sha256
+        and (row["program_sha256"] != record.program_sha256)
+    ):
+        return "another version of the program file"
+    theirs = [exercise.exercise for exercise in record.exercises]
+    mine = [
+        found[0]
+        for found in db.execute(
+            "SELECT exercise_id FROM session_exercises WHERE session_id = ? ORDER BY position",
+            (record.id,),
+        )
+    ]
+    if theirs and mine and theirs != mine:
+        return "other exercises"
+    return ""
 
 
 def _filters(
@@ -1799,6 +1841,15 @@ class ExportError(HistoryError):
 
 MAX_EXPORT_BYTES = 2 * 1024**3
 """A larger file is not an export (20 years of history export to about 100 MiB)."""
+MAX_LINE_BYTES = 16 * 1024**2
+"""The longest line of an export as `coach export` writes it (one session a line); a
+longer one is refused after reading that much, not the whole of it."""
+MAX_DOCUMENT_BYTES = 64 * 1024**2
+"""The largest export read whole, as one JSON document (not one session a line)."""
+MAX_EXERCISES = 100_000
+"""The most exercises a session can hold (programs have at most 100,000 steps)."""
+
+_SESSIONS_OPEN = "["
 
 
 def _not_finite(text: str) -> Any:
@@ -1807,36 +1858,106 @@ def _not_finite(text: str) -> Any:
 
 def read_export(path: Path) -> list[SessionRecord]:
     """Every session in an export file, checked; raises :class:`ExportError`."""
+    return list(iter_export(path))
+
+
+def check_export(path: Path) -> int:
+    """Check a whole export file, keeping nothing but ids; how many sessions it holds."""
+    count = 0
+    for _ in iter_export(path):
+        count += 1
+    return count
+
+
+def iter_export(path: Path) -> Iterator[SessionRecord]:
+    """The sessions of an export file, checked one at a time, in bounded memory.
+
+    An export as :meth:`HistoryStore.write_export` writes it (a header line,
+    one session a line, then ``]}``) is read a line at a time, no line
+    longer than :data:`MAX_LINE_BYTES`; any other JSON document is read
+    whole if it is at most :data:`MAX_DOCUMENT_BYTES`. Raises
+    :class:`ExportError` naming the file, the line and the field.
+    """
     import stat
 
     try:
-        info = path.stat()
+        # Looked at before it is opened: opening a FIFO would wait for a writer forever.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, and by the generator's end
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
     except OSError as error:
         raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
-    if info.st_size > MAX_EXPORT_BYTES:
-        raise ExportError(f"{path}: {info.st_size} bytes is too large for a coach export")
+    with stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
+        if info.st_size > MAX_EXPORT_BYTES:
+            raise ExportError(f"{path}: {info.st_size} bytes is too large for a coach export")
+        first, whole = _bounded_line(stream, path, 1)
+        header = _streamed_header(first) if whole else None
+        if header is None:
+            if info.st_size > MAX_DOCUMENT_BYTES:
+                raise ExportError(
+                    f"{path}: not written one session a line as `coach export` writes, and "
+                    f"larger than the {MAX_DOCUMENT_BYTES // 1024**2} MiB a file read whole "
+                    "may be"
+                )
+            stream.seek(0)
+            data = _parse(path, _text(path, stream.read(MAX_DOCUMENT_BYTES + 1)), None)
+            sessions = _check_header(path, data)
+            seen: set[str] = set()
+            for index, item in enumerate(sessions):
+                yield _checked(path, item, f"sessions[{index}]", seen)
+            return
+        _check_header(path, {**header, "sessions": []})
+        yield from _streamed_sessions(path, stream)
+
+
+def _bounded_line(stream: Any, path: Path, number: int) -> tuple[bytes, bool]:
+    """One line (at most :data:`MAX_LINE_BYTES`) and whether it ended before that limit."""
+    line: bytes = stream.readline(MAX_LINE_BYTES + 1)
+    if len(line) > MAX_LINE_BYTES:
+        return line, False
+    return line, line.endswith(b"\n") or len(line) < MAX_LINE_BYTES
+
+
+def _text(path: Path, data: bytes, number: int | None = None) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such file") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ExportError(f"{path}: not a UTF-8 text file (byte {error.start})") from None
-    except OSError as error:
-        raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
+        where = f"{path}:{number}" if number is not None else str(path)
+        raise ExportError(f"{where}: not a UTF-8 text file (byte {error.start})") from None
+
+
+def _parse(path: Path, text: str, number: int | None) -> Any:
     try:
-        data = json.loads(text, parse_constant=_not_finite)
+        return json.loads(text, parse_constant=_not_finite)
     except json.JSONDecodeError as error:
-        raise ExportError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
-        ) from None
+        line = error.lineno if number is None else number
+        raise ExportError(f"{path}:{line}:{error.colno}: not valid JSON: {error.msg}") from None
     except ValueError as error:  # NaN or Infinity
         raise ExportError(f"{path}: {error}") from None
     except RecursionError:
         raise ExportError(f"{path}: nested too deeply to be a coach export") from None
+
+
+def _streamed_header(line: bytes) -> dict[str, Any] | None:
+    """The header of an export written one session a line, or None if ``line`` is not one."""
+    text = line.strip()
+    if not text.endswith(b"["):
+        return None
+    try:
+        data = json.loads(text + b"]}", parse_constant=_not_finite)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("sessions") != []:
+        return None
+    return data
+
+
+def _check_header(path: Path, data: Any) -> list[Any]:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError(
             f"{path}: not a coach history export (expected a JSON object with "
@@ -1845,25 +1966,57 @@ def read_export(path: Path) -> list[SessionRecord]:
     version = data.get("version")
     if version != EXPORT_VERSION:
         raise ExportError(
-            f"{path}: export version {version!r} is not one this coach reads "
+            f"{path}: export version {visible(repr(version))} is not one this coach reads "
             f"(it reads version {EXPORT_VERSION})"
         )
     sessions = data.get("sessions")
     if not isinstance(sessions, list):
         raise ExportError(f'{path}: "sessions" must be a list')
-    records = []
+    return sessions
+
+
+def _streamed_sessions(path: Path, stream: Any) -> Iterator[SessionRecord]:
     seen: set[str] = set()
-    for index, item in enumerate(sessions):
-        where = f"sessions[{index}]"
-        try:
-            record = session_from_json(item, where)
-        except ValueError as error:
-            raise ExportError(f"{path}: {error}") from None
-        if record.id in seen:
-            raise ExportError(f"{path}: {where}.id: {record.id} appears twice in the file")
-        seen.add(record.id)
-        records.append(record)
-    return records
+    number = 1
+    index = 0
+    ended = False
+    while True:
+        number += 1
+        raw, whole = _bounded_line(stream, path, number)
+        if not whole:
+            raise ExportError(
+                f"{path}:{number}: a line longer than {MAX_LINE_BYTES // 1024**2} MiB is not "
+                "a session coach exported; refused without reading the rest"
+            )
+        if not raw:
+            break
+        text = _text(path, raw, number).strip()
+        if not text:
+            continue
+        if ended:
+            raise ExportError(f"{path}:{number}: text after the end of the export")
+        if text == "]}":
+            ended = True
+            continue
+        item = _parse(path, text[:-1] if text.endswith(",") else text, number)
+        yield _checked(path, item, f"sessions[{index}]", seen, number)
+        index += 1
+    if not ended:
+        raise ExportError(f"{path}: the file ends before the export does (cut short?)")
+
+
+def _checked(
+    path: Path, item: Any, where: str, seen: set[str], number: int | None = None
+) -> SessionRecord:
+    place = f"{path}:{number}" if number is not None else str(path)
+    try:
+        record = session_from_json(item, where)
+    except ValueError as error:
+        raise ExportError(f"{place}: {visible(str(error), newlines=False)}") from None
+    if record.id in seen:
+        raise ExportError(f"{place}: {where}.id: {record.id} appears twice in the file")
+    seen.add(record.id)
+    return record
 
 
 def _need(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -1906,22 +2059,21 @@ def _time(data: Mapping[str, Any], key: str, where: str, *, optional: bool = Fal
     if value.tzinfo is None:
         raise ValueError(f"{where}.{key}: {text!r} has no UTC offset")
     try:
-        year = value.astimezone(UTC).year
+        day = value.astimezone(UTC).date()
     except OverflowError:
-        year = 0
-    if not 1970 <= year <= 9999:
-        raise ValueError(f"{where}.{key}: {text!r} is not a time from 1970 to 9999")
+        day = date.min
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{where}.{key}: {text!r} is not a time from {EARLIEST} to {LATEST}")
     return value
 
 
-_MAX_INT = 10**9
-_MAX_SECONDS = 10**7
+_MAX_INT = MAX_COUNT
 
 
-def _seconds(data: Mapping[str, Any], key: str, where: str) -> float:
+def _seconds(data: Mapping[str, Any], key: str, where: str, limit: float) -> float:
     value = _optional(data, key, (int, float), where) or 0
-    if not 0 <= value <= _MAX_SECONDS:  # a huge int would not even fit a float
-        raise ValueError(f"{where}.{key}: must be from 0 to {_MAX_SECONDS} s (got {value})")
+    if not 0 <= value <= limit:  # a huge int would not even fit a float
+        raise ValueError(f"{where}.{key}: must be from 0 to {limit:.0f} s (got {value})")
     return float(value)
 
 
@@ -1933,7 +2085,8 @@ def _small_int(data: Mapping[str, Any], key: str, where: str, low: int) -> int |
 
 
 def _check_text(value: Any, where: str) -> None:
-    """Text must be storable: no lone surrogates (from ``\\ud800`` escapes)."""
+    """Text must be storable and safe to show: no lone surrogates (from ``\\ud800``
+    escapes), no control, bidi or zero-width character (see :data:`coach.text.UNSAFE`)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -1941,6 +2094,12 @@ def _check_text(value: Any, where: str) -> None:
             raise ValueError(
                 f"{where}: text with an invalid character (a lone surrogate)"
             ) from None
+        unsafe = first_unsafe(value)
+        if unsafe is not None:
+            raise ValueError(
+                f"{where}: text with {describe(unsafe)}, a control, bidi or zero-width "
+                "character, which coach does not keep"
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(item, f"{where}.{key}")
@@ -1981,9 +2140,26 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         if str(error).startswith(where):
             raise
         raise ValueError(f"{where}.local_date: {data['local_date']!r} is not a date") from None
-    if not 1970 <= local_date.year <= 9999:
-        raise ValueError(f"{where}.local_date: {local_date.isoformat()} is not from 1970 to 9999")
+    if not EARLIEST <= local_date <= LATEST:
+        raise ValueError(
+            f"{where}.local_date: {local_date.isoformat()} is not from {EARLIEST} to {LATEST}"
+        )
     started_at = _time(data, "started_at", where)
+    if abs((local_date - started_at.date()).days) > 2:
+        raise ValueError(
+            f"{where}.local_date: {local_date} is not the day of started_at "
+            f"{started_at.isoformat()}"
+        )
+    ended_at = _time(data, "ended_at", where, optional=True)
+    if ended_at is not None:
+        lasted = (ended_at - started_at).total_seconds()
+        if lasted < 0:
+            raise ValueError(f"{where}.ended_at: before started_at (a negative duration)")
+        if lasted > MAX_ELAPSED_SECONDS:
+            raise ValueError(
+                f"{where}.ended_at: {lasted / 3600:.0f} h after started_at; a session lasts "
+                f"at most {MAX_ELAPSED_SECONDS / 3600:.0f} h, pauses included"
+            )
     offset = data.get("utc_offset")
     if offset is None:
         delta = started_at.utcoffset()
@@ -1991,10 +2167,13 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
     elif isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 18 * 3600:
         raise ValueError(f"{where}.utc_offset: {offset!r} is not a UTC offset in seconds")
     _need(data, "active_seconds", (int, float), where)
-    active = _seconds(data, "active_seconds", where)
+    active = _seconds(data, "active_seconds", where, MAX_ACTIVE_SECONDS)
     schedule = _optional(data, "schedule", dict, where) or {}
     exercises = []
-    for index, item in enumerate(_optional(data, "exercises", list, where) or []):
+    items = _optional(data, "exercises", list, where) or []
+    if len(items) > MAX_EXERCISES:
+        raise ValueError(f"{where}.exercises: more than {MAX_EXERCISES:,} exercises")
+    for index, item in enumerate(items):
         at = f"{where}.exercises[{index}]"
         if not isinstance(item, dict):
             raise ValueError(f"{at}: expected an object")
@@ -2016,13 +2195,13 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         program=_need(data, "program", str, where),
         title=_optional(data, "title", str, where) or data["program"],
         started_at=started_at,
-        ended_at=_time(data, "ended_at", where, optional=True),
+        ended_at=ended_at,
         utc_offset=offset,
         local_date=local_date,
         # A session running elsewhere cannot be finished here.
         status="partial" if status == "running" else status,
         active_seconds=float(active),
-        planned_seconds=_seconds(data, "planned_seconds", where),
+        planned_seconds=_seconds(data, "planned_seconds", where, MAX_PLANNED_SECONDS),
         skipped_steps=_count(data, "skipped_steps", where),
         stop_reason=_optional(data, "stop_reason", str, where),
         program_version=_optional(data, "program_version", str, where) or "",
