@@ -312,6 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     doctor.add_argument(
+        "--check-history",
+        action="store_true",
+        help="check the whole history database (SQLite's integrity check, every row)",
+    )
+    doctor.add_argument(
+        "--salvage",
+        metavar="FILE",
+        type=Path,
+        help="write every session still readable in a damaged history to FILE, as an export "
+        "(`coach import FILE` takes it into a new history)",
+    )
+    doctor.add_argument(
         "--send-test",
         action="store_true",
         help="send a test desktop notification (doctor sends none otherwise)",
@@ -756,7 +768,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
+        if store.read_only is not None:
+            print(
+                f"coach: the history {store.path} cannot be written ({store.read_only}): "
+                "this session runs, but nothing of it will be recorded",
+                file=sys.stderr,
+            )
+        else:
+            recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
     cues = settings.cues
     try:
         return run_headless(

@@ -101,6 +101,8 @@ class HistoryError(Exception):
         """True when another process held the database longer than we waited."""
         self.damaged = damaged
         """True when the database is damaged or not a coach history (see :data:`RECOVERY_HINT`)."""
+        self.cannot_write = False
+        """True when the database could be read but not written (a read-only or full disk)."""
 
 
 # --------------------------------------------------------------------------- records
@@ -448,7 +450,9 @@ def describe_open_error(path: Path, error: sqlite3.Error) -> str:
             f"{path} is not a coach history database or is damaged ({text}). {RECOVERY_HINT}; "
             "or move it away to start a new history."
         )
-    if "no such table" in text or "no such column" in text or "has no column" in text:
+    if any(words in text for words in ("no such table", "no such column", "has no column")) or (
+        "already exists" in text
+    ):
         return (
             f"{path} does not hold the tables coach keeps ({text}): it is damaged or not a "
             f"coach history. {RECOVERY_HINT}; or move it away to start a new history."
@@ -464,7 +468,9 @@ def describe_open_error(path: Path, error: sqlite3.Error) -> str:
 def _damaged(path: Path, error: sqlite3.Error) -> HistoryError:
     """The one message for a database that cannot be used, with the recovery hint if damaged."""
     message = describe_open_error(path, error)
-    return HistoryError(message, busy=_is_busy(error), damaged=RECOVERY_HINT in message)
+    found = HistoryError(message, busy=_is_busy(error), damaged=RECOVERY_HINT in message)
+    found.cannot_write = _cannot_write(error) and not found.damaged
+    return found
 
 
 _TABLES = {
@@ -781,7 +787,7 @@ class HistoryStore:
         try:
             self._db = self._connect()
         except HistoryError as error:
-            if error.busy or getattr(error, "damaged", False):
+            if not error.cannot_write:
                 raise
             # A full disk cannot grow -shm: reading still works without it.
             self._db = self._open_read_only(str(error), error)
@@ -810,8 +816,6 @@ class HistoryStore:
             _check_schema(path, db)
         except sqlite3.Error as error:
             db.close()
-            if _cannot_write(error):
-                raise HistoryError(f"cannot write the history {path}: {error}") from None
             raise _damaged(path, error) from None
         except BaseException:
             db.close()
@@ -1274,12 +1278,7 @@ class HistoryStore:
         return {**self._export_header(), "sessions": [r.to_json() for r in self.sessions()]}
 
     def _export_header(self) -> dict[str, Any]:
-        return {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "exported_at": utc_text(self.now()),
-            "host": socket.gethostname(),
-        }
+        return _header(self.now())
 
     def write_export(self, out: TextIO) -> int:
         """Write :meth:`export_json` to ``out``, one session per line; returns how many.
@@ -1487,11 +1486,22 @@ SELECT json_object(
 """Each session as its JSON line; ``{good}`` is the test a row must pass to be written."""
 
 
+_TEXT_COLUMNS = ("id", "program_id", "program_title", "program_version", "program_sha256", "note")
+_COUNT_COLUMNS = ("sets_done", "sets_planned", "reps_done", "reps_planned", "skipped_steps")
 _EXPORTABLE = (
-    f"coalesce({_GOOD_DAY} AND typeof(id) = 'text' AND typeof(program_id) = 'text' "
+    f"coalesce({_GOOD_DAY} "
+    + "".join(f"AND typeof({column}) = 'text' " for column in _TEXT_COLUMNS)
+    + "AND typeof(stop_reason) IN ('text', 'null') "
     "AND typeof(utc_offset) = 'integer' AND abs(utc_offset) <= 64800 "
+    "AND typeof(skipped_steps) = 'integer' AND skipped_steps >= 0 "
     "AND julianday(updated_at) IS NOT NULL "
-    "AND (ended_at IS NULL OR julianday(ended_at) IS NOT NULL), 0)"
+    "AND (ended_at IS NULL OR julianday(ended_at) IS NOT NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM session_exercises AS e WHERE e.session_id = sessions.id "
+    "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
+    + "".join(
+        f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
+    )
+    + ")), 0)"
 )
 """SQL true for a row that :func:`session_from_json` would take back (the rest are named)."""
 
@@ -1801,6 +1811,8 @@ def read_status(path: Path, today: date) -> StatusRows | None:
         version = schema_version(db)
         if version > SCHEMA_VERSION:
             migrate(db)  # raises: a newer coach's history
+        if version == SCHEMA_VERSION:
+            _check_schema(path, db)  # a few PRAGMAs: tens of microseconds
         days = _days(
             row[0]
             for row in db.execute(
@@ -1830,6 +1842,128 @@ def read_status(path: Path, today: date) -> StatusRows | None:
     finally:
         db.close()
     return StatusRows(days, done, seconds, last, state)
+
+
+# --------------------------------------------------------------------------- damage
+
+
+def check_history(path: Path, *, thorough: bool = False) -> list[str]:
+    """What is wrong with the history at ``path``, read-only; empty when all is well.
+
+    Checks the file, the schema, SQLite's ``quick_check`` (``integrity_check``
+    when ``thorough``) and every session row. Never writes (``coach doctor``).
+    """
+    try:
+        check_database_file(path)
+        db = connect_read_only(path)
+    except HistoryError as error:
+        return [str(error)]
+    except sqlite3.Error as error:
+        return [describe_open_error(path, error)]
+    try:
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            return [f"{path} was written by a newer coach (schema {version}); upgrade coach"]
+        if version == 0:
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                return [f"{path} holds tables but no coach schema: it is not a coach history"]
+            return []
+        _check_schema(path, db)
+        pragma = "integrity_check" if thorough else "quick_check"
+        problems = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}(20)")]
+        problems = [f"SQLite {pragma}: {visible(p)}" for p in problems if p != "ok"]
+    except HistoryError as error:
+        return [str(error)]
+    except sqlite3.Error as error:
+        return [describe_open_error(path, error)]
+    finally:
+        db.close()
+    with contextlib.suppress(HistoryError):
+        _, damaged = salvage(path, None)
+        problems += damaged
+    return problems
+
+
+def salvage(path: Path, out: TextIO | None) -> tuple[int, list[str]]:
+    """Write every session still readable in ``path`` to ``out`` as an export.
+
+    Read-only, row by row, so a damaged page or row costs only what is on
+    it: rows are found from both ends of the table, each read alone, and
+    one that cannot be read is named in the problems returned with the
+    count written. ``out`` None: only count. Raises :class:`HistoryError`
+    when the database cannot be opened at all.
+    """
+    check_database_file(path)
+    try:
+        db = connect_read_only(path)
+    except sqlite3.Error as error:
+        raise _damaged(path, error) from None
+    cells = _TextCells()
+    db.text_factory = cells
+    db.row_factory = sqlite3.Row
+    problems: list[str] = []
+    try:
+        rowids = _readable_rowids(db, problems)
+        if out is not None:
+            header = json_text({**_header(datetime.now(UTC)), "salvaged_from": str(path)})
+            out.write(header[:-1] + ', "sessions": [\n')
+        count = 0
+        for rowid in sorted(rowids):
+            try:
+                row = db.execute(
+                    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE rowid = ?", (rowid,)
+                ).fetchone()
+                exercises = [
+                    _exercise_from_row(tuple(found))
+                    for found in db.execute(
+                        f"SELECT {_EXERCISE_COLUMNS} FROM session_exercises "
+                        "WHERE session_id = ? ORDER BY position",
+                        (row["id"],),
+                    )
+                ]
+                record = _session_from_row(row, exercises)
+            except (sqlite3.Error, TypeError, ValueError, KeyError, OverflowError) as error:
+                who = f"row {rowid}"
+                with contextlib.suppress(Exception):
+                    who = f"session {visible(str(row['id']), newlines=False)}"
+                problems.append(f"{who}: {visible(str(error), newlines=False)}; not readable")
+                continue
+            if record.status == "running":
+                record.status = "partial"
+            if out is not None:
+                out.write((",\n" if count else "") + json_text(_visible_strings(record.to_json())))
+            count += 1
+        if out is not None:
+            out.write("\n]}\n")
+    finally:
+        db.close()
+    if cells.garbled:
+        problems.append(f"{cells.garbled} text cells were not UTF-8 (kept with \ufffd)")
+    return count, problems
+
+
+def _readable_rowids(db: sqlite3.Connection, problems: list[str]) -> set[int]:
+    """The session rows that can be found, from the start and from the end of the table."""
+    found: set[int] = set()
+    for order in ("ASC", "DESC"):
+        try:
+            for (rowid,) in db.execute(f"SELECT rowid FROM sessions ORDER BY rowid {order}"):
+                found.add(rowid)
+        except sqlite3.Error as error:
+            problems.append(f"sessions table: {visible(str(error), newlines=False)}")
+            continue
+        break
+    return found
+
+
+def _header(now: datetime) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": utc_text(now),
+        "host": socket.gethostname(),
+    }
 
 
 # --------------------------------------------------------------------------- reading exports
