@@ -6,10 +6,12 @@ text and JSON forms, and the ``doctor`` sub-command's parser and entry point
 (``coach.cli`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
 
 The checks only look: nothing is created, and no notification is sent unless
-``--send-test`` asks for one. Every line of the report starts with ``ok``,
-``missing`` or ``n/a``, so it reads the same without colour, to a screen
-reader, or through ``grep``. Nothing here imports Textual or Rich; the
-settings, cue and probe modules are imported by the functions that use them.
+``--send-test`` asks for one; ``--salvage FILE`` writes the one file it is
+given (the readable sessions of a damaged history, as an export). Every
+line of the report starts with ``ok``, ``missing`` or ``n/a``, so it reads
+the same without colour, to a screen reader, or through ``grep``. Nothing
+here imports Textual or Rich; the settings, cue and probe modules are
+imported by the functions that use them.
 """
 
 from __future__ import annotations
