@@ -312,6 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     doctor.add_argument(
+        "--check-history",
+        action="store_true",
+        help="check the whole history database (SQLite's integrity check, every row)",
+    )
+    doctor.add_argument(
+        "--salvage",
+        metavar="FILE",
+        type=Path,
+        help="write every session still readable in a damaged history to FILE, as an export "
+        "(`coach import FILE` takes it into a new history)",
+    )
+    doctor.add_argument(
         "--send-test",
         action="store_true",
         help="send a test desktop notification (doctor sends none otherwise)",
@@ -386,8 +398,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_remind(args)
     if args.command in _HISTORY_COMMANDS:
         # These read the history settings without pydantic (see coach.status).
+        import sqlite3
+
         from coach.errors import SettingsError
-        from coach.history import HistoryError
+        from coach.history import HistoryError, describe_open_error
 
         try:
             return _HISTORY_COMMANDS[args.command](args)
@@ -396,6 +410,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         except HistoryError as error:
             print(f"coach: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        except sqlite3.Error as error:  # the store turns these into HistoryError; in case not
+            prefs = _history_settings(args)
+            print(f"coach: {describe_open_error(prefs.data_dir, error)}", file=sys.stderr)
             return EXIT_INVALID
     # Only these commands read the settings (pydantic-settings costs ~100 ms to
     # import; the app reads them after its first frame, so not from coach.settings).
@@ -779,7 +797,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
+        if store.read_only is not None:
+            print(
+                f"coach: the history {store.path} cannot be written ({store.read_only}): "
+                "this session runs, but nothing of it will be recorded",
+                file=sys.stderr,
+            )
+        else:
+            recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
     cues = settings.cues
     try:
         return run_headless(
@@ -926,7 +951,27 @@ def _cmd_history(args: argparse.Namespace) -> int:
         sys.stdout.write(reports.history_csv(records))
     else:
         sys.stdout.write(reports.history_table(records))
-    return EXIT_OK
+    return _said_problems(store)
+
+
+def _said_problems(store: Any) -> int:
+    """Print the damaged rows a store met (the rest was shown); EXIT_INVALID if there were any."""
+    problems = [] if store is None else store.problems
+    if not problems:
+        return EXIT_OK
+    from coach.history import RECOVERY_HINT
+
+    shown = problems[:20]
+    more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    print(
+        f"coach: {store.path} has {len(problems)} damaged session"
+        f"{'s' if len(problems) != 1 else ''} (the others are shown):\n  "
+        + "\n  ".join(shown)
+        + more
+        + f"\n{RECOVERY_HINT}",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -949,12 +994,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     if args.file == "-":
         write(sys.stdout)
-        return EXIT_OK
+        return _said_problems(store)
     target = Path(args.file).expanduser()
-    # Write beside the target, then rename: a crash never leaves half a file.
+    # Write beside the target, then rename: a crash never leaves half a file. The
+    # temporary file is made 0600 and never through a link (see coach.files).
+    from coach.files import open_private
+
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as out:
+        fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
             count = write(out)
             out.flush()
             os.fsync(out.fileno())
@@ -967,22 +1016,32 @@ def _cmd_export(args: argparse.Namespace) -> int:
         temporary.unlink(missing_ok=True)
         raise
     print(f"exported {count} sessions to {target}", file=sys.stderr)
-    return EXIT_OK
+    return _said_problems(store)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from coach.history import read_export
+    from coach.history import check_export, iter_export
 
     prefs = _history_settings(args)
-    records = read_export(args.file)  # checks the whole file before touching the history
+    # The whole file is checked before the history is touched, one session at a
+    # time (bounded memory); the merge reads it again, in one transaction.
+    check_export(args.file)
     store = _open_history(prefs, create=True)
     with store:
-        summary = store.merge(records)
+        summary = store.merge(iter_export(args.file))
     print(
         f"{args.file}: {summary.added} sessions added, {summary.updated} updated, "
         f"{summary.unchanged} already here",
         file=sys.stderr,
     )
+    if summary.conflicts:
+        shown = summary.conflicts[:20]
+        print(
+            f"coach: {len(summary.conflicts)} sessions in {args.file} have the id of a different "
+            "session in this history; not merged:\n  " + "\n  ".join(shown),
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -1005,12 +1064,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         records = []
         progress = Progress([], [], [], [])
         found = streaks([], today, prefs.rest_days)
+        damaged = EXIT_OK
     else:
         with store:
             records = store.sessions(since=since)
             progress = store.progress(since=since)
             completed_days = store.completed_days()
         found = streaks(completed_days, today, prefs.rest_days)
+        damaged = _said_problems(store)  # the report leaves them out
     report = reports.build_report(
         records,
         progress,
@@ -1023,14 +1084,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
     if args.output is None:
         sys.stdout.write(text)
-        return EXIT_OK
+        return damaged
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as error:
         print(f"coach: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
     print(f"wrote {args.output}", file=sys.stderr)
-    return EXIT_OK
+    return damaged
 
 
 _HISTORY_COMMANDS = {

@@ -6,15 +6,18 @@ text and JSON forms, and the ``doctor`` sub-command's parser and entry point
 (``coach.cli`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
 
 The checks only look: nothing is created, and no notification is sent unless
-``--send-test`` asks for one. Every line of the report starts with ``ok``,
-``missing`` or ``n/a``, so it reads the same without colour, to a screen
-reader, or through ``grep``. Nothing here imports Textual or Rich; the
-settings, cue and probe modules are imported by the functions that use them.
+``--send-test`` asks for one; ``--salvage FILE`` writes the one file it is
+given (the readable sessions of a damaged history, as an export). Every
+line of the report starts with ``ok``, ``missing`` or ``n/a``, so it reads
+the same without colour, to a screen reader, or through ``grep``. Nothing
+here imports Textual or Rich; the settings, cue and probe modules are
+imported by the functions that use them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -42,6 +45,7 @@ _Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
 _EXIT_OK = 0
 _EXIT_USAGE = 2  # as coach.cli answers a bad setting
+_EXIT_DAMAGED = 1  # the history cannot be used as it is
 
 _NO_IDLE = (
     "without it coach keeps fixed break intervals and counts only sessions as breaks, "
@@ -287,6 +291,24 @@ def _history_folder(settings: Settings) -> Check:
     )
 
 
+def _history(settings: Settings, thorough: bool) -> Check:
+    """The history database: readable, the schema coach knows, no damaged page or row."""
+    from coach.history import DB_NAME, RECOVERY_HINT, check_history
+    from coach.settings import effective_data_dir
+
+    path = effective_data_dir(settings) / DB_NAME
+    if not path.exists() and not path.is_symlink():
+        return Check("history", True, "none yet (the first session creates it)")
+    problems = check_history(path, thorough=thorough)
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if problems[5:] else ""
+        )
+        return Check("history", False, _visible(shown), RECOVERY_HINT)
+    how = "integrity check passed" if thorough else "quick check passed (`--check-history` for all)"
+    return Check("history", True, f"{_visible(str(path))}: {how}")
+
+
 def _config(settings_error: SettingsError | None, environ: Mapping[str, str]) -> Check:
     from coach import paths
 
@@ -326,13 +348,15 @@ def collect_checks(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     send_test: bool = False,
+    check_history: bool = False,
 ) -> list[Check]:
     """Check what coach needs and can use on this machine.
 
     ``settings`` are the loaded settings; when they failed to load, pass the
     built-in defaults and the error as ``settings_error``. ``environ``,
     ``platform`` and the streams default to this process's. With
-    ``send_test``, a real notification is sent.
+    ``send_test``, a real notification is sent; with ``check_history``, the
+    whole history database is checked (else SQLite's quicker check).
     """
     environ = os.environ if environ is None else environ
     platform = sys.platform if platform is None else platform
@@ -345,6 +369,7 @@ def collect_checks(
         _terminal(stdout, environ, platform),
         _bell(settings, [stdout, stderr]),
         _history_folder(settings),
+        _history(settings, check_history),
         _config(settings_error, environ),
     ]
 
@@ -397,11 +422,56 @@ def run_doctor(args: argparse.Namespace) -> int:
         print(f"coach: bad setting:\n{problem}", file=sys.stderr)
         error = problem
         settings = Settings()
+    if getattr(args, "salvage", None) is not None:
+        return _salvage(settings, args.salvage)
     checks = collect_checks(
-        settings, settings_error=error, send_test=getattr(args, "send_test", False)
+        settings,
+        settings_error=error,
+        send_test=getattr(args, "send_test", False),
+        check_history=getattr(args, "check_history", False),
     )
     if getattr(args, "json", False):
         sys.stdout.write(checks_json(checks) + "\n")
     else:
         sys.stdout.write(format_checks(checks))
-    return _EXIT_OK if error is None else _EXIT_USAGE
+    if error is not None:
+        return _EXIT_USAGE
+    history_ok = all(check.ok is not False for check in checks if check.name == "history")
+    return _EXIT_OK if history_ok else _EXIT_DAMAGED
+
+
+def _salvage(settings: Settings, target: Any) -> int:
+    """``coach doctor --salvage FILE``: readable sessions to FILE (0600, whole or not at all)."""
+    from coach.files import open_private
+    from coach.history import DB_NAME, HistoryError, salvage
+    from coach.settings import effective_data_dir
+
+    path = effective_data_dir(settings) / DB_NAME
+    if not path.exists():
+        print(
+            f"coach doctor: no history at {_visible(str(path))}: nothing to salvage",
+            file=sys.stderr,
+        )
+        return _EXIT_DAMAGED
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            count, problems = salvage(path, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except (HistoryError, OSError) as problem:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        print(f"coach doctor: cannot salvage: {_visible(str(problem))}", file=sys.stderr)
+        return _EXIT_DAMAGED
+    print(f"salvaged {count} sessions from {_visible(str(path))} to {_visible(str(target))}")
+    for line in problems[:20]:
+        print(f"  left out: {_visible(line)}")
+    if count:
+        print(
+            "to start again from them: move the damaged history away, then "
+            f"`coach import {_visible(str(target))}`"
+        )
+    return _EXIT_OK

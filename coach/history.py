@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -42,8 +43,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
+from coach.files import LinkRefused, open_private, private_folder, write_private
 from coach.safety import check_pain
-from coach.text import json_safe, json_text, visible
+from coach.text import UNSAFE, describe, first_unsafe, json_text, visible
 
 DB_NAME = "history.db"
 EXPORT_FORMAT = "coach-history"
@@ -52,6 +54,37 @@ BUSY_TIMEOUT_MS = 5_000
 """How long SQLite itself waits for another process's write lock, per attempt."""
 WRITE_PATIENCE = 120.0
 """How long a write keeps retrying before it gives up (seconds)."""
+
+READ_PATIENCE = 10.0
+"""How long opening or reading the history waits for another process (seconds): a
+database held by a stuck process gives a message, never a hang."""
+
+EARLIEST = date(1970, 1, 1)
+"""The first day coach keeps a session for (import refuses earlier ones)."""
+LATEST = date(2999, 12, 31)
+"""The last day coach keeps a session for: every command handles each day between,
+with room to spare for a time zone or a week's arithmetic."""
+MAX_PLANNED_SECONDS = 24 * 3600.0
+"""The longest session a program can plan (programs are limited to 24 h)."""
+MAX_ACTIVE_SECONDS = 2 * MAX_PLANNED_SECONDS
+"""The most active time a session can hold: its plan, and as long again for steps
+gone back to and done twice."""
+MAX_ELAPSED_SECONDS = 7 * 24 * 3600.0
+"""The longest a session can last from start to end, pauses included."""
+MAX_COUNT = 10**9
+"""The largest count (sets, reps, steps) a session can hold."""
+
+_GOOD_DAY = (
+    f"(local_date BETWEEN '{EARLIEST}' AND '{LATEST}' AND date(local_date) IS local_date "
+    f"AND started_at BETWEEN '{EARLIEST}' AND '{LATEST.year + 1}')"
+)
+"""SQL true for a row whose day and start coach handles."""
+
+RECOVERY_HINT = (
+    "`coach doctor --check-history` checks it, `coach doctor --salvage FILE` saves every "
+    "session still readable (then `coach import FILE` into a new history)"
+)
+"""What to do about a damaged history, said with every message about one."""
 
 _T = TypeVar("_T")
 
@@ -62,10 +95,14 @@ STATUSES: tuple[Status, ...] = ("running", "completed", "partial")
 class HistoryError(Exception):
     """The history cannot be read or written; ``str()`` says why, for a person."""
 
-    def __init__(self, message: str, *, busy: bool = False) -> None:
+    def __init__(self, message: str, *, busy: bool = False, damaged: bool = False) -> None:
         super().__init__(message)
         self.busy = busy
         """True when another process held the database longer than we waited."""
+        self.damaged = damaged
+        """True when the database is damaged or not a coach history (see :data:`RECOVERY_HINT`)."""
+        self.cannot_write = False
+        """True when the database could be read but not written (a read-only or full disk)."""
 
 
 # --------------------------------------------------------------------------- records
@@ -403,12 +440,161 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 def describe_open_error(path: Path, error: sqlite3.Error) -> str:
     """Why a database could not be used, without calling a full disk "damaged"."""
     name = getattr(error, "sqlite_errorname", "")
-    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(error):
+    text = visible(str(error), newlines=False)
+    if (
+        name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
+        or "not a database" in text
+        or "malformed" in text
+    ):
         return (
-            f"{path} is not a coach history database or is damaged ({error}). "
-            "Move it away to start a new history."
+            f"{path} is not a coach history database or is damaged ({text}). {RECOVERY_HINT}; "
+            "or move it away to start a new history."
         )
-    return f"cannot use the history {path}: {error}"
+    if any(words in text for words in ("no such table", "no such column", "has no column")) or (
+        "already exists" in text
+    ):
+        return (
+            f"{path} does not hold the tables coach keeps ({text}): it is damaged or not a "
+            f"coach history. {RECOVERY_HINT}; or move it away to start a new history."
+        )
+    if _is_busy(error):
+        return (
+            f"the history {path} is busy: another process has held it for more than "
+            f"{READ_PATIENCE:g} s ({text}); try again when it is done"
+        )
+    return f"cannot use the history {path}: {text}"
+
+
+def _damaged(path: Path, error: sqlite3.Error) -> HistoryError:
+    """The one message for a database that cannot be used, with the recovery hint if damaged."""
+    message = describe_open_error(path, error)
+    found = HistoryError(message, busy=_is_busy(error), damaged=RECOVERY_HINT in message)
+    found.cannot_write = _cannot_write(error) and not found.damaged
+    return found
+
+
+_TABLES = {
+    "sessions": None,  # filled in below, from _SESSION_COLUMNS
+    "session_exercises": None,
+    "exercise_totals": (
+        "program_id, exercise_id, name, position, sessions, completed, sets_done, reps_done"
+    ),
+    "breaks": "id, kind, outcome, at, local_date, program_id",
+    "break_state": "id, state, updated_at",
+}
+
+
+def _check_schema(path: Path, db: sqlite3.Connection) -> None:
+    """Raise a damaged :class:`HistoryError` unless every table has the columns coach reads."""
+    for table, columns in _TABLES.items():
+        if columns is None:
+            columns = _SESSION_COLUMNS if table == "sessions" else _EXERCISE_COLUMNS
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        missing = [name for name in columns.split(", ") if name not in have]
+        if missing:
+            what = "is missing" if not have else f"has no column {missing[0]}"
+            raise HistoryError(
+                f"{path} is damaged or not a coach history: table {table} {what}. "
+                f"{RECOVERY_HINT}; or move it away to start a new history.",
+                damaged=True,
+            )
+
+
+def _cannot_write(error: sqlite3.Error) -> bool:
+    """Whether ``error`` says the database cannot be written now (read-only, full, I/O)."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")):
+        return True
+    text = str(error).lower()
+    return any(
+        words in text
+        for words in ("readonly", "read-only", "disk is full", "disk i/o", "unable to open")
+    )
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse what SQLite must not open as ``history.db``: a link, a folder, a FIFO.
+
+    Checked for the database and its ``-wal`` and ``-shm`` files, with
+    ``lstat``: a link there would have SQLite write through it, a FIFO would
+    make it wait forever. Raises :class:`HistoryError`.
+    """
+    import stat
+
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise HistoryError(
+                f"cannot use the history {candidate}: {error.strerror or error}"
+            ) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise HistoryError(str(LinkRefused(candidate)))
+        if stat.S_ISDIR(info.st_mode):
+            raise HistoryError(
+                f"{candidate} is a folder, not a history database; move it away to start "
+                "a new history"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise HistoryError(
+                f"{candidate} is not a regular file (a device or a FIFO), so not a history "
+                "database; move it away to start a new history"
+            )
+
+
+class _TextCells:
+    """SQLite's text as ``str``: invalid UTF-8 (a garbled cell) decoded with U+FFFD, counted."""
+
+    def __init__(self) -> None:
+        self.garbled = 0
+        """How many cells so far were not valid UTF-8."""
+
+    def __call__(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.garbled += 1
+            return data.decode("utf-8", "replace")
+
+
+def _probe(db: sqlite3.Connection) -> None:
+    db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+
+def connect_read_only(path: Path, timeout: float = READ_PATIENCE) -> sqlite3.Connection:
+    """A read-only connection, even on a read-only or full disk.
+
+    SQLite's WAL mode needs a ``-shm`` file beside the database that a
+    read-only folder cannot hold and a full disk cannot grow. In order:
+    ``mode=ro``; then ``mode=ro`` in exclusive locking mode, where SQLite
+    keeps the WAL index in memory instead of ``-shm``; then
+    ``immutable=1``, which reads the database file alone. Raises
+    ``sqlite3.Error`` from the first when none works.
+    """
+    uri = path.resolve().as_uri()
+    first: sqlite3.Error | None = None
+    for query, exclusive in (("mode=ro", False), ("mode=ro", True), ("immutable=1", False)):
+        db: sqlite3.Connection | None = None
+        try:
+            db = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=timeout, isolation_level=None)
+            db.text_factory = _TextCells()
+            db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if exclusive:
+                db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            _probe(db)
+        except sqlite3.Error as error:
+            if db is not None:
+                db.close()
+            first = first or error
+            name = getattr(error, "sqlite_errorname", "")
+            if _is_busy(error) or name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+                raise
+            continue
+        return db
+    assert first is not None
+    raise first
 
 
 def _is_busy(error: sqlite3.Error) -> bool:
@@ -439,8 +625,10 @@ class SessionClaim:
         import fcntl
 
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            private_folder(path.parent)
+            fd = open_private(path)
+        except LinkRefused as error:
+            raise HistoryError(str(error)) from None
         except OSError as error:
             raise HistoryError(
                 f"cannot mark the session as running ({path}: {error.strerror or error}); "
@@ -567,36 +755,91 @@ class HistoryStore:
         self.path = path
         self.now = now or (lambda: datetime.now(UTC))
         self.patience = patience
+        self.read_only: str | None = None
+        """Why this store can only read (a read-only or full disk), or None when it can write."""
+        self.problems: list[str] = []
+        """Damaged rows met while reading, one line each naming the session (then left out
+        or shown with U+FFFD for text that was not UTF-8)."""
+        self._cells = _TextCells()
         if create:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_folder(path.parent)
             except OSError as error:
                 raise HistoryError(
                     f"cannot create the history folder {path.parent}: {error.strerror or error}"
                 ) from None
-        elif not path.exists():
-            raise FileNotFoundError(path)
+        check_database_file(path)
+        if not path.exists():
+            if not create:
+                raise FileNotFoundError(path)
+            try:
+                # Made here, 0600 whatever the umask; SQLite gives its -wal and -shm the same mode.
+                os.close(open_private(path, os.O_RDWR | os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass  # another process made it first
+            except OSError as error:
+                raise HistoryError(
+                    f"cannot create the history {path}: {error.strerror or error}"
+                ) from None
+        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            self._db = self._open_read_only("the history folder is read-only")
+            return
         try:
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except sqlite3.Error as error:
-            raise HistoryError(f"cannot open the history {path}: {error}") from None
-        self._db.row_factory = sqlite3.Row
-        try:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
-            if self._retry(lambda: schema_version(self._db)) != SCHEMA_VERSION:
-                self._write(lambda db: migrate(db))
-            if self._retry(lambda: self._db.execute("PRAGMA journal_mode").fetchone()[0]) != "wal":
-                self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
-        except sqlite3.DatabaseError as error:
-            self._db.close()
-            raise HistoryError(describe_open_error(path, error)) from None
-        except BaseException:
-            self._db.close()
-            raise
+            self._db = self._connect()
+        except HistoryError as error:
+            if not error.cannot_write:
+                raise
+            # A full disk cannot grow -shm: reading still works without it.
+            self._db = self._open_read_only(str(error), error)
+            return
         if create:
             self._add_unsaved()
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self.path
+        try:
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as error:
+            raise HistoryError(f"cannot open the history {path}: {error}") from None
+        db.row_factory = sqlite3.Row
+        db.text_factory = self._cells
+        self._db = db
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
+            version = self._retry(lambda: schema_version(db), READ_PATIENCE)
+            if version != SCHEMA_VERSION:
+                self._write(lambda db: migrate(db))
+            if self._retry(lambda: db.execute("PRAGMA journal_mode").fetchone()[0]) != "wal":
+                self._retry(lambda: db.execute("PRAGMA journal_mode = WAL"))
+            _check_schema(path, db)
+        except sqlite3.Error as error:
+            db.close()
+            raise _damaged(path, error) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _open_read_only(self, why: str, error: HistoryError | None = None) -> sqlite3.Connection:
+        try:
+            db = connect_read_only(self.path)
+            db.row_factory = sqlite3.Row
+            db.text_factory = self._cells
+            version = schema_version(db)
+            if version > SCHEMA_VERSION:
+                migrate(db)  # raises: a newer coach's history
+            if version != 0:
+                _check_schema(self.path, db)
+        except HistoryError:
+            raise
+        except sqlite3.Error as problem:
+            if error is not None and not _is_busy(problem):
+                raise error from None
+            raise _damaged(self.path, problem) from None
+        self.read_only = why
+        return db
 
     @classmethod
     def in_folder(cls, data_dir: Path, **kwargs: Any) -> HistoryStore:
@@ -636,7 +879,7 @@ class HistoryStore:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except sqlite3.Error as error:
-                raise HistoryError(describe_open_error(self.path, error)) from None
+                raise _damaged(self.path, error) from None
 
     def _write(
         self, work: Callable[[sqlite3.Connection], _T], *, patience: float | None = None
@@ -646,6 +889,11 @@ class HistoryStore:
         With ``patience``, give up (``HistoryError(busy=True)``) after that many
         seconds instead of :attr:`patience`; SQLite's own wait is cut to match.
         """
+
+        if self.read_only is not None:
+            raise HistoryError(
+                f"cannot write the history {self.path}: {self.read_only}; nothing is recorded"
+            )
 
         def attempt() -> _T:
             self._db.execute("BEGIN IMMEDIATE")
@@ -670,13 +918,16 @@ class HistoryStore:
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several queries."""
-        self._retry(lambda: self._db.execute("BEGIN"))
+        """A consistent snapshot for several queries; a damaged page is a :class:`HistoryError`."""
+        self._retry(lambda: self._db.execute("BEGIN"), READ_PATIENCE)
         try:
             yield self._db
+        except sqlite3.Error as error:
+            raise _damaged(self.path, error) from None
         finally:
             if self._db.in_transaction:
-                self._db.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("COMMIT")
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -724,9 +975,12 @@ class HistoryStore:
 
     def reap_abandoned(self) -> list[str]:
         """Turn ``running`` sessions whose process has gone into ``partial``; returns their ids."""
-        candidates = self._db.execute(
-            "SELECT id, host, pid, updated_at FROM sessions WHERE status = 'running'"
-        ).fetchall()
+        if self.read_only is not None:
+            return []
+        with self._reading() as db:
+            candidates = db.execute(
+                "SELECT id, host, pid, updated_at FROM sessions WHERE status = 'running'"
+            ).fetchall()
         dead = [
             row
             for row in candidates
@@ -756,28 +1010,20 @@ class HistoryStore:
 
         Raises OSError when even that fails (and leaves no partial file).
         """
-        folder = self.folder / "unsaved"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(self.folder / "unsaved")
         target = folder / f"{record.id}.json"
-        temporary = target.with_suffix(".tmp")
         stamped = replace(record, updated_at=self.now())
-        try:
-            with open(temporary, "w", encoding="utf-8") as out:
-                out.write(json.dumps(stamped.to_json(), ensure_ascii=False))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_private(target, json_text(stamped.to_json()))
         return target
 
     def _add_unsaved(self) -> None:
         """Add spooled sessions: each is the newest word on its session unless that completed."""
         folder = self.folder / "unsaved"
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             return
         for file in sorted(folder.glob("*.json")):
+            if file.is_symlink():
+                continue
             try:
                 record = session_from_json(json.loads(file.read_text(encoding="utf-8")), "")
 
@@ -810,12 +1056,17 @@ class HistoryStore:
     ) -> list[SessionRecord]:
         """Sessions (with their exercises), oldest first; abandoned ones read as partial."""
         where, params = _filters(since=since, until=until, program=program, ids=ids)
+        cells = self._cells
         with self._reading() as db:
-            rows = db.execute(
+            rows: list[tuple[sqlite3.Row, bool]] = []
+            for row in db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions {where} ORDER BY started_at, id",
                 params,
-            ).fetchall()
+            ):
+                garbled, cells.garbled = cells.garbled, 0
+                rows.append((row, bool(garbled)))
             exercises: dict[str, list[ExerciseRecord]] = {}
+            bad_exercises: set[str] = set()
             cursor = db.cursor()
             cursor.row_factory = None  # plain tuples: 400,000 rows read twice as fast
             inside = f"WHERE session_id IN (SELECT id FROM sessions {where})" if where else ""
@@ -825,10 +1076,25 @@ class HistoryStore:
                 params,
             )
             for row in cursor:
-                exercises.setdefault(row[0], []).append(
-                    ExerciseRecord(row[2], row[3], row[1], bool(row[4]), *row[5:])
-                )
-        records = [_session_from_row(row, exercises.get(row["id"], [])) for row in rows]
+                try:
+                    exercise = _exercise_from_row(row)
+                except (TypeError, ValueError):
+                    bad_exercises.add(str(row[0]))
+                    continue
+                exercises.setdefault(row[0], []).append(exercise)
+            cells.garbled = 0
+        records = []
+        for row, garbled in rows:
+            try:
+                record = _session_from_row(row, exercises.get(row["id"], []))
+            except (TypeError, ValueError, KeyError, OverflowError) as error:
+                self._problem(row["id"], f"{error}; left out")
+                continue
+            if garbled:
+                self._problem(record.id, "text that is not UTF-8, shown with \ufffd")
+            if record.id in bad_exercises:
+                self._problem(record.id, "a damaged exercise row, left out")
+            records.append(record)
         for record in records:
             if record.status == "running" and not session_is_alive(
                 self.lock_path(record.id), record.host, record.pid
@@ -836,24 +1102,30 @@ class HistoryStore:
                 record.status = "partial"
         return records
 
+    def _problem(self, session_id: Any, what: str) -> None:
+        line = f"session {visible(str(session_id), newlines=False)}: {what}"
+        if line not in self.problems:
+            self.problems.append(line)
+
     def completed_days(self) -> list[date]:
         """Every day with a completed session (what streaks are made of)."""
-        return [
-            date.fromisoformat(row[0])
-            for row in self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT DISTINCT local_date FROM sessions WHERE status = 'completed'"
-            )
-        ]
+            ).fetchall()
+        return _days(row[0] for row in rows)
 
     def count(self) -> int:
         """How many sessions the history holds."""
-        return int(self._db.execute("SELECT count(*) FROM sessions").fetchone()[0])
+        with self._reading() as db:
+            return int(db.execute("SELECT count(*) FROM sessions").fetchone()[0])
 
     def integrity_problems(self) -> list[str]:
         """``PRAGMA integrity_check`` and foreign keys; empty when all is well."""
-        problems = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
-        problems = [problem for problem in problems if problem != "ok"]
-        problems += [str(tuple(row)) for row in self._db.execute("PRAGMA foreign_key_check")]
+        with self._reading() as db:
+            problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check")]
+            problems = [problem for problem in problems if problem != "ok"]
+            problems += [str(tuple(row)) for row in db.execute("PRAGMA foreign_key_check")]
         return problems
 
     def progress(
@@ -869,6 +1141,8 @@ class HistoryStore:
         exercise); ``completed`` counts the sessions that were finished.
         """
         where, params = _filters(since=since, until=until, program=program, ids=None)
+        # Rows whose day coach cannot handle (damaged, or from an old import) are left out.
+        where = f"{where} AND {_GOOD_DAY}" if where else f"WHERE {_GOOD_DAY}"
         with self._reading() as db:
             days = [
                 DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60)
@@ -1004,12 +1278,7 @@ class HistoryStore:
         return {**self._export_header(), "sessions": [r.to_json() for r in self.sessions()]}
 
     def _export_header(self) -> dict[str, Any]:
-        return {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "exported_at": utc_text(self.now()),
-            "host": socket.gethostname(),
-        }
+        return _header(self.now())
 
     def write_export(self, out: TextIO) -> int:
         """Write :meth:`export_json` to ``out``, one session per line; returns how many.
@@ -1025,11 +1294,13 @@ class HistoryStore:
         with self._reading() as db:
             # SQLite writes each session's JSON itself: about four times faster
             # than building records and encoding them (a test keeps the two equal).
-            for (line,) in db.execute(_EXPORT_SQL):
+            for (line,) in db.execute(_EXPORT_SQL.replace("{good}", _EXPORTABLE)):
                 if count:
                     out.write(",\n")
-                out.write(json_safe(line))
+                out.write(_importable_line(line))
                 count += 1
+            for (session_id,) in db.execute(f"SELECT id FROM sessions WHERE NOT {_EXPORTABLE}"):
+                self._problem(session_id, "damaged, or dated where coach cannot: not exported")
         out.write("\n]}\n")
         return count
 
@@ -1038,19 +1309,28 @@ class HistoryStore:
 
         A session already here is replaced only by a more finished copy of
         itself (completed beats partial beats running) or, at the same status,
-        by one written later (a check-in added on the other computer).
+        by one written later (a check-in added on the other computer). An id
+        already here for a different session (another program, start, day or
+        exercises) is left alone and listed in ``conflicts``. ``records`` may
+        be a generator (:func:`iter_export`): it is read once, inside the
+        transaction, so an error in it writes nothing.
         """
-        incoming = list(records)
 
         def work(db: sqlite3.Connection) -> MergeSummary:
             summary = MergeSummary()
-            for record in incoming:
+            for record in records:
                 row = db.execute(
-                    "SELECT status, updated_at FROM sessions WHERE id = ?", (record.id,)
+                    "SELECT status, updated_at, program_id, started_at, utc_offset, local_date, "
+                    "program_sha256 FROM sessions WHERE id = ?",
+                    (record.id,),
                 ).fetchone()
                 if row is None:
                     _upsert(db, record)
                     summary.added += 1
+                    continue
+                different = _identity_differs(db, row, record)
+                if different:
+                    summary.conflicts.append(f"{record.id} ({different})")
                     continue
                 mine = (_RANK[row["status"]], row["updated_at"])
                 theirs = (_RANK[record.status], utc_text(record.updated_at or record.started_at))
@@ -1172,13 +1452,19 @@ def _local_time_sql(column: str) -> str:
     )
 
 
+_ENDED_SQL = (
+    "min(max(ended_at, started_at), strftime('%Y-%m-%dT%H:%M:%fZ', started_at, "
+    f"'+{int(MAX_ELAPSED_SECONDS)} seconds'))"
+)
+
 _EXPORT_SQL = f"""
 SELECT json_object(
     'id', id, 'program', program_id, 'title', program_title, 'status', status,
     'started_at', {_local_time_sql("started_at")},
-    'ended_at', iif(ended_at IS NULL, NULL, {_local_time_sql("ended_at")}),
+    'ended_at', iif(ended_at IS NULL, NULL, {_local_time_sql(_ENDED_SQL)}),
     'utc_offset', utc_offset, 'local_date', local_date,
-    'active_seconds', round(active_seconds, 3), 'planned_seconds', round(planned_seconds, 3),
+    'active_seconds', round(min(max(active_seconds, 0), {MAX_ACTIVE_SECONDS}), 3),
+    'planned_seconds', round(min(max(planned_seconds, 0), {MAX_PLANNED_SECONDS}), 3),
     'skipped_steps', skipped_steps, 'stop_reason', stop_reason,
     'program_version', program_version, 'program_sha256', program_sha256,
     'schedule', json(CASE WHEN per_day IS NOT NULL THEN json_object('per_day', per_day)
@@ -1195,8 +1481,50 @@ SELECT json_object(
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
     'updated_at', updated_at
-) FROM sessions ORDER BY started_at, id
+) FROM sessions WHERE {{good}} ORDER BY started_at, id
 """
+"""Each session as its JSON line; ``{good}`` is the test a row must pass to be written."""
+
+
+_TEXT_COLUMNS = ("id", "program_id", "program_title", "program_version", "program_sha256", "note")
+_COUNT_COLUMNS = ("sets_done", "sets_planned", "reps_done", "reps_planned", "skipped_steps")
+_EXPORTABLE = (
+    f"coalesce({_GOOD_DAY} "
+    + "".join(f"AND typeof({column}) = 'text' " for column in _TEXT_COLUMNS)
+    + "AND typeof(stop_reason) IN ('text', 'null') "
+    "AND typeof(utc_offset) = 'integer' AND abs(utc_offset) <= 64800 "
+    "AND typeof(skipped_steps) = 'integer' AND skipped_steps >= 0 "
+    "AND julianday(updated_at) IS NOT NULL "
+    "AND (ended_at IS NULL OR julianday(ended_at) IS NOT NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM session_exercises AS e WHERE e.session_id = sessions.id "
+    "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
+    + "".join(
+        f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
+    )
+    + ")), 0)"
+)
+"""SQL true for a row that :func:`session_from_json` would take back (the rest are named)."""
+
+_ESCAPED_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bfr]")
+
+
+def _importable_line(line: str) -> str:
+    """One exported session, its text shown as :func:`visible` does if it held unsafe
+    characters (an older coach stored them): import refuses those, and must take back
+    everything export writes."""
+    if UNSAFE.search(line) is None and _ESCAPED_CONTROL.search(line) is None:
+        return line
+    return json_text(_visible_strings(json.loads(line)))
+
+
+def _visible_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {key: _visible_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_visible_strings(item) for item in value]
+    return value
 
 
 _RANK = {"running": 0, "partial": 1, "completed": 2}
@@ -1209,6 +1537,39 @@ class MergeSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    """Ids already here for a different session, each with what differs: not merged."""
+
+
+def _identity_differs(db: sqlite3.Connection, row: sqlite3.Row, record: SessionRecord) -> str:
+    """What makes ``record`` another session than the stored ``row`` of its id ("" if none).
+
+    A later copy of the same session (a check-in added, an exercise finished)
+    changes none of these; times compare to the second, as exports hold them.
+    """
+    if row["program_id"] != record.program:
+        return f"program {record.program}, here {row['program_id']}"
+    if str(row["started_at"])[:19] != utc_text(record.started_at)[:19]:
+        return f"started_at {utc_text(record.started_at)}, here {row['started_at']}"
+    if row["utc_offset"] != record.utc_offset or row["local_date"] != record.local_date.isoformat():
+        return f"day {record.local_date}, here {row['local_date']}"
+    if (
+        row["program_sha256"]
+        and record.program_sha256
+        and (row["program_sha256"] != record.program_sha256)
+    ):
+        return "another version of the program file"
+    theirs = [exercise.exercise for exercise in record.exercises]
+    mine = [
+        found[0]
+        for found in db.execute(
+            "SELECT exercise_id FROM session_exercises WHERE session_id = ? ORDER BY position",
+            (record.id,),
+        )
+    ]
+    if theirs and mine and theirs != mine:
+        return "other exercises"
+    return ""
 
 
 def _filters(
@@ -1236,7 +1597,26 @@ def _filters(
 
 
 def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
+    """Write ``record``, within what import accepts: what coach records it can import back.
+
+    Seconds are held to their bounds, an end to a week after the start,
+    text to what :func:`coach.text.visible` shows; a day outside
+    :data:`EARLIEST` to :data:`LATEST` is refused (a clock gone wrong).
+    """
     updated = record.updated_at or record.started_at
+    if not EARLIEST <= record.local_date <= LATEST or not (
+        EARLIEST <= record.started_at.astimezone(UTC).date() <= LATEST
+    ):
+        raise HistoryError(
+            f"session {record.id} starts on {record.local_date}, outside {EARLIEST} to "
+            f"{LATEST}: is the computer's clock right? Not recorded"
+        )
+    ended = record.ended_at
+    if ended is not None:
+        ended = min(
+            max(ended, record.started_at),
+            record.started_at + timedelta(seconds=MAX_ELAPSED_SECONDS),
+        )
     db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
     db.execute(
         f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
@@ -1244,25 +1624,25 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
         (
             record.id,
             record.program,
-            record.title,
-            record.program_version,
+            visible(record.title),
+            visible(record.program_version),
             record.program_sha256,
             utc_text(record.started_at),
-            None if record.ended_at is None else utc_text(record.ended_at),
+            None if ended is None else utc_text(ended),
             record.utc_offset,
             record.local_date.isoformat(),
             record.status,
-            record.stop_reason,
-            max(0.0, record.active_seconds),
-            record.planned_seconds,
-            record.skipped_steps,
+            None if record.stop_reason is None else visible(record.stop_reason),
+            min(max(0.0, record.active_seconds), MAX_ACTIVE_SECONDS),
+            min(max(0.0, record.planned_seconds), MAX_PLANNED_SECONDS),
+            min(max(0, record.skipped_steps), MAX_COUNT),
             record.per_day,
             record.per_week,
             record.stop_above,
             record.pain_before,
             record.pain_after,
-            record.note,
-            record.host,
+            visible(record.note),
+            visible(record.host),
             record.pid,
             utc_text(updated),
         ),
@@ -1275,7 +1655,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
                 record.id,
                 exercise.position,
                 exercise.exercise,
-                exercise.name,
+                visible(exercise.name),
                 int(exercise.completed),
                 exercise.sets_done,
                 exercise.sets_planned,
@@ -1288,31 +1668,108 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     )
 
 
+def _days(texts: Iterable[Any]) -> list[date]:
+    """The days among ``texts`` that are dates coach handles (others are left out)."""
+    days = []
+    for text in texts:
+        try:
+            day = date.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+        if EARLIEST <= day <= LATEST:
+            days.append(day)
+    return days
+
+
+def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
+    """An exercise from its row; TypeError or ValueError for a damaged one."""
+    counts = [_stored_count(value) for value in row[5:]]
+    if not isinstance(row[2], str) or not isinstance(row[3], str) or not isinstance(row[1], int):
+        raise TypeError("not an exercise row")
+    return ExerciseRecord(row[2], row[3], row[1], bool(row[4]), *counts)
+
+
+def _stored_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
+def _stored_time(text: Any, what: str) -> datetime:
+    if not isinstance(text, str):
+        raise ValueError(f"{what} {text!r} is not a time")
+    try:
+        value = parse_utc_text(text)
+    except ValueError:
+        raise ValueError(f"{what} {visible(text, newlines=False)!r} is not a time") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValueError(f"{what} {text} is outside {EARLIEST} to {LATEST}, the days coach handles")
+    return value
+
+
+def _stored_number(value: Any, what: str, limit: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValueError(f"{what} {value!r} is not a number")
+    return min(max(0.0, float(value)), limit)
+
+
+def _stored_optional_int(value: Any, what: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} {value!r} is out of range")
+    return value
+
+
 def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> SessionRecord:
+    """A session from its row; ValueError or TypeError (naming the field) for a damaged one."""
+    for key in ("id", "program_id", "program_title", "program_version", "program_sha256", "note"):
+        if not isinstance(row[key], str):
+            raise ValueError(f"{key} {row[key]!r} is not text")
+    if row["status"] not in _RANK:
+        raise ValueError(f"status {row['status']!r} is not one coach writes")
+    if isinstance(row["utc_offset"], bool) or not isinstance(row["utc_offset"], int):
+        raise ValueError(f"utc_offset {row['utc_offset']!r} is not a whole number")
+    if abs(row["utc_offset"]) > 18 * 3600:
+        raise ValueError(f"utc_offset {row['utc_offset']!r} is not a UTC offset")
+    day = _days([row["local_date"]])
+    if not day:
+        raise ValueError(
+            f"local_date {visible(str(row['local_date']), newlines=False)!r} is not a day "
+            f"from {EARLIEST} to {LATEST}"
+        )
+    started = _stored_time(row["started_at"], "started_at")
+    ended = None if row["ended_at"] is None else _stored_time(row["ended_at"], "ended_at")
+    if ended is not None:
+        ended = min(max(ended, started), started + timedelta(seconds=MAX_ELAPSED_SECONDS))
     return SessionRecord(
         id=row["id"],
         program=row["program_id"],
         title=row["program_title"],
         program_version=row["program_version"],
         program_sha256=row["program_sha256"],
-        started_at=parse_utc_text(row["started_at"]),
-        ended_at=None if row["ended_at"] is None else parse_utc_text(row["ended_at"]),
+        started_at=started,
+        ended_at=ended,
         utc_offset=row["utc_offset"],
-        local_date=date.fromisoformat(row["local_date"]),
+        local_date=day[0],
         status=row["status"],
-        stop_reason=row["stop_reason"],
-        active_seconds=row["active_seconds"],
-        planned_seconds=row["planned_seconds"],
-        skipped_steps=row["skipped_steps"],
-        per_day=row["per_day"],
-        per_week=row["per_week"],
-        stop_above=row["stop_above"],
-        pain_before=row["pain_before"],
-        pain_after=row["pain_after"],
+        stop_reason=None if row["stop_reason"] is None else str(row["stop_reason"]),
+        active_seconds=_stored_number(row["active_seconds"], "active_seconds", MAX_ACTIVE_SECONDS),
+        planned_seconds=_stored_number(
+            row["planned_seconds"], "planned_seconds", MAX_PLANNED_SECONDS
+        ),
+        skipped_steps=_stored_count(row["skipped_steps"]),
+        per_day=_stored_optional_int(row["per_day"], "per_day", 1, MAX_COUNT),
+        per_week=_stored_optional_int(row["per_week"], "per_week", 1, MAX_COUNT),
+        stop_above=_stored_optional_int(row["stop_above"], "stop_above", 0, MAX_COUNT),
+        pain_before=_stored_optional_int(row["pain_before"], "pain_before", 0, 10),
+        pain_after=_stored_optional_int(row["pain_after"], "pain_after", 0, 10),
         note=row["note"],
-        host=row["host"],
-        pid=row["pid"],
-        updated_at=parse_utc_text(row["updated_at"]),
+        host=str(row["host"]),
+        pid=row["pid"] if isinstance(row["pid"], int) else None,
+        updated_at=_stored_time(row["updated_at"], "updated_at"),
         exercises=exercises,
     )
 
@@ -1341,21 +1798,27 @@ def read_status(path: Path, today: date) -> StatusRows | None:
     created when there is no history (SQLite may add its ``-wal``/``-shm``
     beside an existing one, as any reader does).
     """
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
+    check_database_file(path)
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        db = connect_read_only(path)
     except sqlite3.Error as error:
-        raise HistoryError(describe_open_error(path, error)) from None
+        raise _damaged(path, error) from None
+    version = 0
     try:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("BEGIN")  # one snapshot for every query
-        days = [
-            date.fromisoformat(row[0])
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            migrate(db)  # raises: a newer coach's history
+        if version == SCHEMA_VERSION:
+            _check_schema(path, db)  # a few PRAGMAs: tens of microseconds
+        days = _days(
+            row[0]
             for row in db.execute(
                 "SELECT DISTINCT local_date FROM sessions WHERE status = 'completed'"
             )
-        ]
+        )
         done, seconds = db.execute(
             "SELECT count(*) FILTER (WHERE status = 'completed'), total(active_seconds) "
             "FROM sessions WHERE local_date = ?",
@@ -1363,22 +1826,144 @@ def read_status(path: Path, today: date) -> StatusRows | None:
         ).fetchone()
         last = db.execute(
             "SELECT id, program_id, program_title, status, started_at, ended_at, utc_offset, "
-            "local_date, active_seconds, host, pid FROM sessions "
+            f"local_date, active_seconds, host, pid FROM sessions WHERE {_GOOD_DAY} "
             "ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
         state = None
-        if schema_version(db) >= 3:
+        if version >= 3:
             row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
-            state = None if row is None else _json_object(row[0])
+            state = None if row is None or not isinstance(row[0], str) else _json_object(row[0])
     except sqlite3.OperationalError as error:
-        if "no such table" in str(error):
+        if "no such table" in str(error) and version == 0:
             return None  # created but never written
-        raise HistoryError(describe_open_error(path, error)) from None
+        raise _damaged(path, error) from None
     except sqlite3.Error as error:
-        raise HistoryError(describe_open_error(path, error)) from None
+        raise _damaged(path, error) from None
     finally:
         db.close()
     return StatusRows(days, done, seconds, last, state)
+
+
+# --------------------------------------------------------------------------- damage
+
+
+def check_history(path: Path, *, thorough: bool = False) -> list[str]:
+    """What is wrong with the history at ``path``, read-only; empty when all is well.
+
+    Checks the file, the schema, SQLite's ``quick_check`` (``integrity_check``
+    when ``thorough``) and every session row. Never writes (``coach doctor``).
+    """
+    try:
+        check_database_file(path)
+        db = connect_read_only(path)
+    except HistoryError as error:
+        return [str(error)]
+    except sqlite3.Error as error:
+        return [describe_open_error(path, error)]
+    try:
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            return [f"{path} was written by a newer coach (schema {version}); upgrade coach"]
+        if version == 0:
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                return [f"{path} holds tables but no coach schema: it is not a coach history"]
+            return []
+        _check_schema(path, db)
+        pragma = "integrity_check" if thorough else "quick_check"
+        problems = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}(20)")]
+        problems = [f"SQLite {pragma}: {visible(p)}" for p in problems if p != "ok"]
+    except HistoryError as error:
+        return [str(error)]
+    except sqlite3.Error as error:
+        return [describe_open_error(path, error)]
+    finally:
+        db.close()
+    with contextlib.suppress(HistoryError):
+        _, damaged = salvage(path, None)
+        problems += damaged
+    return problems
+
+
+def salvage(path: Path, out: TextIO | None) -> tuple[int, list[str]]:
+    """Write every session still readable in ``path`` to ``out`` as an export.
+
+    Read-only, row by row, so a damaged page or row costs only what is on
+    it: rows are found from both ends of the table, each read alone, and
+    one that cannot be read is named in the problems returned with the
+    count written. ``out`` None: only count. Raises :class:`HistoryError`
+    when the database cannot be opened at all.
+    """
+    check_database_file(path)
+    try:
+        db = connect_read_only(path)
+    except sqlite3.Error as error:
+        raise _damaged(path, error) from None
+    cells = _TextCells()
+    db.text_factory = cells
+    db.row_factory = sqlite3.Row
+    problems: list[str] = []
+    try:
+        rowids = _readable_rowids(db, problems)
+        if out is not None:
+            header = json_text({**_header(datetime.now(UTC)), "salvaged_from": str(path)})
+            out.write(header[:-1] + ', "sessions": [\n')
+        count = 0
+        for rowid in sorted(rowids):
+            try:
+                row = db.execute(
+                    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE rowid = ?", (rowid,)
+                ).fetchone()
+                exercises = [
+                    _exercise_from_row(tuple(found))
+                    for found in db.execute(
+                        f"SELECT {_EXERCISE_COLUMNS} FROM session_exercises "
+                        "WHERE session_id = ? ORDER BY position",
+                        (row["id"],),
+                    )
+                ]
+                record = _session_from_row(row, exercises)
+            except (sqlite3.Error, TypeError, ValueError, KeyError, OverflowError) as error:
+                who = f"row {rowid}"
+                with contextlib.suppress(Exception):
+                    who = f"session {visible(str(row['id']), newlines=False)}"
+                problems.append(f"{who}: {visible(str(error), newlines=False)}; not readable")
+                continue
+            if record.status == "running":
+                record.status = "partial"
+            if out is not None:
+                out.write((",\n" if count else "") + json_text(_visible_strings(record.to_json())))
+            count += 1
+        if out is not None:
+            out.write("\n]}\n")
+    finally:
+        db.close()
+    if cells.garbled:
+        problems.append(f"{cells.garbled} text cells were not UTF-8 (kept with \ufffd)")
+    return count, problems
+
+
+def _readable_rowids(db: sqlite3.Connection, problems: list[str]) -> set[int]:
+    """The session rows that can be found, from the start and from the end of the table."""
+    found: set[int] = set()
+    for order in ("ASC", "DESC"):
+        try:
+            for (rowid,) in db.execute(f"SELECT rowid FROM sessions ORDER BY rowid {order}"):
+                found.add(rowid)
+        except sqlite3.Error as error:
+            problems.append(f"sessions table: {visible(str(error), newlines=False)}")
+            continue
+        break
+    return found
+
+
+def _header(now: datetime) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": utc_text(now),
+        "host": socket.gethostname(),
+    }
 
 
 # --------------------------------------------------------------------------- reading exports
@@ -1390,6 +1975,15 @@ class ExportError(HistoryError):
 
 MAX_EXPORT_BYTES = 2 * 1024**3
 """A larger file is not an export (20 years of history export to about 100 MiB)."""
+MAX_LINE_BYTES = 16 * 1024**2
+"""The longest line of an export as `coach export` writes it (one session a line); a
+longer one is refused after reading that much, not the whole of it."""
+MAX_DOCUMENT_BYTES = 64 * 1024**2
+"""The largest export read whole, as one JSON document (not one session a line)."""
+MAX_EXERCISES = 100_000
+"""The most exercises a session can hold (programs have at most 100,000 steps)."""
+
+_SESSIONS_OPEN = "["
 
 
 def _not_finite(text: str) -> Any:
@@ -1398,36 +1992,106 @@ def _not_finite(text: str) -> Any:
 
 def read_export(path: Path) -> list[SessionRecord]:
     """Every session in an export file, checked; raises :class:`ExportError`."""
+    return list(iter_export(path))
+
+
+def check_export(path: Path) -> int:
+    """Check a whole export file, keeping nothing but ids; how many sessions it holds."""
+    count = 0
+    for _ in iter_export(path):
+        count += 1
+    return count
+
+
+def iter_export(path: Path) -> Iterator[SessionRecord]:
+    """The sessions of an export file, checked one at a time, in bounded memory.
+
+    An export as :meth:`HistoryStore.write_export` writes it (a header line,
+    one session a line, then ``]}``) is read a line at a time, no line
+    longer than :data:`MAX_LINE_BYTES`; any other JSON document is read
+    whole if it is at most :data:`MAX_DOCUMENT_BYTES`. Raises
+    :class:`ExportError` naming the file, the line and the field.
+    """
     import stat
 
     try:
-        info = path.stat()
+        # Looked at before it is opened: opening a FIFO would wait for a writer forever.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, and by the generator's end
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
     except OSError as error:
         raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
-    if info.st_size > MAX_EXPORT_BYTES:
-        raise ExportError(f"{path}: {info.st_size} bytes is too large for a coach export")
+    with stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ExportError(f"{path}: not a regular file (give the file `coach export` wrote)")
+        if info.st_size > MAX_EXPORT_BYTES:
+            raise ExportError(f"{path}: {info.st_size} bytes is too large for a coach export")
+        first, whole = _bounded_line(stream, path, 1)
+        header = _streamed_header(first) if whole else None
+        if header is None:
+            if info.st_size > MAX_DOCUMENT_BYTES:
+                raise ExportError(
+                    f"{path}: not written one session a line as `coach export` writes, and "
+                    f"larger than the {MAX_DOCUMENT_BYTES // 1024**2} MiB a file read whole "
+                    "may be"
+                )
+            stream.seek(0)
+            data = _parse(path, _text(path, stream.read(MAX_DOCUMENT_BYTES + 1)), None)
+            sessions = _check_header(path, data)
+            seen: set[str] = set()
+            for index, item in enumerate(sessions):
+                yield _checked(path, item, f"sessions[{index}]", seen)
+            return
+        _check_header(path, {**header, "sessions": []})
+        yield from _streamed_sessions(path, stream)
+
+
+def _bounded_line(stream: Any, path: Path, number: int) -> tuple[bytes, bool]:
+    """One line (at most :data:`MAX_LINE_BYTES`) and whether it ended before that limit."""
+    line: bytes = stream.readline(MAX_LINE_BYTES + 1)
+    if len(line) > MAX_LINE_BYTES:
+        return line, False
+    return line, line.endswith(b"\n") or len(line) < MAX_LINE_BYTES
+
+
+def _text(path: Path, data: bytes, number: int | None = None) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such file") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ExportError(f"{path}: not a UTF-8 text file (byte {error.start})") from None
-    except OSError as error:
-        raise ExportError(f"{path}: cannot read the file: {error.strerror or error}") from None
+        where = f"{path}:{number}" if number is not None else str(path)
+        raise ExportError(f"{where}: not a UTF-8 text file (byte {error.start})") from None
+
+
+def _parse(path: Path, text: str, number: int | None) -> Any:
     try:
-        data = json.loads(text, parse_constant=_not_finite)
+        return json.loads(text, parse_constant=_not_finite)
     except json.JSONDecodeError as error:
-        raise ExportError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
-        ) from None
+        line = error.lineno if number is None else number
+        raise ExportError(f"{path}:{line}:{error.colno}: not valid JSON: {error.msg}") from None
     except ValueError as error:  # NaN or Infinity
         raise ExportError(f"{path}: {error}") from None
     except RecursionError:
         raise ExportError(f"{path}: nested too deeply to be a coach export") from None
+
+
+def _streamed_header(line: bytes) -> dict[str, Any] | None:
+    """The header of an export written one session a line, or None if ``line`` is not one."""
+    text = line.strip()
+    if not text.endswith(b"["):
+        return None
+    try:
+        data = json.loads(text + b"]}", parse_constant=_not_finite)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("sessions") != []:
+        return None
+    return data
+
+
+def _check_header(path: Path, data: Any) -> list[Any]:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError(
             f"{path}: not a coach history export (expected a JSON object with "
@@ -1436,25 +2100,57 @@ def read_export(path: Path) -> list[SessionRecord]:
     version = data.get("version")
     if version != EXPORT_VERSION:
         raise ExportError(
-            f"{path}: export version {version!r} is not one this coach reads "
+            f"{path}: export version {visible(repr(version))} is not one this coach reads "
             f"(it reads version {EXPORT_VERSION})"
         )
     sessions = data.get("sessions")
     if not isinstance(sessions, list):
         raise ExportError(f'{path}: "sessions" must be a list')
-    records = []
+    return sessions
+
+
+def _streamed_sessions(path: Path, stream: Any) -> Iterator[SessionRecord]:
     seen: set[str] = set()
-    for index, item in enumerate(sessions):
-        where = f"sessions[{index}]"
-        try:
-            record = session_from_json(item, where)
-        except ValueError as error:
-            raise ExportError(f"{path}: {error}") from None
-        if record.id in seen:
-            raise ExportError(f"{path}: {where}.id: {record.id} appears twice in the file")
-        seen.add(record.id)
-        records.append(record)
-    return records
+    number = 1
+    index = 0
+    ended = False
+    while True:
+        number += 1
+        raw, whole = _bounded_line(stream, path, number)
+        if not whole:
+            raise ExportError(
+                f"{path}:{number}: a line longer than {MAX_LINE_BYTES // 1024**2} MiB is not "
+                "a session coach exported; refused without reading the rest"
+            )
+        if not raw:
+            break
+        text = _text(path, raw, number).strip()
+        if not text:
+            continue
+        if ended:
+            raise ExportError(f"{path}:{number}: text after the end of the export")
+        if text == "]}":
+            ended = True
+            continue
+        item = _parse(path, text[:-1] if text.endswith(",") else text, number)
+        yield _checked(path, item, f"sessions[{index}]", seen, number)
+        index += 1
+    if not ended:
+        raise ExportError(f"{path}: the file ends before the export does (cut short?)")
+
+
+def _checked(
+    path: Path, item: Any, where: str, seen: set[str], number: int | None = None
+) -> SessionRecord:
+    place = f"{path}:{number}" if number is not None else str(path)
+    try:
+        record = session_from_json(item, where)
+    except ValueError as error:
+        raise ExportError(f"{place}: {visible(str(error), newlines=False)}") from None
+    if record.id in seen:
+        raise ExportError(f"{place}: {where}.id: {record.id} appears twice in the file")
+    seen.add(record.id)
+    return record
 
 
 def _need(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -1497,22 +2193,21 @@ def _time(data: Mapping[str, Any], key: str, where: str, *, optional: bool = Fal
     if value.tzinfo is None:
         raise ValueError(f"{where}.{key}: {text!r} has no UTC offset")
     try:
-        year = value.astimezone(UTC).year
+        day = value.astimezone(UTC).date()
     except OverflowError:
-        year = 0
-    if not 1970 <= year <= 9999:
-        raise ValueError(f"{where}.{key}: {text!r} is not a time from 1970 to 9999")
+        day = date.min
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{where}.{key}: {text!r} is not a time from {EARLIEST} to {LATEST}")
     return value
 
 
-_MAX_INT = 10**9
-_MAX_SECONDS = 10**7
+_MAX_INT = MAX_COUNT
 
 
-def _seconds(data: Mapping[str, Any], key: str, where: str) -> float:
+def _seconds(data: Mapping[str, Any], key: str, where: str, limit: float) -> float:
     value = _optional(data, key, (int, float), where) or 0
-    if not 0 <= value <= _MAX_SECONDS:  # a huge int would not even fit a float
-        raise ValueError(f"{where}.{key}: must be from 0 to {_MAX_SECONDS} s (got {value})")
+    if not 0 <= value <= limit:  # a huge int would not even fit a float
+        raise ValueError(f"{where}.{key}: must be from 0 to {limit:.0f} s (got {value})")
     return float(value)
 
 
@@ -1524,7 +2219,8 @@ def _small_int(data: Mapping[str, Any], key: str, where: str, low: int) -> int |
 
 
 def _check_text(value: Any, where: str) -> None:
-    """Text must be storable: no lone surrogates (from ``\\ud800`` escapes)."""
+    """Text must be storable and safe to show: no lone surrogates (from ``\\ud800``
+    escapes), no control, bidi or zero-width character (see :data:`coach.text.UNSAFE`)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -1532,6 +2228,12 @@ def _check_text(value: Any, where: str) -> None:
             raise ValueError(
                 f"{where}: text with an invalid character (a lone surrogate)"
             ) from None
+        unsafe = first_unsafe(value)
+        if unsafe is not None:
+            raise ValueError(
+                f"{where}: text with {describe(unsafe)}, a control, bidi or zero-width "
+                "character, which coach does not keep"
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(item, f"{where}.{key}")
@@ -1572,9 +2274,26 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         if str(error).startswith(where):
             raise
         raise ValueError(f"{where}.local_date: {data['local_date']!r} is not a date") from None
-    if not 1970 <= local_date.year <= 9999:
-        raise ValueError(f"{where}.local_date: {local_date.isoformat()} is not from 1970 to 9999")
+    if not EARLIEST <= local_date <= LATEST:
+        raise ValueError(
+            f"{where}.local_date: {local_date.isoformat()} is not from {EARLIEST} to {LATEST}"
+        )
     started_at = _time(data, "started_at", where)
+    if abs((local_date - started_at.date()).days) > 2:
+        raise ValueError(
+            f"{where}.local_date: {local_date} is not the day of started_at "
+            f"{started_at.isoformat()}"
+        )
+    ended_at = _time(data, "ended_at", where, optional=True)
+    if ended_at is not None:
+        lasted = (ended_at - started_at).total_seconds()
+        if lasted < 0:
+            raise ValueError(f"{where}.ended_at: before started_at (a negative duration)")
+        if lasted > MAX_ELAPSED_SECONDS:
+            raise ValueError(
+                f"{where}.ended_at: {lasted / 3600:.0f} h after started_at; a session lasts "
+                f"at most {MAX_ELAPSED_SECONDS / 3600:.0f} h, pauses included"
+            )
     offset = data.get("utc_offset")
     if offset is None:
         delta = started_at.utcoffset()
@@ -1582,10 +2301,13 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
     elif isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 18 * 3600:
         raise ValueError(f"{where}.utc_offset: {offset!r} is not a UTC offset in seconds")
     _need(data, "active_seconds", (int, float), where)
-    active = _seconds(data, "active_seconds", where)
+    active = _seconds(data, "active_seconds", where, MAX_ACTIVE_SECONDS)
     schedule = _optional(data, "schedule", dict, where) or {}
     exercises = []
-    for index, item in enumerate(_optional(data, "exercises", list, where) or []):
+    items = _optional(data, "exercises", list, where) or []
+    if len(items) > MAX_EXERCISES:
+        raise ValueError(f"{where}.exercises: more than {MAX_EXERCISES:,} exercises")
+    for index, item in enumerate(items):
         at = f"{where}.exercises[{index}]"
         if not isinstance(item, dict):
             raise ValueError(f"{at}: expected an object")
@@ -1607,13 +2329,13 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         program=_need(data, "program", str, where),
         title=_optional(data, "title", str, where) or data["program"],
         started_at=started_at,
-        ended_at=_time(data, "ended_at", where, optional=True),
+        ended_at=ended_at,
         utc_offset=offset,
         local_date=local_date,
         # A session running elsewhere cannot be finished here.
         status="partial" if status == "running" else status,
         active_seconds=float(active),
-        planned_seconds=_seconds(data, "planned_seconds", where),
+        planned_seconds=_seconds(data, "planned_seconds", where, MAX_PLANNED_SECONDS),
         skipped_steps=_count(data, "skipped_steps", where),
         stop_reason=_optional(data, "stop_reason", str, where),
         program_version=_optional(data, "program_version", str, where) or "",

@@ -29,7 +29,6 @@ is checked again:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -214,15 +213,13 @@ class LibraryCache:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        from coach.files import private_folder, write_private
+
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(text, encoding="utf-8")
+            private_folder(self.file.parent)
             # No fsync: a cache torn by a crash is not JSON, and so ignored.
-            os.replace(temporary, self.file)
+            write_private(self.file, text, fsync=False)
         except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
             return
         self._changed = False
 

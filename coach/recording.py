@@ -23,6 +23,10 @@ from typing import Protocol
 from coach.days import DEFAULT_DAY_START, local_day, utc_offset_seconds
 from coach.engine import Event, SessionResult, step_completions
 from coach.history import (
+    EARLIEST,
+    LATEST,
+    MAX_ACTIVE_SECONDS,
+    MAX_ELAPSED_SECONDS,
     ExerciseRecord,
     HistoryError,
     HistoryStore,
@@ -82,11 +86,6 @@ class MemoryRecorder:
         self.result = result
 
 
-FIRST_YEAR = 1970
-LAST_YEAR = 2999
-"""Sessions are recorded only from a clock inside these years (as import accepts them)."""
-
-
 def _warn(message: str) -> None:
     print(f"coach: {visible(message)}", file=sys.stderr)
 
@@ -127,6 +126,8 @@ class HistoryRecorder:
         self._pending_checkin: dict[str, int | str | None] = {}
         self._writer: _BackgroundWriter | None = None
         self._finished = False
+        self._kept: int | None = None
+        """Exercises done in the last copy the history took (None: none taken yet)."""
 
     def start(self, loaded: LoadedProgram) -> None:
         """Remember the program; the row is written when the engine says it started."""
@@ -196,7 +197,7 @@ class HistoryRecorder:
         started = datetime.fromisoformat(str(event.data["started_at"]))
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
-        if not FIRST_YEAR <= started.year <= LAST_YEAR:
+        if not EARLIEST <= started.date() <= LATEST:  # the dates import accepts
             # A clock at year 9999 (or 1900) would write a session no command can read.
             self.warn(
                 f"this computer's clock says {started:%Y-%m-%d}: the session runs, but it is "
@@ -307,6 +308,7 @@ class HistoryRecorder:
             self._unsaved = True
             return False
         self._unsaved = False
+        self._kept = sum(exercise.completed for exercise in self.record.exercises)
         return True
 
     def _save_or_spool(self) -> None:
@@ -316,7 +318,14 @@ class HistoryRecorder:
         try:
             where = self.store.spool(self.record)
         except OSError as error:
-            self.warn(f"could not keep the session anywhere: {error}")
+            total = len(self.record.exercises)
+            kept = (
+                "nothing of this session was recorded"
+                if self._kept is None
+                else f"the history keeps this session as it was with {self._kept} of {total} "
+                "exercises done (it reads as partial)"
+            )
+            self.warn(f"could not keep the end of the session anywhere ({error}): {kept}")
         else:
             self.warn(f"kept the session in {where}; it will be added next time")
 
@@ -332,8 +341,10 @@ class HistoryRecorder:
         record.stop_reason = result.stop_reason
         if result.completed and not did_something:
             record.stop_reason = "skipped"
-        record.active_seconds = result.active_seconds
-        record.ended_at = record.started_at + timedelta(seconds=result.elapsed_seconds)
+        # Held to what import accepts (the store holds every write to it too).
+        record.active_seconds = min(max(0.0, result.active_seconds), MAX_ACTIVE_SECONDS)
+        elapsed = min(max(0.0, result.elapsed_seconds), MAX_ELAPSED_SECONDS)
+        record.ended_at = record.started_at + timedelta(seconds=elapsed)
         self._finished = True
         try:
             self._save_or_spool()

@@ -46,6 +46,7 @@ from coach.breaks import (
 from coach.clock import Clock, sleep_until_or
 from coach.days import DEFAULT_DAY_START, local_day
 from coach.durations import format_duration
+from coach.files import LinkRefused, open_private, private_folder
 from coach.history import (
     HOSTS_LOCK,
     BreakRecord,
@@ -90,8 +91,8 @@ class HostClaim:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_folder(folder)
+        fd = open_private(self.path)  # a planted link is refused (LinkRefused), never truncated
         try:
             fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except OSError:
@@ -531,7 +532,17 @@ def run_remind(
 
     try:
         single = HostClaim(config.data_dir, REMIND_LOCK, exclusive=True)
-    except OSError:
+    except LinkRefused as error:
+        print(f"coach remind: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if remind_pid(config.data_dir) is None:
+            print(
+                f"coach remind: cannot take {config.data_dir / REMIND_LOCK}: "
+                f"{error.strerror or error}",
+                file=sys.stderr,
+            )
+            return 1
         pid = remind_pid(config.data_dir) or "?"
         print(
             f"coach remind: already running for {config.data_dir} (pid {pid}); "

@@ -858,10 +858,11 @@ def init_config(path: Path | None = None) -> Path:
     needed; an existing file is never overwritten (:class:`FileExistsError`).
     """
     target = paths.user_config_file() if path is None else path
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from coach.files import private_folder, write_private
+
+    private_folder(target.parent)
     try:
-        with target.open("x", encoding="utf-8", newline="\n") as stream:
-            stream.write(render_config(commented_out=True))
+        write_private(target, render_config(commented_out=True), exclusive=True)
     except FileExistsError:
         raise FileExistsError(
             errno.EEXIST,
@@ -951,8 +952,8 @@ def set_user_setting(key: str, text: str, path: Path | None = None) -> Path:
         raise SettingsError(
             f"{target}: could not change {key} safely in this file; edit it by hand"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(updated, encoding="utf-8")
-    os.replace(temporary, target)
+    from coach.files import private_folder, write_private
+
+    private_folder(target.parent)
+    write_private(target, updated)  # 0600, and a link there is replaced, not followed
     return target

@@ -15,6 +15,7 @@ use them, not by a status line.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -180,7 +181,9 @@ def collect_status(
     status["sessions_today"] = done
     status["minutes_today"] = round(seconds / 60, 1)
     if last is not None:
-        status["last_session"] = _last_session(prefs, last)
+        # A damaged row: `coach history` names it; a status line stays quiet.
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            status["last_session"] = _last_session(prefs, last)
     status["next_break"] = _next_break(prefs.data_dir, rows.break_state, now)
     return status
 

@@ -37,6 +37,7 @@ NAMES = [
     "terminal",
     "terminal bell",
     "history folder",
+    "history",
     "config",
 ]
 NO_DESKTOP = {"PATH": "/nonexistent"}

@@ -872,8 +872,8 @@ def test_odd_export_files_get_clear_errors(tmp_path: Path, text: str, message: s
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("started_at", "0005-01-01T10:00:00+00:00", "from 1970 to 9999"),
-        ("local_date", "0005-01-01", "from 1970 to 9999"),
+        ("started_at", "0005-01-01T10:00:00+00:00", "from 1970-01-01 to 2999-12-31"),
+        ("local_date", "0005-01-01", "from 1970-01-01 to 2999-12-31"),
         ("stop_above", 2**70, "whole number"),
         ("schedule", {"per_day": -1}, "whole number from 1"),
         ("active_seconds", 1e300, "from 0 to"),
