@@ -816,6 +816,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             notify_long_rests=cues.notify_long_rests,
             quiet=cues.quiet,
             countdown=cues.countdown,
+            sounds=cues.sounds,
+            metronome=cues.metronome,
+            countdown_min_step=cues.countdown_min_step,
             recorder=recorder,
             data_dir=effective_data_dir(settings),
         )

@@ -1,9 +1,19 @@
-"""Cues you can hear (and see outside the terminal): bell, speech, desktop notifications.
+"""Cues you can hear (and see outside the terminal): speech, sounds, the bell, notifications.
 
-Cues are engine listeners. They never block the engine: speech and
-notifications are handed to a worker thread that starts the system's own
-commands, and a cue that is still speaking when the next one comes is cut
-short (the newest cue matters most: "3" must not wait behind a long sentence).
+Cues are engine listeners, and none of them blocks the engine:
+
+- :class:`SpeechCue` says each step (its full announcement, or a short form
+  when the step is too short for it), introduces each exercise when it
+  starts (its get-ready step, or the rest before it), and says the 3-2-1
+  countdown in steps of at least ``countdown_min_step`` seconds. It goes
+  through a :class:`coach.speech.SpeechQueue`, so a step's words are never
+  cut off or talked over by a countdown number.
+- :class:`SoundCue` plays the shipped sounds through the system's player: one
+  when work starts, one when a rest starts, one at the end, and with the
+  metronome a soft tick each second of a tempo phase.
+- :class:`BellCue` rings the terminal bell where no sound can be played, only
+  when work starts and at the end.
+- :class:`NotifyCue` sends a desktop notification when a long rest starts.
 
 Text from program files reaches these commands only as data: on standard
 input where the command reads it, otherwise as one argument that can never
@@ -13,41 +23,53 @@ also makes the text plain.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import os
 import queue
 import shlex
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
+from coach.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
+from coach.clock import Clock, SystemClock
 from coach.engine import Event
 from coach.notify import Notifier, find_notifier
-from coach.program import Program
-from coach.timeline import HOLD_PHASE, Step
+from coach.program import Exercise, Program
+from coach.sounds import SoundName
+from coach.speech import (
+    CommandTemplate,
+    ProcessSpeaker,
+    Speaker,
+    SpeechQueue,
+    Utterance,
+    say_forms,
+    sentence,
+)
+from coach.timeline import HOLD_PHASE, Step, build_timeline
+
+__all__ = [
+    "BellCue",
+    "CommandTemplate",
+    "NotifyCue",
+    "SoundCue",
+    "SpeechCue",
+    "announcement",
+    "build_cues",
+    "close_cues",
+    "find_speech_command",
+    "starts_work",
+]
+
+COUNTDOWN_MIN_STEP = 5.0
+"""Steps shorter than this many seconds get no spoken countdown (``cues.countdown_min_step``)."""
 
 _NOTIFY_TIMEOUT = 5.0
 """Seconds a notification command may take before it is given up (Windows' balloon
 fallback stays up for three of them)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CommandTemplate:
-    """How to run a command with some text: as its last argument or on its stdin."""
-
-    argv: tuple[str, ...]
-    via_stdin: bool
-
-    def command(self, text: str) -> tuple[list[str], str | None]:
-        """The argv to run and what to write on its stdin."""
-        if self.via_stdin:
-            return list(self.argv), text
-        # A leading space keeps text such as "-w file" from ever being read as an option.
-        safe = f" {text}" if text.startswith("-") else text
-        return [*self.argv, safe], None
 
 
 def find_speech_command(configured: str | None = None) -> CommandTemplate | None:
@@ -83,137 +105,266 @@ def find_notify_command() -> Notifier | None:
     return find_notifier()
 
 
-class CommandWorker:
-    """Runs commands one at a time on a thread; a new one cuts the previous one short."""
+def starts_work(steps: Sequence[Step], index: int) -> bool:
+    """Whether step ``index`` is where work starts: a work step after anything but work.
 
-    def __init__(self, name: str) -> None:
-        self._queue: queue.SimpleQueue[tuple[list[str], str | None] | None] = queue.SimpleQueue()
-        self._current: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
-        self.started: list[list[str]] = []
-        """Every argv started, for tests and `coach doctor`."""
-        self.failures: list[str] = []
-
-    def submit(self, argv: list[str], stdin_text: str | None) -> None:
-        """Run ``argv`` soon, off the caller's thread."""
-        self._queue.put((argv, stdin_text))
-
-    def close(self, wait: float = 3.0) -> None:
-        """Let the last command finish (up to ``wait`` seconds), then stop the thread."""
-        self._queue.put(None)
-        self._thread.join(timeout=wait + 1)
-        current = self._current
-        if current is not None and current.poll() is None:
-            try:
-                current.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                current.terminate()
-
-    def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            argv, stdin_text = item
-            current = self._current
-            if current is not None and current.poll() is None:
-                current.terminate()
-                try:
-                    current.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    current.kill()
-            try:
-                process = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            except OSError as error:
-                self.failures.append(f"{argv[0]}: {error}")
-                self._current = None
-                continue
-            self.started.append(argv)
-            if stdin_text is not None and process.stdin is not None:
-                try:
-                    process.stdin.write(stdin_text.encode("utf-8"))
-                    process.stdin.close()
-                except OSError:
-                    pass
-            self._current = process
+    The phases of one tempo rep (and an alternating rep's two sides) follow
+    each other with no rest, so they start work once, not once a phase.
+    """
+    step = steps[index]
+    return step.kind == "work" and (index == 0 or steps[index - 1].kind != "work")
 
 
-def spoken_text(event: Event, program: Program, previous: Step | None) -> str | None:
-    """What to say for ``event``, or None."""
-    if event.name == "countdown":
-        return str(event.data["seconds_left"])
-    if event.name == "session_completed":
-        return "Session complete. Well done."
-    if event.name == "paused" and event.data.get("reason") == "suspend":
-        return "Paused."
-    if event.name != "step_started" or event.step is None:
-        return None
-    step = event.step
+def _introduction(exercise: Exercise) -> tuple[str, str]:
+    """The exercise's name with and without its cue, as sentences."""
+    return sentence(exercise.name, exercise.cue), sentence(exercise.name)
+
+
+def announcement(steps: Sequence[Step], index: int, program: Program) -> tuple[str, ...]:
+    """What to say when step ``index`` starts, longest form first (the shortest is the phase word).
+
+    The exercise is introduced (name and cue) by its get-ready step, or by
+    the rest before it; work steps say their phase ("Squeeze", "Hold"), with
+    the side when it changes, and the cue only where the step leaves time.
+    """
+    step = steps[index]
     exercise = program.exercises[step.exercise_index]
+    previous = steps[index - 1] if index > 0 else None
+    following = steps[index + 1] if index + 1 < len(steps) else None
     if step.kind == "prep":
-        return f"Get ready. {exercise.name}."
+        with_cue, name = _introduction(exercise)
+        return say_forms(f"Get ready. {with_cue}", f"Get ready. {name}", "Get ready.")
     if step.kind == "switch":
-        return "Switch sides."
+        return ("Switch sides.",)
     if step.kind == "rest":
         held = previous is not None and previous.kind == "work" and previous.phase == HOLD_PHASE
-        return "Release. Rest." if held else "Rest."
-    # The first work after a prep or a switch announces the side and says the cue.
+        rest = "Release. Rest." if held else "Rest."
+        if following is not None and following.exercise_index != step.exercise_index:
+            upcoming = program.exercises[following.exercise_index]
+            with_cue, name = _introduction(upcoming)
+            return say_forms(f"{rest} Next: {with_cue}", f"{rest} Next: {name}", rest)
+        return (rest,)
+    # Work: the phase word, the side when it changes, the cue where there is time.
     first_work = (
         previous is None
         or previous.exercise_index != step.exercise_index
         or previous.kind in ("prep", "switch")
     )
-    words = step.phase or "Go"
+    phase = sentence(step.phase or "Begin")
     if step.side is not None and (first_work or previous is None or previous.side != step.side):
-        words = f"{step.side.capitalize()}. {words}"
+        phase = f"{step.side.capitalize()}. {phase}"
+    forms = [phase]
     if first_work and exercise.cue:
-        words = f"{words}. {exercise.cue}"
-    return words
+        forms.insert(0, f"{phase} {sentence(exercise.cue)}")
+    if previous is None:
+        # No get-ready and no rest before: the name, where the step has time for it.
+        forms.insert(0, f"{sentence(exercise.name)} {forms[0]}")
+    return say_forms(*forms)
 
 
 class SpeechCue:
-    """Says "Hold", "Release", "Switch sides", "3", "2", "1" through the system's speech."""
+    """Says each step, introduces each exercise and counts down, through a speech queue.
 
-    def __init__(self, program: Program, template: CommandTemplate) -> None:
+    A countdown is said only in steps of at least ``countdown_min_step``
+    seconds, and not in a rest whose next step is a get-ready that counts
+    down itself (two spoken 3-2-1s back to back would be one too many).
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        speaker: Speaker | CommandTemplate,
+        *,
+        clock: Clock | None = None,
+        countdown_min_step: float = COUNTDOWN_MIN_STEP,
+    ) -> None:
         self.program = program
-        self.template = template
-        self.worker = CommandWorker("coach-speech")
-        self._previous: Step | None = None
+        self.steps = build_timeline(program).steps
+        self.clock: Clock = SystemClock() if clock is None else clock
+        if isinstance(speaker, CommandTemplate):
+            speaker = ProcessSpeaker(speaker)
+        self.speaker = speaker
+        self.queue = SpeechQueue(speaker, self.clock)
+        self.countdown_min_step = countdown_min_step
 
     def __call__(self, event: Event) -> None:
         """Speak for this event, if it has anything to say."""
-        text = spoken_text(event, self.program, self._previous)
-        if event.name == "step_started" and event.step is not None:
-            self._previous = event.step
-        if text:
-            argv, stdin_text = self.template.command(text)
-            self.worker.submit(argv, stdin_text)
+        now = self.clock.monotonic()
+        if event.name == "step_started" and event.index is not None and event.step is not None:
+            self.queue.expire_pending()
+            forms = announcement(self.steps, event.index, self.program)
+            self.queue.say(Utterance(forms, until=now + event.step.seconds))
+        elif event.name == "countdown" and event.index is not None:
+            if self.counts_down(event.index):
+                seconds_left = int(event.data["seconds_left"])
+                self.queue.say(Utterance((str(seconds_left),), now + seconds_left, number=True))
+        elif event.name == "session_completed":
+            self.queue.say(Utterance(("Session complete. Well done.",)))
+        elif event.name == "paused" and event.data.get("reason") == "suspend":
+            self.queue.say(Utterance(("Paused.",)))
+        elif event.name == "session_stopped":
+            self.queue.expire_pending()
+
+    def counts_down(self, index: int) -> bool:
+        """Whether step ``index`` gets a spoken countdown."""
+        if index >= len(self.steps):
+            return False
+        step = self.steps[index]
+        if step.seconds < self.countdown_min_step:
+            return False
+        following = self.steps[index + 1] if index + 1 < len(self.steps) else None
+        return not (
+            step.kind == "rest"
+            and following is not None
+            and following.kind == "prep"
+            and following.seconds >= self.countdown_min_step
+        )
+
+    def problems(self) -> list[str]:
+        """What went wrong with speech (the command's last stderr line), for reports."""
+        failure = getattr(self.speaker, "last_failure", None)
+        return [f"speech: {failure}"] if failure else []
 
     def close(self) -> None:
         """Let the last words finish."""
-        self.worker.close()
+        self.queue.close()
+
+
+class SoundCue:
+    """Plays a sound when work starts, when a rest starts and at the end; ticks if asked.
+
+    With ``metronome``, a soft tick on each whole second of a tempo phase
+    (from its start), timed on ``clock`` by a task this cue keeps and
+    cancels when the phase ends, the session pauses or the cue closes.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        player: SoundPlayer,
+        *,
+        clock: Clock | None = None,
+        metronome: bool = False,
+    ) -> None:
+        self.program = program
+        self.steps = build_timeline(program).steps
+        self.player = player
+        self.clock: Clock = SystemClock() if clock is None else clock
+        self.metronome = metronome
+        self._ticker: asyncio.Task[None] | None = None
+        self._tempo_deadline = 0.0
+        self._tempo_left: float | None = None
+        """Seconds left in the tempo phase under way (as of a pause), or None."""
+
+    def __call__(self, event: Event) -> None:
+        """Play what this event calls for."""
+        if event.name == "step_started" and event.index is not None and event.step is not None:
+            self._stop_ticking()
+            sound = self.sound_for(event.index)
+            if sound is not None:
+                self.player.play(sound)
+            if self._is_tempo(event.step):
+                self._tempo_left = event.step.seconds
+                self._start_ticking(self.clock.monotonic() + event.step.seconds)
+        elif event.name == "session_completed":
+            self._stop_ticking()
+            self.player.play("end")
+        elif event.name == "paused":
+            if self._ticker is not None and self._tempo_left is not None:
+                self._tempo_left = max(0.0, self._tempo_deadline - self.clock.monotonic())
+            self._stop_ticking(forget=False)
+        elif event.name == "resumed" and self._tempo_left is not None:
+            self._start_ticking(self.clock.monotonic() + self._tempo_left)
+        elif event.name == "session_stopped":
+            self._stop_ticking()
+
+    def sound_for(self, index: int) -> SoundName | None:
+        """The sound step ``index`` starts with: work where work starts, rest for rests."""
+        if starts_work(self.steps, index):
+            return "work"
+        if self.steps[index].kind == "rest":
+            return "rest"
+        return None
+
+    def problems(self) -> list[str]:
+        """What went wrong with the player, for reports."""
+        failure = self.player.last_failure
+        return [f"sounds: {failure}"] if failure else []
+
+    def close(self) -> None:
+        """Stop the metronome and let the last sound play."""
+        self._stop_ticking()
+        self.player.close()
+
+    def _is_tempo(self, step: Step) -> bool:
+        exercise = self.program.exercises[step.exercise_index]
+        return self.metronome and step.kind == "work" and exercise.tempo is not None
+
+    def _start_ticking(self, deadline: float) -> None:
+        self._tempo_deadline = deadline
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a plain call): nothing can be timed
+        self._ticker = asyncio.ensure_future(self._tick_until(deadline))
+
+    def _stop_ticking(self, *, forget: bool = True) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        if forget:
+            self._tempo_left = None
+
+    async def _tick_until(self, deadline: float) -> None:
+        """A tick on each whole second before ``deadline``: at ``deadline - n``, ..., ``- 1``."""
+        start = self.clock.monotonic()
+        for seconds_before in range(math.ceil(deadline - start - 1e-6), 0, -1):
+            at = deadline - seconds_before
+            if at < start - 0.05:
+                continue  # a beat already gone (after a resume)
+            await self.clock.sleep_until(at)
+            self.player.play("tick")
 
 
 class BellCue:
-    """Rings the terminal bell when a step starts and at the end."""
+    """Rings the terminal bell when work starts and at the end (where no sound can be played).
 
-    def __init__(self, stream: TextIO) -> None:
+    ``ring`` rings it (the app passes Textual's own bell); without one, a
+    bell character is written to ``stream``.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        stream: TextIO | None = None,
+        *,
+        ring: Callable[[], None] | None = None,
+    ) -> None:
+        self.steps = build_timeline(program).steps
         self.stream = stream
+        self.ring = ring
 
     def __call__(self, event: Event) -> None:
-        """Ring on step starts and on completion."""
-        if event.name in ("step_started", "session_completed"):
-            try:
-                self.stream.write("\a")
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
+        """Ring where work starts and on completion."""
+        if event.name == "session_completed" or (
+            event.name == "step_started"
+            and event.index is not None
+            and event.index < len(self.steps)
+            and starts_work(self.steps, event.index)
+        ):
+            self._ring()
+
+    def _ring(self) -> None:
+        if self.ring is not None:
+            self.ring()
+            return
+        if self.stream is None:
+            return
+        try:
+            self.stream.write("\a")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 class NotifyCue:
@@ -288,17 +439,43 @@ def build_cues(
     notify_long_rests: float,
     quiet: bool,
     json_mode: bool,
+    sounds: bool = True,
+    metronome: bool = False,
+    countdown_min_step: float = COUNTDOWN_MIN_STEP,
+    clock: Clock | None = None,
+    ring: Callable[[], None] | None = None,
 ) -> list[Callable[[Event], None]]:
-    """The cue listeners the settings ask for, degrading quietly where the system has none."""
+    """The cue listeners the settings ask for, degrading quietly where the system has none.
+
+    Sounds play through the system's player when one is found and this
+    machine has somewhere for sound to go; otherwise, with ``bell``, the
+    terminal bell rings instead (where work starts and at the end). ``ring``
+    rings that bell (the app passes Textual's); without it a bell character
+    goes to the terminal. ``clock`` must be the engine's (the metronome and
+    the speech queue time themselves on it).
+    """
     cues: list[Callable[[Event], None]] = []
-    if not quiet and bell:
+    if quiet:
+        sounds = bell = speech = False
+    player: PlayerCommand | None = None
+    if sounds:
+        player = find_player()
+        if player is not None and not find_audio_output().heard:
+            player = None
+    if player is not None:
+        cues.append(SoundCue(program, SoundPlayer(player), clock=clock, metronome=metronome))
+    elif bell and ring is not None:
+        cues.append(BellCue(program, ring=ring))
+    elif bell:
         stream = sys.stderr if json_mode else bell_stream()
         if stream is not None and (not json_mode or stream.isatty()):
-            cues.append(BellCue(stream))
-    if not quiet and speech:
+            cues.append(BellCue(program, stream))
+    if speech:
         template = find_speech_command(speech_command)
         if template is not None:
-            cues.append(SpeechCue(program, template))
+            cues.append(
+                SpeechCue(program, template, clock=clock, countdown_min_step=countdown_min_step)
+            )
     if notify_long_rests > 0:
         notify = find_notify_command()
         if notify is not None and _has_desktop():
@@ -306,9 +483,18 @@ def build_cues(
     return cues
 
 
-def close_cues(cues: Sequence[Callable[[Event], None]]) -> None:
-    """Let speech finish and stop the workers."""
+def close_cues(cues: Sequence[Callable[[Event], None]]) -> list[str]:
+    """Let speech and sounds finish, stop the workers, and say what went wrong.
+
+    Returns one line per cue that failed (``speech: ...`` with the speech
+    command's last line on stderr, ``sounds: ...``), for the caller to report.
+    """
+    problems: list[str] = []
     for cue in cues:
         close = getattr(cue, "close", None)
         if close is not None:
             close()
+        found = getattr(cue, "problems", None)
+        if found is not None:
+            problems.extend(found())
+    return problems

@@ -132,7 +132,8 @@ def _speech_fix(platform: str) -> str:
     )
 
 
-def _speech(settings: Settings, platform: str) -> Check:
+def _speech(settings: Settings, platform: str, environ: Mapping[str, str]) -> Check:
+    from coach.audio import find_audio_output
     from coach.cues import find_speech_command
 
     cues = settings.cues
@@ -166,7 +167,48 @@ def _speech(settings: Settings, platform: str) -> Check:
             f"{program} is not on PATH" + (" (cues.speech_command)" if configured else ""),
             "install it, or set cues.speech_command to a command you have",
         )
-    return Check("speech", True, command + (", from cues.speech_command" if configured else ""))
+    command += ", from cues.speech_command" if configured else ""
+    output = find_audio_output(environ, platform)
+    if not output.heard:
+        return Check(
+            "speech", False, f"{command}, but nothing it says can be heard", "see the sound line"
+        )
+    return Check("speech", True, command)
+
+
+def _sound(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
+    """Whether sound can be heard here at all, and what plays coach's sounds."""
+    from coach.audio import find_audio_output, find_player
+
+    cues = settings.cues
+    output = find_audio_output(environ, platform)
+    if not output.heard:
+        return Check(
+            "sound",
+            False,
+            f"{output.detail}; speech and sounds cannot be heard here (the terminal bell still "
+            "rings)",
+            "start the desktop's sound server (PipeWire or PulseAudio) or check that the sound "
+            "card is seen (`aplay -l`); over SSH, sound would play on the remote machine",
+        )
+    if cues.quiet:
+        return Check("sound", None, f"{output.detail}; sounds off (cues.quiet = true)")
+    if not cues.sounds:
+        return Check("sound", None, f"{output.detail}; sounds off (cues.sounds = false)")
+    player = find_player(platform, lambda name: shutil.which(name, path=environ.get("PATH")))
+    if player is None:
+        return Check(
+            "sound",
+            True,
+            f"{output.detail}; no sound player (looked for pw-play, paplay, aplay, afplay), so "
+            "the terminal bell rings instead",
+        )
+    metronome = "on" if cues.metronome else "off"
+    return Check(
+        "sound",
+        True,
+        f"{output.detail}; sounds play through {player.name} (metronome {metronome})",
+    )
 
 
 def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
@@ -364,7 +406,8 @@ def collect_checks(
     stderr = sys.stderr if stderr is None else stderr
     return [
         _notifications(environ, platform, send_test, settings.cues.notify_long_rests),
-        _speech(settings, platform),
+        _speech(settings, platform, environ),
+        _sound(settings, environ, platform),
         _idle(settings, environ, platform),
         _terminal(stdout, environ, platform),
         _bell(settings, [stdout, stderr]),

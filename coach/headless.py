@@ -298,7 +298,8 @@ async def run_session(
             task.cancel()
         for signum in handled:
             loop.remove_signal_handler(signum)
-        close_cues(cues)
+        for problem in close_cues(cues):
+            print(f"coach: {problem}", file=sys.stderr)
     recorder.finish(result)
     return result
 
@@ -341,6 +342,9 @@ def run_headless(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     data_dir: Path | None = None,
+    sounds: bool = True,
+    metronome: bool = False,
+    countdown_min_step: float = 5.0,
 ) -> int:
     """The ``coach run --headless`` command; returns the exit status.
 
@@ -400,6 +404,9 @@ def run_headless(
         notify_long_rests=notify_long_rests,
         quiet=quiet,
         json_mode=json_mode,
+        sounds=sounds,
+        metronome=metronome,
+        countdown_min_step=countdown_min_step,
     )
     result = asyncio.run(
         run_session(

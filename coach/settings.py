@@ -117,10 +117,19 @@ class CueSettings(_Section):
     """How coach tells you what to do while you exercise."""
 
     bell: bool = True
-    """Ring the terminal bell when a step starts."""
+    """Ring the terminal bell when work starts and at the end, where no sound can be played
+    (and for break reminders)."""
+
+    sounds: bool = True
+    """Play a short sound when work starts, when a rest starts and at the end, through the
+    system's player (pw-play, paplay, aplay, afplay or PowerShell)."""
+
+    metronome: bool = False
+    """A soft tick on each second of a tempo phase (needs sounds)."""
 
     speech: bool = True
-    """Say each step aloud: the exercise's cue, "rest", the countdown."""
+    """Say each step aloud: the exercise and its cue as it starts, each phase, "rest", the
+    countdown."""
 
     speech_command: str | None = Field(
         default=None,
@@ -132,11 +141,15 @@ class CueSettings(_Section):
     countdown: int = Field(default=3, ge=0, le=10)
     """Seconds of 3-2-1 countdown before each hold or stretch (0 to 10; 0 turns it off)."""
 
+    countdown_min_step: Duration = 5.0
+    """Say the countdown aloud only in steps at least this long (shorter ones get just their
+    announcement)."""
+
     notify_long_rests: Duration = 60.0
     """Rests at least this long get a desktop notification, so you can look away."""
 
     quiet: bool = False
-    """Turn off the bell and speech at once, whatever the settings above say."""
+    """Turn off the bell, sounds and speech at once, whatever the settings above say."""
 
 
 class BreakKind(_Section):

@@ -1,26 +1,29 @@
-"""Cues: what is said, how commands are called, and the real speech command where there is one."""
+"""Cues: what is said, which sound plays when, the bell, notifications, and how cues are built."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
+from coach import audio
+from coach.audio import PlayerCommand, SoundPlayer
+from coach.clock import FakeClock
 from coach.cues import (
     BellCue,
     CommandTemplate,
-    CommandWorker,
     NotifyCue,
+    SoundCue,
     SpeechCue,
+    announcement,
     build_cues,
     close_cues,
     find_speech_command,
-    spoken_text,
 )
-from coach.engine import Event
+from coach.engine import Event, SessionRunner
 from coach.notify import Notifier
 from coach.timeline import build_timeline
 from tests.test_timeline import program
@@ -40,23 +43,56 @@ P = program(
 STEPS = build_timeline(P).steps
 
 
-def said(index: int, previous: int | None = None) -> str | None:
-    event = Event("step_started", 0.0, index, STEPS[index])
-    return spoken_text(event, P, None if previous is None else STEPS[previous])
+def said(index: int) -> tuple[str, ...]:
+    return announcement(STEPS, index, P)
 
 
-def test_what_is_said_for_each_kind_of_step() -> None:
+def test_what_is_said_for_each_kind_of_step_longest_form_first() -> None:
     kinds = [s.kind for s in STEPS]
     assert kinds == ["prep", "work", "rest", "work", "switch", "work", "rest", "work"]
-    assert said(0) == "Get ready. Wrist extension."
-    assert said(1, 0) == "Left. Hold. Gently pull the fingers back"
-    assert said(2, 1) == "Release. Rest."
-    assert said(3, 2) == "Hold"
-    assert said(4, 3) == "Switch sides."
-    assert said(5, 4) == "Right. Hold. Gently pull the fingers back"
-    assert spoken_text(Event("countdown", 0, 1, data={"seconds_left": 3}), P, None) == "3"
-    assert spoken_text(Event("session_completed", 0), P, None) == "Session complete. Well done."
-    assert spoken_text(Event("resumed", 0), P, None) is None
+    assert said(0) == (
+        "Get ready. Wrist extension. Gently pull the fingers back.",
+        "Get ready. Wrist extension.",
+        "Get ready.",
+    )
+    assert said(1) == ("Left. Hold. Gently pull the fingers back.", "Left. Hold.")
+    assert said(2) == ("Release. Rest.",)
+    assert said(3) == ("Hold.",)
+    assert said(4) == ("Switch sides.",)
+    assert said(5) == ("Right. Hold. Gently pull the fingers back.", "Right. Hold.")
+
+
+def test_the_rest_before_an_exercise_announces_it_and_a_first_step_names_its_exercise() -> None:
+    p = program(
+        {"id": "a", "name": "Shrug", "reps": 1, "tempo": [{"phase": "Up", "seconds": 2}]},
+        {"id": "b", "name": "Fist", "cue": "Squeeze gently", "reps": 1, "hold": 2},
+        prep=0,
+        rest_between_exercises=10,
+    )
+    steps = build_timeline(p).steps
+    assert [s.kind for s in steps] == ["work", "rest", "work"]
+    assert announcement(steps, 0, p) == ("Shrug. Up.", "Up.")
+    assert announcement(steps, 1, p) == (
+        "Rest. Next: Fist. Squeeze gently.",
+        "Rest. Next: Fist.",
+        "Rest.",
+    )
+
+
+async def test_no_spoken_countdown_in_a_rest_before_a_get_ready_that_counts_down() -> None:
+    p = program(
+        {"id": "a", "reps": 1, "hold": 10},
+        {"id": "b", "reps": 1, "hold": 10},
+        prep=5,
+        rest_between_exercises=10,
+    )
+    cue = SpeechCue(p, CommandTemplate(("true",), via_stdin=True), clock=FakeClock())
+    kinds = [s.kind for s in cue.steps]
+    assert kinds == ["prep", "work", "rest", "prep", "work"]
+    assert [cue.counts_down(i) for i in range(5)] == [True, True, False, True, True]
+    cue.countdown_min_step = 6  # the get-ready no longer counts down: the rest does
+    assert [cue.counts_down(i) for i in range(5)] == [False, True, True, False, True]
+    cue.close()
 
 
 def test_text_never_becomes_an_option() -> None:
@@ -104,31 +140,173 @@ def test_quiet_turns_sound_off() -> None:
     assert not any(isinstance(cue, SpeechCue | BellCue) for cue in cues)
 
 
-def test_bell_rings_on_step_starts() -> None:
+TEMPO = program(
+    {
+        "id": "grip",
+        "name": "Grip",
+        "cue": "Squeeze gently, then let go",
+        "reps": 2,
+        "tempo": [{"phase": "Squeeze", "seconds": 2}, {"phase": "Release", "seconds": 2}],
+        "rest_between_reps": 3,
+    },
+    {"id": "hold", "name": "Hold it", "reps": 1, "hold": 3},
+    prep=2,
+    rest_between_exercises=4,
+)
+"""Two tempo reps of 2 + 2 s with a rest between, then a 3 s hold: 8 s of tempo phases."""
+
+
+class FakePlayer:
+    """Records which sound was asked for, and when."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.clock = clock
+        self.played: list[tuple[str, float | None]] = []
+        self.last_failure: str | None = None
+        self.closed = False
+
+    def play(self, name: str) -> None:
+        self.played.append((name, None if self.clock is None else self.clock.monotonic()))
+
+    def close(self, wait: float = 2.0) -> None:
+        self.closed = True
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.played]
+
+
+async def run_session(p, *listeners):  # type: ignore[no-untyped-def]
+    clock = listeners[0].clock if hasattr(listeners[0], "clock") else FakeClock()
+    runner = SessionRunner(build_timeline(p), clock, list(listeners), countdown=3)
+    session = asyncio.ensure_future(runner.run())
+    await clock.run_until_idle()
+    return await session
+
+
+def every_step(p) -> list[Event]:  # type: ignore[no-untyped-def]
+    steps = build_timeline(p).steps
+    events = [Event("step_started", 0.0, i, step) for i, step in enumerate(steps)]
+    return [*events, Event("session_completed", 0.0)]
+
+
+def test_the_bell_rings_only_where_work_starts_and_at_the_end() -> None:
     stream = io.StringIO()
-    bell = BellCue(stream)
-    bell(Event("step_started", 0, 0, STEPS[0]))
+    bell = BellCue(TEMPO, stream)
+    for event in every_step(TEMPO):
+        bell(event)
     bell(Event("countdown", 0, 0, data={"seconds_left": 1}))
-    bell(Event("session_completed", 0))
-    assert stream.getvalue() == "\a\a"
+    # prep, Squeeze, Release, rest, Squeeze, Release, rest, prep, Hold: work starts 3 times.
+    assert [s.kind for s in build_timeline(TEMPO).steps].count("work") == 5
+    assert stream.getvalue() == "\a" * 3 + "\a"
 
 
-def test_worker_runs_commands_off_the_caller_thread(tmp_path: Path) -> None:
-    worker = CommandWorker("test")
-    out = tmp_path / "out.txt"
-    started = time.monotonic()
-    worker.submit(["sh", "-c", f"cat > {out}"], "said through stdin")
-    assert time.monotonic() - started < 0.05  # submit never waits for the command
-    worker.close()
-    assert out.read_text() == "said through stdin"
-    assert worker.failures == []
+def test_the_right_sound_plays_for_work_rest_and_the_end(tmp_path: Path) -> None:
+    log = tmp_path / "played.txt"
+    fake = tmp_path / "fake-player"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
+    fake.chmod(0o755)
+    player = SoundPlayer(PlayerCommand((str(fake), "-q")))
+    cue = SoundCue(TEMPO, player)
+    for event in every_step(TEMPO):
+        cue(event)
+    cue.close()
+    played = [line.split() for line in log.read_text().splitlines()]
+    assert all(argv[0] == "-q" for argv in played)
+    names = [Path(argv[-1]).name for argv in played]
+    # prep (none), work, -, rest, work, -, rest (after the exercise), prep (none), work, end
+    assert names == ["work.wav", "rest.wav", "work.wav", "rest.wav", "work.wav", "end.wav"]
+    assert all(Path(argv[-1]).is_file() for argv in played)
+    assert cue.problems() == []
 
 
-def test_worker_reports_a_missing_command() -> None:
-    worker = CommandWorker("test")
-    worker.submit(["/nonexistent/speak"], None)
-    worker.close()
-    assert worker.failures and worker.failures[0].startswith("/nonexistent/speak")
+def test_a_failing_player_is_reported_by_close_cues(tmp_path: Path) -> None:
+    fake = tmp_path / "broken-player"
+    fake.write_text("#!/bin/sh\necho 'Connection refused' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    cue = SoundCue(TEMPO, SoundPlayer(PlayerCommand((str(fake),))))
+    cue(Event("session_completed", 0.0))
+    assert close_cues([cue]) == ["sounds: broken-player: Connection refused"]
+
+
+@pytest.mark.parametrize("metronome", [True, False])
+async def test_the_metronome_ticks_once_a_second_of_each_tempo_phase_only_when_on(
+    metronome: bool,
+) -> None:
+    clock = FakeClock()
+    player = FakePlayer(clock)
+    cue = SoundCue(TEMPO, player, clock=clock, metronome=metronome)  # type: ignore[arg-type]
+    await run_session(TEMPO, cue)
+    cue.close()
+    ticks = [t for name, t in player.played if name == "tick"]
+    assert len(ticks) == (8 if metronome else 0)
+    if metronome:
+        start = ticks[0]
+        # Phases start 2 s (prep) in; the rest of 3 s comes after the first rep's 4 s.
+        assert [round(t - start, 6) for t in ticks] == [0, 1, 2, 3, 7, 8, 9, 10]
+    assert player.names.count("work") == 3 and player.names[-1] == "end"
+
+
+async def test_the_metronome_waits_while_paused() -> None:
+    clock = FakeClock()
+    player = FakePlayer(clock)
+    cue = SoundCue(TEMPO, player, clock=clock, metronome=True)  # type: ignore[arg-type]
+    runner = SessionRunner(build_timeline(TEMPO), clock, [cue], countdown=0)
+    session = asyncio.ensure_future(runner.run())
+    await clock.advance(2.5)  # 0.5 s into "Squeeze": one tick so far
+    runner.pause()
+    await clock.advance(60)
+    assert player.names.count("tick") == 1
+    runner.resume()
+    await clock.run_until_idle()
+    await session
+    assert player.names.count("tick") == 8
+
+
+async def test_with_no_player_the_bell_rings_for_work_and_the_end_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("coach.cues.find_player", lambda: None)
+    rings: list[str] = []
+    clock = FakeClock()
+    cues = build_cues(
+        TEMPO,
+        bell=True,
+        speech=False,
+        speech_command=None,
+        notify_long_rests=0,
+        quiet=False,
+        json_mode=False,
+        clock=clock,
+        ring=lambda: rings.append("ring"),
+    )
+    assert [type(cue) for cue in cues] == [BellCue]
+    runner = SessionRunner(build_timeline(TEMPO), clock, cues, countdown=3)
+    session = asyncio.ensure_future(runner.run())
+    await clock.run_until_idle()
+    await session
+    assert len(rings) == 3 + 1  # three starts of work, and the end (not 10 steps)
+
+
+def test_sounds_need_a_player_and_somewhere_to_hear_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("coach.cues.find_player", lambda: PlayerCommand(("/usr/bin/paplay",)))
+    kwargs = {
+        "bell": True,
+        "speech": False,
+        "speech_command": None,
+        "notify_long_rests": 0,
+        "quiet": False,
+        "json_mode": False,
+        "ring": lambda: None,
+    }
+    monkeypatch.setattr("coach.cues.find_audio_output", lambda: audio.AudioOutput(False, "none"))
+    assert [type(c) for c in build_cues(TEMPO, **kwargs)] == [BellCue]  # type: ignore[arg-type]
+    monkeypatch.setattr("coach.cues.find_audio_output", lambda: audio.AudioOutput(True, "card"))
+    cues = build_cues(TEMPO, **kwargs)  # type: ignore[arg-type]
+    assert [type(c) for c in cues] == [SoundCue]
+    close_cues(cues)
+    assert build_cues(TEMPO, **{**kwargs, "sounds": False}) != []  # the bell instead  # type: ignore[arg-type]
+    assert build_cues(TEMPO, **{**kwargs, "sounds": False, "bell": False}) == []  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed here")
@@ -138,11 +316,12 @@ def test_real_espeak_ng_speaks_a_cue(tmp_path: Path) -> None:
     espeak = shutil.which("espeak-ng")
     assert espeak is not None
     cue = SpeechCue(P, CommandTemplate((espeak, "-w", str(wav)), via_stdin=True))
-    cue(Event("step_started", 0.0, 1, STEPS[1]))
+    cue(Event("step_started", 0.0, 0, STEPS[0]))
     cue.close()
     data = wav.read_bytes()
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
     assert len(data) > 10_000  # a second or so of speech, not an empty file
+    assert cue.problems() == []
 
 
 def test_detected_speech_reads_stdin_for_espeak(monkeypatch: pytest.MonkeyPatch) -> None:

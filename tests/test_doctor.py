@@ -33,6 +33,7 @@ from tests.test_idle import needs_xvfb, start_xvfb, stop
 NAMES = [
     "notifications",
     "speech",
+    "sound",
     "idle detection",
     "terminal",
     "terminal bell",
@@ -138,10 +139,29 @@ def test_notifications(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- speech
 
 
-def test_speech() -> None:
+@pytest.fixture
+def no_sound_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A /proc/asound/cards that lists no card; returns an empty runtime folder."""
+    cards = tmp_path / "asound-cards"
+    cards.write_text("--- no soundcards ---\n")
+    monkeypatch.setattr("coach.audio.ALSA_CARDS_FILE", cards)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    return runtime
+
+
+def with_pipewire(runtime: Path) -> dict[str, str]:
+    (runtime / "pipewire-0").touch()
+    return {**NO_DESKTOP, "XDG_RUNTIME_DIR": str(runtime)}
+
+
+def test_speech(no_sound_card: Path) -> None:
     missing = checks(Settings(cues=CueSettings(speech_command="no-such-tts --fast")))["speech"]
     assert missing.ok is False and "no-such-tts is not on PATH" in missing.detail
-    works = checks(Settings(cues=CueSettings(speech_command="sh -c true")))["speech"]
+    command = Settings(cues=CueSettings(speech_command="sh -c true"))
+    unheard = checks(command)["speech"]
+    assert unheard.ok is False and unheard.detail.endswith("but nothing it says can be heard")
+    works = checks(command, environ=with_pipewire(no_sound_card))["speech"]
     assert (
         works.ok is True
         and works.detail.startswith("sh -c true")
@@ -159,6 +179,43 @@ def test_no_speech_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
     check = checks()["speech"]
     assert check.ok is False and "no speech command found" in check.detail
     assert check.fix is not None and "espeak-ng" in check.fix
+
+
+# --------------------------------------------------------------------------- sound
+
+
+def test_no_audio_server_or_sound_card_means_nothing_is_heard(no_sound_card: Path) -> None:
+    environ = {**NO_DESKTOP, "XDG_RUNTIME_DIR": str(no_sound_card)}
+    found = checks(environ=environ)
+    sound = found["sound"]
+    assert sound.ok is False and sound.detail == (
+        "no audio server or sound card; speech and sounds cannot be heard here "
+        "(the terminal bell still rings)"
+    )
+    assert sound.fix is not None and "PipeWire" in sound.fix
+    assert found["speech"].status != "ok"
+    line = next(x for x in format_checks(list(found.values())).splitlines() if "sound:" in x)
+    assert line.startswith("missing sound: no audio server or sound card") and "Fix:" in line
+
+
+def test_sound_through_a_server_or_a_card(no_sound_card: Path, tmp_path: Path) -> None:
+    player = tmp_path / "bin" / "paplay"
+    player.parent.mkdir()
+    player.write_text("#!/bin/sh\n")
+    player.chmod(0o755)
+    environ = {**with_pipewire(no_sound_card), "PATH": str(player.parent)}
+    sound = checks(environ=environ)["sound"]
+    assert sound.ok is True and sound.detail.startswith("PipeWire (")
+    assert "sounds play through paplay (metronome off)" in sound.detail
+    off = checks(Settings(cues=CueSettings(sounds=False)), environ=environ)["sound"]
+    assert off.ok is None and "cues.sounds = false" in off.detail
+    (no_sound_card / "pipewire-0").unlink()
+    cards = tmp_path / "asound-cards"
+    cards.write_text(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n")
+    environ["PATH"] = "/nonexistent"
+    sound = checks(environ=environ)["sound"]
+    assert sound.ok is True and "a sound card (0 [PCH" in sound.detail
+    assert "terminal bell rings instead" in sound.detail
 
 
 # --------------------------------------------------------------------------- idle detection

@@ -75,7 +75,12 @@ def long(tmp_path: Path) -> Path:
 
 
 def coach(*args: str, **kwargs: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "COACH_CUES__SPEECH": "false", "COACH_CUES__BELL": "false"}
+    env = {
+        **os.environ,
+        "COACH_CUES__SPEECH": "false",
+        "COACH_CUES__BELL": "false",
+        "COACH_CUES__SOUNDS": "false",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "coach", *args],
         stdin=subprocess.DEVNULL,
@@ -183,7 +188,12 @@ def test_sigint_exit_code(long: Path) -> None:
 def test_keys_on_a_terminal(long: Path) -> None:
     """space pauses, space resumes, n skips, q stops; the terminal is restored."""
     leader, follower = pty.openpty()
-    env = {**os.environ, "COACH_CUES__SPEECH": "false", "COACH_CUES__BELL": "false"}
+    env = {
+        **os.environ,
+        "COACH_CUES__SPEECH": "false",
+        "COACH_CUES__BELL": "false",
+        "COACH_CUES__SOUNDS": "false",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "coach", "run", str(long), "--headless", "--json"],
         stdin=follower,

@@ -30,7 +30,6 @@ from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
-    from coach.engine import Event
     from coach.errors import SettingsError
     from coach.history import HistoryStore
     from coach.library import Library
@@ -428,23 +427,20 @@ class CoachApp(App[None]):
 
         cues_settings = self.settings.cues
         # The bell goes through Textual (writing \a to the screen would garble it).
-        cues = build_cues(
+        return build_cues(
             loaded.program,
-            bell=False,
+            bell=cues_settings.bell,
             speech=cues_settings.speech,
             speech_command=cues_settings.speech_command,
             notify_long_rests=cues_settings.notify_long_rests,
             quiet=cues_settings.quiet,
             json_mode=False,
+            sounds=cues_settings.sounds,
+            metronome=cues_settings.metronome,
+            countdown_min_step=cues_settings.countdown_min_step,
+            clock=self.clock,
+            ring=self.bell,
         )
-        if cues_settings.bell and not cues_settings.quiet:
-
-            def ring(event: Event) -> None:
-                if event.name in ("step_started", "session_completed"):
-                    self.bell()
-
-            cues.append(ring)
-        return cues
 
     def _run_session(self, loaded: LoadedProgram, pain_before: int | None) -> None:
         from coach.recording import HistoryRecorder, NullRecorder

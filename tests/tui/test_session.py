@@ -61,7 +61,7 @@ def write(
 
 def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
     store = HistoryStore.in_folder(tmp_path / "data")
-    settings = Settings(cues={"bell": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
+    settings = Settings(cues={"bell": False, "sounds": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
     return (
         CoachApp(
             library=load_library(),

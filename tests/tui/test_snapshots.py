@@ -42,7 +42,7 @@ def app_for(
     clock = FakeClock()
     clock.set_wall(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
     settings = Settings(
-        cues={"bell": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
+        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
         ui={"theme": theme},  # type: ignore[arg-type]
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
