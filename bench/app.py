@@ -9,13 +9,17 @@ round, and compared by median. The warm-up round fills the library's cache
 coach with no cache each time, as the first start after installing coach, or
 after editing every program file, would.
 
-Then one session: `coach run PROGRAM` in a pseudo-terminal on a program of
-one long hold (--session-seconds, default 60). CPU is utime + stime of the
-process from /proc, measured from the moment the session screen is up until
-the hold is nearly over, per minute of session; memory is the peak resident
-size (VmHWM). --session-seconds 0 leaves the session out.
+Then one session, side by side in the same run, each in its own 120x40
+pseudo-terminal, all counting down the same time (--session-seconds, default
+180): `coach run PROGRAM` on a program of one long hold (the big digits
+redrawn each second), termdown (the terminal countdown that draws big
+digits with the art library; `pip install termdown`, left out where missing), and a
+minimal Textual app showing a 1 Hz `Digits` countdown. CPU is utime + stime
+of each process from /proc, measured from the moment each shows its
+countdown until the time is nearly over, per minute; memory is the peak
+resident size (VmHWM). --session-seconds 0 leaves the session out.
 
-Usage: python bench/app.py [--runs 15] [--session-seconds 60]
+Usage: python bench/app.py [--runs 15] [--session-seconds 180]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import os
 import pty
 import select
+import shutil
 import signal
 import statistics
 import sys
@@ -44,6 +49,25 @@ class Bare(App):
 Bare().run()
 """
 
+DIGITS = """
+import time
+from textual.app import App
+from textual.widgets import Digits
+
+class Countdown(App):
+    def compose(self):
+        yield Digits("ready")
+
+    def on_mount(self):
+        self.end = time.monotonic() + {seconds}
+        self.set_interval(1, self.tick)
+
+    def tick(self):
+        self.query_one(Digits).update(str(max(0, round(self.end - time.monotonic()))))
+
+Countdown().run()
+"""
+
 HOLD = """
 schema_version = 1
 [program]
@@ -57,15 +81,18 @@ duration = {seconds}
 """
 
 
-def spawn(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
-    pid, fd = pty.fork()
-    if pid == 0:  # the child
-        os.execve(argv[0], argv, env)
+def spawn(
+    argv: list[str], env: dict[str, str], size: tuple[int, int] = (100, 30)
+) -> tuple[int, int]:
     import fcntl
     import struct
     import termios
 
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its terminal has the size before it starts
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        os.execve(argv[0], argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     return pid, fd
 
 
@@ -117,7 +144,7 @@ def peak_rss_mib(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--session-seconds", type=int, default=60)
+    parser.add_argument("--session-seconds", type=int, default=180)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="coach-bench-app-"))
     env = {
@@ -167,29 +194,60 @@ def main() -> None:
         return
 
     program = work / "hold.toml"
-    program.write_text(HOLD.format(seconds=args.session_seconds + 10))
-    pid, fd = spawn([sys.executable, "-m", "coach", "run", str(program)], env)
-    read_until(fd, b"Hold still")
-    time.sleep(1)  # let start-up settle
-    cpu_start, wall_start = proc_cpu(pid), time.perf_counter()
-    deadline = wall_start + args.session_seconds
-    while time.perf_counter() < deadline:  # keep draining the terminal, as a terminal does
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            os.read(fd, 65536)
-    cpu = proc_cpu(pid) - cpu_start
-    wall = time.perf_counter() - wall_start
-    peak = peak_rss_mib(pid)
-    stop(pid, fd)
-    per_minute = cpu / wall * 60
-    print(f"\nDuring a session ({wall:.0f} s of one hold, the screen counting down):\n")
-    print("| CPU s per minute | share of one core | peak memory |")
-    print("|---:|---:|---:|")
-    print(f"| {per_minute:.3f} | {per_minute / 60:.2%} | {peak:.1f} MiB |")
+    program.write_text(HOLD.format(seconds=args.session_seconds + 15))
+    digits_app = work / "digits.py"
+    digits_app.write_text(DIGITS.format(seconds=args.session_seconds + 15))
+    runners = {
+        "coach session": ([sys.executable, "-m", "coach", "run", str(program)], b"Hold still"),
+        "minimal Textual Digits, 1 Hz": ([sys.executable, str(digits_app)], b"\xe2"),
+    }
+    termdown = shutil.which("termdown") or str(Path(sys.executable).parent / "termdown")
+    if Path(termdown).exists():
+        seconds = args.session_seconds + 15
+        runners["termdown"] = ([termdown, "-B", str(seconds)], b"\x1b")
+    else:
+        print("\n(termdown is not installed: `pip install termdown` to compare with it)")
+    results = side_by_side(runners, env, args.session_seconds)
+    print(f"\nCounting down side by side, {args.session_seconds} s each, in 120x40 terminals:\n")
+    print("| program | CPU s per minute | share of one core | peak memory |")
+    print("|---|---:|---:|---:|")
+    for name, (per_minute, peak) in results.items():
+        print(f"| {name} | {per_minute:.3f} | {per_minute / 60:.2%} | {peak:.1f} MiB |")
+    coach_cpu, coach_peak = results["coach session"]
     print(f"\nTargets:\n{frame_target}")
-    share = per_minute / 60
-    print(f"- CPU <= 1% of a core: {share:.2%} {'pass' if share <= 0.01 else 'FAIL'}")
-    print(f"- memory <= 60 MiB: {peak:.1f} MiB {'pass' if peak <= 60 else 'FAIL'}")
+    print(f"- CPU <= 0.2 s per minute: {coach_cpu:.3f} {'pass' if coach_cpu <= 0.2 else 'FAIL'}")
+    if "termdown" in results:
+        ratio = coach_cpu / results["termdown"][0]
+        print(f"- CPU <= half of termdown's: {ratio:.2f}x {'pass' if ratio <= 0.5 else 'FAIL'}")
+    print(f"- memory <= 60 MiB: {coach_peak:.1f} MiB {'pass' if coach_peak <= 60 else 'FAIL'}")
+
+
+def side_by_side(
+    runners: dict[str, tuple[list[str], bytes]], env: dict[str, str], seconds: float
+) -> dict[str, tuple[float, float]]:
+    """Start every runner at once, each in a 120x40 pty; CPU s per minute and peak MiB."""
+    started = {name: spawn(argv, env, (120, 40)) for name, (argv, _) in runners.items()}
+    for name, (_, fd) in started.items():
+        read_until(fd, runners[name][1])
+    time.sleep(1)  # let start-up settle
+    cpu_start = {name: proc_cpu(pid) for name, (pid, _) in started.items()}
+    wall_start = time.perf_counter()
+    deadline = wall_start + seconds
+    fds = {fd: name for name, (_, fd) in started.items()}
+    while time.perf_counter() < deadline:  # keep draining the terminals, as terminals do
+        ready, _, _ = select.select(list(fds), [], [], 0.5)
+        for fd in ready:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                fds.pop(fd)
+    wall = time.perf_counter() - wall_start
+    results = {}
+    for name, (pid, fd) in started.items():
+        cpu = proc_cpu(pid) - cpu_start[name]
+        results[name] = (cpu / wall * 60, peak_rss_mib(pid))
+        stop(pid, fd)
+    return results
 
 
 if __name__ == "__main__":

@@ -378,7 +378,7 @@ def run_headless(
         if json_mode:
             out.write(json_text({"event": "checkin_skipped", "t": 0, "reason": why_not}) + "\n")
         elif why_not == "not recorded":
-            out.write("Not recorded (--no-record): nothing is kept, and no check-in is asked.\n")
+            out.write("Not recorded: nothing of this session is kept, so no check-in is asked.\n")
         else:
             out.write(f"Pain check-in skipped: {why_not} to ask on.\n")
         out.flush()

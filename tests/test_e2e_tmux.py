@@ -29,8 +29,9 @@ prep = 1
 [[exercise]]
 id = "a"
 name = "Squeeze the ball"
+cue = "Squeeze gently, then let go"
 reps = 2
-hold = 1
+hold = 1.5
 """
 
 
@@ -106,12 +107,16 @@ def test_the_app_in_tmux_runs_and_records_a_session(terminal: tuple, tmp_path: P
     keys("Enter")  # open it
     wait_for(screen, "Squeeze the ball")
     keys("Enter")  # start
-    wait_for(screen, "Get ready")
+    shown = wait_for(screen, "GET READY")
+    # The countdown in large block digits, readable from a metre away.
+    assert sum("█" in line for line in shown.splitlines()) >= 7, shown
     keys("Space")  # pause
     wait_for(screen, "Paused")
     time.sleep(1.5)  # paused: the session must not move on
-    assert "Get ready" in screen()
+    assert "GET READY" in screen()
     keys("Space")
+    shown = wait_for(screen, "HOLD")  # the work: its phase word and its cue
+    assert "Squeeze gently, then let go" in shown and "Rep 1 of 2" in shown
     wait_for(screen, "Session complete", timeout=30)
     status = subprocess.run(
         [sys.executable, "-m", "coach", "status", "--json"],
@@ -122,5 +127,5 @@ def test_the_app_in_tmux_runs_and_records_a_session(terminal: tuple, tmp_path: P
     )
     last = json.loads(status.stdout)["last_session"]
     assert (last["program"], last["status"]) == ("e2e-quick", "completed")
-    # Paused for 1.5 s, but only active time counts (about 1 + 2 x 1 s).
-    assert last["active_seconds"] < 3.6
+    # Paused for 1.5 s, but only active time counts (about 1 + 2 x 1.5 s).
+    assert last["active_seconds"] < 4.6

@@ -516,7 +516,7 @@ def test_a_check_in_that_cannot_be_asked_is_said_to_be_skipped(tmp_path: Path) -
 def test_no_record_says_once_that_nothing_is_kept_and_asks_nothing(tmp_path: Path) -> None:
     lines = _run_tiny(tmp_path, json_mode=False, data_dir=None, record=False)
     kept = [line for line in lines if "Not recorded" in line or "kept" in line]
-    assert kept == ["Not recorded (--no-record): nothing is kept, and no check-in is asked."]
+    assert kept == ["Not recorded: nothing of this session is kept, so no check-in is asked."]
     events = [
         json.loads(line)
         for line in _run_tiny(tmp_path, json_mode=True, data_dir=None, record=False)
