@@ -322,7 +322,8 @@ class SessionScreen(Screen[SessionOutcome]):
             self.query_one("#remaining", BigDigits).text = digits
             self.query_one("#overall", ProgressBar).update(progress=done)
             left = max(0.0, self.timeline.total_seconds - done)
-            self.query_one("#left", Static).update(f"{format_clock(left)} left")
+            # A fixed width: no layout pass each second (most of a redraw's cost).
+            self.query_one("#left", Static).update(f"{format_clock(left)} left", layout=False)
             self.set_class(0 < remaining <= LAST_SECONDS, "-last-seconds")
         if self._tick is not None:
             self._tick.stop()
