@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from coach import __version__
 
@@ -364,10 +364,41 @@ def no_arguments() -> argparse.Namespace:
     return argparse.Namespace(overrides=[], command=None)
 
 
+class _ShownStream:
+    """A text stream whose text is made visible (:func:`coach.text.visible`) as it is written.
+
+    coach's messages name paths, values and records that can hold anything
+    (a file called ``x\x1b]52;....json``, a ``COACH_DATA_DIR`` with an ESC in
+    it). Each message is made safe where it is written too; this is the net
+    under all of them, on standard error, where only messages go. The bell
+    (``"\a"`` alone, which the headless run may ring there) is let through.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text``, made visible."""
+        return self._stream.write(text if text == "\a" else visible_text(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def visible_text(text: str) -> str:
+    """:func:`coach.text.visible`, imported when first needed."""
+    from coach.text import visible
+
+    return visible(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     if argv is None:
         argv = sys.argv[1:]
+    stderr: Any = sys.stderr
+    if stderr is not None and not isinstance(stderr, _ShownStream):
+        sys.stderr = cast(TextIO, _ShownStream(stderr))
     # Plain `coach` opens the app: building the parser (argparse looks up a
     # translation for every help text) would add ~3 ms to its first frame.
     args = build_parser().parse_args(argv) if argv else no_arguments()
@@ -1003,7 +1034,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # temporary file is made 0600 and never through a link (see coach.files).
     from coach.files import open_private
 
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         with os.fdopen(fd, "w", encoding="utf-8") as out:

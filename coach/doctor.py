@@ -496,7 +496,7 @@ def _salvage(settings: Settings, target: Any) -> int:
             file=sys.stderr,
         )
         return _EXIT_DAMAGED
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         with os.fdopen(fd, "w", encoding="utf-8") as out:

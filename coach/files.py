@@ -126,7 +126,9 @@ class LinkRefused(OSError):
         self.path = path
 
     def __str__(self) -> str:
-        return str(self.strerror)
+        from coach.text import visible  # a planted link's name can hold anything
+
+        return visible(str(self.strerror))
 
 
 def private_folder(path: Path) -> Path:
@@ -194,7 +196,8 @@ def write_private(path: Path, text: str, *, fsync: bool = True, exclusive: bool 
                 path.unlink()
             raise
         return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # The pid alone could be a stale file's, left by a crash (containers reuse pids).
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:

@@ -43,7 +43,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
-from coach.files import LinkRefused, open_private, private_folder, write_private
+from coach.files import LinkRefused, open_private, private_folder, read_regular_file, write_private
 from coach.safety import check_pain
 from coach.text import UNSAFE, describe, first_unsafe, json_text, visible
 
@@ -96,7 +96,7 @@ class HistoryError(Exception):
     """The history cannot be read or written; ``str()`` says why, for a person."""
 
     def __init__(self, message: str, *, busy: bool = False, damaged: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(visible(message))  # paths and values in it can hold anything
         self.busy = busy
         """True when another process held the database longer than we waited."""
         self.damaged = damaged
@@ -1025,7 +1025,9 @@ class HistoryStore:
             if file.is_symlink():
                 continue
             try:
-                record = session_from_json(json.loads(file.read_text(encoding="utf-8")), "")
+                # A regular file of bounded size only: a FIFO here must not hang every start.
+                data = read_regular_file(file, MAX_LINE_BYTES).decode("utf-8")
+                record = session_from_json(json.loads(data), "")
 
                 def work(db: sqlite3.Connection, record: SessionRecord = record) -> None:
                     row = db.execute(
@@ -1332,7 +1334,8 @@ class HistoryStore:
                 if different:
                     summary.conflicts.append(f"{record.id} ({different})")
                     continue
-                mine = (_RANK[row["status"]], row["updated_at"])
+                # .get and str(): a damaged row (no CHECK constraints) is outranked, not a crash.
+                mine = (_RANK.get(row["status"], -1), str(row["updated_at"]))
                 theirs = (_RANK[record.status], utc_text(record.updated_at or record.started_at))
                 if theirs > mine:
                     _upsert(db, record)

@@ -15,7 +15,6 @@ import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from coach.program import (
     pacing_problem,
 )
 from coach.text import first_unsafe, visible
-from coach.timeline import exercise_size, session_size
+from coach.timeline import exact, exercise_sizes, session_size
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
@@ -205,11 +204,12 @@ def _session_limits(program: Program) -> Iterator[_Found]:
     arithmetic (:func:`coach.timeline.exercise_size`) before any step is made; each is
     reported at the exercise that takes the session over the limit."""
     steps = 0
-    seconds = Fraction(0)
+    seconds = 0
+    limit = exact(MAX_SESSION_SECONDS)
     steps_reported = seconds_reported = False
-    total = session_size(program)
-    for index in range(len(program.exercises)):
-        size = exercise_size(program, index)
+    sizes = exercise_sizes(program)
+    total = session_size(program, sizes)
+    for index, size in enumerate(sizes):
         steps += size.steps
         seconds += size.exact_seconds
         where = ("exercise", index)
@@ -221,7 +221,7 @@ def _session_limits(program: Program) -> Iterator[_Found]:
                 f"{MAX_STEPS:,} for one session (this exercise, with {size.steps:,}, "
                 "takes it over)",
             )
-        if seconds > MAX_SESSION_SECONDS and not seconds_reported:
+        if seconds > limit and not seconds_reported:
             seconds_reported = True
             yield _Found(
                 where,

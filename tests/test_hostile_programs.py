@@ -194,7 +194,7 @@ def test_hostile_program_files_never_crash_hang_or_leak_escapes(
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("COACH_PROGRAMS_PATH", str(folder))
 
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a loaded CI machine does not count
     assert _run(capsys, "validate", str(path)) in (0, 1)
     assert _run(capsys, "validate", str(folder)) in (0, 1)
     assert _run(capsys, "plan", str(path)) in (0, 1)
@@ -207,8 +207,8 @@ def test_hostile_program_files_never_crash_hang_or_leak_escapes(
     for broken in library.broken:
         for issue in broken.error.issues:
             assert UNSAFE.search(str(issue)) is None
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.0, f"{elapsed:.2f} s for {text[:80]!r}"
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, f"{elapsed:.2f} s of CPU for {text[:80]!r}"
 
 
 @pytest.mark.parametrize(

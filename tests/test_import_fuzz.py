@@ -236,9 +236,11 @@ def fresh_history() -> Iterator[Path]:
 
 
 def timed(argv: list[str]) -> int:
-    start = time.monotonic()
+    """Run ``argv``; it must take under a second of CPU (waiting on a busy CI is not counted)."""
+    start = time.process_time()
     status = main(argv)
-    assert time.monotonic() - start < 1.0, f"{argv} took {time.monotonic() - start:.2f} s"
+    used = time.process_time() - start
+    assert used < 1.0, f"{argv} took {used:.2f} s of CPU"
     return status
 
 

@@ -69,3 +69,21 @@ def test_json_text_is_safe_to_print_and_decodes_to_the_same_data(data: object) -
     assert "\n" not in encoded
     assert json.loads(encoded) == data
     assert json.loads(json_text(data, indent=2)) == data
+
+
+def test_messages_on_standard_error_never_carry_raw_escapes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file name holding an OSC 52 clipboard write, in every message that names it."""
+    import os
+    import subprocess
+    import sys
+
+    hostile = tmp_path / "bad\x1b]52;c;QQ==\x07\u202e.json"
+    hostile.write_text("not json")
+    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data\x1b[2J")}
+    for argv in (["import", str(hostile)], ["export", str(tmp_path / "no\x1b[2J" / "x.json")]):
+        result = subprocess.run(
+            [sys.executable, "-m", "coach", *argv], capture_output=True, env=env, check=False
+        )
+        assert result.returncode != 0
+        assert b"\x1b" not in result.stderr and "\u202e".encode() not in result.stderr
+        assert b"\\x1b" in result.stderr  # named, made visible

@@ -91,6 +91,27 @@ async def test_ctrl_q_in_a_session_asks_then_keeps_it_and_quits(
     assert row.active_seconds == pytest.approx(10, abs=0.01)  # what was done, not 0:00
 
 
+async def test_ctrl_q_on_the_stop_question_quits_after_stopping(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    write(paths.user_programs_dir())
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmStop)
+        await pilot.press("ctrl+q")  # impatient: quit, please
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConfirmStop)
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.pause()
+    assert not app.is_running
+    (row,) = store.sessions()
+    assert row.status == "partial"
+
+
 async def test_ctrl_q_on_the_library_quits_at_once(tmp_path: Path, clock: FakeClock) -> None:
     app, _ = make_app(tmp_path, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -8,6 +8,7 @@ Program text is always shown with ``literal(text)``: never parsed as markup.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -182,6 +183,7 @@ class SessionScreen(Screen[SessionOutcome]):
         self._shown_digits = ""
         self._tick: Timer | None = None
         self._asking = False
+        self._quit_asked = False
         self._quit_app = False
         self._step: Step | None = None
         self.result: SessionResult | None = None
@@ -222,7 +224,8 @@ class SessionScreen(Screen[SessionOutcome]):
         finally:
             from coach.cues import close_cues
 
-            close_cues(self.cues)
+            # Letting the last words and sounds finish takes seconds: not on the event loop.
+            await asyncio.to_thread(close_cues, self.cues)
         self.recorder.finish(self.result)
         record = getattr(self.recorder, "record", None)
         session_id = None if record is None else record.id
@@ -235,7 +238,7 @@ class SessionScreen(Screen[SessionOutcome]):
             self._show_step(event.index, event.step)
         elif event.name == "paused":
             why = (
-                "Paused: the computer was asleep."
+                "Paused: the computer was asleep or stalled."
                 if event.data.get("reason") == "suspend"
                 else "Paused."
             )
@@ -261,7 +264,8 @@ class SessionScreen(Screen[SessionOutcome]):
         self.query_one("#program-title", Static).update(literal(title))
         self.query_one("#phase", Static).update(literal(words.upper()))
         self.query_one("#remaining", BigDigits).widest = clock_digits(step.seconds)
-        cue = exercise.cue if step.kind == "work" and exercise.cue != words else ""
+        said = phase_label(step, exercise)  # a duration step's phase word may be its cue
+        cue = exercise.cue if step.kind == "work" and exercise.cue != said else ""
         self.query_one("#cue", Static).update(literal(cue))
         self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
         self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
@@ -362,16 +366,20 @@ class SessionScreen(Screen[SessionOutcome]):
         The time spent on the question is not exercise. With ``quit_app``
         (Ctrl+Q), a stopped session is recorded first and then the app closes.
         """
-        if self._asking or self.result is not None:
+        if self._asking:
+            self._quit_asked = self._quit_asked or quit_app  # Ctrl+Q on the question: quit too
+            return
+        if self.result is not None:
             return
         self._asking = True
+        self._quit_asked = quit_app
         was_paused = self.runner.paused
         self.runner.pause("question")
 
         def answered(stop: bool | None) -> None:
             self._asking = False
             if stop:
-                self._quit_app = quit_app
+                self._quit_app = self._quit_asked
                 self.runner.stop()
             elif not was_paused:
                 self.runner.resume()

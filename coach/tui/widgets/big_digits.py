@@ -5,8 +5,10 @@ metre away it cannot be read. :class:`BigDigits` draws ``0``-``9`` and ``:``
 from a 3x5 bitmap font, each font pixel a square of ``scale`` columns by
 ``scale`` half-rows (a terminal cell is about twice as tall as it is wide,
 and the half blocks ``▀`` ``▄`` give two pixels a cell), with the largest
-scale that fits: 8 rows at 80x24, 13 at 120x40, 20 at 200x60. The font is
-ours (a few lines, no dependency, nothing to import before the first frame).
+scale that fits the widget: on the session screen at least 7 rows at 80x24
+and at least 13 at 120x40, growing with the window (tests/tui checks both).
+The font is ours (a few lines, no dependency, nothing to import before the
+first frame).
 """
 
 from __future__ import annotations
