@@ -10,10 +10,6 @@ from textual.widgets import Input, Static
 
 from coach import paths
 from coach.clock import FakeClock
-from coach.history import HistoryStore
-from coach.library import load_library
-from coach.settings import Settings
-from coach.tui.app import CoachApp
 from coach.tui.screens.checkin import PainScreen
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
@@ -184,17 +180,7 @@ async def test_no_record_asks_nothing_and_says_once_that_nothing_is_kept(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     write(paths.user_programs_dir(), extra="[program.checkin]\nstop_above = 4\n")
-    store = HistoryStore.in_folder(tmp_path / "data")
-    settings = Settings(cues={"bell": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
-    app = CoachApp(
-        library=load_library(),
-        settings=settings,
-        clock=clock,
-        store=store,
-        notice=False,
-        breaks=False,
-        record=False,
-    )
+    app, store = make_app(tmp_path, clock, record=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, app)
         assert isinstance(app.screen, SessionScreen)  # no pain question

@@ -59,7 +59,9 @@ def write(
     )
 
 
-def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
+def make_app(
+    tmp_path: Path, clock: FakeClock, *, record: bool = True
+) -> tuple[CoachApp, HistoryStore]:
     store = HistoryStore.in_folder(tmp_path / "data")
     settings = Settings(cues={"bell": False, "sounds": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
     return (
@@ -70,6 +72,7 @@ def make_app(tmp_path: Path, clock: FakeClock) -> tuple[CoachApp, HistoryStore]:
             store=store,
             notice=False,
             breaks=False,  # tests/tui/test_breaks.py has them; here their timer would only wait
+            record=record,
         ),
         store,
     )
