@@ -34,13 +34,16 @@ Before you start
 
 coach is a timer for exercise programs; it does not diagnose anything.
 
-- Talk to your doctor or physiotherapist before starting an exercise program.
+- Talk to your doctor or physiotherapist before starting an exercise
+  program.
 - Stop an exercise if it hurts, and tell your doctor or physiotherapist.
-- Numbness can hide pain: move slowly and gently, never to the point of pain.
+- Numbness can hide pain: move slowly and gently, never to the point of
+  pain.
 
-Get medical help at once for sudden weakness, weakness on one side of the
-body, slurred speech or confusion."""
-"""Shown once per data folder, before the first session (the app and headless runs alike)."""
+Get medical help at once for sudden weakness, weakness on one side of
+the body, slurred speech or confusion."""
+"""Shown once per data folder, before the first session (the app and headless runs alike);
+its lines fit the app's notice box (72 columns) and an 80-column terminal."""
 
 NOTICE_MARK = "safety-notice-seen"
 """A file in the data folder: the safety notice was shown there."""
