@@ -379,13 +379,13 @@ class _ShownStream:
 
     def write(self, text: str) -> int:
         """Write ``text``, made visible."""
-        return self._stream.write(text if text == "\a" else visible_text(text))
+        return self._stream.write(text if text == "\a" else _visible_text(text))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
-def visible_text(text: str) -> str:
+def _visible_text(text: str) -> str:
     """:func:`coach.text.visible`, imported when first needed."""
     from coach.text import visible
 

@@ -57,9 +57,10 @@ def notice_seen(folder: Path) -> bool:
 def mark_notice_seen(folder: Path) -> None:
     """Remember that the notice was shown; quietly nothing if the folder cannot be written
     (the notice then shows again next time: better than never)."""
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    from coach.files import open_private, private_folder
+
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(folder / NOTICE_MARK, flags, 0o600))
+        private_folder(folder)
+        os.close(open_private(folder / NOTICE_MARK, os.O_WRONLY | os.O_CREAT))
     except OSError:
         pass

@@ -442,21 +442,6 @@ def test_pain_above_the_limit_before_starting_asks_first(tmp_path: Path) -> None
     assert "Session complete" not in out
 
 
-TINY_CHECKIN = """
-schema_version = 1
-[program]
-id = "tiny"
-title = "Tiny"
-prep = 0
-[program.checkin]
-stop_above = 4
-[[exercise]]
-id = "a"
-name = "A"
-duration = "0.1s"
-"""
-
-
 def _run_tiny(
     tmp_path: Path, *, json_mode: bool, data_dir: Path | None, record: bool = True
 ) -> list[str]:
@@ -464,8 +449,8 @@ def _run_tiny(
     from coach.history import HistoryStore
     from coach.recording import HistoryRecorder
 
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY_CHECKIN)
+    path = tmp_path / "checked.toml"
+    path.write_text(CHECKIN)
     out = io.StringIO()
     store = HistoryStore.in_folder(tmp_path / "history") if record else None
     try:
