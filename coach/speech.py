@@ -25,9 +25,13 @@ as long as its text needs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
+import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
@@ -42,6 +46,9 @@ WORDS_PER_MINUTE = 160
 
 START_SECONDS = 0.4
 """Seconds a speech command takes before and after its words: starting, and its silences."""
+
+_STDERR_KEPT = 64 * 1024
+"""How much of the end of a speech command's standard error is read for its last line."""
 
 HUNG_AFTER = 10.0
 """Seconds past its estimated end after which an utterance still "speaking" is given up on."""
@@ -262,7 +269,10 @@ class ProcessSpeaker:
     exit: that exit is when the utterance has ended. Its standard error is
     kept: the last line it wrote (espeak-ng reports a missing sound card
     there and still exits 0) is in ``last_failure``, every one in
-    ``failures``.
+    ``failures``. Standard error goes to a temporary file, not a pipe, so a
+    helper the command leaves running (speech-dispatcher's daemon) cannot
+    hold the utterance open; each process leads a process group of its own,
+    so cutting it stops a pipeline (``sh -c 'espeak-ng --stdout | aplay'``) whole.
     """
 
     def __init__(self, template: CommandTemplate, name: str = "coach-speech") -> None:
@@ -295,8 +305,8 @@ class ProcessSpeaker:
         with self._lock:
             self._generation += 1
             current = self._current
-            if current is not None and current.poll() is None:
-                current.terminate()
+            if current is not None:
+                _stop(current)
 
     def close(self, wait: float = 3.0) -> None:
         """Let the last command finish (up to ``wait`` seconds), then stop the thread."""
@@ -304,8 +314,8 @@ class ProcessSpeaker:
         self._thread.join(timeout=wait)
         with self._lock:
             current = self._current
-        if current is not None and current.poll() is None:
-            current.terminate()
+        if current is not None:
+            _stop(current)
 
     def _work(self) -> None:
         while True:
@@ -319,37 +329,54 @@ class ProcessSpeaker:
 
     def _run(self, request: _Request) -> None:
         argv, stdin_text = request.argv, request.stdin_text
-        with self._lock:
-            if request.generation != self._generation:
-                return  # cut before it began
-            try:
-                process = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                )
-            except OSError as error:
-                self.failures.append(f"{argv[0]}: {error}")
-                return
-            self._current = process
-            self.started.append(argv)
-        if stdin_text is not None and process.stdin is not None:
-            try:
-                process.stdin.write(stdin_text.encode("utf-8"))
-                process.stdin.close()
-            except OSError:
-                pass
-        errors = process.stderr.read() if process.stderr is not None else b""
-        status = process.wait()
-        with self._lock:
-            self._current = None
-            was_cut = request.generation != self._generation
+        with tempfile.TemporaryFile() as errors_file:
+            with self._lock:
+                if request.generation != self._generation:
+                    return  # cut before it began
+                try:
+                    process = subprocess.Popen(
+                        argv,
+                        stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=errors_file,
+                        start_new_session=os.name == "posix",
+                    )
+                except OSError as error:
+                    self.failures.append(f"{argv[0]}: {error}")
+                    return
+                self._current = process
+                self.started.append(argv)
+            if stdin_text is not None and process.stdin is not None:
+                try:
+                    process.stdin.write(stdin_text.encode("utf-8"))
+                    process.stdin.close()
+                except OSError:
+                    pass
+            status = process.wait()
+            with self._lock:
+                self._current = None
+                was_cut = request.generation != self._generation
+            size = errors_file.seek(0, os.SEEK_END)
+            errors_file.seek(max(0, size - _STDERR_KEPT))  # the end holds the last line
+            errors = errors_file.read()
         lines = errors.decode("utf-8", "replace").strip().splitlines()
         if lines and not was_cut:
             self.failures.append(f"{argv[0]}: {lines[-1].strip()}")
         elif status > 0 and not was_cut:
             self.failures.append(f"{argv[0]}: exit status {status}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End a speech process and whatever it started in its group (POSIX), if still running."""
+    if process.poll() is not None:
+        return
+    killpg = getattr(os, "killpg", None)
+    if killpg is not None:
+        with contextlib.suppress(OSError):
+            killpg(process.pid, signal.SIGTERM)
+            return
+    with contextlib.suppress(OSError):
+        process.terminate()
 
 
 def say_forms(*forms: str) -> tuple[str, ...]:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import shutil
+import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -322,3 +326,56 @@ def test_real_espeak_ng_is_timed_as_estimated(tmp_path: Path) -> None:
     estimate = SpeechQueue(speaker, FakeClock()).estimate(text)
     assert 2.5 < seconds <= estimate, (seconds, estimate)
     assert sys.platform != "win32"
+
+
+def _wait_for(condition: Any, seconds: float = 10.0) -> bool:
+    """Wait, in real time, for a thread of the real speaker (polling, never a fixed sleep)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        asyncio.run(asyncio.sleep(0.01))
+    return condition()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie nobody reaped has stopped all the same
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_helper_left_running_does_not_hold_the_utterance_open(tmp_path: Path) -> None:
+    """speech-dispatcher's spd-say starts a daemon that keeps stderr: the words end at the exit."""
+    pid_file = tmp_path / "helper.pid"
+    script = f"cat > /dev/null; sleep 30 & echo $! > {pid_file}; echo 'spd: started' >&2"
+    speaker = ProcessSpeaker(_sh(script))
+    done: list[str] = []
+    speaker.start("hello", lambda: done.append("finished"))
+    try:
+        assert _wait_for(lambda: done == ["finished"]), "the utterance never ended"
+        assert speaker.last_failure == "sh: spd: started"
+    finally:
+        speaker.close(wait=1)
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_cutting_stops_the_whole_pipeline(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    speaker = ProcessSpeaker(_sh(f"cat > /dev/null; sleep 30 & echo $! > {pid_file}; wait"))
+    done: list[str] = []
+    speaker.start("words", lambda: done.append("words"))
+    assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+    child = int(pid_file.read_text())
+    try:
+        speaker.cut()
+        assert _wait_for(lambda: done == ["words"])
+        assert _wait_for(lambda: not _alive(child)), "the pipeline's sleep outlived the cut"
+    finally:
+        speaker.close(wait=1)
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
