@@ -24,6 +24,7 @@ also makes the text plain.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import queue
@@ -32,6 +33,8 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from coach.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
@@ -61,6 +64,8 @@ __all__ = [
     "build_cues",
     "close_cues",
     "find_speech_command",
+    "last_problems",
+    "remember_problems",
     "starts_work",
 ]
 
@@ -481,6 +486,49 @@ def build_cues(
         if notify is not None and _has_desktop():
             cues.append(NotifyCue(program, notify, notify_long_rests))
     return cues
+
+
+CUE_PROBLEMS = "cue-problems.json"
+"""A file in the data folder: what went wrong with speech or sounds in the last session."""
+
+_CUE_PROBLEMS_MAX = 64 * 1024
+
+
+def remember_problems(folder: Path, problems: Sequence[str], when: datetime) -> None:
+    """Keep the last session's speech and sound failures for ``coach doctor``.
+
+    A session where nothing failed clears them. Quietly nothing when the
+    folder cannot be written: the session itself already said what failed.
+    """
+    from coach.files import private_folder, write_private
+
+    path = folder / CUE_PROBLEMS
+    try:
+        if not problems:
+            path.unlink(missing_ok=True)
+            return
+        private_folder(folder)
+        data = {"at": when.isoformat(timespec="seconds"), "problems": list(problems)[:20]}
+        write_private(path, json.dumps(data, ensure_ascii=False) + "\n", fsync=False)
+    except OSError:
+        pass
+
+
+def last_problems(folder: Path) -> tuple[str, list[str]] | None:
+    """When the last session's speech or sounds failed, and how; None when they did not
+    (or the file is gone or damaged: it only ever helps)."""
+    from coach.files import read_regular_file
+
+    try:
+        data = json.loads(read_regular_file(folder / CUE_PROBLEMS, _CUE_PROBLEMS_MAX))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    at, problems = data.get("at"), data.get("problems")
+    if not isinstance(at, str) or not isinstance(problems, list) or not problems:
+        return None
+    return at, [str(problem) for problem in problems]
 
 
 def close_cues(cues: Sequence[Callable[[Event], None]]) -> list[str]:

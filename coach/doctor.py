@@ -176,6 +176,23 @@ def _speech(settings: Settings, platform: str, environ: Mapping[str, str]) -> Ch
     return Check("speech", True, command)
 
 
+def _last_session_cues(settings: Settings) -> Check:
+    """Whether speech and sounds failed in the last session (``speech: ...`` from its stderr)."""
+    from coach.cues import last_problems
+    from coach.settings import effective_data_dir
+
+    found = last_problems(effective_data_dir(settings))
+    if found is None:
+        return Check("session cues", True, "no speech or sound failed in the last session")
+    at, problems = found
+    return Check(
+        "session cues",
+        False,
+        f"in the session of {_visible(at)}: " + "; ".join(_visible(p) for p in problems),
+        "see the speech and sound lines; this line clears after a session where they work",
+    )
+
+
 def _sound(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
     """Whether sound can be heard here at all, and what plays coach's sounds."""
     from coach.audio import find_audio_output, find_player
@@ -408,6 +425,7 @@ def collect_checks(
         _notifications(environ, platform, send_test, settings.cues.notify_long_rests),
         _speech(settings, platform, environ),
         _sound(settings, environ, platform),
+        _last_session_cues(settings),
         _idle(settings, environ, platform),
         _terminal(stdout, environ, platform),
         _bell(settings, [stdout, stderr]),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.clock import Clock, SystemClock
-from coach.cues import build_cues, close_cues
+from coach.cues import build_cues, close_cues, remember_problems
 from coach.durations import format_clock, format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
@@ -235,8 +235,13 @@ async def run_session(
     recorder: SessionRecorder | None = None,
     cues: list[Callable[[Event], None]] | None = None,
     countdown: int = 3,
+    cue_folder: Path | None = None,
 ) -> SessionResult:
-    """Run one headless session and return how it ended."""
+    """Run one headless session and return how it ended.
+
+    What went wrong with speech or sounds is said on stderr and, with a
+    ``cue_folder`` (the data folder), kept there for ``coach doctor``.
+    """
     out = sys.stdout if out is None else out
     stdin = sys.stdin if stdin is None else stdin
     recorder = NullRecorder() if recorder is None else recorder
@@ -298,8 +303,11 @@ async def run_session(
             task.cancel()
         for signum in handled:
             loop.remove_signal_handler(signum)
-        for problem in close_cues(cues):
+        problems = close_cues(cues)
+        for problem in problems:
             print(f"coach: {problem}", file=sys.stderr)
+        if cue_folder is not None and cues:
+            remember_problems(cue_folder, problems, runner.clock.now())
     recorder.finish(result)
     return result
 
@@ -417,6 +425,7 @@ def run_headless(
             countdown=countdown,
             out=out,
             stdin=stdin,
+            cue_folder=data_dir,
         )
     )
     if asking and result.stop_reason in (None, "user"):

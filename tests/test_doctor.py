@@ -34,6 +34,7 @@ NAMES = [
     "notifications",
     "speech",
     "sound",
+    "session cues",
     "idle detection",
     "terminal",
     "terminal bell",
@@ -365,3 +366,20 @@ def test_doctor_never_imports_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_session_cue_failures_are_shown_safely_and_a_damaged_record_is_ignored(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from coach.cues import CUE_PROBLEMS, remember_problems
+
+    remember_problems(
+        tmp_path, ["speech: \x1b]52;c;aGk=\x07 no card"], datetime(2026, 12, 2, tzinfo=UTC)
+    )
+    check = checks(Settings(data_dir=tmp_path))["session cues"]
+    assert check.ok is False and "2026-12-02T00:00:00+00:00" in check.detail
+    assert "\x1b" not in check.detail and "no card" in check.detail
+    (tmp_path / CUE_PROBLEMS).write_text('{"at": "x", "probl')  # cut off by a crash
+    assert checks(Settings(data_dir=tmp_path))["session cues"].ok is True

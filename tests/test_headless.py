@@ -507,3 +507,50 @@ def test_no_record_says_once_that_nothing_is_kept_and_asks_nothing(tmp_path: Pat
         for line in _run_tiny(tmp_path, json_mode=True, data_dir=None, record=False)
     ]
     assert events[0] == {"event": "checkin_skipped", "t": 0, "reason": "not recorded"}
+
+
+def _speak_with(tmp_path: Path, script: str, folder: Path) -> None:
+    from coach.headless import run_headless
+
+    command = tmp_path / "speak"
+    command.write_text(f"#!/bin/sh\ncat > /dev/null\n{script}\n")
+    command.chmod(0o755)
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT)
+    status = run_headless(
+        load_program(path),
+        json_mode=True,
+        bell=False,
+        speech=True,
+        speech_command=str(command),
+        notify_long_rests=0,
+        quiet=False,
+        countdown=0,
+        stdin=io.StringIO(),
+        out=io.StringIO(),
+        data_dir=folder,
+        sounds=False,
+    )
+    assert status == 0
+
+
+def test_speech_failures_are_said_and_kept_for_doctor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """espeak-ng with no sound card says so on stderr and exits 0: the person is told."""
+    from coach.cues import last_problems
+    from coach.doctor import collect_checks
+    from coach.settings import Settings
+
+    folder = tmp_path / "data"
+    _speak_with(tmp_path, "echo 'ALSA lib confmisc.c: cannot find card 0' >&2", folder)
+    assert "coach: speech: " in capsys.readouterr().err
+    found = last_problems(folder)
+    assert found is not None and "cannot find card 0" in found[1][0]
+    checks = {c.name: c for c in collect_checks(Settings(data_dir=folder), environ={})}
+    assert checks["session cues"].ok is False
+    assert "cannot find card 0" in checks["session cues"].detail
+    _speak_with(tmp_path, "exit 0", folder)  # a session where speech works clears it
+    assert last_problems(folder) is None
+    checks = {c.name: c for c in collect_checks(Settings(data_dir=folder), environ={})}
+    assert checks["session cues"].ok is True

@@ -456,11 +456,12 @@ class CoachApp(App[None]):
             )
             history.checkin(pain_before=pain_before)
             recorder = history
+        cues = self._cues(loaded)
         screen = SessionScreen(
             loaded,
             clock=self.clock,
             recorder=recorder,
-            cues=self._cues(loaded),
+            cues=cues,
             countdown=self.settings.cues.countdown,
         )
 
@@ -469,6 +470,18 @@ class CoachApp(App[None]):
                 self.break_watch.kick()  # a session is a break: the timers start again
             if outcome is None:
                 return
+            if cues and self.store is not None:
+                from coach.cues import remember_problems
+
+                remember_problems(self.store.folder, outcome.cue_problems, self.clock.now())
+            if outcome.cue_problems:
+                self.notify(
+                    "\n".join(outcome.cue_problems) + "\n`coach doctor` tells more.",
+                    title="Speech or sounds failed",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
             if outcome.quit_app:
                 self.exit()  # Ctrl+Q in the session: it is kept, now quit
                 return

@@ -196,3 +196,52 @@ async def test_no_record_asks_nothing_and_says_once_that_nothing_is_kept(
         assert "kept" not in text and text.count("Not recorded") == 1
         assert not app.screen.query(Input)  # no pain, no note
     assert store.sessions() == []
+
+
+async def test_speech_that_fails_in_a_session_is_told_and_kept_for_doctor(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from coach.cues import last_problems
+    from coach.history import HistoryStore
+    from coach.library import load_library
+    from coach.settings import Settings
+    from coach.tui.app import CoachApp
+
+    write(paths.user_programs_dir())
+    speak = tmp_path / "speak"
+    speak.write_text("#!/bin/sh\necho 'ALSA lib pcm.c: Unknown PCM default' >&2\n")
+    speak.chmod(0o755)
+    store = HistoryStore.in_folder(tmp_path / "data")
+    settings = Settings(
+        cues={"bell": False, "sounds": False, "speech": True, "speech_command": str(speak)}  # type: ignore[arg-type]
+    )
+    app = CoachApp(
+        library=load_library(),
+        settings=settings,
+        clock=clock,
+        store=store,
+        notice=False,
+        breaks=False,
+    )
+    told: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def spy(message: str, **options: object) -> None:
+        told.append((str(options.get("title", "")), message))
+        notify(message, **options)  # type: ignore[arg-type]
+
+    app.notify = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        await clock.run_until_idle()
+        for _ in range(100):  # the speech worker finishing, in real time
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SummaryScreen):
+                break
+        assert isinstance(app.screen, SummaryScreen)
+    assert any(
+        title == "Speech or sounds failed" and "Unknown PCM default" in message
+        for title, message in told
+    ), told
+    found = last_problems(tmp_path / "data")
+    assert found is not None and "Unknown PCM default" in found[1][0]

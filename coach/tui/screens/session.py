@@ -19,11 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, ProgressBar, Static
+from textual.widgets import Button, Footer, Header, Static
 
 from coach.clock import Clock
-from coach.durations import format_clock, format_duration
+from coach.durations import format_duration
 from coach.engine import Event, SessionResult, SessionRunner
 from coach.loader import LoadedProgram
 from coach.program import Exercise
@@ -31,6 +30,7 @@ from coach.recording import NullRecorder, SessionRecorder
 from coach.timeline import Step, Timeline, build_timeline
 from coach.tui.literal import literal
 from coach.tui.widgets.big_digits import BigDigits
+from coach.tui.widgets.progress_line import ProgressLine
 
 _KIND_WORDS = {"prep": "Get ready", "rest": "Rest"}
 
@@ -50,6 +50,13 @@ def phase_label(step: Step, exercise: Exercise | None = None) -> str:
     if step.kind == "switch":
         return f"Switch to the {step.side}" if step.side else "Switch sides"
     return _KIND_WORDS.get(step.kind, step.kind.capitalize())
+
+
+def minutes_left(seconds: float) -> str:
+    """The whole session's time left, in minutes rounded up: ``12 min left``."""
+    if seconds <= 0:
+        return "done"
+    return f"{math.ceil(seconds / 60 - 1e-9)} min left"
 
 
 def position_text(step: Step, timeline: Timeline) -> str:
@@ -115,6 +122,8 @@ class SessionOutcome:
     """The recorded session's id (None when not recorded)."""
     quit_app: bool = False
     """Stopped with Ctrl+Q: the app closes once the session is kept."""
+    cue_problems: tuple[str, ...] = ()
+    """What went wrong with speech or sounds (``speech: ...``), to report and keep."""
 
 
 class ConfirmStop(ModalScreen[bool]):
@@ -181,7 +190,8 @@ class SessionScreen(Screen[SessionOutcome]):
             self.runner.add_listener(cue)
         self._offsets = [*self.timeline.offsets(), self.timeline.total_seconds]
         self._shown_digits = ""
-        self._tick: Timer | None = None
+        self._shown_left = ""
+        self._tick: asyncio.TimerHandle | None = None
         self._asking = False
         self._quit_asked = False
         self._quit_app = False
@@ -192,44 +202,55 @@ class SessionScreen(Screen[SessionOutcome]):
         program = self.loaded.program
         yield Header()
         with Vertical(id="session"):
-            yield Static(literal(program.title), id="program-title")
-            yield Static("", id="paused")
-            yield Static("", id="phase")
+            # The digits change each second; the words around them sit in
+            # containers of their own, so a second's redraw does not touch them.
+            with Vertical(id="above", classes="words"):
+                yield Static(literal(program.title), id="program-title")
+                yield Static("", id="paused")
+                yield Static("", id="phase")
             yield BigDigits("", id="remaining")
-            yield Static("", id="cue")
-            yield Static("", id="tempo")
-            yield Static("", id="instructions")
-            yield Static("", id="position")
-            yield Static("", id="next")
+            with Vertical(id="below", classes="words"):
+                yield Static("", id="cue")
+                yield Static("", id="tempo")
+                yield Static("", id="instructions")
+                yield Static("", id="position")
+                yield Static("", id="next")
             with Horizontal(id="bar"):
-                yield ProgressBar(
-                    total=max(self.timeline.total_seconds, 0.001),
-                    show_eta=False,
-                    show_percentage=False,
-                    id="overall",
-                )
+                yield ProgressLine(self.timeline.total_seconds, id="overall")
                 yield Static("", id="left")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         """Start the session, and the timer that redraws the countdown."""
         self.recorder.start(self.loaded)
+        self._digits = self.query_one("#remaining", BigDigits)
+        self._progress = self.query_one("#overall", ProgressLine)
         self.query_one("#paused").display = False
         self.run_worker(self._run(), exclusive=True, name="session")
         self.refresh_clock()
 
+    def on_unmount(self) -> None:
+        """No more redraws once the screen is gone."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+
     async def _run(self) -> None:
+        problems: list[str] = []
         try:
             self.result = await self.runner.run()
         finally:
             from coach.cues import close_cues
 
             # Letting the last words and sounds finish takes seconds: not on the event loop.
-            await asyncio.to_thread(close_cues, self.cues)
+            problems = await asyncio.to_thread(close_cues, self.cues)
         self.recorder.finish(self.result)
         record = getattr(self.recorder, "record", None)
         session_id = None if record is None else record.id
-        self.dismiss(SessionOutcome(self.result, session_id, quit_app=self._quit_app))
+        outcome = SessionOutcome(
+            self.result, session_id, quit_app=self._quit_app, cue_problems=tuple(problems)
+        )
+        self.dismiss(outcome)
 
     # --- drawing --------------------------------------------------------------------------
 
@@ -323,20 +344,23 @@ class SessionScreen(Screen[SessionOutcome]):
             done = self._offsets[index + 1] - remaining
         if digits != self._shown_digits:
             self._shown_digits = digits
-            self.query_one("#remaining", BigDigits).text = digits
-            self.query_one("#overall", ProgressBar).update(progress=done)
-            left = max(0.0, self.timeline.total_seconds - done)
-            # A fixed width: no layout pass each second (most of a redraw's cost).
-            self.query_one("#left", Static).update(f"{format_clock(left)} left", layout=False)
+            self._digits.text = digits
+            self._progress.update(done)
+            left = minutes_left(self.timeline.total_seconds - done)
+            if left != self._shown_left:  # once a minute: a redraw costs even when unchanged
+                self._shown_left = left
+                self.query_one("#left", Static).update(left, layout=False)
             self.set_class(0 < remaining <= LAST_SECONDS, "-last-seconds")
         if self._tick is not None:
-            self._tick.stop()
+            self._tick.cancel()
             self._tick = None
         if remaining > 0 and not self.runner.paused:
             # The shown number (remaining rounded up) drops when remaining
             # reaches the whole number below it.
             until_change = remaining - (math.ceil(remaining - 1e-9) - 1)
-            self._tick = self.set_timer(max(0.02, until_change + 0.005), self.refresh_clock)
+            # The event loop's own timer: a Textual Timer is a task each time (#bench).
+            loop = asyncio.get_running_loop()
+            self._tick = loop.call_later(max(0.02, until_change + 0.005), self.refresh_clock)
 
     # --- controls -------------------------------------------------------------------------
 
