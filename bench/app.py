@@ -5,7 +5,7 @@ the time from spawning until the screen shows a known text: the library's
 first program for coach, "ready" for a bare Textual app whose only widget is
 a Static. They are interleaved in the same rounds, after one untimed warm-up
 round, and compared by median. The warm-up round fills the library's cache
-(coach/library_cache.py), as any earlier start does; a third command starts
+(coach/program/library_cache.py), as any earlier start does; a third command starts
 coach with no cache each time, as the first start after installing coach, or
 after editing every program file, would.
 

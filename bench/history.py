@@ -50,15 +50,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from coach.days import local_day
-from coach.history import (
+from coach.history.calendar import local_day
+from coach.history.status import HistorySettings, collect_status
+from coach.history.store import (
     DB_NAME,
     SCHEMA_VERSION,
     ExerciseRecord,
     HistoryStore,
     SessionRecord,
 )
-from coach.status import HistorySettings, collect_status
 
 SEED = 20261121
 YEARS = 20

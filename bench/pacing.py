@@ -48,8 +48,8 @@ def write_program(folder: Path, name: str, minutes: float) -> Path:
 
 async def _naive(path: Path) -> None:
     """The loop we compare against: sleep for each step's length, one after the other."""
-    from coach.loader import load_program
-    from coach.timeline import build_timeline
+    from coach.program.loader import load_program
+    from coach.program.timeline import build_timeline
 
     timeline = build_timeline(load_program(path).program)
     start = time.monotonic()

@@ -15,7 +15,7 @@ Linux only: CPU and memory come from /proc.
    context switches (each wake-up from a sleep is one), waits --minutes, and
    reads them again; then VmRSS and VmHWM from /proc/PID/status. A waiting
    reminder is not quite still: it sleeps in steps of at most a minute
-   (HEARTBEAT in coach/remind.py) so that it notices a suspend soon after
+   (HEARTBEAT in coach/breaks/remind.py) so that it notices a suspend soon after
    waking, and each step is a wake-up or two and a clock reading. So its CPU
    is judged from the schedstat nanoseconds over the span, as a share of one
    core (one clock tick would be 0.0167% of a core over the default minute,
@@ -94,7 +94,7 @@ with open(sys.argv[1], "a") as f:
 """
 
 PROBE = """\
-from coach.idle import find_idle_probe
+from coach.breaks.idle import find_idle_probe
 probe = find_idle_probe()
 print(probe.name if probe else "")
 """
@@ -671,7 +671,7 @@ def report(costs: list[Cost], probe: str, runs: list[Lateness], args: argparse.N
             f"- {cost.label}: {cost.ticks - bare_sleep.ticks:+d} ticks{extra_ns} and "
             f"{cost.switches - bare_sleep.switches:+d} wake-ups against the bare sleep "
             f"({cost.per_minute:.1f} a minute: a step of its wait, HEARTBEAT in "
-            "coach/remind.py, is one or two); "
+            "coach/breaks/remind.py, is one or two); "
             f"{cost.rss - bare_asyncio.rss:+.1f} MiB resident against a bare Python with "
             f"asyncio and sqlite3 ({cost.rss / bare_asyncio.rss:.2f}x)"
         )

@@ -1,5 +1,5 @@
 """Allow ``python -m coach``."""
 
-from coach.cli import main
+from coach.cli.main import main
 
 raise SystemExit(main())

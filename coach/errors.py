@@ -46,7 +46,7 @@ class ProgramIssue:
 class ProgramError(Exception):
     """A program file that cannot be used; ``issues`` lists every problem found.
 
-    Defined here, not in :mod:`coach.loader`, so the library can list broken
+    Defined here, not in :mod:`coach.program.loader`, so the library can list broken
     files from its cache without importing pydantic; the loader re-exports both.
     """
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
-from coach.sounds import SOUND_NAMES, sound_file
-from coach.sounds.make_sounds import main as make_sounds
+from coach.session.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
+from coach.session.sounds import SOUND_NAMES, sound_file
+from coach.session.sounds.make_sounds import main as make_sounds
 
 
 def test_the_sounds_are_small_valid_wav_files_that_differ() -> None:

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.breaks import (
+from coach.breaks.remind import BreakHost, HostClaim, Reminder
+from coach.breaks.scheduler import (
     BreakPolicy,
     BreakScheduler,
     KindPolicy,
     next_break_now,
 )
-from coach.clock import FakeClock
-from coach.history import HistoryStore, hosts_running
-from coach.remind import BreakHost, HostClaim, Reminder
+from coach.history.store import HistoryStore, hosts_running
+from coach.session.clock import FakeClock
 
 MIN = 60.0
 POLICY = BreakPolicy(
@@ -364,7 +364,7 @@ async def test_a_restart_keeps_the_timers_and_a_long_absence_resets_them(
 
 
 async def test_a_session_completed_elsewhere_resets_the_reminder(store: HistoryStore) -> None:
-    from coach.history import SessionRecord
+    from coach.history.store import SessionRecord
 
     clock = FakeClock(start=0.0)
     host = BreakHost(store, POLICY, clock)
@@ -407,7 +407,7 @@ def test_hosts_running_follows_the_shared_lock(tmp_path: Path) -> None:
 def test_a_chosen_profile_sets_the_timings_you_did_not_set_yourself(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from coach.settings import explain_settings, load_settings
+    from coach.config.settings import explain_settings, load_settings
 
     monkeypatch.setenv("COACH_CONFIG_FILE", str(tmp_path / "coach.toml"))
     (tmp_path / "coach.toml").write_text('[breaks]\nprofile = "musician"\n')

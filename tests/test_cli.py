@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach import paths
-from coach.cli import main
+from coach.cli.main import main
+from coach.config import paths
 from tests.conftest import REPO
 
 GOOD = (
@@ -185,7 +185,7 @@ def test_headless_commands_never_import_textual_or_rich(argv: list[str]) -> None
     args = [a.format(programs=paths.bundled_programs_dir()) for a in argv]
     code = (
         "import sys, io, contextlib\n"
-        "from coach.cli import main\n"
+        "from coach.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    status = main({args!r})\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from coach import audio
-from coach.audio import PlayerCommand, SoundPlayer
-from coach.clock import FakeClock
-from coach.cues import (
+from coach.breaks.notify import Notifier
+from coach.program.timeline import build_timeline
+from coach.session import audio
+from coach.session.audio import PlayerCommand, SoundPlayer
+from coach.session.clock import FakeClock
+from coach.session.cues import (
     BellCue,
     CommandTemplate,
     NotifyCue,
@@ -23,9 +25,7 @@ from coach.cues import (
     close_cues,
     find_speech_command,
 )
-from coach.engine import Event, SessionRunner
-from coach.notify import Notifier
-from coach.timeline import build_timeline
+from coach.session.engine import Event, SessionRunner
 from tests.test_timeline import program
 
 P = program(
@@ -266,7 +266,7 @@ async def test_the_metronome_waits_while_paused() -> None:
 async def test_with_no_player_the_bell_rings_for_work_and_the_end_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("coach.cues.find_player", lambda: None)
+    monkeypatch.setattr("coach.session.cues.find_player", lambda: None)
     rings: list[str] = []
     clock = FakeClock()
     cues = build_cues(
@@ -289,7 +289,9 @@ async def test_with_no_player_the_bell_rings_for_work_and_the_end_only(
 
 
 def test_sounds_need_a_player_and_somewhere_to_hear_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("coach.cues.find_player", lambda: PlayerCommand(("/usr/bin/paplay",)))
+    monkeypatch.setattr(
+        "coach.session.cues.find_player", lambda: PlayerCommand(("/usr/bin/paplay",))
+    )
     kwargs = {
         "bell": True,
         "speech": False,
@@ -299,9 +301,13 @@ def test_sounds_need_a_player_and_somewhere_to_hear_them(monkeypatch: pytest.Mon
         "json_mode": False,
         "ring": lambda: None,
     }
-    monkeypatch.setattr("coach.cues.find_audio_output", lambda: audio.AudioOutput(False, "none"))
+    monkeypatch.setattr(
+        "coach.session.cues.find_audio_output", lambda: audio.AudioOutput(False, "none")
+    )
     assert [type(c) for c in build_cues(TEMPO, **kwargs)] == [BellCue]  # type: ignore[arg-type]
-    monkeypatch.setattr("coach.cues.find_audio_output", lambda: audio.AudioOutput(True, "card"))
+    monkeypatch.setattr(
+        "coach.session.cues.find_audio_output", lambda: audio.AudioOutput(True, "card")
+    )
     cues = build_cues(TEMPO, **kwargs)  # type: ignore[arg-type]
     assert [type(c) for c in cues] == [SoundCue]
     close_cues(cues)

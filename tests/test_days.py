@@ -1,7 +1,7 @@
 """Calendar logic: which day a session counts for, streaks and adherence.
 
 The local time zone is set with ``TZ`` and ``time.tzset()`` (the ``zone``
-fixture), because :func:`coach.days.local_day` reads the computer's zone.
+fixture), because :func:`coach.history.calendar.local_day` reads the computer's zone.
 freezegun is used only where "now" matters and never across a
 daylight-saving change: its fake ``astimezone()`` goes through dateutil,
 which gets the repeated autumn hour wrong.
@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.days import (
+from coach.history.calendar import (
     DEFAULT_DAY_START,
     Adherence,
     Streaks,

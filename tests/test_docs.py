@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.cli import main
+from coach.cli.main import main
 from tests.conftest import REPO
 
 
@@ -31,9 +31,10 @@ def test_program_format_worked_example_and_its_timeline(
 def test_program_format_limits_are_the_code_s(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from coach import nesting, program
-    from coach.durations import MAX_DURATION_TEXT
-    from coach.loader import MAX_FILE_BYTES
+    from coach.program import model as program
+    from coach.program import nesting
+    from coach.program.durations import MAX_DURATION_TEXT
+    from coach.program.loader import MAX_FILE_BYTES
 
     doc = (REPO / "docs" / "program-format.md").read_text()
     limits = doc.split("## Limits", 1)[1].split("\n## ", 1)[0]

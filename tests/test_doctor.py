@@ -19,15 +19,15 @@ from typing import Any, TextIO
 
 import pytest
 
-from coach.doctor import (
+from coach.cli.doctor import (
     Check,
     checks_json,
     collect_checks,
     format_checks,
     run_doctor,
 )
+from coach.config.settings import BreakSettings, CueSettings, Settings
 from coach.errors import SettingsError
-from coach.settings import BreakSettings, CueSettings, Settings
 from tests.test_idle import needs_xvfb, start_xvfb, stop
 
 NAMES = [
@@ -145,7 +145,7 @@ def no_sound_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A /proc/asound/cards that lists no card; returns an empty runtime folder."""
     cards = tmp_path / "asound-cards"
     cards.write_text("--- no soundcards ---\n")
-    monkeypatch.setattr("coach.audio.ALSA_CARDS_FILE", cards)
+    monkeypatch.setattr("coach.session.audio.ALSA_CARDS_FILE", cards)
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     return runtime
@@ -324,7 +324,7 @@ def test_config(isolated_home: Path) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """coach's own parser."""
-    from coach.cli import build_parser
+    from coach.cli.main import build_parser
 
     return build_parser()
 
@@ -357,8 +357,8 @@ def test_bad_settings_exit_2_and_still_check_the_rest(
 def test_doctor_never_imports_textual() -> None:
     code = (
         "import sys, io\n"
-        "from coach.doctor import collect_checks\n"
-        "from coach.settings import Settings\n"
+        "from coach.cli.doctor import collect_checks\n"
+        "from coach.config.settings import Settings\n"
         "collect_checks(Settings(), stdout=io.StringIO(), stderr=io.StringIO())\n"
         "print(sorted({'textual', 'rich'} & set(sys.modules)))"
     )
@@ -373,7 +373,7 @@ def test_session_cue_failures_are_shown_safely_and_a_damaged_record_is_ignored(
 ) -> None:
     from datetime import UTC, datetime
 
-    from coach.cues import CUE_PROBLEMS, remember_problems
+    from coach.session.cues import CUE_PROBLEMS, remember_problems
 
     remember_problems(
         tmp_path, ["speech: \x1b]52;c;aGk=\x07 no card"], datetime(2026, 12, 2, tzinfo=UTC)

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach import durations
-from coach.durations import (
+from coach.program import durations
+from coach.program.durations import (
     DURATION_PATTERN,
     DurationError,
     format_clock,

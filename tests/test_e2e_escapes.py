@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.history import ExerciseRecord, HistoryStore, SessionRecord
+from coach.history.store import ExerciseRecord, HistoryStore, SessionRecord
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -152,7 +152,9 @@ def world(tmp_path: Path) -> dict[str, str]:
     import sqlite3
 
     with sqlite3.connect(data / "history.db") as db:
-        db.execute("UPDATE sessions SET program_title = ?, note = ?", (hostile("ZTITLE"), hostile("ZNOTE")))
+        db.execute(
+            "UPDATE sessions SET program_title = ?, note = ?", (hostile("ZTITLE"), hostile("ZNOTE"))
+        )
         db.execute("UPDATE session_exercises SET name = ?", (hostile("ZEXERCISE"),))
         db.execute("UPDATE exercise_totals SET name = ?", (hostile("ZEXERCISE"),))
         assert db.execute("SELECT note FROM sessions").fetchone()[0] == hostile("ZNOTE")

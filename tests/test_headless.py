@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.clock import FakeClock
-from coach.headless import EXIT_STOPPED, run_session
-from coach.loader import load_program
-from coach.recording import MemoryRecorder
+from coach.program.loader import load_program
+from coach.session.clock import FakeClock
+from coach.session.headless import EXIT_STOPPED, run_session
+from coach.session.recording import MemoryRecorder
 
 SHORT = """\
 schema_version = 1
@@ -54,8 +54,8 @@ LONG = SHORT.replace("duration = 0.4", 'duration = "10m"')
 @pytest.fixture(autouse=True)
 def notice_already_seen() -> None:
     """The safety notice shows on a data folder's first run; these tests are not about it."""
-    from coach.paths import default_data_dir
-    from coach.safety import mark_notice_seen
+    from coach.config.paths import default_data_dir
+    from coach.session.safety import mark_notice_seen
 
     mark_notice_seen(default_data_dir())
 
@@ -256,7 +256,7 @@ def test_bad_program_and_unknown_id(tmp_path: Path) -> None:
 def test_headless_run_imports_neither_textual_nor_rich(short: Path) -> None:
     code = (
         "import sys, io, contextlib\n"
-        "from coach.cli import main\n"
+        "from coach.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    status = main(['run', {str(short)!r}, '--headless', '--quiet'])\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
@@ -296,7 +296,7 @@ async def test_a_suspend_with_no_keyboard_goes_on_by_itself(long: Path, json_mod
     """No terminal on stdin: nobody can press space, so the session resumes after 5 s."""
     import asyncio
 
-    from coach.headless import RESUME_AFTER_SUSPEND
+    from coach.session.headless import RESUME_AFTER_SUSPEND
 
     clock = FakeClock()
     recorder = MemoryRecorder()
@@ -339,8 +339,8 @@ async def test_a_clock_far_off_runs_the_session_but_records_nothing(
     import asyncio
     from datetime import UTC, datetime
 
-    from coach.history import HistoryStore
-    from coach.recording import HistoryRecorder
+    from coach.history.store import HistoryStore
+    from coach.session.recording import HistoryRecorder
 
     clock = FakeClock(wall=datetime(year, 12, 31, 23, 59, 58, tzinfo=UTC))
     warnings: list[str] = []
@@ -417,7 +417,7 @@ def _terminal_run(tmp_path: Path, answers: list[tuple[bytes, bytes]]) -> tuple[i
 
 
 def test_checkin_on_a_terminal_is_recorded_with_the_stop_advice(tmp_path: Path) -> None:
-    from coach.history import HistoryStore
+    from coach.history.store import HistoryStore
 
     code, out = _terminal_run(
         tmp_path,
@@ -445,9 +445,9 @@ def test_pain_above_the_limit_before_starting_asks_first(tmp_path: Path) -> None
 def _run_tiny(
     tmp_path: Path, *, json_mode: bool, data_dir: Path | None, record: bool = True
 ) -> list[str]:
-    from coach.headless import run_headless
-    from coach.history import HistoryStore
-    from coach.recording import HistoryRecorder
+    from coach.history.store import HistoryStore
+    from coach.session.headless import run_headless
+    from coach.session.recording import HistoryRecorder
 
     path = tmp_path / "checked.toml"
     path.write_text(CHECKIN)
@@ -510,7 +510,7 @@ def test_no_record_says_once_that_nothing_is_kept_and_asks_nothing(tmp_path: Pat
 
 
 def _speak_with(tmp_path: Path, script: str, folder: Path) -> None:
-    from coach.headless import run_headless
+    from coach.session.headless import run_headless
 
     command = tmp_path / "speak"
     command.write_text(f"#!/bin/sh\ncat > /dev/null\n{script}\n")
@@ -538,9 +538,9 @@ def test_speech_failures_are_said_and_kept_for_doctor(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """espeak-ng with no sound card says so on stderr and exits 0: the person is told."""
-    from coach.cues import last_problems
-    from coach.doctor import collect_checks
-    from coach.settings import Settings
+    from coach.cli.doctor import collect_checks
+    from coach.config.settings import Settings
+    from coach.session.cues import last_problems
 
     folder = tmp_path / "data"
     _speak_with(tmp_path, "echo 'ALSA lib confmisc.c: cannot find card 0' >&2", folder)

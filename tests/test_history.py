@@ -20,9 +20,7 @@ from typing import Any
 
 import pytest
 
-from coach.clock import FakeClock
-from coach.engine import SessionRunner
-from coach.history import (
+from coach.history.store import (
     DB_NAME,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -35,10 +33,12 @@ from coach.history import (
     read_export,
     schema_version,
 )
-from coach.loader import LoadedProgram
-from coach.program import Program
-from coach.recording import HistoryRecorder
-from coach.timeline import build_timeline
+from coach.program.loader import LoadedProgram
+from coach.program.model import Program
+from coach.program.timeline import build_timeline
+from coach.session.clock import FakeClock
+from coach.session.engine import SessionRunner
+from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
 from tests.test_timeline import program
 
@@ -473,7 +473,7 @@ _WRITER = """
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from coach.history import ExerciseRecord, HistoryStore, SessionRecord
+from coach.history.store import ExerciseRecord, HistoryStore, SessionRecord
 
 folder, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 with HistoryStore.in_folder(folder) as store:
@@ -726,7 +726,7 @@ def _broken(change: str) -> Any:
 def test_a_bad_export_file_gets_a_clear_error_and_changes_nothing(
     tmp_path: Path, change: str, message: str
 ) -> None:
-    from coach.cli import main
+    from coach.cli.main import main
 
     data_dir = tmp_path / "data"
     with _history(data_dir, record("kept")) as home:
@@ -748,7 +748,7 @@ def test_a_bad_export_file_gets_a_clear_error_and_changes_nothing(
 def test_export_and_import_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from coach.cli import main
+    from coach.cli.main import main
 
     _history(tmp_path / "work", record("a"), record("b")).close()
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "work"))

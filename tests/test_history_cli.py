@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.cli import main
+from coach.cli.main import main
 from tests.test_history import _quick_program, _run_env
 
 

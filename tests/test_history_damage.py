@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.history import DB_NAME, HistoryStore
+from coach.history.store import DB_NAME, HistoryStore
 from tests.test_history import _quick_program, _run_env, record
 
 Variant = Callable[[Path], None]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coach.files import LinkRefused, open_private, private_folder, write_private
-from coach.history import DB_NAME, HistoryError, HistoryStore
+from coach.history.store import DB_NAME, HistoryError, HistoryStore
 from tests.test_history import _quick_program, _run_env, record
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -47,7 +47,7 @@ def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) ->
                 sys.executable,
                 "-c",
                 f"import os; os.umask({umask}); "
-                "import sys; from coach.cli import main; sys.exit(main(sys.argv[1:]))",
+                "import sys; from coach.cli.main import main; sys.exit(main(sys.argv[1:]))",
                 *argv,
             ],
             env=env,
@@ -67,7 +67,7 @@ def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) ->
     assert _mode(data / DB_NAME) == 0o600
     assert _mode(tmp_path / "export.json") == 0o600
     assert _mode(config) == 0o600
-    from coach.library import load_library
+    from coach.program.library import load_library
 
     load_library(cache=tmp_path / "cache" / "library.json")
     assert _mode(tmp_path / "cache") == 0o700
@@ -76,7 +76,7 @@ def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) ->
 
 @POSIX
 def test_the_remind_and_breaks_locks_are_private(tmp_path: Path, umask: int) -> None:
-    from coach.remind import REMIND_LOCK, HostClaim
+    from coach.breaks.remind import REMIND_LOCK, HostClaim
 
     claims = [HostClaim(tmp_path / "d"), HostClaim(tmp_path / "d", REMIND_LOCK, exclusive=True)]
     assert _mode(tmp_path / "d" / "breaks.lock") == 0o600
@@ -99,7 +99,7 @@ def _plant(path: Path, tmp_path: Path) -> Path:
 def test_a_link_planted_in_the_data_folder_is_refused_and_its_target_untouched(
     tmp_path: Path, name: str
 ) -> None:
-    from coach.remind import REMIND_LOCK, HostClaim
+    from coach.breaks.remind import REMIND_LOCK, HostClaim
 
     data = tmp_path / "data"
     if name.endswith("-wal"):

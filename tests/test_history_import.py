@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from coach.cli import main
-from coach.history import ExportError, HistoryStore, read_export
+from coach.cli.main import main
+from coach.history.store import ExportError, HistoryStore, read_export
 from tests.test_history import _history, _run_env, record
 
 
@@ -86,7 +86,7 @@ def test_a_huge_line_is_refused_in_bounded_memory(tmp_path: Path) -> None:
         out.truncate(len(header) + 300 * 1024**2)  # a 300 MiB line (sparse: no disk used)
     script = (
         "import resource, sys\n"
-        "from coach.cli import main\n"
+        "from coach.cli.main import main\n"
         "status = main(['import', sys.argv[1]])\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
         "sys.exit(status)\n"

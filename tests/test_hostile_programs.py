@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.cli import main
-from coach.library import ProgramFolder, load_library
+from coach.cli.main import main
+from coach.program.library import ProgramFolder, load_library
 from coach.text import UNSAFE
 from tests.conftest import REPO
 
@@ -265,16 +265,16 @@ def test_an_unexpected_failure_in_one_file_is_a_broken_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whatever goes wrong checking one file (here a MemoryError), the rest are listed."""
-    import coach.loader
+    import coach.program.loader
 
-    real = coach.loader.parse_program
+    real = coach.program.loader.parse_program
 
     def parse(text: str, path: Path):  # type: ignore[no-untyped-def]
         if path.name == "bad.toml":
             raise MemoryError("out of memory")
         return real(text, path)
 
-    monkeypatch.setattr(coach.loader, "parse_program", parse)
+    monkeypatch.setattr(coach.program.loader, "parse_program", parse)
     (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "bad.toml").write_text(GOOD.replace('"good"', '"bad"', 1), encoding="utf-8")
     library = load_library([ProgramFolder(tmp_path, "user")])

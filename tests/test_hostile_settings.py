@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach import settings as coach_settings
-from coach.cli import main
+from coach.cli.main import main
+from coach.config import settings as coach_settings
 from coach.text import UNSAFE
 
 LEAVES = [".".join(key) for key, _ in coach_settings._leaf_fields()]

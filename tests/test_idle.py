@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.idle import (
+from coach.breaks.idle import (
     CommandOutput,
     IdleProbe,
     IoregIdleProbe,
@@ -275,7 +275,7 @@ def test_idle_imports_only_the_standard_library() -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import coach.idle\n"
+        "import coach.breaks.idle\n"
         "roots = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
         "print(sorted(roots - set(sys.stdlib_module_names) - {'coach'}))"
     )

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.cli import main
+from coach.cli.main import main
 from coach.text import first_unsafe
 
 BASE: dict[str, Any] = {
@@ -185,7 +185,9 @@ def hostile_file(draw: st.DrawFn) -> bytes:
     if damage == 1:
         text = text[: draw(st.integers(0, len(text)))]  # torn by a sync tool or a full disk
     elif damage == 2:
-        text = text.replace('"sessions": [', '"sessions": [' + nested(draw(st.integers(1, 50_000))) + ",", 1)
+        text = text.replace(
+            '"sessions": [', '"sessions": [' + nested(draw(st.integers(1, 50_000))) + ",", 1
+        )
     elif damage == 3:
         text = text.replace('"version": 1', f'"version": {draw(HOSTILE_NUMBER)!r}', 1)
     elif damage == 4:

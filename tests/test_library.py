@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coach import paths
-from coach.library import UnknownProgramError, load_library
-from coach.loader import ProgramError
+from coach.config import paths
+from coach.program.library import UnknownProgramError, load_library
+from coach.program.loader import ProgramError
 
 
 def program_text(ident: str, title: str = "T") -> str:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from coach import library, library_cache, paths
-from coach.library import Library, load_library
-from coach.loader import ProgramError
+from coach.config import paths
+from coach.program import library, library_cache
+from coach.program.library import Library, load_library
+from coach.program.loader import ProgramError
 
 PROGRAM = (
     'schema_version = 1\n[program]\nid = "{id}"\ntitle = "{title}"\nsummary = "Short"\n'
@@ -280,8 +281,9 @@ def test_listing_from_a_warm_cache_imports_neither_pydantic_nor_textual(
     load_library(cache=cache)
     code = (
         "import sys\n"
-        "from coach import library_cache, paths\n"
-        "from coach.library import load_library\n"
+        "from coach.program import library_cache\n"
+        "from coach.config import paths\n"
+        "from coach.program.library import load_library\n"
         "library_cache.RACY_SECONDS = 0\n"
         "found = load_library(cache=paths.library_cache_file())\n"
         "heavy = sorted(m for m in sys.modules if m.startswith(('pydantic', 'textual', 'rich')))\n"

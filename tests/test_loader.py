@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.loader import MAX_FILE_BYTES, ProgramError, load_program, parse_program
+from coach.program.loader import MAX_FILE_BYTES, ProgramError, load_program, parse_program
 
 HEADER = """\
 schema_version = 1

@@ -6,7 +6,8 @@ fixed history (two sessions recorded on a fake clock), at a fixed time. A
 refactoring must leave them all unchanged; a deliberate change to one of
 these formats updates its file in ``tests/golden/`` with
 ``UPDATE_PINNED=1 pytest tests/test_pinned_outputs.py`` and says so
-in the commit. Session ids are random: each is replaced by ``<session N>``.
+in the commit. Session ids are random: each is replaced by ``<session N>``,
+and pytest's temporary folders by ``<tmp>``.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from coach import paths
-from coach.cli import main
-from coach.clock import FakeClock
-from coach.headless import run_session
-from coach.history import HistoryStore
-from coach.loader import load_program
-from coach.recording import HistoryRecorder
+from coach.cli.main import main
+from coach.config import paths
+from coach.history.store import HistoryStore
+from coach.program.loader import load_program
+from coach.session.clock import FakeClock
+from coach.session.headless import run_session
+from coach.session.recording import HistoryRecorder
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -74,6 +75,7 @@ duration = "1m"
 """
 
 NOW = "2026-11-25 18:00:00"  # a Wednesday
+FOLDERS: list[str] = []
 
 
 @pytest.fixture
@@ -88,6 +90,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (programs / "pinned.toml").write_text(PROGRAM)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "safety-notice-seen").touch()
+    FOLDERS[:] = [str(tmp_path)]
     yield tmp_path
 
 
@@ -131,7 +134,11 @@ def normalised(text: str) -> str:
     def name(match: re.Match[str]) -> str:
         return ids.setdefault(match.group(0), f"<session {len(ids) + 1}>")
 
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", name, text)
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", name, text)
+    # pytest's folders for this run: the home folder conftest gives it, and the test's
+    for folder in (os.environ["HOME"], *FOLDERS):
+        text = text.replace(folder, "<tmp>")
+    return text
 
 
 def check(name: str, text: str) -> None:
@@ -181,7 +188,7 @@ def test_outputs_and_exit_statuses_are_pinned(
     bad = folder / "bad.toml"
     bad.write_text('schema_version = 1\n[program]\nid = "bad"\n')
     statuses["validate bad"], _, err = run_cli(capsys, "validate", str(bad))
-    check("validate-bad.txt", err.replace(str(folder), "<tmp>"))
+    check("validate-bad.txt", err)
     statuses["plan missing"], _, _ = run_cli(capsys, "plan", str(folder / "missing.toml"))
     statuses["run unknown id"], _, _ = run_cli(capsys, "run", "--headless", "no-such-program")
     statuses["import itself"], _, _ = run_cli(capsys, "import", str(export))

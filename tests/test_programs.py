@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from coach import paths
-from coach.library import load_library
-from coach.loader import load_program
-from coach.program import Program
-from coach.timeline import build_timeline
+from coach.config import paths
+from coach.program.library import load_library
+from coach.program.loader import load_program
+from coach.program.model import Program
+from coach.program.timeline import build_timeline
 
 REFERENCE_FILES = {
     "000_bb3d7c0747c072c8.txt",

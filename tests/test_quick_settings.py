@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from coach import paths
-from coach.quick_settings import quick_theme
-from coach.settings import load_settings
+from coach.config import paths
+from coach.config.quick import quick_theme
+from coach.config.settings import load_settings
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_the_shipped_file_counts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 def test_reading_the_theme_imports_neither_pydantic_nor_textual() -> None:
     code = (
         "import sys\n"
-        "from coach.quick_settings import quick_theme\n"
+        "from coach.config.quick import quick_theme\n"
         "theme = quick_theme({})\n"
         "heavy = sorted(m for m in sys.modules if m.startswith(('pydantic', 'textual', 'rich')))\n"
         "print(theme, heavy)\n"

@@ -10,10 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from coach.days import Streaks
-from coach.history import ExerciseRecord, Progress, SessionRecord, safe_text
-from coach.history import ExerciseTotal as Total
-from coach.reports import (
+from coach.history.calendar import Streaks
+from coach.history.reports import (
     build_report,
     history_csv,
     history_json,
@@ -23,6 +21,8 @@ from coach.reports import (
     report_html,
     report_markdown,
 )
+from coach.history.store import ExerciseRecord, Progress, SessionRecord, safe_text
+from coach.history.store import ExerciseTotal as Total
 
 TODAY = date(2026, 3, 11)  # a Wednesday
 MON = date(2026, 3, 2)

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach import paths
-from coach.durations import format_duration
-from coach.settings import (
+from coach.config import paths
+from coach.config.settings import (
     Settings,
     SettingsError,
     SettingValue,
@@ -25,6 +24,7 @@ from coach.settings import (
     load_settings,
     render_config,
 )
+from coach.program.durations import format_duration
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -475,7 +475,7 @@ def test_init_config_never_overwrites(tmp_path: Path) -> None:
 
 def test_settings_do_not_import_textual_or_rich() -> None:
     code = (
-        "import sys, coach.settings as s; s.load_settings(); s.render_config(commented_out=True);"
+        "import sys, coach.config.settings as s; s.load_settings(); s.render_config(commented_out=True);"
         "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); "
         "sys.exit(1 if bad else 0)"
     )
@@ -497,7 +497,7 @@ def test_settings_error_takes_one_message_or_many() -> None:
 def test_set_user_setting_keeps_comments_and_other_settings(tmp_path: Path) -> None:
     import tomllib
 
-    from coach.settings import init_config, load_settings, set_user_setting
+    from coach.config.settings import init_config, load_settings, set_user_setting
 
     target = tmp_path / "config.toml"
     init_config(target)
@@ -523,7 +523,7 @@ def test_set_user_setting_keeps_comments_and_other_settings(tmp_path: Path) -> N
 
 
 def test_set_user_setting_refuses_bad_values_and_leaves_the_file(tmp_path: Path) -> None:
-    from coach.settings import SettingsError, set_user_setting
+    from coach.config.settings import SettingsError, set_user_setting
 
     target = tmp_path / "config.toml"
     target.write_text("# mine\n[cues]\nbell = false\n")

@@ -21,13 +21,14 @@ from typing import Any
 
 import pytest
 
-from coach import paths
-from coach.clock import FakeClock
-from coach.cues import SpeechCue, announcement
-from coach.engine import Event, SessionRunner
-from coach.loader import load_program
-from coach.program import Program
-from coach.speech import (
+from coach.config import paths
+from coach.program.loader import load_program
+from coach.program.model import Program
+from coach.program.timeline import build_timeline
+from coach.session.clock import FakeClock
+from coach.session.cues import SpeechCue, announcement
+from coach.session.engine import Event, SessionRunner
+from coach.session.speech import (
     CommandTemplate,
     ProcessSpeaker,
     SpeechQueue,
@@ -35,7 +36,6 @@ from coach.speech import (
     count_words,
     speaking_seconds,
 )
-from coach.timeline import build_timeline
 
 BUNDLED = sorted(paths.bundled_programs_dir().glob("*.toml"))
 

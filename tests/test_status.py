@@ -18,18 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-import coach.settings as settings_module
-from coach import paths
-from coach.days import local_day, utc_offset_seconds, weekday_numbers
+import coach.config.settings as settings_module
+from coach.config import paths
 from coach.errors import SettingsError
-from coach.history import DB_NAME, HistoryStore, SessionRecord
-from coach.status import (
+from coach.history.calendar import local_day, utc_offset_seconds, weekday_numbers
+from coach.history.status import (
     HistorySettings,
     collect_status,
     format_oneline,
     format_status,
     quick_history_settings,
 )
+from coach.history.store import DB_NAME, HistoryStore, SessionRecord
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -635,7 +635,11 @@ def test_python_dash_m_coach_status_json_imports(
         for line in result.stderr.splitlines()
         if line.startswith("import time:") and line.count("|") == 2
     }
-    assert {"coach.status", "coach.days", "sqlite3"} <= imported  # the parse works
+    assert {
+        "coach.history.status",
+        "coach.history.calendar",
+        "sqlite3",
+    } <= imported  # the parse works
     assert sorted(name for name in imported if name.split(".")[0] in packages) == []
 
 
@@ -645,7 +649,7 @@ def test_status_via_main_leaves_no_heavy_modules(
 ) -> None:
     code = (
         "import sys, io, contextlib\n"
-        "from coach.cli import main\n"
+        "from coach.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = main(['status', '--json'])\n"
         "print(code)\n"
@@ -661,5 +665,5 @@ def test_status_via_main_leaves_no_heavy_modules(
     )
     first, *modules = result.stdout.splitlines()
     assert first == "0"
-    assert "coach.status" in modules
+    assert "coach.history.status" in modules
     assert [name for name in modules if name.split(".")[0] in packages] == []

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.program import MAX_SESSION_SECONDS, MAX_STEPS, Program
-from coach.timeline import TimelineTooLarge, build_timeline, exercise_size, session_size
+from coach.program.model import MAX_SESSION_SECONDS, MAX_STEPS, Program
+from coach.program.timeline import TimelineTooLarge, build_timeline, exercise_size, session_size
 
 
 def program(*exercises: dict[str, Any], **info: Any) -> Program:

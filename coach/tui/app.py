@@ -1,12 +1,12 @@
 """The coach app: the library, a program's details, sessions and their summaries.
 
 A view over the core: the engine paces the session on the app's clock
-(injected, so tests use a fake one), :class:`~coach.recording.HistoryRecorder`
+(injected, so tests use a fake one), :class:`~coach.session.recording.HistoryRecorder`
 writes it through to the history, and the screens only show what they are told.
 
 Start-up is a feature. The first frame needs only Textual, the library's
-listing (from its cache: :mod:`coach.library_cache`) and the theme
-(:mod:`coach.quick_settings`). The rest comes just after it, in
+listing (from its cache: :mod:`coach.program.library_cache`) and the theme
+(:mod:`coach.config.quick`). The rest comes just after it, in
 :meth:`CoachApp.on_ready`: the history and the streak line (~12 ms of imports
 and SQLite), then, in a thread, the full settings and the program loader
 (~170 ms of pydantic); the session screens are imported when first used.
@@ -24,20 +24,20 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from coach.clock import Clock, SystemClock
-from coach.safety import NOTICE_MARK, mark_notice_seen, notice_seen
+from coach.session.clock import Clock, SystemClock
+from coach.session.safety import NOTICE_MARK, mark_notice_seen, notice_seen
 from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
+    from coach.breaks.remind import IdleReader
+    from coach.config.settings import Settings
     from coach.errors import SettingsError
-    from coach.history import HistoryStore
-    from coach.library import Library
-    from coach.loader import LoadedProgram
-    from coach.recording import SessionRecorder
-    from coach.remind import IdleReader
-    from coach.settings import Settings
-    from coach.status import HistorySettings
+    from coach.history.status import HistorySettings
+    from coach.history.store import HistoryStore
+    from coach.program.library import Library
+    from coach.program.loader import LoadedProgram
+    from coach.session.recording import SessionRecorder
     from coach.tui.break_watch import BreakWatch
     from coach.tui.screens.session import SessionOutcome
 
@@ -159,7 +159,7 @@ class CoachApp(App[None]):
             return
         self._history_to_open = False
         from coach.errors import SettingsError
-        from coach.history import HistoryError, HistoryStore
+        from coach.history.store import HistoryError, HistoryStore
 
         try:
             prefs = self._quick_history_settings()
@@ -181,7 +181,7 @@ class CoachApp(App[None]):
         if self._settings is not None:
             return _history_settings(self._settings)
         # Without pydantic; it hands over to the full loader if anything is unusual.
-        from coach.status import quick_history_settings
+        from coach.history.status import quick_history_settings
 
         return quick_history_settings(self._overrides)
 
@@ -213,8 +213,8 @@ class CoachApp(App[None]):
         then exits: see :meth:`full_settings` for callers that would rather not.
         """
         if self._settings is None:
+            from coach.config.settings import load_settings
             from coach.errors import SettingsError
-            from coach.settings import load_settings
 
             try:
                 self._use_settings(load_settings(self._overrides))
@@ -237,8 +237,8 @@ class CoachApp(App[None]):
     def _read_settings(self) -> None:
         # ~170 ms of imports (pydantic-settings, pydantic): in a thread after
         # the first frame, so neither that frame nor the first keys wait for them.
+        from coach.config.settings import load_settings
         from coach.errors import SettingsError
-        from coach.settings import load_settings
 
         try:
             settings = load_settings(self._overrides)
@@ -246,8 +246,8 @@ class CoachApp(App[None]):
             self.call_from_thread(self._bad_settings, error)
             return
         # The program loader's pydantic models, so that opening a program is quick too.
-        import coach.loader
-        import coach.timeline  # noqa: F401
+        import coach.program.loader
+        import coach.program.timeline  # noqa: F401
 
         self.call_from_thread(self._settings_read, settings)
 
@@ -271,8 +271,8 @@ class CoachApp(App[None]):
 
     def reload_settings(self) -> None:
         """Read the settings again after the settings screen changed one."""
+        from coach.config.settings import load_settings
         from coach.errors import SettingsError
-        from coach.settings import load_settings
 
         try:
             settings = load_settings(self._overrides)
@@ -287,7 +287,7 @@ class CoachApp(App[None]):
         """Keep the break timers once both the history and the settings are known."""
         if not self.breaks_enabled or self.store is None or self._settings is None:
             return
-        from coach.breaks import BreakPolicy
+        from coach.breaks.scheduler import BreakPolicy
 
         titles = {entry.id: entry.listing.title for entry in self.library.entries}
         policy = BreakPolicy.from_settings(self._settings.breaks).with_titles(titles)
@@ -296,11 +296,11 @@ class CoachApp(App[None]):
             self.break_watch.host.policy = policy
             self.break_watch.kick()
             return
-        from coach.remind import BreakHost
+        from coach.breaks.remind import BreakHost
         from coach.tui.break_watch import BreakWatch
 
         if self._detect_idle and policy.idle_detection:
-            from coach.idle import find_idle_probe
+            from coach.breaks.idle import find_idle_probe
 
             self.idle = find_idle_probe()
         host = BreakHost(
@@ -348,7 +348,7 @@ class CoachApp(App[None]):
         if self.store is None or self.history_settings is None:
             self.notify("No history: progress needs one.", severity="warning")
             return
-        from coach.days import local_day
+        from coach.history.calendar import local_day
         from coach.tui.screens.progress import ProgressScreen
 
         history = self.history_settings
@@ -381,8 +381,8 @@ class CoachApp(App[None]):
             return None
         import dataclasses
 
-        from coach.history import HistoryError
-        from coach.status import collect_status
+        from coach.history.status import collect_status
+        from coach.history.store import HistoryError
 
         prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)
         try:
@@ -423,7 +423,7 @@ class CoachApp(App[None]):
         self.push_screen(PainScreen("Before you start: how much pain do you have now?"), rated)
 
     def _cues(self, loaded: LoadedProgram) -> list[Any]:
-        from coach.cues import build_cues
+        from coach.session.cues import build_cues
 
         cues_settings = self.settings.cues
         # The bell goes through Textual (writing \a to the screen would garble it).
@@ -443,7 +443,7 @@ class CoachApp(App[None]):
         )
 
     def _run_session(self, loaded: LoadedProgram, pain_before: int | None) -> None:
-        from coach.recording import HistoryRecorder, NullRecorder
+        from coach.session.recording import HistoryRecorder, NullRecorder
         from coach.tui.screens.session import SessionScreen
         from coach.tui.screens.summary import SummaryScreen
 
@@ -471,7 +471,7 @@ class CoachApp(App[None]):
             if outcome is None:
                 return
             if cues and self.store is not None:
-                from coach.cues import remember_problems
+                from coach.session.cues import remember_problems
 
                 remember_problems(self.store.folder, outcome.cue_problems, self.clock.now())
             if outcome.cue_problems:
@@ -518,9 +518,9 @@ class CoachApp(App[None]):
 
 def _history_settings(settings: Settings) -> HistorySettings:
     """What the history needs to know, from the full settings."""
-    from coach.days import weekday_numbers
-    from coach.settings import effective_data_dir
-    from coach.status import HistorySettings
+    from coach.config.settings import effective_data_dir
+    from coach.history.calendar import weekday_numbers
+    from coach.history.status import HistorySettings
 
     return HistorySettings(
         data_dir=effective_data_dir(settings),

@@ -1,7 +1,7 @@
 """The app's break reminders: keep the banner true and prompt when a break is due.
 
 The app is one of the hosts of the shared break timers (see
-:mod:`coach.remind`): a ``coach remind`` running beside it sees the same
+:mod:`coach.breaks.remind`): a ``coach remind`` running beside it sees the same
 breaks and the same answers. This loop runs on the app's clock (a fake one
 in tests), wakes only when the banner's text changes or a break falls due,
 and never prompts in the middle of a session: a session is a break, and its
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
 
-from coach.breaks import LATE_IS_ASLEEP, Due
-from coach.clock import sleep_until_or
-from coach.history import HistoryError
-from coach.remind import BreakHost, Look
+from coach.breaks.remind import BreakHost, Look
+from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
+from coach.history.store import HistoryError
+from coach.session.clock import sleep_until_or
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -89,7 +89,7 @@ class BreakWatch:
             self.host.planned = None  # (after the look: it measures time asleep from it)
             self.on_change()
             if look is not None and look.limit_reached:
-                from coach.durations import format_duration
+                from coach.program.durations import format_duration
 
                 limit = format_duration(self.host.policy.daily_limit or 0)
                 self.app.notify(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from textual.widgets import OptionList, Static
 
-from coach import paths
-from coach.library import load_library
-from coach.settings import Settings
+from coach.config import paths
+from coach.config.settings import Settings
+from coach.program.library import load_library
 from coach.tui.app import CoachApp
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Digits, Static
 
-from coach import paths
-from coach.clock import FakeClock
-from coach.history import HistoryStore
-from coach.library import load_library
-from coach.settings import Settings
+from coach.config import paths
+from coach.config.settings import Settings
+from coach.history.store import HistoryStore
+from coach.program.library import load_library
+from coach.session.clock import FakeClock
 from coach.tui.app import CoachApp
 from coach.tui.screens.breaks import BreakPrompt, PauseScreen, banner_changes_at, banner_text
 from coach.tui.screens.home import HomeScreen
@@ -157,7 +157,7 @@ async def test_a_completed_session_starts_the_break_timers_again(
 
 
 def test_banner_text_and_when_it_changes() -> None:
-    from coach.breaks import Due
+    from coach.breaks.scheduler import Due
 
     due = Due("rest", 1000.0, 300.0, None, None, 0, True)
     assert banner_text(due, 0.0) == "Next break: rest break in 17 min"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, OptionList, Static
 
-from coach.library import load_library
-from coach.settings import Settings
+from coach.config.settings import Settings
+from coach.program.library import load_library
 from coach.tui.app import CoachApp
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from coach import paths
-from coach.clock import FakeClock
+from coach.config import paths
+from coach.session.clock import FakeClock
 from coach.tui.screens.checkin import PainScreen
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
@@ -201,10 +201,10 @@ async def test_no_record_asks_nothing_and_says_once_that_nothing_is_kept(
 async def test_speech_that_fails_in_a_session_is_told_and_kept_for_doctor(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from coach.cues import last_problems
-    from coach.history import HistoryStore
-    from coach.library import load_library
-    from coach.settings import Settings
+    from coach.config.settings import Settings
+    from coach.history.store import HistoryStore
+    from coach.program.library import load_library
+    from coach.session.cues import last_problems
     from coach.tui.app import CoachApp
 
     write(paths.user_programs_dir())

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from coach import paths
-from coach.clock import FakeClock
-from coach.history import HistoryStore
-from coach.library import load_library
-from coach.settings import Settings
+from coach.config import paths
+from coach.config.settings import Settings
+from coach.history.store import HistoryStore
+from coach.program.library import load_library
+from coach.session.clock import FakeClock
 from coach.tui.app import CoachApp
 from coach.tui.screens.session import SessionScreen
 from coach.tui.widgets.big_digits import BigDigits
@@ -99,7 +99,11 @@ def session_app(tmp_path: Path, look: str, monkeypatch: pytest.MonkeyPatch) -> C
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
     return CoachApp(
-        library=load_library(), settings=settings, clock=clock, store=store, notice=False,
+        library=load_library(),
+        settings=settings,
+        clock=clock,
+        store=store,
+        notice=False,
         breaks=False,
     )
 

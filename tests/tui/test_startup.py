@@ -12,9 +12,10 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from coach import library_cache, paths
-from coach.cli import build_parser, main, no_arguments
-from coach.library import load_library
+from coach.cli.main import build_parser, main, no_arguments
+from coach.config import paths
+from coach.program import library_cache
+from coach.program.library import load_library
 from coach.tui.app import CoachApp
 from coach.tui.screens.help import NoticeScreen
 from coach.tui.screens.home import HomeScreen
@@ -36,18 +37,18 @@ def test_before_the_first_frame_no_pydantic_and_no_history(tmp_path: Path) -> No
     code = (
         "import sys\n"
         "from textual.app import App\n"
-        "from coach import library_cache\n"
+        "from coach.program import library_cache\n"
         "from coach.tui.app import CoachApp\n"
         "library_cache.RACY_SECONDS = 0\n"  # this test's bundled files may be new
         "def ready(self):\n"
         "    seen = sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'pydantic_settings'})\n"
-        "    later = sorted({'coach.history', 'coach.settings', 'coach.loader', 'coach.status'} & set(sys.modules))\n"
+        "    later = sorted({'coach.history.store', 'coach.config.settings', 'coach.program.loader', 'coach.history.status'} & set(sys.modules))\n"
         "    print(type(self.screen).__name__, seen, later)\n"
         "    self.exit()\n"
         "CoachApp.on_ready = ready\n"
         "real = App.run\n"
         "App.run = lambda self, **kw: real(self, headless=True, size=(100, 30))\n"
-        "from coach.cli import main\n"
+        "from coach.cli.main import main\n"
         "sys.argv = ['coach']\n"
         "sys.exit(main())\n"
     )

@@ -1,6 +1,6 @@
 """Break prompts in the app: the banner text, the "time for a break" prompt, a plain pause.
 
-The timers themselves are :class:`coach.remind.BreakHost`'s; these are views.
+The timers themselves are :class:`coach.breaks.remind.BreakHost`'s; these are views.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Static
 
-from coach.breaks import Due, describe_due
-from coach.clock import Clock
-from coach.durations import format_duration
+from coach.breaks.scheduler import Due, describe_due
+from coach.program.durations import format_duration
+from coach.session.clock import Clock
 from coach.tui.literal import literal
 
 Answer = Literal["start", "postpone", "skip"]

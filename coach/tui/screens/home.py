@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from coach.durations import format_clock
 from coach.errors import ProgramError
-from coach.library import Library, LibraryEntry
+from coach.program.durations import format_clock
+from coach.program.library import Library, LibraryEntry
 from coach.tui.literal import literal
 
 
@@ -191,8 +191,8 @@ class HomeScreen(Screen[None]):
         except ProgramError as error:
             self._cannot_open(error)
             return
-        except Exception as error:  # one bad file never stops the app (see coach.library)
-            from coach.library import unexpected_problem
+        except Exception as error:  # one bad file never stops the app (see coach.program.library)
+            from coach.program.library import unexpected_problem
 
             self._cannot_open(unexpected_problem(entry.path, error))
             return

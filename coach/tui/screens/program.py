@@ -10,10 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from coach.durations import format_clock
-from coach.library import LibraryEntry
-from coach.program import Exercise
-from coach.timeline import build_timeline, describe_pacing
+from coach.program.durations import format_clock
+from coach.program.library import LibraryEntry
+from coach.program.model import Exercise
+from coach.program.timeline import build_timeline, describe_pacing
 from coach.tui.literal import literal
 
 

@@ -19,9 +19,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from coach.breaks import OUTCOMES
-from coach.days import Streaks, streaks, week_start
-from coach.history import HistoryError, HistoryStore, Progress
+from coach.breaks.scheduler import OUTCOMES
+from coach.history.calendar import Streaks, streaks, week_start
+from coach.history.store import HistoryError, HistoryStore, Progress
 from coach.tui.literal import literal
 
 WEEKS_SHOWN = 12

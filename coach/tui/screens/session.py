@@ -1,6 +1,6 @@
 """The session screen: the current step in large digits, what to do, and what comes next.
 
-A view over :class:`~coach.engine.SessionRunner`: the runner runs in a worker
+A view over :class:`~coach.session.engine.SessionRunner`: the runner runs in a worker
 on the app's event loop with the app's clock, its events update the labels,
 and a light timer redraws the countdown only when the second shown changes.
 Program text is always shown with ``literal(text)``: never parsed as markup.
@@ -21,13 +21,13 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from coach.clock import Clock
-from coach.durations import format_duration
-from coach.engine import Event, SessionResult, SessionRunner
-from coach.loader import LoadedProgram
-from coach.program import Exercise
-from coach.recording import NullRecorder, SessionRecorder
-from coach.timeline import Step, Timeline, build_timeline
+from coach.program.durations import format_duration
+from coach.program.loader import LoadedProgram
+from coach.program.model import Exercise
+from coach.program.timeline import Step, Timeline, build_timeline
+from coach.session.clock import Clock
+from coach.session.engine import Event, SessionResult, SessionRunner
+from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
 from coach.tui.widgets.big_digits import BigDigits
 from coach.tui.widgets.progress_line import ProgressLine
@@ -240,7 +240,7 @@ class SessionScreen(Screen[SessionOutcome]):
         try:
             self.result = await self.runner.run()
         finally:
-            from coach.cues import close_cues
+            from coach.session.cues import close_cues
 
             # Letting the last words and sounds finish takes seconds: not on the event loop.
             problems = await asyncio.to_thread(close_cues, self.cues)

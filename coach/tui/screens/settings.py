@@ -19,7 +19,7 @@ from coach.tui.literal import literal
 
 def show_value(value: Any) -> str:
     """A setting's value as a person reads it (and can type it back)."""
-    from coach.durations import format_duration
+    from coach.program.durations import format_duration
 
     if value is None:
         return ""
@@ -89,7 +89,7 @@ class SettingsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the settings again, as every layer gives them now."""
-        from coach.settings import explain_settings
+        from coach.config.settings import explain_settings
 
         table = self.query_one("#settings", DataTable)
         row = table.cursor_row
@@ -102,7 +102,7 @@ class SettingsScreen(Screen[None]):
             return
         from rich.text import Text  # literal text (a str cell would be read as markup)
 
-        from coach import paths
+        from coach.config import paths
 
         shipped, user = str(paths.shipped_config_file()), str(paths.user_config_file())
         home = str(Path.home())
@@ -134,7 +134,7 @@ class SettingsScreen(Screen[None]):
 
     def action_edit(self) -> None:
         """Edit the highlighted setting."""
-        from coach.settings import set_user_setting
+        from coach.config.settings import set_user_setting
 
         table = self.query_one("#settings", DataTable)
         if not 0 <= table.cursor_row < len(self.values):

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from coach.durations import format_clock
-from coach.loader import LoadedProgram
-from coach.safety import PAIN_MAX
-from coach.timeline import build_timeline
+from coach.program.durations import format_clock
+from coach.program.loader import LoadedProgram
+from coach.program.timeline import build_timeline
+from coach.session.safety import PAIN_MAX
 from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome

@@ -2,9 +2,9 @@
 
 :func:`read_config_file` and :func:`text_layers` give the files, ``COACH_*``
 variables and ``--set`` overrides as the full loader reads them, for the
-quick readers here and in :mod:`coach.status`.
+quick readers here and in :mod:`coach.history.status`.
 
-The full loader (:func:`coach.settings.load_settings`) costs about 100 ms of
+The full loader (:func:`coach.config.settings.load_settings`) costs about 100 ms of
 imports (pydantic-settings), more than the rest of the app's start, and the
 first frame needs only ``ui.theme``. :func:`quick_theme` reads it from the same
 layers as the full loader (the shipped file, the user's file, ``COACH_*``
@@ -13,7 +13,7 @@ about it is unusual, so that the caller uses the full loader, and its proper
 error messages, instead. The app reads the full settings just after its first
 frame, and stops with the same message if they are bad
 (:class:`coach.tui.app.CoachApp`); this is the theme's twin of
-:func:`coach.status.quick_history_settings`.
+:func:`coach.history.status.quick_history_settings`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from coach import paths
+from coach.config import paths
 from coach.files import read_regular_file
-from coach.nesting import too_deep_in_data, too_deep_in_toml
+from coach.program.nesting import too_deep_in_data, too_deep_in_toml
 
 DEFAULT_THEME = "textual-dark"
-"""The theme when nothing sets one (as :class:`coach.settings.UISettings` says)."""
+"""The theme when nothing sets one (as :class:`coach.config.settings.UISettings` says)."""
 
 
 MAX_QUICK_BYTES = 1024 * 1024

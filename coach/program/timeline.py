@@ -17,7 +17,7 @@ Steps of length 0 are left out; the session's length is the sum of its steps.
 
 :func:`session_size` counts the steps and adds up their seconds by
 arithmetic, without making a step, so a program over the limits
-(:data:`coach.program.MAX_STEPS`, :data:`coach.program.MAX_SESSION_SECONDS`)
+(:data:`coach.program.model.MAX_STEPS`, :data:`coach.program.model.MAX_SESSION_SECONDS`)
 is refused before anything is built: the loader reports it, and
 :func:`build_timeline` refuses it too (:class:`TimelineTooLarge`) rather than
 allocate a million steps.
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Literal, Protocol
 
-from coach.durations import format_duration, json_seconds
-from coach.program import MAX_SESSION_SECONDS, MAX_STEPS, Exercise, Program
+from coach.program.durations import format_duration, json_seconds
+from coach.program.model import MAX_SESSION_SECONDS, MAX_STEPS, Exercise, Program
 
 StepKind = Literal["prep", "switch", "work", "rest"]
 Side = Literal["left", "right"]
@@ -208,7 +208,7 @@ def build_timeline(program: Program) -> Timeline:
     """Lay out ``program`` as its sequence of steps.
 
     Raises :class:`TimelineTooLarge` for a session of more than
-    :data:`~coach.program.MAX_STEPS` steps or :data:`~coach.program.MAX_SESSION_SECONDS`
+    :data:`~coach.program.model.MAX_STEPS` steps or :data:`~coach.program.model.MAX_SESSION_SECONDS`
     (the loader refuses such a program first; this keeps a program made some
     other way from filling the memory).
     """

@@ -2,7 +2,7 @@
 
 A program file is TOML: ``schema_version = 1``, a ``[program]`` table and one
 or more ``[[exercise]]`` tables. These models are the single source of truth
-for the rules: the loader (:mod:`coach.loader`) turns their errors into
+for the rules: the loader (:mod:`coach.program.loader`) turns their errors into
 ``PATH:LINE: message`` lines and ``coach schema`` prints their JSON Schema.
 
 Validation is strict: a string is never taken for a number, a float never
@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from coach.durations import (
+from coach.program.durations import (
     DURATION_PATTERN,
     MAX_DURATION_TEXT,
     DurationError,

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
-from coach.breaks import (
+from coach.breaks.scheduler import (
     LATE_IS_ASLEEP,
     BreakPolicy,
     BreakScheduler,
@@ -43,11 +43,9 @@ from coach.breaks import (
     Kind,
     describe_due,
 )
-from coach.clock import Clock, sleep_until_or
-from coach.days import DEFAULT_DAY_START, local_day
-from coach.durations import format_duration
 from coach.files import LinkRefused, open_private, private_folder
-from coach.history import (
+from coach.history.calendar import DEFAULT_DAY_START, local_day
+from coach.history.store import (
     HOSTS_LOCK,
     BreakRecord,
     BreakUpdate,
@@ -56,6 +54,8 @@ from coach.history import (
     hosts_running,
     lock_is_held,
 )
+from coach.program.durations import format_duration
+from coach.session.clock import Clock, sleep_until_or
 from coach.text import json_text, visible
 
 HEARTBEAT = 60.0
@@ -66,7 +66,7 @@ REMIND_LOCK = "remind.lock"
 
 
 class IdleReader(Protocol):
-    """Something that can tell how long the person has been idle (see :mod:`coach.idle`)."""
+    """Something that can tell how long the person has been idle (see :mod:`coach.breaks.idle`)."""
 
     @property
     def name(self) -> str:
@@ -272,8 +272,9 @@ class RemindConfig:
 
 
 def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
-    """The settings ``coach remind`` needs, as JSON, from full :class:`coach.settings.Settings`."""
-    from coach.settings import effective_data_dir
+    """The settings ``coach remind`` needs, as JSON, from full
+    :class:`coach.config.settings.Settings`."""
+    from coach.config.settings import effective_data_dir
 
     policy = BreakPolicy.from_settings(settings.breaks).with_titles(titles)
     return {
@@ -320,7 +321,7 @@ class RemindError(Exception):
 
 
 class Notifier(Protocol):
-    """A desktop notification sender (see :mod:`coach.notify`)."""
+    """A desktop notification sender (see :mod:`coach.breaks.notify`)."""
 
     @property
     def name(self) -> str:
@@ -528,7 +529,7 @@ def run_remind(
     bell: bool,
 ) -> int:
     """``coach remind``: the foreground reminder, until SIGINT/SIGTERM (or one break)."""
-    from coach.clock import SystemClock
+    from coach.session.clock import SystemClock
 
     try:
         single = HostClaim(config.data_dir, REMIND_LOCK, exclusive=True)
@@ -552,12 +553,12 @@ def run_remind(
         return 1
     notifier = None
     if notify:
-        from coach.notify import find_notifier
+        from coach.breaks.notify import find_notifier
 
         notifier = find_notifier()
     idle = None
     if config.policy.idle_detection:
-        from coach.idle import find_idle_probe
+        from coach.breaks.idle import find_idle_probe
 
         idle = find_idle_probe()
     try:

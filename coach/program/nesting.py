@@ -18,7 +18,7 @@ come from someone else, so both are checked here first:
 
 A real program nests 4 deep (``[[exercise]]``, its table, ``tempo``, a
 phase); a settings file 2. Only the standard library: ``coach status``
-imports this through :mod:`coach.quick_settings`.
+imports this through :mod:`coach.config.quick`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``coach status``: streak, today and the last session, fast enough for a shell prompt.
 
 A tmux status line or a prompt runs this every few seconds, so it imports
-only the standard library and coach's lean modules (:mod:`coach.paths`,
-:mod:`coach.days`, :mod:`coach.history`, :mod:`coach.quick_settings`, and
-:mod:`coach.breaks` for the next break): no pydantic, no Textual, no Rich. Reading the full
+only the standard library and coach's lean modules (:mod:`coach.config.paths`,
+:mod:`coach.history.calendar`, :mod:`coach.history.store`, :mod:`coach.config.quick`, and
+:mod:`coach.breaks.scheduler` for the next break): no pydantic, no Textual, no Rich.
+Reading the full
 settings would cost ~200 ms (pydantic-settings), so :func:`quick_history_settings`
 reads just the three settings status needs (``data_dir``,
 ``history.day_start``, ``history.rest_days``) from the same layers, and
@@ -22,8 +23,9 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from coach import paths
-from coach.days import (
+from coach.config import paths
+from coach.config.quick import Unusual, read_config_file, text_layers
+from coach.history.calendar import (
     DAY_START_PATTERN,
     DEFAULT_DAY_START,
     WEEKDAYS,
@@ -32,7 +34,7 @@ from coach.days import (
     streaks,
     weekday_numbers,
 )
-from coach.history import (
+from coach.history.store import (
     DB_NAME,
     hosts_running,
     iso_local,
@@ -41,7 +43,6 @@ from coach.history import (
     read_status,
     session_is_alive,
 )
-from coach.quick_settings import Unusual, read_config_file, text_layers
 
 
 @dataclass(frozen=True)
@@ -134,13 +135,13 @@ def _quick(overrides: Mapping[str, str]) -> HistorySettings:
 def quick_history_settings(overrides: Mapping[str, str]) -> HistorySettings:
     """The history settings, read quickly; the full loader's answer when in doubt.
 
-    Raises :class:`coach.settings.SettingsError` for bad values.
+    Raises :class:`coach.config.settings.SettingsError` for bad values.
     """
     try:
         return _quick(overrides)
     except Unusual:
         pass
-    from coach.settings import effective_data_dir, load_settings
+    from coach.config.settings import effective_data_dir, load_settings
 
     settings = load_settings(overrides)
     return HistorySettings(
@@ -197,8 +198,8 @@ def _next_break(
     """
     if state is None or not hosts_running(data_dir):
         return None
-    from coach.breaks import next_break_now
-    from coach.clock import SystemClock
+    from coach.breaks.scheduler import next_break_now
+    from coach.session.clock import SystemClock
 
     clock = SystemClock()
     return next_break_now(state, clock.monotonic(), now, clock.boot_id())
@@ -252,7 +253,7 @@ def format_status(status: Mapping[str, Any], now: datetime | None = None) -> str
         lines.append(f"Last session: {last['title']} ({last['program']}), {last['status']}, {when}")
     upcoming = status.get("next_break")
     if upcoming:
-        from coach.durations import format_duration
+        from coach.program.durations import format_duration
 
         name = "micro-break" if upcoming["kind"] == "micro" else "rest break"
         due_in = upcoming["due_in_seconds"]

@@ -4,7 +4,7 @@ Checking a program file needs pydantic (about 100 ms to import, before any
 checking), yet the app's first screen only lists each program's id, title,
 summary, audience and length, and each broken file's problems. This module
 keeps those in one JSON file in the cache folder
-(:func:`coach.paths.library_cache_file`), so a start where no program file
+(:func:`coach.config.paths.library_cache_file`), so a start where no program file
 has changed reads no program file and imports no pydantic.
 
 The cache never changes an answer; when in doubt it is a miss, and the file
@@ -47,15 +47,16 @@ RACY_SECONDS = 3.0
 """An entry is trusted only if its file was last changed this long before the check."""
 
 _RULE_MODULES = (
-    "durations.py",
     "errors.py",
     "files.py",
-    "library_cache.py",
-    "loader.py",
-    "nesting.py",
-    "program.py",
-    "timeline.py",
-    "toml_positions.py",
+    "text.py",
+    "program/durations.py",
+    "program/library_cache.py",
+    "program/loader.py",
+    "program/model.py",
+    "program/nesting.py",
+    "program/positions.py",
+    "program/timeline.py",
 )
 """The modules whose code decides what a program file says (and how long it lasts)."""
 
@@ -76,7 +77,7 @@ class ProgramListing(NamedTuple):
     summary: str
     audience: tuple[str, ...]
     total_seconds: float
-    """The length of a session, as :func:`coach.timeline.build_timeline` counts it."""
+    """The length of a session, as :func:`coach.program.timeline.build_timeline` counts it."""
 
 
 Outcome = ProgramListing | ProgramError
@@ -103,7 +104,7 @@ def stamp_of(path: Path) -> FileCheck | None:
 
 def _rules() -> str | None:
     """What decided the entries: None (no caching) if it cannot be told."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # coach/, as the names above are
     parts = [__version__, f"python {sys.version_info[0]}.{sys.version_info[1]}"]
     try:
         for name in _RULE_MODULES:

@@ -7,7 +7,7 @@ every write, each in an explicit ``BEGIN IMMEDIATE`` transaction that is
 retried while another process holds the write lock. Nothing else opens the
 database.
 
-How a session is kept (see :class:`coach.recording.HistoryRecorder`):
+How a session is kept (see :class:`coach.session.recording.HistoryRecorder`):
 
 - a row is written when the session starts, with status ``running``, and
   rewritten as each exercise completes, so a crash loses at most the
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
 from coach.files import LinkRefused, open_private, private_folder, read_regular_file, write_private
-from coach.safety import check_pain
+from coach.session.safety import check_pain
 from coach.text import UNSAFE, describe, first_unsafe, json_text, visible
 
 DB_NAME = "history.db"
@@ -370,7 +370,7 @@ def _migration_3(db: sqlite3.Connection) -> None:
     """Breaks: what became of each one, and the break timers that hosts share.
 
     ``break_state`` has one row: the scheduler's state as JSON (see
-    :meth:`coach.breaks.BreakScheduler.to_state`), written by ``coach remind``
+    :meth:`coach.breaks.scheduler.BreakScheduler.to_state`), written by ``coach remind``
     and the app in one transaction with what they read, and read by
     ``coach status`` for ``next_break``.
     """

@@ -6,7 +6,7 @@ Cues are engine listeners, and none of them blocks the engine:
   when the step is too short for it), introduces each exercise when it
   starts (its get-ready step, or the rest before it), and says the 3-2-1
   countdown in steps of at least ``countdown_min_step`` seconds. It goes
-  through a :class:`coach.speech.SpeechQueue`, so a step's words are never
+  through a :class:`coach.session.speech.SpeechQueue`, so a step's words are never
   cut off or talked over by a countdown number.
 - :class:`SoundCue` plays the shipped sounds through the system's player: one
   when work starts, one when a rest starts, one at the end, and with the
@@ -17,7 +17,7 @@ Cues are engine listeners, and none of them blocks the engine:
 
 Text from program files reaches these commands only as data: on standard
 input where the command reads it, otherwise as one argument that can never
-be taken for an option. Notifications go through :mod:`coach.notify`, which
+be taken for an option. Notifications go through :mod:`coach.breaks.notify`, which
 also makes the text plain.
 """
 
@@ -37,13 +37,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from coach.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
-from coach.clock import Clock, SystemClock
-from coach.engine import Event
-from coach.notify import Notifier, find_notifier
-from coach.program import Exercise, Program
-from coach.sounds import SoundName
-from coach.speech import (
+from coach.breaks.notify import Notifier, find_notifier
+from coach.program.model import Exercise, Program
+from coach.program.timeline import HOLD_PHASE, Step, build_timeline
+from coach.session.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
+from coach.session.clock import Clock, SystemClock
+from coach.session.engine import Event
+from coach.session.sounds import SoundName
+from coach.session.speech import (
     CommandTemplate,
     ProcessSpeaker,
     Speaker,
@@ -52,7 +53,6 @@ from coach.speech import (
     say_forms,
     sentence,
 )
-from coach.timeline import HOLD_PHASE, Step, build_timeline
 
 __all__ = [
     "BellCue",
@@ -106,7 +106,7 @@ def find_speech_command(configured: str | None = None) -> CommandTemplate | None
 
 
 def find_notify_command() -> Notifier | None:
-    """The desktop notifier, where the system has one (see :mod:`coach.notify`)."""
+    """The desktop notifier, where the system has one (see :mod:`coach.breaks.notify`)."""
     return find_notifier()
 
 

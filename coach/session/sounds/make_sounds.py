@@ -1,4 +1,5 @@
-"""Write the sounds coach plays: ``python -m coach.sounds.make_sounds`` (standard library only).
+"""Write the sounds coach plays (standard library only):
+``python -m coach.session.sounds.make_sounds``.
 
 Each sound is a few sine tones, 16-bit mono at 22 050 Hz, every note with a
 short fade in and out so it starts and stops without a click. The files are

@@ -1,6 +1,6 @@
 """The short sounds coach plays, shipped as WAV files next to this module.
 
-:mod:`coach.sounds.make_sounds` writes them; :mod:`coach.audio` plays them.
+:mod:`coach.session.sounds.make_sounds` writes them; :mod:`coach.session.audio` plays them.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ say so. One bad file never stops the rest from loading: it is kept, with its
 error, in :attr:`Library.broken`.
 
 Importing this module does not import pydantic: with a cache
-(:mod:`coach.library_cache`), a library whose files have not changed is
+(:mod:`coach.program.library_cache`), a library whose files have not changed is
 listed without it, and each program is read in full only when it is asked for.
 """
 
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from coach import paths
+from coach.config import paths
 from coach.errors import ProgramError, ProgramIssue
-from coach.library_cache import LibraryCache, Outcome, ProgramListing, stamp_of
+from coach.program.library_cache import LibraryCache, Outcome, ProgramListing, stamp_of
 
 if TYPE_CHECKING:
-    from coach.loader import LoadedProgram
+    from coach.program.loader import LoadedProgram
 
 FolderKind = Literal["COACH_PROGRAMS_PATH", "user", "bundled"]
 
@@ -63,7 +63,7 @@ class LibraryEntry:
         library was read.
         """
         if self._loaded is None:
-            from coach.loader import load_program  # pydantic: only once a program is needed
+            from coach.program.loader import load_program  # pydantic: only once a program is needed
 
             self._loaded = load_program(self.path)
         return self._loaded
@@ -115,7 +115,7 @@ class Library:
         for an id the library does not have.
         """
         if looks_like_path(ref):
-            from coach.loader import load_program
+            from coach.program.loader import load_program
 
             return load_program(Path(ref).expanduser())
         entry = self.get(ref)
@@ -155,7 +155,7 @@ def load_library(
     """Read every ``*.toml`` file in the library's folders.
 
     Without ``cache`` every file is read and checked. With it (a file such as
-    :func:`coach.paths.library_cache_file`), a file that has not changed since
+    :func:`coach.config.paths.library_cache_file`), a file that has not changed since
     it was last checked is listed from the cache, unread; the cache is updated
     with the rest.
     """
@@ -239,8 +239,8 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
     outcome may be cached (not when the check failed unexpectedly: it may be
     a passing shortage, such as memory).
     """
-    from coach.loader import load_program
-    from coach.timeline import session_size
+    from coach.program.loader import load_program
+    from coach.program.timeline import session_size
 
     try:
         loaded = load_program(file)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.sounds import SoundName, sound_file
+from coach.session.sounds import SoundName, sound_file
 
 ALSA_CARDS_FILE = Path("/proc/asound/cards")
 """Where Linux lists its sound cards."""

@@ -3,7 +3,7 @@
 This module owns the checks (desktop notifications, speech, idle detection,
 the terminal, the bell, the history folder, the configuration), their plain
 text and JSON forms, and the ``doctor`` sub-command's parser and entry point
-(``coach.cli`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
+(``coach.cli.main`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
 
 The checks only look: nothing is created, and no notification is sent unless
 ``--send-test`` asks for one; ``--salvage FILE`` writes the one file it is
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
 from coach.text import visible
 
 if TYPE_CHECKING:
+    from coach.config.settings import Settings
     from coach.errors import SettingsError
-    from coach.settings import Settings
 
 __all__ = [
     "Check",
@@ -44,7 +44,7 @@ __all__ = [
 _Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
 _EXIT_OK = 0
-_EXIT_USAGE = 2  # as coach.cli answers a bad setting
+_EXIT_USAGE = 2  # as coach.cli.main answers a bad setting
 _EXIT_DAMAGED = 1  # the history cannot be used as it is
 
 _NO_IDLE = (
@@ -99,7 +99,7 @@ class Check:
 def _notifications(
     environ: Mapping[str, str], platform: str, send_test: bool, long_rests: float
 ) -> Check:
-    from coach.notify import search_notifier
+    from coach.breaks.notify import search_notifier
 
     found = search_notifier(environ, platform)
     if found.notifier is None:
@@ -133,8 +133,8 @@ def _speech_fix(platform: str) -> str:
 
 
 def _speech(settings: Settings, platform: str, environ: Mapping[str, str]) -> Check:
-    from coach.audio import find_audio_output
-    from coach.cues import find_speech_command
+    from coach.session.audio import find_audio_output
+    from coach.session.cues import find_speech_command
 
     cues = settings.cues
     configured = cues.speech_command
@@ -178,8 +178,8 @@ def _speech(settings: Settings, platform: str, environ: Mapping[str, str]) -> Ch
 
 def _last_session_cues(settings: Settings) -> Check:
     """Whether speech and sounds failed in the last session (``speech: ...`` from its stderr)."""
-    from coach.cues import last_problems
-    from coach.settings import effective_data_dir
+    from coach.config.settings import effective_data_dir
+    from coach.session.cues import last_problems
 
     found = last_problems(effective_data_dir(settings))
     if found is None:
@@ -195,7 +195,7 @@ def _last_session_cues(settings: Settings) -> Check:
 
 def _sound(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
     """Whether sound can be heard here at all, and what plays coach's sounds."""
-    from coach.audio import find_audio_output, find_player
+    from coach.session.audio import find_audio_output, find_player
 
     cues = settings.cues
     output = find_audio_output(environ, platform)
@@ -229,7 +229,7 @@ def _sound(settings: Settings, environ: Mapping[str, str], platform: str) -> Che
 
 
 def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
-    from coach.idle import search_idle_probe
+    from coach.breaks.idle import search_idle_probe
 
     if not settings.breaks.idle_detection:
         return Check("idle detection", None, f"off (breaks.idle_detection = false): {_NO_IDLE}")
@@ -319,7 +319,7 @@ def _bell(settings: Settings, streams: Sequence[TextIO]) -> Check:
 
 
 def _history_folder(settings: Settings) -> Check:
-    from coach.settings import effective_data_dir
+    from coach.config.settings import effective_data_dir
 
     folder = effective_data_dir(settings)
     shown = _visible(str(folder))
@@ -352,8 +352,8 @@ def _history_folder(settings: Settings) -> Check:
 
 def _history(settings: Settings, thorough: bool) -> Check:
     """The history database: readable, the schema coach knows, no damaged page or row."""
-    from coach.history import DB_NAME, RECOVERY_HINT, check_history
-    from coach.settings import effective_data_dir
+    from coach.config.settings import effective_data_dir
+    from coach.history.store import DB_NAME, RECOVERY_HINT, check_history
 
     path = effective_data_dir(settings) / DB_NAME
     if not path.exists() and not path.is_symlink():
@@ -369,7 +369,7 @@ def _history(settings: Settings, thorough: bool) -> Check:
 
 
 def _config(settings_error: SettingsError | None, environ: Mapping[str, str]) -> Check:
-    from coach import paths
+    from coach.config import paths
 
     user_file = paths.user_config_file()
     if settings_error is not None:
@@ -473,8 +473,8 @@ def run_doctor(args: argparse.Namespace) -> int:
     for other commands, and the other checks still run (on the built-in
     defaults), since that is when a person needs them most.
     """
-    from coach.cli import parse_overrides
-    from coach.settings import Settings, SettingsError, load_settings
+    from coach.cli.main import parse_overrides
+    from coach.config.settings import Settings, SettingsError, load_settings
 
     error: SettingsError | None = None
     try:
@@ -503,9 +503,9 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def _salvage(settings: Settings, target: Any) -> int:
     """``coach doctor --salvage FILE``: readable sessions to FILE (0600, whole or not at all)."""
+    from coach.config.settings import effective_data_dir
     from coach.files import open_private
-    from coach.history import DB_NAME, HistoryError, salvage
-    from coach.settings import effective_data_dir
+    from coach.history.store import DB_NAME, HistoryError, salvage
 
     path = effective_data_dir(settings) / DB_NAME
     if not path.exists():

@@ -3,8 +3,8 @@
 :class:`BreakScheduler` is the whole policy as a small state machine with no
 I/O and no clock of its own: every method takes ``now``, a reading of a
 clock that never goes back and keeps counting while the machine sleeps
-(:meth:`coach.clock.Clock.monotonic`). The hosts that wake it up at the
-right moments and tell people are :mod:`coach.remind` (the ``coach remind``
+(:meth:`coach.session.clock.Clock.monotonic`). The hosts that wake it up at the
+right moments and tell people are :mod:`coach.breaks.remind` (the ``coach remind``
 daemon) and the app; they share one state, kept in the history database.
 
 The rules:
@@ -96,7 +96,8 @@ class BreakPolicy:
 
     @classmethod
     def from_settings(cls, breaks: Any) -> BreakPolicy:
-        """From :class:`coach.settings.BreakSettings` (read by attribute: no pydantic here)."""
+        """From :class:`coach.config.settings.BreakSettings` (read by attribute: no pydantic
+        here)."""
 
         def kind(value: Any) -> KindPolicy:
             return KindPolicy(float(value.every), float(value.length), value.program)
@@ -512,7 +513,7 @@ def _parse_utc(text: str) -> datetime:
 
 def describe_due(due: Due) -> tuple[str, str]:
     """A title and a body for telling a person a break is due (plain text)."""
-    from coach.durations import format_duration
+    from coach.program.durations import format_duration
 
     length = format_duration(due.length)
     if due.kind == "micro":

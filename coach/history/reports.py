@@ -1,7 +1,7 @@
 """History as text: ``coach history`` (table, JSON, CSV) and ``coach report`` (Markdown, HTML).
 
-Everything here reads :class:`~coach.history.SessionRecord` lists and
-:class:`~coach.history.Progress`; it never touches the database. Text that
+Everything here reads :class:`~coach.history.store.SessionRecord` lists and
+:class:`~coach.history.store.Progress`; it never touches the database. Text that
 came from program files or notes is data: control characters are made
 visible, HTML is escaped, Markdown's special characters are escaped, and a
 CSV cell that a spreadsheet would run as a formula is quoted.
@@ -18,9 +18,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from coach.days import Adherence, Streaks, daily_adherence, weekly_adherence
-from coach.durations import format_clock
-from coach.history import Progress, SessionRecord, safe_text
+from coach.history.calendar import Adherence, Streaks, daily_adherence, weekly_adherence
+from coach.history.store import Progress, SessionRecord, safe_text
+from coach.program.durations import format_clock
 from coach.text import json_text
 
 # --------------------------------------------------------------------------- dates

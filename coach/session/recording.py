@@ -20,9 +20,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from coach.days import DEFAULT_DAY_START, local_day, utc_offset_seconds
-from coach.engine import Event, SessionResult, step_completions
-from coach.history import (
+from coach.history.calendar import DEFAULT_DAY_START, local_day, utc_offset_seconds
+from coach.history.store import (
     EARLIEST,
     LATEST,
     MAX_ACTIVE_SECONDS,
@@ -33,10 +32,11 @@ from coach.history import (
     SessionClaim,
     SessionRecord,
 )
-from coach.loader import LoadedProgram
-from coach.safety import check_pain
+from coach.program.loader import LoadedProgram
+from coach.program.timeline import Timeline, build_timeline
+from coach.session.engine import Event, SessionResult, step_completions
+from coach.session.safety import check_pain
 from coach.text import visible
-from coach.timeline import Timeline, build_timeline
 
 
 class SessionRecorder(Protocol):

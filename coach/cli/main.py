@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from coach import __version__
 
 if TYPE_CHECKING:
-    from coach.library import Library
-    from coach.loader import LoadedProgram
-    from coach.timeline import Timeline
+    from coach.program.library import Library
+    from coach.program.loader import LoadedProgram
+    from coach.program.timeline import Timeline
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -422,17 +422,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "schema":
         return _cmd_schema(args)
     if args.command == "doctor":
-        from coach.doctor import run_doctor
+        from coach.cli.doctor import run_doctor
 
         return run_doctor(args)
     if args.command == "remind" and not args.print_config:
         return _cmd_remind(args)
     if args.command in _HISTORY_COMMANDS:
-        # These read the history settings without pydantic (see coach.status).
+        # These read the history settings without pydantic (see coach.history.status).
         import sqlite3
 
         from coach.errors import SettingsError
-        from coach.history import HistoryError, describe_open_error
+        from coach.history.store import HistoryError, describe_open_error
 
         try:
             return _HISTORY_COMMANDS[args.command](args)
@@ -447,7 +447,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"coach: {describe_open_error(prefs.data_dir, error)}", file=sys.stderr)
             return EXIT_INVALID
     # Only these commands read the settings (pydantic-settings costs ~100 ms to
-    # import; the app reads them after its first frame, so not from coach.settings).
+    # import; the app reads them after its first frame, so not from coach.config.settings).
     from coach.errors import SettingsError
 
     try:
@@ -471,7 +471,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def parse_overrides(items: Sequence[str]) -> dict[str, str]:
     """``--set KEY=VALUE`` items as a dict; raises SettingsError on one without ``=``."""
-    from coach.errors import SettingsError  # not coach.settings: status must stay light
+    from coach.errors import SettingsError  # not coach.config.settings: status must stay light
 
     result: dict[str, str] = {}
     for item in items:
@@ -486,11 +486,11 @@ def parse_overrides(items: Sequence[str]) -> dict[str, str]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from coach.durations import format_clock
-    from coach.library import unexpected_problem
-    from coach.loader import ProgramError, load_program
+    from coach.program.durations import format_clock
+    from coach.program.library import unexpected_problem
+    from coach.program.loader import ProgramError, load_program
+    from coach.program.timeline import session_size
     from coach.text import visible
-    from coach.timeline import session_size
 
     files: list[Path] = []
     for path in args.paths:
@@ -536,15 +536,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load_library() -> Library:
-    from coach.library import load_library
+    from coach.program.library import load_library
 
     return load_library()
 
 
 def _resolve(ref: str) -> LoadedProgram | int:
     """The program ``ref`` names, or an exit status after printing why not."""
-    from coach.library import UnknownProgramError, looks_like_path, unexpected_problem
-    from coach.loader import ProgramError, load_program
+    from coach.program.library import UnknownProgramError, looks_like_path, unexpected_problem
+    from coach.program.loader import ProgramError, load_program
     from coach.text import visible
 
     try:
@@ -563,9 +563,9 @@ def _resolve(ref: str) -> LoadedProgram | int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from coach.library import unexpected_problem
+    from coach.program.library import unexpected_problem
+    from coach.program.timeline import build_timeline
     from coach.text import json_text
-    from coach.timeline import build_timeline
 
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
@@ -583,8 +583,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
-    from coach.durations import format_clock, format_duration
-    from coach.timeline import describe_pacing, describe_step
+    from coach.program.durations import format_clock, format_duration
+    from coach.program.timeline import describe_pacing, describe_step
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
@@ -638,7 +638,7 @@ def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from coach.durations import format_clock, json_seconds
+    from coach.program.durations import format_clock, json_seconds
     from coach.text import json_text, visible
 
     # Everything listed comes from each entry's listing (the cache's, or the
@@ -707,7 +707,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from coach.program import json_schema
+    from coach.program.model import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output is None:
@@ -722,7 +722,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from coach import paths, settings
+    from coach.config import paths, settings
     from coach.text import json_text, visible
 
     # Paths and values come from variables and files: shown, never obeyed.
@@ -782,7 +782,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _show_value(value: Any) -> str:
-    from coach.durations import format_duration
+    from coach.program.durations import format_duration
 
     if value is None:
         return "-"
@@ -799,7 +799,7 @@ def _show_value(value: Any) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from coach.settings import load_settings
+    from coach.config.settings import load_settings
 
     overrides = _overrides(args)
     if args.quiet:
@@ -811,10 +811,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not (args.headless or args.json) and sys.stdin.isatty() and sys.stdout.isatty():
         return _cmd_app(args, start=loaded, settings=settings)
     # No terminal to draw on (a script, a pipe): the same session, headless.
-    from coach.headless import run_headless
-    from coach.history import HistoryError, HistoryStore
-    from coach.recording import HistoryRecorder
-    from coach.settings import effective_data_dir
+    from coach.config.settings import effective_data_dir
+    from coach.history.store import HistoryError, HistoryStore
+    from coach.session.headless import run_headless
+    from coach.session.recording import HistoryRecorder
 
     recorder = None
     store = None
@@ -863,8 +863,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_remind(args: argparse.Namespace) -> int:
     # The long-lived reminder never imports pydantic: a child process reads
-    # and checks the settings (see coach.remind.read_config).
-    from coach.remind import RemindError, read_config, run_remind
+    # and checks the settings (see coach.breaks.remind.read_config).
+    from coach.breaks.remind import RemindError, read_config, run_remind
 
     try:
         config = read_config(args.overrides)
@@ -886,8 +886,8 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 
 def _print_remind_config(args: argparse.Namespace) -> int:
     """The settings `coach remind` needs, checked, as JSON (for its own use)."""
-    from coach.remind import config_json
-    from coach.settings import load_settings
+    from coach.breaks.remind import config_json
+    from coach.config.settings import load_settings
 
     settings = load_settings(_overrides(args))
     library = _load_library()
@@ -909,13 +909,13 @@ def _print_remind_config(args: argparse.Namespace) -> int:
 
 
 def _history_settings(args: argparse.Namespace) -> Any:
-    from coach.status import quick_history_settings
+    from coach.history.status import quick_history_settings
 
     return quick_history_settings(_overrides(args))
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from coach.status import collect_status, format_oneline, format_status
+    from coach.history.status import collect_status, format_oneline, format_status
 
     status = collect_status(_history_settings(args))
     if args.json:
@@ -927,7 +927,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
         sys.stdout.write(visible(format_oneline(status), newlines=False) + "\n")
     else:
-        from coach.history import safe_text
+        from coach.history.store import safe_text
 
         sys.stdout.write(safe_text(format_status(status), newlines=True))
     return EXIT_OK
@@ -935,7 +935,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _open_history(prefs: Any, *, create: bool = False) -> Any:
     """The store, or None when there is no history yet (and ``create`` is false)."""
-    from coach.history import DB_NAME, HistoryStore
+    from coach.history.store import DB_NAME, HistoryStore
 
     path = prefs.data_dir / DB_NAME
     if not create and not path.exists():
@@ -946,13 +946,13 @@ def _open_history(prefs: Any, *, create: bool = False) -> Any:
 def _today(prefs: Any) -> Any:
     from datetime import UTC, datetime
 
-    from coach.days import local_day
+    from coach.history.calendar import local_day
 
     return local_day(datetime.now(UTC), prefs.day_start)
 
 
 def _since(args: argparse.Namespace, prefs: Any) -> Any:
-    from coach.reports import parse_since
+    from coach.history.reports import parse_since
 
     if args.since is None or args.since.strip().lower() == "all":
         return None
@@ -967,7 +967,7 @@ class _UsageError(Exception):
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from coach import reports
+    from coach.history import reports
 
     prefs = _history_settings(args)
     try:
@@ -993,7 +993,7 @@ def _said_problems(store: Any) -> int:
     problems = [] if store is None else store.problems
     if not problems:
         return EXIT_OK
-    from coach.history import RECOVERY_HINT
+    from coach.history.store import RECOVERY_HINT
 
     shown = problems[:20]
     more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
@@ -1011,7 +1011,7 @@ def _said_problems(store: Any) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     import os
 
-    from coach.history import EXPORT_FORMAT, EXPORT_VERSION
+    from coach.history.store import EXPORT_FORMAT, EXPORT_VERSION
     from coach.text import json_text
 
     prefs = _history_settings(args)
@@ -1054,7 +1054,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from coach.history import check_export, iter_export
+    from coach.history.store import check_export, iter_export
 
     prefs = _history_settings(args)
     # The whole file is checked before the history is touched, one session at a
@@ -1082,9 +1082,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from coach import reports
-    from coach.days import streaks
-    from coach.history import Progress
+    from coach.history import reports
+    from coach.history.calendar import streaks
+    from coach.history.store import Progress
 
     prefs = _history_settings(args)
     try:
@@ -1146,9 +1146,9 @@ def _cmd_app(
     start: LoadedProgram | None = None,
     settings: Any = None,
 ) -> int:
-    from coach import paths
-    from coach.library import load_library
-    from coach.quick_settings import quick_theme
+    from coach.config import paths
+    from coach.config.quick import quick_theme
+    from coach.program.library import load_library
 
     overrides = _overrides(args)
     theme = None
@@ -1158,7 +1158,7 @@ def _cmd_app(
         # theme, all that frame needs of them, is set in an unusual way.
         theme = quick_theme(overrides)
         if theme is None:
-            from coach.settings import load_settings
+            from coach.config.settings import load_settings
 
             settings = load_settings(overrides)
     # Listed from the library's cache: no pydantic unless a program file changed.
@@ -1168,8 +1168,8 @@ def _cmd_app(
     if start is not None:
         # A session starts at once: the history must be ready first. Otherwise
         # the app opens it just after its first frame (~12 ms of imports and SQLite).
-        from coach.history import HistoryError, HistoryStore
-        from coach.settings import effective_data_dir
+        from coach.config.settings import effective_data_dir
+        from coach.history.store import HistoryError, HistoryStore
 
         try:
             store = HistoryStore.in_folder(effective_data_dir(settings))

@@ -1,7 +1,7 @@
 """Read program files and report every problem as ``PATH:LINE[:COL]: message``.
 
 The loader never guesses and never shows a traceback: a file is either a
-valid :class:`~coach.program.Program` or a :class:`ProgramError` listing each
+valid :class:`~coach.program.model.Program` or a :class:`ProgramError` listing each
 problem with the line of the offending key (or of its table's header when a
 required key is missing), so an author can jump straight to it.
 """
@@ -20,14 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from coach import nesting, toml_positions
-from coach.durations import format_duration
-
 # Re-exported: they live in coach.errors so the library's cache can use them without pydantic.
 from coach.errors import ProgramError as ProgramError
 from coach.errors import ProgramIssue as ProgramIssue
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
-from coach.program import (
+from coach.program import nesting
+from coach.program import positions as toml_positions
+from coach.program.durations import format_duration
+from coach.program.model import (
     MAX_COUNT,
     MAX_SESSION_SECONDS,
     MAX_STEPS,
@@ -41,8 +41,8 @@ from coach.program import (
     TempoPhase,
     pacing_problem,
 )
+from coach.program.timeline import exact, exercise_sizes, session_size
 from coach.text import first_unsafe, visible
-from coach.timeline import exact, exercise_sizes, session_size
 
 #: Program files larger than this are refused before they are read.
 MAX_FILE_BYTES = 1024 * 1024
@@ -201,7 +201,7 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
 
 def _session_limits(program: Program) -> Iterator[_Found]:
     """A session over :data:`MAX_STEPS` steps or :data:`MAX_SESSION_SECONDS`, found by
-    arithmetic (:func:`coach.timeline.exercise_size`) before any step is made; each is
+    arithmetic (:func:`coach.program.timeline.exercise_size`) before any step is made; each is
     reported at the exercise that takes the session over the limit."""
     steps = 0
     seconds = 0

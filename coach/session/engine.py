@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from coach.clock import Clock
-from coach.durations import json_seconds
-from coach.timeline import Step, Timeline
+from coach.program.durations import json_seconds
+from coach.program.timeline import Step, Timeline
+from coach.session.clock import Clock
 
 EventName = Literal[
     "session_started",
