@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check coach tests bench
 	$(BIN)/ruff format --check coach
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 

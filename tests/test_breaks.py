@@ -19,8 +19,8 @@ from coach.breaks.scheduler import (
     KindPolicy,
     next_break_now,
 )
+from coach.clock import FakeClock
 from coach.history.store import HistoryStore, hosts_running
-from coach.session.clock import FakeClock
 
 MIN = 60.0
 POLICY = BreakPolicy(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from coach import paths
 from coach.cli.main import main
-from coach.config import paths
 from tests.conftest import REPO
 
 GOOD = (

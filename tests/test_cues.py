@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from coach.breaks.notify import Notifier
+from coach.clock import FakeClock
+from coach.notify import Notifier
 from coach.program.timeline import build_timeline
 from coach.session import audio
 from coach.session.audio import PlayerCommand, SoundPlayer
-from coach.session.clock import FakeClock
 from coach.session.cues import (
     BellCue,
     CommandTemplate,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from coach.clock import FakeClock
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
-from coach.session.clock import FakeClock
 from coach.session.engine import Event, SessionResult, SessionRunner
 from tests.test_timeline import program, programs
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from coach.clock import FakeClock
 from coach.program.loader import load_program
-from coach.session.clock import FakeClock
 from coach.session.headless import EXIT_STOPPED, run_session
 from coach.session.recording import MemoryRecorder
 
@@ -54,8 +54,8 @@ LONG = SHORT.replace("duration = 0.4", 'duration = "10m"')
 @pytest.fixture(autouse=True)
 def notice_already_seen() -> None:
     """The safety notice shows on a data folder's first run; these tests are not about it."""
-    from coach.config.paths import default_data_dir
-    from coach.session.safety import mark_notice_seen
+    from coach.paths import default_data_dir
+    from coach.safety import mark_notice_seen
 
     mark_notice_seen(default_data_dir())
 

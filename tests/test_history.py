@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from coach.clock import FakeClock
 from coach.history.store import (
     DB_NAME,
     MIGRATIONS,
@@ -36,7 +37,6 @@ from coach.history.store import (
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
-from coach.session.clock import FakeClock
 from coach.session.engine import SessionRunner
 from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
@@ -139,19 +139,6 @@ def test_filters_by_day_and_program(store: HistoryStore) -> None:
     assert [r.id for r in store.sessions(since=date(2026, 11, 10))] == ["b", "c"]
     assert [r.id for r in store.sessions(program="wrist")] == ["a", "c"]
     assert [r.id for r in store.sessions(until=date(2026, 11, 9))] == ["a"]
-
-
-def test_checkin_is_validated_and_updates_only_what_is_given(store: HistoryStore) -> None:
-    store.save(record(pain_before=None, pain_after=None, note=""))
-    store.set_checkin("s1", pain_before=4)
-    store.set_checkin("s1", pain_after=6, note="sore")
-    found = store.get("s1")
-    assert found is not None
-    assert (found.pain_before, found.pain_after, found.note) == (4, 6, "sore")
-    with pytest.raises(ValueError, match="0 to 10"):
-        store.set_checkin("s1", pain_after=11)
-    with pytest.raises(HistoryError, match="no session"):
-        store.set_checkin("nope", pain_after=1)
 
 
 def test_progress_totals(store: HistoryStore) -> None:

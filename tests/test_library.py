@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import paths
+from coach import paths
 from coach.program.library import UnknownProgramError, load_library
 from coach.program.loader import ProgramError
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import paths
+from coach import paths
 from coach.program import library, library_cache
 from coach.program.library import Library, load_library
 from coach.program.loader import ProgramError
@@ -282,7 +282,7 @@ def test_listing_from_a_warm_cache_imports_neither_pydantic_nor_textual(
     code = (
         "import sys\n"
         "from coach.program import library_cache\n"
-        "from coach.config import paths\n"
+        "from coach import paths\n"
         "from coach.program.library import load_library\n"
         "library_cache.RACY_SECONDS = 0\n"
         "found = load_library(cache=paths.library_cache_file())\n"

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from coach.breaks.notify import Notifier, find_notifier, search_notifier
+from coach.notify import Notifier, find_notifier, search_notifier
 
 HOSTILE_BODY = "Rest <b>now</b> & [bold]breathe[/bold] \x1b[31mred\x1b[0m\x07 \u009b2J done"
 ESCAPED_BODY = (
@@ -207,7 +207,7 @@ def test_notify_imports_only_the_standard_library() -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import coach.breaks.notify\n"
+        "import coach.notify\n"
         "roots = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
         "print(sorted(roots - set(sys.stdlib_module_names) - {'coach'}))"
     )

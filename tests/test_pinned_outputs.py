@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from coach import paths
 from coach.cli.main import main
-from coach.config import paths
+from coach.clock import FakeClock
 from coach.history.store import HistoryStore
 from coach.program.loader import load_program
-from coach.session.clock import FakeClock
 from coach.session.headless import run_session
 from coach.session.recording import HistoryRecorder
 

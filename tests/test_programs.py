@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from coach.config import paths
+from coach import paths
 from coach.program.library import load_library
 from coach.program.loader import load_program
 from coach.program.model import Program

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import paths
+from coach import paths
 from coach.config.quick import quick_theme
 from coach.config.settings import load_settings
 

@@ -162,7 +162,7 @@ def test_a_bad_break_setting_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_waiting_reminder_never_imports_pydantic_or_textual() -> None:
     code = (
         "import sys\n"
-        "import coach.cli.main, coach.breaks.remind, coach.breaks.notify, coach.breaks.idle, coach.breaks.scheduler\n"
+        "import coach.cli.main, coach.breaks.remind, coach.notify, coach.breaks.idle, coach.breaks.scheduler\n"
         "from coach.breaks.remind import run_remind, config_from_json\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'textual', 'rich')]\n"
         "print(bad)\n"

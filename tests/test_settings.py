@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.config import paths
+from coach import paths
 from coach.config.settings import (
     Settings,
     SettingsError,

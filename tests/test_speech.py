@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from coach.config import paths
+from coach import paths
+from coach.clock import FakeClock
 from coach.program.loader import load_program
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
-from coach.session.clock import FakeClock
 from coach.session.cues import SpeechCue, announcement
 from coach.session.engine import Event, SessionRunner
 from coach.session.speech import (

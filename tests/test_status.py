@@ -19,17 +19,17 @@ import pytest
 from freezegun import freeze_time
 
 import coach.config.settings as settings_module
-from coach.config import paths
+from coach import paths
 from coach.errors import SettingsError
 from coach.history.calendar import local_day, utc_offset_seconds, weekday_numbers
-from coach.history.status import (
+from coach.history.store import DB_NAME, HistoryStore, SessionRecord
+from coach.status import (
     HistorySettings,
     collect_status,
     format_oneline,
     format_status,
     quick_history_settings,
 )
-from coach.history.store import DB_NAME, HistoryStore, SessionRecord
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -636,7 +636,7 @@ def test_python_dash_m_coach_status_json_imports(
         if line.startswith("import time:") and line.count("|") == 2
     }
     assert {
-        "coach.history.status",
+        "coach.status",
         "coach.history.calendar",
         "sqlite3",
     } <= imported  # the parse works
@@ -665,5 +665,5 @@ def test_status_via_main_leaves_no_heavy_modules(
     )
     first, *modules = result.stdout.splitlines()
     assert first == "0"
-    assert "coach.history.status" in modules
+    assert "coach.status" in modules
     assert [name for name in modules if name.split(".")[0] in packages] == []

@@ -43,6 +43,7 @@ from coach.breaks.scheduler import (
     Kind,
     describe_due,
 )
+from coach.clock import Clock, sleep_until_or
 from coach.files import LinkRefused, open_private, private_folder
 from coach.history.calendar import DEFAULT_DAY_START, local_day
 from coach.history.store import (
@@ -55,7 +56,6 @@ from coach.history.store import (
     lock_is_held,
 )
 from coach.program.durations import format_duration
-from coach.session.clock import Clock, sleep_until_or
 from coach.text import json_text, visible
 
 HEARTBEAT = 60.0
@@ -102,13 +102,6 @@ class HostClaim:
         if exclusive:
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
-
-    def holder(self) -> str:
-        """What the lock file says (the pid of ``coach remind``)."""
-        try:
-            return self.path.read_text(encoding="ascii").strip()
-        except OSError:
-            return ""
 
     def release(self) -> None:
         """Drop the lock."""
@@ -321,7 +314,7 @@ class RemindError(Exception):
 
 
 class Notifier(Protocol):
-    """A desktop notification sender (see :mod:`coach.breaks.notify`)."""
+    """A desktop notification sender (see :mod:`coach.notify`)."""
 
     @property
     def name(self) -> str:
@@ -529,7 +522,7 @@ def run_remind(
     bell: bool,
 ) -> int:
     """``coach remind``: the foreground reminder, until SIGINT/SIGTERM (or one break)."""
-    from coach.session.clock import SystemClock
+    from coach.clock import SystemClock
 
     try:
         single = HostClaim(config.data_dir, REMIND_LOCK, exclusive=True)
@@ -553,7 +546,7 @@ def run_remind(
         return 1
     notifier = None
     if notify:
-        from coach.breaks.notify import find_notifier
+        from coach.notify import find_notifier
 
         notifier = find_notifier()
     idle = None

@@ -3,7 +3,7 @@
 :class:`BreakScheduler` is the whole policy as a small state machine with no
 I/O and no clock of its own: every method takes ``now``, a reading of a
 clock that never goes back and keeps counting while the machine sleeps
-(:meth:`coach.session.clock.Clock.monotonic`). The hosts that wake it up at the
+(:meth:`coach.clock.Clock.monotonic`). The hosts that wake it up at the
 right moments and tell people are :mod:`coach.breaks.remind` (the ``coach remind``
 daemon) and the app; they share one state, kept in the history database.
 
@@ -50,22 +50,6 @@ STATE_VERSION = 1
 LATE_IS_ASLEEP = 5.0
 """A host that wakes more than this many seconds after it meant to was asleep
 (or stopped) for that long, not working."""
-
-PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    # The built-in defaults: a typist's day.
-    "typist": {
-        "micro": {"every": 600.0, "length": 20.0, "program": None},
-        "rest": {"every": 3000.0, "length": 300.0, "program": "wrist-forearm-stretches"},
-    },
-    # Practice in shorter blocks with a longer break and the musician's program.
-    # The texts advise regular breaks from playing (000) but give no numbers:
-    # these are the coach's choice.
-    "musician": {
-        "micro": {"every": 900.0, "length": 30.0, "program": None},
-        "rest": {"every": 1800.0, "length": 300.0, "program": "musician-practice-break"},
-    },
-}
-"""Break timings a profile starts from; settings that you set yourself win."""
 
 
 @dataclass(frozen=True)
@@ -455,10 +439,6 @@ class BreakScheduler:
         except (KeyError, TypeError, ValueError, AttributeError):
             return cls.fresh(policy, now), 0.0
         return scheduler, elapsed
-
-    def with_policy(self, policy: BreakPolicy) -> BreakScheduler:
-        """The same timers under another policy (settings changed)."""
-        return replace(self, policy=policy)
 
 
 def state_age(state: Mapping[str, Any], now: float, wall: datetime, boot: str | None) -> float:

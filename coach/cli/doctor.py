@@ -99,7 +99,7 @@ class Check:
 def _notifications(
     environ: Mapping[str, str], platform: str, send_test: bool, long_rests: float
 ) -> Check:
-    from coach.breaks.notify import search_notifier
+    from coach.notify import search_notifier
 
     found = search_notifier(environ, platform)
     if found.notifier is None:
@@ -369,7 +369,7 @@ def _history(settings: Settings, thorough: bool) -> Check:
 
 
 def _config(settings_error: SettingsError | None, environ: Mapping[str, str]) -> Check:
-    from coach.config import paths
+    from coach import paths
 
     user_file = paths.user_config_file()
     if settings_error is not None:

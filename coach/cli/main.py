@@ -428,7 +428,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "remind" and not args.print_config:
         return _cmd_remind(args)
     if args.command in _HISTORY_COMMANDS:
-        # These read the history settings without pydantic (see coach.history.status).
+        # These read the history settings without pydantic (see coach.status).
         import sqlite3
 
         from coach.errors import SettingsError
@@ -722,7 +722,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from coach.config import paths, settings
+    from coach import paths
+    from coach.config import settings
     from coach.text import json_text, visible
 
     # Paths and values come from variables and files: shown, never obeyed.
@@ -909,13 +910,13 @@ def _print_remind_config(args: argparse.Namespace) -> int:
 
 
 def _history_settings(args: argparse.Namespace) -> Any:
-    from coach.history.status import quick_history_settings
+    from coach.status import quick_history_settings
 
     return quick_history_settings(_overrides(args))
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from coach.history.status import collect_status, format_oneline, format_status
+    from coach.status import collect_status, format_oneline, format_status
 
     status = collect_status(_history_settings(args))
     if args.json:
@@ -1146,7 +1147,7 @@ def _cmd_app(
     start: LoadedProgram | None = None,
     settings: Any = None,
 ) -> int:
-    from coach.config import paths
+    from coach import paths
     from coach.config.quick import quick_theme
     from coach.program.library import load_library
 

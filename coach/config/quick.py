@@ -2,7 +2,7 @@
 
 :func:`read_config_file` and :func:`text_layers` give the files, ``COACH_*``
 variables and ``--set`` overrides as the full loader reads them, for the
-quick readers here and in :mod:`coach.history.status`.
+quick readers here and in :mod:`coach.status`.
 
 The full loader (:func:`coach.config.settings.load_settings`) costs about 100 ms of
 imports (pydantic-settings), more than the rest of the app's start, and the
@@ -13,20 +13,24 @@ about it is unusual, so that the caller uses the full loader, and its proper
 error messages, instead. The app reads the full settings just after its first
 frame, and stops with the same message if they are bad
 (:class:`coach.tui.app.CoachApp`); this is the theme's twin of
-:func:`coach.history.status.quick_history_settings`.
+:func:`coach.status.quick_history_settings`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from coach.config import paths
+from coach import paths
 from coach.files import read_regular_file
 from coach.program.nesting import too_deep_in_data, too_deep_in_toml
+
+DAY_START_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+"""A time of day as ``H:MM`` or ``HH:MM`` on a 24-hour clock (``history.day_start``)."""
 
 DEFAULT_THEME = "textual-dark"
 """The theme when nothing sets one (as :class:`coach.config.settings.UISettings` says)."""

@@ -5,9 +5,9 @@ lowest to highest precedence:
 
 1. built-in defaults (the field defaults below);
 2. the file that ships with coach, ``config/coach.toml``
-   (:func:`coach.config.paths.shipped_config_file`; it is exactly
+   (:func:`coach.paths.shipped_config_file`; it is exactly
    ``render_config(commented_out=False)``, and a test keeps it so);
-3. the user's file (:func:`coach.config.paths.user_config_file`, which
+3. the user's file (:func:`coach.paths.user_config_file`, which
    ``COACH_CONFIG_FILE`` moves; a missing file is fine);
 4. environment variables ``COACH_*``, nested with ``__``
    (``COACH_BREAKS__MICRO__EVERY=5m``);
@@ -55,10 +55,10 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from coach.config import paths
+from coach import paths
+from coach.config.quick import DAY_START_PATTERN
 from coach.errors import SettingsError
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
-from coach.history.calendar import DAY_START_PATTERN
 from coach.program import nesting
 from coach.program import positions as toml_positions
 from coach.program.durations import format_duration, parse_duration
@@ -688,11 +688,11 @@ def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
 def _apply_profile(merged: _Layer) -> None:
     """Break timings from ``breaks.profile`` where nobody set them.
 
-    A profile you choose (:data:`coach.breaks.scheduler.PROFILES`) replaces the built-in
+    A profile you choose (:data:`coach.config.profiles.PROFILES`) replaces the built-in
     defaults and the shipped file's values, never what you set in your file,
     the environment or ``--set``; "custom" keeps the defaults.
     """
-    from coach.breaks.scheduler import PROFILES
+    from coach.config.profiles import PROFILES
 
     entry = merged.get(("breaks", "profile"))
     if entry is None:

@@ -12,7 +12,6 @@ standard library, because ``coach status`` uses it on every shell prompt.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,9 +20,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as the settings write them; the index is ``date.weekday()``."""
 
 DEFAULT_DAY_START = time(4, 0)
-
-DAY_START_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-"""A time of day as ``H:MM`` or ``HH:MM`` on a 24-hour clock (``history.day_start``)."""
 
 
 def weekday_numbers(names: Iterable[str]) -> frozenset[int]:

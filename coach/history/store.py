@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
 from coach.files import LinkRefused, open_private, private_folder, read_regular_file, write_private
-from coach.session.safety import check_pain
 from coach.text import UNSAFE, describe, first_unsafe, json_text, visible
 
 DB_NAME = "history.db"
@@ -948,30 +947,6 @@ class HistoryStore:
         stamped = replace(record, updated_at=self.now())
         self._write(lambda db: _upsert(db, stamped), patience=patience)
         record.updated_at = stamped.updated_at
-
-    def set_checkin(
-        self,
-        session_id: str,
-        *,
-        pain_before: int | None = None,
-        pain_after: int | None = None,
-        note: str | None = None,
-    ) -> None:
-        """Add a check-in to a session (only the values given are changed)."""
-        check_pain("pain_before", pain_before)
-        check_pain("pain_after", pain_after)
-
-        def work(db: sqlite3.Connection) -> None:
-            changed = db.execute(
-                "UPDATE sessions SET pain_before = coalesce(?, pain_before), "
-                "pain_after = coalesce(?, pain_after), note = coalesce(?, note), "
-                "updated_at = ? WHERE id = ?",
-                (pain_before, pain_after, note, utc_text(self.now()), session_id),
-            ).rowcount
-            if not changed:
-                raise HistoryError(f"no session {session_id} in the history")
-
-        self._write(work)
 
     def reap_abandoned(self) -> list[str]:
         """Turn ``running`` sessions whose process has gone into ``partial``; returns their ids."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from coach.config import paths
+from coach import paths
 from coach.errors import ProgramError, ProgramIssue
 from coach.program.library_cache import LibraryCache, Outcome, ProgramListing, stamp_of
 
@@ -155,7 +155,7 @@ def load_library(
     """Read every ``*.toml`` file in the library's folders.
 
     Without ``cache`` every file is read and checked. With it (a file such as
-    :func:`coach.config.paths.library_cache_file`), a file that has not changed since
+    :func:`coach.paths.library_cache_file`), a file that has not changed since
     it was last checked is listed from the cache, unread; the cache is updated
     with the rest.
     """

@@ -4,7 +4,7 @@ Checking a program file needs pydantic (about 100 ms to import, before any
 checking), yet the app's first screen only lists each program's id, title,
 summary, audience and length, and each broken file's problems. This module
 keeps those in one JSON file in the cache folder
-(:func:`coach.config.paths.library_cache_file`), so a start where no program file
+(:func:`coach.paths.library_cache_file`), so a start where no program file
 has changed reads no program file and imports no pydantic.
 
 The cache never changes an answer; when in doubt it is a miss, and the file

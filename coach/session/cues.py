@@ -17,7 +17,7 @@ Cues are engine listeners, and none of them blocks the engine:
 
 Text from program files reaches these commands only as data: on standard
 input where the command reads it, otherwise as one argument that can never
-be taken for an option. Notifications go through :mod:`coach.breaks.notify`, which
+be taken for an option. Notifications go through :mod:`coach.notify`, which
 also makes the text plain.
 """
 
@@ -37,11 +37,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from coach.breaks.notify import Notifier, find_notifier
+from coach.clock import Clock, SystemClock
+from coach.notify import Notifier, find_notifier
 from coach.program.model import Exercise, Program
 from coach.program.timeline import HOLD_PHASE, Step, build_timeline
 from coach.session.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
-from coach.session.clock import Clock, SystemClock
 from coach.session.engine import Event
 from coach.session.sounds import SoundName
 from coach.session.speech import (
@@ -103,11 +103,6 @@ def find_speech_command(configured: str | None = None) -> CommandTemplate | None
     if path:
         return CommandTemplate((path, "--wait", "--"), False)
     return None
-
-
-def find_notify_command() -> Notifier | None:
-    """The desktop notifier, where the system has one (see :mod:`coach.breaks.notify`)."""
-    return find_notifier()
 
 
 def starts_work(steps: Sequence[Step], index: int) -> bool:
@@ -482,7 +477,7 @@ def build_cues(
                 SpeechCue(program, template, clock=clock, countdown_min_step=countdown_min_step)
             )
     if notify_long_rests > 0:
-        notify = find_notify_command()
+        notify = find_notifier()
         if notify is not None and _has_desktop():
             cues.append(NotifyCue(program, notify, notify_long_rests))
     return cues

@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from coach.clock import Clock
 from coach.program.durations import json_seconds
 from coach.program.timeline import Step, Timeline
-from coach.session.clock import Clock
 
 EventName = Literal[
     "session_started",
@@ -193,10 +193,6 @@ class SessionRunner:
     def paused(self) -> bool:
         """Whether the session is paused."""
         return self._paused_at is not None
-
-    def session_time(self) -> float:
-        """Seconds since the session started, pauses included."""
-        return self.clock.monotonic() - self._start
 
     def step_deadline(self) -> float:
         """When the current step ends, on the clock (a paused session's, as of the pause)."""

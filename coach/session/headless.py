@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from coach.clock import Clock, SystemClock
 from coach.program.durations import format_clock, format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
 from coach.program.timeline import Step, build_timeline, describe_step
-from coach.session.clock import Clock, SystemClock
+from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.session.cues import build_cues, close_cues, remember_problems
 from coach.session.engine import Event, SessionResult, SessionRunner
 from coach.session.recording import HistoryRecorder, NullRecorder, SessionRecorder
-from coach.session.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.text import json_text, visible
 
 EXIT_COMPLETED = 0

@@ -34,8 +34,8 @@ from coach.history.store import (
 )
 from coach.program.loader import LoadedProgram
 from coach.program.timeline import Timeline, build_timeline
+from coach.safety import check_pain
 from coach.session.engine import Event, SessionResult, step_completions
-from coach.session.safety import check_pain
 from coach.text import visible
 
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from coach.session.clock import Clock
+from coach.clock import Clock
 
 WORDS_PER_MINUTE = 160
 """The speech rate coach asks for (espeak-ng ``-s 160``) and estimates with."""

@@ -24,8 +24,8 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from coach.session.clock import Clock, SystemClock
-from coach.session.safety import NOTICE_MARK, mark_notice_seen, notice_seen
+from coach.clock import Clock, SystemClock
+from coach.safety import NOTICE_MARK, mark_notice_seen, notice_seen
 from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from coach.breaks.remind import IdleReader
     from coach.config.settings import Settings
     from coach.errors import SettingsError
-    from coach.history.status import HistorySettings
     from coach.history.store import HistoryStore
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import SessionRecorder
+    from coach.status import HistorySettings
     from coach.tui.break_watch import BreakWatch
     from coach.tui.screens.session import SessionOutcome
 
@@ -181,7 +181,7 @@ class CoachApp(App[None]):
         if self._settings is not None:
             return _history_settings(self._settings)
         # Without pydantic; it hands over to the full loader if anything is unusual.
-        from coach.history.status import quick_history_settings
+        from coach.status import quick_history_settings
 
         return quick_history_settings(self._overrides)
 
@@ -381,8 +381,8 @@ class CoachApp(App[None]):
             return None
         import dataclasses
 
-        from coach.history.status import collect_status
         from coach.history.store import HistoryError
+        from coach.status import collect_status
 
         prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)
         try:
@@ -520,7 +520,7 @@ def _history_settings(settings: Settings) -> HistorySettings:
     """What the history needs to know, from the full settings."""
     from coach.config.settings import effective_data_dir
     from coach.history.calendar import weekday_numbers
-    from coach.history.status import HistorySettings
+    from coach.status import HistorySettings
 
     return HistorySettings(
         data_dir=effective_data_dir(settings),

@@ -19,8 +19,8 @@ from textual.screen import ModalScreen
 
 from coach.breaks.remind import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
+from coach.clock import sleep_until_or
 from coach.history.store import HistoryError
-from coach.session.clock import sleep_until_or
 
 if TYPE_CHECKING:
     from textual.app import App

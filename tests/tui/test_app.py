@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList, Static
 
-from coach.config import paths
+from coach import paths
 from coach.config.settings import Settings
 from coach.program.library import load_library
 from coach.tui.app import CoachApp

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Digits, Static
 
-from coach.config import paths
+from coach import paths
+from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.session.clock import FakeClock
 from coach.tui.app import CoachApp
 from coach.tui.screens.breaks import BreakPrompt, PauseScreen, banner_changes_at, banner_text
 from coach.tui.screens.home import HomeScreen

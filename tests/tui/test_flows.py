@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from coach.config import paths
-from coach.session.clock import FakeClock
+from coach import paths
+from coach.clock import FakeClock
 from coach.tui.screens.checkin import PainScreen
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen

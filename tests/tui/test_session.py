@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.session.clock import FakeClock
 from coach.tui.app import CoachApp
 from coach.tui.screens.checkin import AdviceScreen, PainScreen
 from coach.tui.screens.home import HomeScreen
@@ -114,7 +114,7 @@ def test_clock_digits() -> None:
 
 
 async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock) -> None:
-    from coach.config import paths
+    from coach import paths
 
     write(paths.user_programs_dir())
     app, store = make_app(tmp_path, clock)
@@ -170,7 +170,7 @@ async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock
 async def test_stop_asks_first_and_keeps_a_partial_session(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from coach.config import paths
+    from coach import paths
 
     write(paths.user_programs_dir())
     app, store = make_app(tmp_path, clock)
@@ -197,7 +197,7 @@ async def test_stop_asks_first_and_keeps_a_partial_session(
 async def test_checkin_before_and_after_with_the_stop_advice(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from coach.config import paths
+    from coach import paths
 
     write(paths.user_programs_dir(), extra="[program.checkin]\nstop_above = 4\n")
     app, store = make_app(tmp_path, clock)
@@ -236,7 +236,7 @@ async def test_checkin_before_and_after_with_the_stop_advice(
 async def test_program_text_is_shown_literally_in_the_session(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from coach.config import paths
+    from coach import paths
 
     write(paths.user_programs_dir(), title=NASTY, name=NASTY, instruction=f"Do {NASTY}")
     app, _ = make_app(tmp_path, clock)
@@ -286,7 +286,7 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
 
 
 async def test_progress_opens_at_once_and_fills_in(tmp_path: Path, clock: FakeClock) -> None:
-    from coach.config import paths
+    from coach import paths
     from coach.tui.screens.progress import ProgressScreen
 
     write(paths.user_programs_dir(), title="Quick [b]one[/b]")

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from coach.config import paths
+from coach import paths
+from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.session.clock import FakeClock
 from coach.tui.app import CoachApp
 from coach.tui.screens.session import SessionScreen
 from coach.tui.widgets.big_digits import BigDigits

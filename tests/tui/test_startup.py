@@ -12,8 +12,8 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
+from coach import paths
 from coach.cli.main import build_parser, main, no_arguments
-from coach.config import paths
 from coach.program import library_cache
 from coach.program.library import load_library
 from coach.tui.app import CoachApp
@@ -42,7 +42,7 @@ def test_before_the_first_frame_no_pydantic_and_no_history(tmp_path: Path) -> No
         "library_cache.RACY_SECONDS = 0\n"  # this test's bundled files may be new
         "def ready(self):\n"
         "    seen = sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'pydantic_settings'})\n"
-        "    later = sorted({'coach.history.store', 'coach.config.settings', 'coach.program.loader', 'coach.history.status'} & set(sys.modules))\n"
+        "    later = sorted({'coach.history.store', 'coach.config.settings', 'coach.program.loader', 'coach.status'} & set(sys.modules))\n"
         "    print(type(self.screen).__name__, seen, later)\n"
         "    self.exit()\n"
         "CoachApp.on_ready = ready\n"

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Static
 
 from coach.breaks.scheduler import Due, describe_due
+from coach.clock import Clock
 from coach.program.durations import format_duration
-from coach.session.clock import Clock
 from coach.tui.literal import literal
 
 Answer = Literal["start", "postpone", "skip"]

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.validation import Number
 from textual.widgets import Input, Static
 
-from coach.session.safety import PAIN_MAX, stop_advice
+from coach.safety import PAIN_MAX, stop_advice
 from coach.tui.literal import literal
 
 __all__ = ["AdviceScreen", "PainScreen", "Rating", "pain_input", "stop_advice"]

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from coach.session.safety import SAFETY_NOTICE as SAFETY
+from coach.safety import SAFETY_NOTICE as SAFETY
 
 KEYS = """\
 Keys

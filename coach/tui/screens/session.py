@@ -21,11 +21,11 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Static
 
+from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Exercise
 from coach.program.timeline import Step, Timeline, build_timeline
-from coach.session.clock import Clock
 from coach.session.engine import Event, SessionResult, SessionRunner
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal

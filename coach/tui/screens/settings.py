@@ -102,7 +102,7 @@ class SettingsScreen(Screen[None]):
             return
         from rich.text import Text  # literal text (a str cell would be read as markup)
 
-        from coach.config import paths
+        from coach import paths
 
         shipped, user = str(paths.shipped_config_file()), str(paths.user_config_file())
         home = str(Path.home())

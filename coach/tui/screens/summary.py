@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Static
 from coach.program.durations import format_clock
 from coach.program.loader import LoadedProgram
 from coach.program.timeline import build_timeline
-from coach.session.safety import PAIN_MAX
+from coach.safety import PAIN_MAX
 from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome

@@ -1,7 +1,7 @@
 """``coach status``: streak, today and the last session, fast enough for a shell prompt.
 
 A tmux status line or a prompt runs this every few seconds, so it imports
-only the standard library and coach's lean modules (:mod:`coach.config.paths`,
+only the standard library and coach's lean modules (:mod:`coach.paths`,
 :mod:`coach.history.calendar`, :mod:`coach.history.store`, :mod:`coach.config.quick`, and
 :mod:`coach.breaks.scheduler` for the next break): no pydantic, no Textual, no Rich.
 Reading the full
@@ -23,10 +23,9 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from coach.config import paths
-from coach.config.quick import Unusual, read_config_file, text_layers
+from coach import paths
+from coach.config.quick import DAY_START_PATTERN, Unusual, read_config_file, text_layers
 from coach.history.calendar import (
-    DAY_START_PATTERN,
     DEFAULT_DAY_START,
     WEEKDAYS,
     Streaks,
@@ -199,7 +198,7 @@ def _next_break(
     if state is None or not hosts_running(data_dir):
         return None
     from coach.breaks.scheduler import next_break_now
-    from coach.session.clock import SystemClock
+    from coach.clock import SystemClock
 
     clock = SystemClock()
     return next_break_now(state, clock.monotonic(), now, clock.boot_id())

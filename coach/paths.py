@@ -19,7 +19,7 @@ import platformdirs
 
 APP_NAME = "coach"
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # coach/, above coach/config/
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _data_root(name: str) -> Path:
