@@ -29,7 +29,10 @@ class _Scanner:
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.positions: dict[Path, Position] = {}
-        self.array_counts: dict[tuple[str, ...], int] = {}
+        self.array_index: dict[Path, int] = {}
+        """The current element of each array of tables, by its resolved path: the
+        second exercise's ``tempo`` is ``("exercise", 1, "tempo")``, counted apart
+        from the first's."""
         self.table: Path = ()
         self.depth = 0  # open [ and { in values that span lines
         self.open_string: str | None = None  # ''' or """ still open from an earlier line
@@ -65,21 +68,21 @@ class _Scanner:
             return
         resolved = self._resolve(names)
         if is_array:
-            key = tuple(names)
-            index = self.array_counts.get(key, -1) + 1
-            self.array_counts[key] = index
+            index = self.array_index.get(resolved, -1) + 1
+            self.array_index[resolved] = index
+            self.positions.setdefault(resolved, (number, column + 1))  # the array: its first
             resolved = (*resolved, index)
         self.table = resolved
         self.positions.setdefault(resolved, (number, column + 1))
 
     def _resolve(self, names: Sequence[str]) -> Path:
-        """Insert the current index after each array-of-tables prefix."""
+        """Insert the current element's index after each array of tables on the way."""
         path: list[str | int] = []
         for i, name in enumerate(names):
             path.append(name)
-            prefix = tuple(names[: i + 1])
-            if i < len(names) - 1 and prefix in self.array_counts:
-                path.append(self.array_counts[prefix])
+            index = self.array_index.get(tuple(path))
+            if i < len(names) - 1 and index is not None:
+                path.append(index)
         return tuple(path)
 
     def _key(self, number: int, line: str, column: int) -> int:
