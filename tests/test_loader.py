@@ -568,3 +568,51 @@ def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(write_
     )
     assert "at most 1,000 reps" in message
     assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[info]\nid = "p"\ntitle = "P"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n',
+            "2:1: unknown table [info] in the top level (did you mean [program]?)",
+        ),
+        (
+            HEADER + '[[exercises]]\nid = "a"\nname = "A"\nduration = 5\n',
+            "6:1: unknown table [[exercises]] in the top level (did you mean [[exercise]]?)",
+        ),
+        (
+            HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n[exercise.checkin]\n',
+            "10:1: unknown table [exercise.checkin] in [[exercise]]; allowed keys: id, name,",
+        ),
+    ],
+)
+def test_other_spellings_of_the_tables_are_refused_with_the_right_name(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """pydantic's populate_by_name once let the field names (info, exercises) through."""
+    path = tmp_path / "p.toml"
+    path.write_text(text if text.startswith("schema") else "schema_version = 1\n" + text)
+    found = [error.split(":", 1)[1] for error in errors_of(path)]
+    assert any(error.startswith(expected) for error in found), found
+    assert not any(error.endswith("allowed keys: ") for error in found)
+
+
+def test_an_error_in_the_second_exercises_tempo_names_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    exercise = '[[exercise]]\nid = "{id}"\nname = "N"\nreps = 1\n'
+    phase = '[[exercise.tempo]]\nphase = "Up"\nseconds = {seconds}\n'
+    path.write_text(
+        HEADER
+        + exercise.format(id="one")
+        + phase.format(seconds=2)
+        + phase.format(seconds=2)
+        + exercise.format(id="two")
+        + phase.format(seconds=2)
+        + phase.format(seconds='"soon"')
+    )
+    lines = path.read_text().splitlines()
+    (error,) = errors_of(path)
+    line = int(error.split(":")[1])
+    assert lines[line - 1] == 'seconds = "soon"', (error, line)
+    assert line == len(lines)

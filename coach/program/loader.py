@@ -344,6 +344,32 @@ def _table_kind(path: tuple[str | int, ...]) -> tuple[str, ...]:
     return tuple("*" if isinstance(part, int) else part for part in path)
 
 
+_SPELLINGS = {
+    "info": "program",
+    "meta": "program",
+    "metadata": "program",
+    "header": "program",
+    "programs": "program",
+    "exercises": "exercise",
+    "exercize": "exercise",
+    "step": "exercise",
+    "steps": "exercise",
+    "phases": "tempo",
+    "phase": "tempo",
+}
+"""Other spellings of coach's tables that authors write, for "did you mean"."""
+
+
+def _header_of(path: tuple[str | int, ...], value: Any) -> str | None:
+    """``[info]`` or ``[[exercises]]`` when ``value`` is a table or an array of tables."""
+    names = ".".join(str(part) for part in path if isinstance(part, str))
+    if isinstance(value, dict):
+        return f"[{names}]"
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return f"[[{names}]]"
+    return None
+
+
 def _known_keys(table: tuple[str | int, ...]) -> list[str]:
     model = _TABLE_MODELS.get(_table_kind(table))
     if model is None:
@@ -410,12 +436,22 @@ def _from_pydantic(detail: Any) -> _Found:
 
     if kind == "extra_forbidden":
         table = loc[:-1]
-        message = f"unknown key {last!r} in {_table_name(table)}"
-        close = difflib.get_close_matches(str(last), _known_keys(table), n=1, cutoff=0.6)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
+        known = _known_keys(table)
+        close = difflib.get_close_matches(str(last), known, n=1, cutoff=0.6)
+        guess = _SPELLINGS.get(str(last).lower())
+        if guess in known and not close:
+            close = [guess]
+        header = _header_of(loc, value)
+        if header is not None:
+            message = f"unknown table {header} in {_table_name(table)}"
+            if close:
+                message += f" (did you mean {_header_of((*table, close[0]), value)}?)"
         else:
-            message += "; allowed keys: " + ", ".join(_known_keys(table))
+            message = f"unknown key {last!r} in {_table_name(table)}"
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+        if not close and known:
+            message += "; allowed keys: " + ", ".join(known)
         return _Found(loc, message)
     if kind == "missing":
         table = loc[:-1]

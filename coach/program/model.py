@@ -111,7 +111,6 @@ class _Table(BaseModel):
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
-        populate_by_name=True,
     )
 
 
