@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 
 from coach.history.calendar import local_day
-from coach.history.status import HistorySettings, collect_status
 from coach.history.store import (
     DB_NAME,
     SCHEMA_VERSION,
@@ -59,6 +58,7 @@ from coach.history.store import (
     HistoryStore,
     SessionRecord,
 )
+from coach.status import HistorySettings, collect_status
 
 SEED = 20261121
 YEARS = 20
