@@ -7,7 +7,8 @@ refactoring must leave them all unchanged; a deliberate change to one of
 these formats updates its file in ``tests/golden/`` with
 ``UPDATE_PINNED=1 pytest tests/test_pinned_outputs.py`` and says so
 in the commit. Session ids are random: each is replaced by ``<session N>``,
-and pytest's temporary folders by ``<tmp>``.
+pytest's temporary folders by ``<tmp>`` and the bundled programs' folder by
+``<bundled>``.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def normalised(text: str) -> str:
     # pytest's folders for this run: the home folder conftest gives it, and the test's
     for folder in (os.environ["HOME"], *FOLDERS):
         text = text.replace(folder, "<tmp>")
-    return text
+    return text.replace(str(paths.bundled_programs_dir()), "<bundled>")
 
 
 def check(name: str, text: str) -> None:
