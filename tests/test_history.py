@@ -40,6 +40,7 @@ from coach.program.timeline import build_timeline
 from coach.session.engine import SessionRunner
 from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
+from tests.helpers import read_only
 from tests.test_timeline import program
 
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -884,16 +885,16 @@ def test_not_a_regular_file(tmp_path: Path) -> None:
 
 
 def test_a_read_only_history_is_not_called_damaged(tmp_path: Path) -> None:
-    path = tmp_path / DB_NAME
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / DB_NAME
     HistoryStore(path).close()
     path.chmod(0o400)
-    tmp_path.chmod(0o500)
     try:
-        if os.access(path, os.W_OK):
-            pytest.skip("running as a user that can write anywhere")
-        with pytest.raises(HistoryError) as raised:
-            HistoryStore(path).save(record())
-        assert "damaged" not in str(raised.value)
+        with read_only(folder):
+            assert not os.access(path, os.W_OK)
+            with pytest.raises(HistoryError) as raised:
+                HistoryStore(path).save(record())
+            assert "damaged" not in str(raised.value)
     finally:
-        tmp_path.chmod(0o700)
         path.chmod(0o600)
