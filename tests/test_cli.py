@@ -165,38 +165,6 @@ def test_schema_validates_bundled_programs_with_jsonschema_like_checks(
             assert set(exercise) <= exercise_keys
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["validate", "{programs}"],
-        ["plan", "typist-micro-break"],
-        ["plan", "typist-micro-break", "--json"],
-        ["list"],
-        ["list", "--json"],
-        ["schema"],
-        ["status"],
-        ["status", "--json"],
-        ["history", "--format", "json"],
-        ["report", "--format", "html"],
-        ["export", "-"],
-    ],
-)
-def test_headless_commands_never_import_textual_or_rich(argv: list[str]) -> None:
-    args = [a.format(programs=paths.bundled_programs_dir()) for a in argv]
-    code = (
-        "import sys, io, contextlib\n"
-        "from coach.cli.main import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    status = main({args!r})\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
-        "print(status, bad)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "0 []"
-
-
 def test_python_dash_m_coach_and_a_closed_pipe() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "coach", "plan", "median-nerve-glide", "--steps"],

@@ -30,7 +30,10 @@ import pytest
 from coach.history.store import ExerciseRecord, HistoryStore, SessionRecord
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
 
 
 def hostile(tag: str) -> str:

@@ -253,25 +253,6 @@ def test_bad_program_and_unknown_id(tmp_path: Path) -> None:
     assert process.returncode == 2 and "no program 'no-such-program'" in err
 
 
-def test_headless_run_imports_neither_textual_nor_rich(short: Path) -> None:
-    code = (
-        "import sys, io, contextlib\n"
-        "from coach.cli.main import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    status = main(['run', {str(short)!r}, '--headless', '--quiet'])\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
-        "print(status, bad)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.stdout.strip() == "0 []"
-
-
 async def test_run_session_with_a_fake_clock_records_everything(short: Path) -> None:
     clock = FakeClock()
     recorder = MemoryRecorder()

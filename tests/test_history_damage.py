@@ -21,6 +21,8 @@ import pytest
 from coach.history.store import DB_NAME, HistoryStore
 from tests.test_history import _quick_program, _run_env, record
 
+pytestmark = pytest.mark.e2e  # real processes in real time
+
 Variant = Callable[[Path], None]
 
 

@@ -270,21 +270,6 @@ def test_macos_and_windows() -> None:
         assert found.probe is None and "GetLastInputInfo" in found.detail
 
 
-def test_idle_imports_only_the_standard_library() -> None:
-    """`coach remind` imports this module: it must start quickly (no pydantic, no Textual)."""
-    code = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        "import coach.breaks.idle\n"
-        "roots = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
-        "print(sorted(roots - set(sys.stdlib_module_names) - {'coach'}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
-
-
 # --------------------------------------------------------------------------- a real X server
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -85,17 +83,3 @@ def test_the_shipped_file_counts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     shipped.write_text('[ui]\ntheme = "nord"\n')
     monkeypatch.setattr(paths, "shipped_config_file", lambda: shipped)
     assert quick_theme({}) == "nord"
-
-
-def test_reading_the_theme_imports_neither_pydantic_nor_textual() -> None:
-    code = (
-        "import sys\n"
-        "from coach.config.quick import quick_theme\n"
-        "theme = quick_theme({})\n"
-        "heavy = sorted(m for m in sys.modules if m.startswith(('pydantic', 'textual', 'rich')))\n"
-        "print(theme, heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "textual-dark []"

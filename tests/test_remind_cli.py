@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # real processes in real time
+
 HOOK = (
     f"{sys.executable} -c \"import os, time; open(os.environ['HOOK_FILE'], 'a').write("
     'f\'{time.time()} {os.environ[\\"COACH_BREAK_KIND\\"]} '
@@ -157,17 +159,3 @@ def test_a_bad_break_setting_is_a_clear_error(tmp_path: Path) -> None:
     process = remind(env)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2 and "no program 'no-such-program'" in err
-
-
-def test_the_waiting_reminder_never_imports_pydantic_or_textual() -> None:
-    code = (
-        "import sys\n"
-        "import coach.cli.main, coach.breaks.remind, coach.notify, coach.breaks.idle, coach.breaks.scheduler\n"
-        "from coach.breaks.remind import run_remind, config_from_json\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'textual', 'rich')]\n"
-        "print(bad)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"

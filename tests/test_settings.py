@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from textwrap import dedent
@@ -471,18 +469,6 @@ def test_init_config_never_overwrites(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- imports
-
-
-def test_settings_do_not_import_textual_or_rich() -> None:
-    code = (
-        "import sys, coach.config.settings as s; s.load_settings(); s.render_config(commented_out=True);"
-        "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); "
-        "sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_settings_error_takes_one_message_or_many() -> None:
