@@ -10,15 +10,27 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint check bench clean
 
-# The environment is rebuilt only when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The environment is rebuilt only when pyproject.toml changes. `make run`
+# installs what the app needs; `make test` and `make lint` add the test tools.
+APP_STAMP := $(VENV)/.installed-app
+
+define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coach needs Python 3.11 or newer; this is " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+endef
 
-run: $(STAMP)
+$(APP_STAMP): pyproject.toml
+	$(make_venv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(APP_STAMP)
+
+$(STAMP): pyproject.toml
+	$(make_venv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP) $(APP_STAMP)
+
+run: $(APP_STAMP)
 	$(BIN)/coach $(ARGS)
 
 test: $(STAMP)
