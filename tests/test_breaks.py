@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.breaks.remind import BreakHost, HostClaim, Reminder
+from coach.breaks.host import BreakHost, HostClaim
+from coach.breaks.remind import Reminder
 from coach.breaks.scheduler import (
     BreakPolicy,
     BreakScheduler,

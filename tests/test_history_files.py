@@ -76,7 +76,7 @@ def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) ->
 
 @POSIX
 def test_the_remind_and_breaks_locks_are_private(tmp_path: Path, umask: int) -> None:
-    from coach.breaks.remind import REMIND_LOCK, HostClaim
+    from coach.breaks.host import REMIND_LOCK, HostClaim
 
     claims = [HostClaim(tmp_path / "d"), HostClaim(tmp_path / "d", REMIND_LOCK, exclusive=True)]
     assert _mode(tmp_path / "d" / "breaks.lock") == 0o600
@@ -99,7 +99,7 @@ def _plant(path: Path, tmp_path: Path) -> Path:
 def test_a_link_planted_in_the_data_folder_is_refused_and_its_target_untouched(
     tmp_path: Path, name: str
 ) -> None:
-    from coach.breaks.remind import REMIND_LOCK, HostClaim
+    from coach.breaks.host import REMIND_LOCK, HostClaim
 
     data = tmp_path / "data"
     if name.endswith("-wal"):

@@ -30,7 +30,7 @@ from coach.text import visible
 from coach.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
-    from coach.breaks.remind import IdleReader
+    from coach.breaks.host import IdleReader
     from coach.config.settings import Settings
     from coach.errors import SettingsError
     from coach.history.store import HistoryStore
@@ -296,7 +296,7 @@ class CoachApp(App[None]):
             self.break_watch.host.policy = policy
             self.break_watch.kick()
             return
-        from coach.breaks.remind import BreakHost
+        from coach.breaks.host import BreakHost
         from coach.tui.break_watch import BreakWatch
 
         if self._detect_idle and policy.idle_detection:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
 
-from coach.breaks.remind import BreakHost, Look
+from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
 from coach.clock import sleep_until_or
 from coach.history.store import HistoryError

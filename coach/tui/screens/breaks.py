@@ -1,6 +1,6 @@
 """Break prompts in the app: the banner text, the "time for a break" prompt, a plain pause.
 
-The timers themselves are :class:`coach.breaks.remind.BreakHost`'s; these are views.
+The timers themselves are :class:`coach.breaks.host.BreakHost`'s; these are views.
 """
 
 from __future__ import annotations
