@@ -25,7 +25,13 @@ from coach.session.cues import (
     close_cues,
     find_speech_command,
 )
-from coach.session.engine import Event, SessionRunner
+from coach.session.engine import (
+    Countdown,
+    Event,
+    SessionCompleted,
+    SessionRunner,
+    StepStarted,
+)
 from tests.test_timeline import program
 
 P = program(
@@ -186,8 +192,14 @@ async def run_session(p, *listeners):  # type: ignore[no-untyped-def]
 
 def every_step(p) -> list[Event]:  # type: ignore[no-untyped-def]
     steps = build_timeline(p).steps
-    events = [Event("step_started", 0.0, i, step) for i, step in enumerate(steps)]
-    return [*events, Event("session_completed", 0.0)]
+    events = [
+        StepStarted(t=0.0, index=i, step=step, planned_start=0.0, actual_start=0.0)
+        for i, step in enumerate(steps)
+    ]
+    return [
+        *events,
+        SessionCompleted(t=0.0, active_seconds=0.0, elapsed_seconds=0.0, skipped_steps=0),
+    ]
 
 
 def test_the_bell_rings_only_where_work_starts_and_at_the_end() -> None:
@@ -195,7 +207,7 @@ def test_the_bell_rings_only_where_work_starts_and_at_the_end() -> None:
     bell = BellCue(TEMPO, stream)
     for event in every_step(TEMPO):
         bell(event)
-    bell(Event("countdown", 0, 0, data={"seconds_left": 1}))
+    bell(Countdown(t=0, index=0, seconds_left=1))
     # prep, Squeeze, Release, rest, Squeeze, Release, rest, prep, Hold: work starts 3 times.
     assert [s.kind for s in build_timeline(TEMPO).steps].count("work") == 5
     assert stream.getvalue() == "\a" * 3 + "\a"
@@ -225,7 +237,7 @@ def test_a_failing_player_is_reported_by_close_cues(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho 'Connection refused' >&2\nexit 1\n")
     fake.chmod(0o755)
     cue = SoundCue(TEMPO, SoundPlayer(PlayerCommand((str(fake),))))
-    cue(Event("session_completed", 0.0))
+    cue(SessionCompleted(t=0.0, active_seconds=0.0, elapsed_seconds=0.0, skipped_steps=0))
     assert close_cues([cue]) == ["sounds: broken-player: Connection refused"]
 
 
@@ -322,7 +334,7 @@ def test_real_espeak_ng_speaks_a_cue(tmp_path: Path) -> None:
     espeak = shutil.which("espeak-ng")
     assert espeak is not None
     cue = SpeechCue(P, CommandTemplate((espeak, "-w", str(wav)), via_stdin=True))
-    cue(Event("step_started", 0.0, 0, STEPS[0]))
+    cue(StepStarted(t=0.0, index=0, step=STEPS[0], planned_start=0.0, actual_start=0.0))
     cue.close()
     data = wav.read_bytes()
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
@@ -360,7 +372,7 @@ def test_notification_for_long_rests_only(tmp_path: Path) -> None:
     steps = build_timeline(p).steps
     cue = NotifyCue(p, notifier, min_seconds=60)
     for index, step in enumerate(steps):
-        cue(Event("step_started", 0.0, index, step))
+        cue(StepStarted(t=0.0, index=index, step=step, planned_start=0.0, actual_start=0.0))
     cue.close(wait=10)
     assert out.read_text() == (
         "--app-name=coach|--urgency=normal|--|coach|Rest for 90 s (after Grip &lt;b&gt;).|\n"
@@ -371,7 +383,7 @@ def test_notification_for_long_rests_only(tmp_path: Path) -> None:
 def test_failed_notifications_are_kept_not_raised(tmp_path: Path) -> None:
     notifier = Notifier("notify-send", str(tmp_path / "missing"), environ={})
     cue = NotifyCue(P, notifier, min_seconds=1)
-    cue(Event("step_started", 0.0, 2, STEPS[2]))  # a rest
+    cue(StepStarted(t=0.0, index=2, step=STEPS[2], planned_start=0.0, actual_start=0.0))  # a rest
     cue.close(wait=10)
     assert len(cue.failures) == 1 and "could not be started" in cue.failures[0]
 

@@ -42,7 +42,15 @@ from coach.notify import Notifier, find_notifier
 from coach.program.model import Exercise, Program
 from coach.program.timeline import HOLD_PHASE, Step, build_timeline
 from coach.session.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
-from coach.session.engine import Event
+from coach.session.engine import (
+    Countdown,
+    Event,
+    Paused,
+    Resumed,
+    SessionCompleted,
+    SessionStopped,
+    StepStarted,
+)
 from coach.session.sounds import SoundName
 from coach.session.speech import (
     CommandTemplate,
@@ -190,20 +198,19 @@ class SpeechCue:
     def __call__(self, event: Event) -> None:
         """Speak for this event, if it has anything to say."""
         now = self.clock.monotonic()
-        if event.name == "step_started" and event.index is not None and event.step is not None:
-            self.queue.expire_pending()
-            forms = announcement(self.steps, event.index, self.program)
-            self.queue.say(Utterance(forms, until=now + event.step.seconds))
-        elif event.name == "countdown" and event.index is not None:
-            if self.counts_down(event.index):
-                seconds_left = int(event.data["seconds_left"])
-                self.queue.say(Utterance((str(seconds_left),), now + seconds_left, number=True))
-        elif event.name == "session_completed":
-            self.queue.say(Utterance(("Session complete. Well done.",)))
-        elif event.name == "paused" and event.data.get("reason") == "suspend":
-            self.queue.say(Utterance(("Paused.",)))
-        elif event.name == "session_stopped":
-            self.queue.expire_pending()
+        match event:
+            case StepStarted(index=int() as index, step=Step() as step):
+                self.queue.expire_pending()
+                forms = announcement(self.steps, index, self.program)
+                self.queue.say(Utterance(forms, until=now + step.seconds))
+            case Countdown(index=int() as index, seconds_left=left) if self.counts_down(index):
+                self.queue.say(Utterance((str(left),), now + left, number=True))
+            case SessionCompleted():
+                self.queue.say(Utterance(("Session complete. Well done.",)))
+            case Paused(reason="suspend"):
+                self.queue.say(Utterance(("Paused.",)))
+            case SessionStopped():
+                self.queue.expire_pending()
 
     def counts_down(self, index: int) -> bool:
         """Whether step ``index`` gets a spoken countdown."""
@@ -258,25 +265,26 @@ class SoundCue:
 
     def __call__(self, event: Event) -> None:
         """Play what this event calls for."""
-        if event.name == "step_started" and event.index is not None and event.step is not None:
-            self._stop_ticking()
-            sound = self.sound_for(event.index)
-            if sound is not None:
-                self.player.play(sound)
-            if self._is_tempo(event.step):
-                self._tempo_left = event.step.seconds
-                self._start_ticking(self.clock.monotonic() + event.step.seconds)
-        elif event.name == "session_completed":
-            self._stop_ticking()
-            self.player.play("end")
-        elif event.name == "paused":
-            if self._ticker is not None and self._tempo_left is not None:
-                self._tempo_left = max(0.0, self._tempo_deadline - self.clock.monotonic())
-            self._stop_ticking(forget=False)
-        elif event.name == "resumed" and self._tempo_left is not None:
-            self._start_ticking(self.clock.monotonic() + self._tempo_left)
-        elif event.name == "session_stopped":
-            self._stop_ticking()
+        match event:
+            case StepStarted(index=int() as index, step=Step() as step):
+                self._stop_ticking()
+                sound = self.sound_for(index)
+                if sound is not None:
+                    self.player.play(sound)
+                if self._is_tempo(step):
+                    self._tempo_left = step.seconds
+                    self._start_ticking(self.clock.monotonic() + step.seconds)
+            case SessionCompleted():
+                self._stop_ticking()
+                self.player.play("end")
+            case Paused():
+                if self._ticker is not None and self._tempo_left is not None:
+                    self._tempo_left = max(0.0, self._tempo_deadline - self.clock.monotonic())
+                self._stop_ticking(forget=False)
+            case Resumed() if self._tempo_left is not None:
+                self._start_ticking(self.clock.monotonic() + self._tempo_left)
+            case SessionStopped():
+                self._stop_ticking()
 
     def sound_for(self, index: int) -> SoundName | None:
         """The sound step ``index`` starts with: work where work starts, rest for rests."""
@@ -346,13 +354,13 @@ class BellCue:
 
     def __call__(self, event: Event) -> None:
         """Ring where work starts and on completion."""
-        if event.name == "session_completed" or (
-            event.name == "step_started"
-            and event.index is not None
-            and event.index < len(self.steps)
-            and starts_work(self.steps, event.index)
-        ):
-            self._ring()
+        match event:
+            case SessionCompleted():
+                self._ring()
+            case StepStarted(index=int() as index) if index < len(self.steps) and starts_work(
+                self.steps, index
+            ):
+                self._ring()
 
     def _ring(self) -> None:
         if self.ring is not None:
@@ -388,7 +396,7 @@ class NotifyCue:
     def __call__(self, event: Event) -> None:
         """Notify when a rest of at least ``min_seconds`` starts."""
         step = event.step
-        if event.name != "step_started" or step is None or step.kind != "rest":
+        if not isinstance(event, StepStarted) or step is None or step.kind != "rest":
             return
         if step.seconds < self.min_seconds:
             return

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
 
 from coach.clock import Clock
 from coach.program.durations import json_seconds
@@ -62,23 +62,32 @@ STALL_TOLERANCE = 1.0
 BACK_RESTART_WINDOW = 2.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
-    """Something that happened in a session.
+    """Something that happened in a session; listeners ``match`` on its class.
 
     ``t`` is seconds since the session started, on the monotonic clock.
-    ``index`` and ``step`` name the step concerned, where there is one;
-    ``data`` carries the rest (see :meth:`to_json`).
+    ``index`` and ``step`` name the step concerned, where there is one. Each
+    kind's own fields follow, in the order :meth:`to_json` writes them (a
+    field that is None is left out).
     """
 
-    name: EventName
+    name: ClassVar[EventName]
     t: float
     index: int | None = None
     step: Step | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """This kind's own fields, as JSON-ready values."""
+        return {
+            f.name: value
+            for f in fields(self)
+            if f.name not in _COMMON and (value := getattr(self, f.name)) is not None
+        }
 
     def to_json(self) -> dict[str, Any]:
-        """One JSON object: ``event``, ``t``, the step's plan fields, then ``data``."""
+        """One JSON object: ``event``, ``t``, the step's plan fields, then the kind's own."""
         obj: dict[str, Any] = {"event": self.name, "t": round(self.t, 4)}
         if self.index is not None:
             obj["index"] = self.index
@@ -86,6 +95,129 @@ class Event:
             obj.update(self.step.to_json())
         obj.update(self.data)
         return obj
+
+
+_COMMON = frozenset({"t", "index", "step"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionStarted(Event):
+    """The session began: what it is and how long it will take."""
+
+    name: ClassVar[EventName] = "session_started"
+    program: str
+    title: str
+    total_seconds: float
+    steps: int
+    started_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted(Event):
+    """A step began, planned and actually (seconds since the start)."""
+
+    name: ClassVar[EventName] = "step_started"
+    planned_start: float
+    actual_start: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Countdown(Event):
+    """One of the last seconds of a step."""
+
+    name: ClassVar[EventName] = "countdown"
+    seconds_left: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RepCompleted(Event):
+    """The step that ended was a repetition's last."""
+
+    name: ClassVar[EventName] = "rep_completed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetCompleted(Event):
+    """The step that ended was a set's last."""
+
+    name: ClassVar[EventName] = "set_completed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SideCompleted(Event):
+    """The step that ended was a side's last."""
+
+    name: ClassVar[EventName] = "side_completed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExerciseCompleted(Event):
+    """The step that ended was an exercise's last."""
+
+    name: ClassVar[EventName] = "exercise_completed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paused(Event):
+    """Paused: by the person (``reason`` from the control), or because the machine slept."""
+
+    name: ClassVar[EventName] = "paused"
+    reason: str
+    asleep_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resumed(Event):
+    """Going on after a pause."""
+
+    name: ClassVar[EventName] = "resumed"
+    paused_seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skipped(Event):
+    """A step or the rest of an exercise was skipped (``what``)."""
+
+    name: ClassVar[EventName] = "skipped"
+    what: Literal["step", "exercise"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Back(Event):
+    """Back: the step restarts, or the one before starts (``to_index``)."""
+
+    name: ClassVar[EventName] = "back"
+    to_index: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionCompleted(Event):
+    """Every step done."""
+
+    name: ClassVar[EventName] = "session_completed"
+    active_seconds: float
+    elapsed_seconds: float
+    skipped_steps: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionStopped(Event):
+    """Stopped before the end (``reason``: user, SIGTERM...): kept as partial."""
+
+    name: ClassVar[EventName] = "session_stopped"
+    reason: str
+    status: Literal["partial"]
+    active_seconds: float
+    elapsed_seconds: float
+    skipped_steps: int
+
+
+_COMPLETIONS: dict[str, type[Event]] = {
+    "rep": RepCompleted,
+    "set": SetCompleted,
+    "side": SideCompleted,
+    "exercise": ExerciseCompleted,
+}
 
 
 Listener = Callable[[Event], None]
@@ -216,7 +348,7 @@ class SessionRunner:
         if self._paused_at is not None or not self._running:
             return
         self._paused_at = self.clock.monotonic()
-        self._emit("paused", self._index, data={"reason": reason})
+        self._emit(Paused, index=self._index, reason=reason)
         self._wake()
 
     def resume(self) -> None:
@@ -228,7 +360,7 @@ class SessionRunner:
         self._paused_total += paused_for
         self._paused_at = None
         self._on_time_at = self.clock.monotonic()
-        self._emit("resumed", self._index, data={"paused_seconds": round(paused_for, 4)})
+        self._emit(Resumed, index=self._index, paused_seconds=round(paused_for, 4))
         self._wake()
 
     def toggle_pause(self) -> None:
@@ -243,7 +375,7 @@ class SessionRunner:
         if not self._running or self._index >= len(self._steps):
             return
         self._skipped.append(self._index)
-        self._emit("skipped", self._index, self._steps[self._index], {"what": "step"})
+        self._emit(Skipped, index=self._index, step=self._steps[self._index], what="step")
         self._jump(self._index + 1)
 
     def skip_exercise(self) -> None:
@@ -255,7 +387,7 @@ class SessionRunner:
         while target < len(self._steps) and self._steps[target].exercise_index == exercise:
             target += 1
         self._skipped.extend(range(self._index, target))
-        self._emit("skipped", self._index, self._steps[self._index], {"what": "exercise"})
+        self._emit(Skipped, index=self._index, step=self._steps[self._index], what="exercise")
         self._jump(target)
 
     def back(self) -> None:
@@ -267,7 +399,7 @@ class SessionRunner:
         target = self._index
         if elapsed < BACK_RESTART_WINDOW and self._index > 0:
             target -= 1
-        self._emit("back", self._index, self._steps[self._index], {"to_index": target})
+        self._emit(Back, index=self._index, step=self._steps[self._index], to_index=target)
         self._jump(target)
 
     def stop(self, reason: str = "user") -> None:
@@ -285,14 +417,12 @@ class SessionRunner:
         self._running = True
         self._start = self._origin = self._on_time_at = self.clock.monotonic()
         self._emit(
-            "session_started",
-            data={
-                "program": self.timeline.program.id,
-                "title": self.timeline.program.title,
-                "total_seconds": json_seconds(self.timeline.total_seconds),
-                "steps": len(self._steps),
-                "started_at": self.clock.now().isoformat(),
-            },
+            SessionStarted,
+            program=self.timeline.program.id,
+            title=self.timeline.program.title,
+            total_seconds=json_seconds(self.timeline.total_seconds),
+            steps=len(self._steps),
+            started_at=self.clock.now().isoformat(),
         )
         try:
             if self._steps:
@@ -320,14 +450,16 @@ class SessionRunner:
             "skipped_steps": len(self._skipped),
         }
         if result.completed:
-            self._emit("session_completed", data=summary)
+            self._emit(SessionCompleted, **summary)
         else:
             inside = self._index < len(self._steps)
             self._emit(
-                "session_stopped",
-                self._index if inside else None,
-                self._steps[self._index] if inside else None,
-                data={"reason": self._stop_reason, "status": "partial", **summary},
+                SessionStopped,
+                index=self._index if inside else None,
+                step=self._steps[self._index] if inside else None,
+                reason=self._stop_reason or "user",
+                status="partial",
+                **summary,
             )
         return result
 
@@ -361,7 +493,7 @@ class SessionRunner:
             return
         self._on_time_at = now
         if countdown_at is not None and now >= countdown_at and now < deadline:
-            self._emit("countdown", self._index, data={"seconds_left": self._next_countdown})
+            self._emit(Countdown, index=self._index, seconds_left=self._next_countdown)
             self._next_countdown -= 1
             return
         if now >= deadline:
@@ -371,17 +503,14 @@ class SessionRunner:
         """The machine slept: pause at the step we were in, as of when we fell asleep."""
         self._paused_at = asleep_from
         self._emit(
-            "paused",
-            self._index,
-            data={"reason": "suspend", "asleep_seconds": round(now - asleep_from, 3)},
+            Paused, index=self._index, reason="suspend", asleep_seconds=round(now - asleep_from, 3)
         )
 
     def _finish_step(self, deadline: float) -> None:
         index = self._index
         step = self._steps[index]
         for unit in self._completions[index]:
-            name: EventName = f"{unit}_completed"  # type: ignore[assignment]
-            self._emit(name, index, step)
+            self._emit(_COMPLETIONS[unit], index=index, step=step)
         self._index = index + 1
         if self._index < len(self._steps):
             self._start_step(deadline)
@@ -392,13 +521,11 @@ class SessionRunner:
         self._next_countdown = min(self.countdown, max(0, math.ceil(step.seconds) - 1))
         now = self.clock.monotonic()
         self._emit(
-            "step_started",
-            self._index,
-            step,
-            {
-                "planned_start": round(planned - self._start, 4),
-                "actual_start": round(now - self._start, 4),
-            },
+            StepStarted,
+            index=self._index,
+            step=step,
+            planned_start=round(planned - self._start, 4),
+            actual_start=round(now - self._start, 4),
         )
 
     def _jump(self, target: int) -> None:
@@ -428,13 +555,7 @@ class SessionRunner:
         if self._interrupt is not None and not self._interrupt.done():
             self._interrupt.set_result(None)
 
-    def _emit(
-        self,
-        name: EventName,
-        index: int | None = None,
-        step: Step | None = None,
-        data: Mapping[str, Any] | None = None,
-    ) -> None:
-        event = Event(name, self.clock.monotonic() - self._start, index, step, data or {})
+    def _emit(self, kind: type[Event], **fields: Any) -> None:
+        event = kind(t=self.clock.monotonic() - self._start, **fields)
         for listener in list(self._listeners):
             listener(event)

@@ -25,7 +25,19 @@ from coach.program.model import Program
 from coach.program.timeline import Step, build_timeline, describe_step
 from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.session.cues import build_cues, close_cues, remember_problems
-from coach.session.engine import Event, SessionResult, SessionRunner
+from coach.session.engine import (
+    Countdown,
+    Event,
+    Paused,
+    Resumed,
+    SessionCompleted,
+    SessionResult,
+    SessionRunner,
+    SessionStarted,
+    SessionStopped,
+    Skipped,
+    StepStarted,
+)
 from coach.session.recording import HistoryRecorder, NullRecorder, SessionRecorder
 from coach.text import json_text, visible
 
@@ -76,55 +88,52 @@ class PlainPrinter:
 
     def __call__(self, event: Event) -> None:
         """Print what a person needs to know about ``event``."""
-        name = event.name
-        if name == "session_started":
-            total = format_clock(float(event.data["total_seconds"]))
-            self._line(f"{self.program.title}: {event.data['steps']} steps, {total}")
-            if self.program.info.precautions:
-                self._line("Precautions:")
-                for line in self.program.info.precautions:
-                    self._line(f"  - {line}")
-        elif name == "step_started" and event.step is not None:
-            step = event.step
-            if step.exercise_index != self._exercise:
-                self._exercise = step.exercise_index
-                self._exercise_lines(step.exercise_index)
-            self._line(self.step_line(step))
-            exercise = self.program.exercises[step.exercise_index]
-            said = (step.exercise_index, step.side)
-            if step.kind == "work" and exercise.cue and said not in self._cue_said:
-                self._cue_said.add(said)  # once per exercise and side, with its first work
-                self._line(f"  Cue: {exercise.cue}")
-        elif name == "countdown":
-            self.out.write(f"{'  ' if not self._counting else ' '}{event.data['seconds_left']}")
-            self.out.flush()
-            self._counting = True
-        elif name == "paused":
-            if event.data.get("reason") == "suspend":
-                asleep = format_duration(float(event.data["asleep_seconds"]))
+        match event:
+            case SessionStarted():
+                total = format_clock(float(event.total_seconds))
+                self._line(f"{self.program.title}: {event.steps} steps, {total}")
+                if self.program.info.precautions:
+                    self._line("Precautions:")
+                    for line in self.program.info.precautions:
+                        self._line(f"  - {line}")
+            case StepStarted(step=Step() as step):
+                if step.exercise_index != self._exercise:
+                    self._exercise = step.exercise_index
+                    self._exercise_lines(step.exercise_index)
+                self._line(self.step_line(step))
+                exercise = self.program.exercises[step.exercise_index]
+                said = (step.exercise_index, step.side)
+                if step.kind == "work" and exercise.cue and said not in self._cue_said:
+                    self._cue_said.add(said)  # once per exercise and side, with its first work
+                    self._line(f"  Cue: {exercise.cue}")
+            case Countdown():
+                self.out.write(f"{'  ' if not self._counting else ' '}{event.seconds_left}")
+                self.out.flush()
+                self._counting = True
+            case Paused(reason="suspend", asleep_seconds=asleep_seconds):
+                asleep = format_duration(float(asleep_seconds or 0.0))
                 then = (
                     "Press space to go on."
                     if self.keyboard
                     else f"No keyboard to wait for: going on in {RESUME_AFTER_SUSPEND:g} s."
                 )
                 self._line(f"Paused: the computer was asleep or stalled for {asleep}. {then}")
-            else:
+            case Paused():
                 self._line("Paused. Press space to go on.")
-        elif name == "resumed":
-            self._line("Resumed.")
-        elif name == "skipped":
-            self._line("Skipped the exercise." if event.data["what"] == "exercise" else "Skipped.")
-        elif name == "session_completed":
-            active = format_clock(float(event.data["active_seconds"]))
-            skipped = int(event.data["skipped_steps"])
-            extra = f", {skipped} steps skipped" if skipped else ""
-            self._line(f"Session complete: {active} of exercise{extra}. Well done.")
-        elif name == "session_stopped":
-            active = format_clock(float(event.data["active_seconds"]))
-            why = {"user": "stopped", "SIGINT": "interrupted", "SIGTERM": "terminated"}.get(
-                str(event.data["reason"]), "stopped"
-            )
-            self._line(f"Session {why} after {active} (partial).")
+            case Resumed():
+                self._line("Resumed.")
+            case Skipped():
+                self._line("Skipped the exercise." if event.what == "exercise" else "Skipped.")
+            case SessionCompleted():
+                active = format_clock(event.active_seconds)
+                extra = f", {event.skipped_steps} steps skipped" if event.skipped_steps else ""
+                self._line(f"Session complete: {active} of exercise{extra}. Well done.")
+            case SessionStopped():
+                active = format_clock(event.active_seconds)
+                why = {"user": "stopped", "SIGINT": "interrupted", "SIGTERM": "terminated"}.get(
+                    event.reason, "stopped"
+                )
+                self._line(f"Session {why} after {active} (partial).")
 
     def _exercise_lines(self, index: int) -> None:
         """What a person needs before an exercise: its name, how to do it, what it needs."""

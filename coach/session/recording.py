@@ -33,9 +33,19 @@ from coach.history.store import (
     SessionRecord,
 )
 from coach.program.loader import LoadedProgram
-from coach.program.timeline import Timeline, build_timeline
+from coach.program.timeline import Step, Timeline, build_timeline
 from coach.safety import check_pain
-from coach.session.engine import Event, SessionResult, step_completions
+from coach.session.engine import (
+    Event,
+    ExerciseCompleted,
+    RepCompleted,
+    Resumed,
+    SessionResult,
+    SessionStarted,
+    SetCompleted,
+    Skipped,
+    step_completions,
+)
 from coach.text import visible
 
 
@@ -168,33 +178,31 @@ class HistoryRecorder:
 
     def __call__(self, event: Event) -> None:
         """Follow the session; write when something worth keeping happened."""
-        name = event.name
-        if name == "session_started":
+        if isinstance(event, SessionStarted):
             self._begin(event)
             return
         record = self.record
         if record is None:
             return
-        if name == "resumed":
-            self._paused_seconds += float(event.data.get("paused_seconds", 0.0))
-        elif event.index is None:
-            return
-        elif name == "rep_completed" and event.step is not None:
-            self._reps[event.step.exercise_index].add(event.index)
-        elif name == "set_completed" and event.step is not None:
-            self._sets[event.step.exercise_index].add(event.index)
-        elif name == "skipped" and event.step is not None:
-            self._note_skipped(event)
-        elif name == "exercise_completed" and event.step is not None:
-            self._update_exercises(record)
-            record.exercises[event.step.exercise_index].completed = True
-            record.active_seconds = max(0.0, event.t - self._paused_seconds)
-            self._save()
+        match event:
+            case Resumed():
+                self._paused_seconds += event.paused_seconds
+            case RepCompleted(index=int() as index, step=Step() as step):
+                self._reps[step.exercise_index].add(index)
+            case SetCompleted(index=int() as index, step=Step() as step):
+                self._sets[step.exercise_index].add(index)
+            case Skipped(index=int(), step=Step()):
+                self._note_skipped(event)
+            case ExerciseCompleted(index=int(), step=Step() as step):
+                self._update_exercises(record)
+                record.exercises[step.exercise_index].completed = True
+                record.active_seconds = max(0.0, event.t - self._paused_seconds)
+                self._save()
 
-    def _begin(self, event: Event) -> None:
+    def _begin(self, event: SessionStarted) -> None:
         assert self._loaded is not None and self._timeline is not None, "start() first"
         program = self._loaded.program
-        started = datetime.fromisoformat(str(event.data["started_at"]))
+        started = datetime.fromisoformat(event.started_at)
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
         if not EARLIEST <= started.date() <= LATEST:  # the dates import accepts
@@ -249,11 +257,11 @@ class HistoryRecorder:
             if step.exercise_index == exercise_index and unit in done
         )
 
-    def _note_skipped(self, event: Event) -> None:
+    def _note_skipped(self, event: Skipped) -> None:
         assert self._timeline is not None and event.index is not None
         steps = self._timeline.steps
         exercise = steps[event.index].exercise_index
-        if event.data.get("what") == "exercise":
+        if event.what == "exercise":
             end = event.index
             while end < len(steps) and steps[end].exercise_index == exercise:
                 end += 1

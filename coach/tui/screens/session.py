@@ -26,7 +26,7 @@ from coach.program.durations import format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Exercise
 from coach.program.timeline import Step, Timeline, build_timeline
-from coach.session.engine import Event, SessionResult, SessionRunner
+from coach.session.engine import Event, Paused, Resumed, SessionResult, SessionRunner, StepStarted
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
 from coach.tui.widgets.big_digits import BigDigits
@@ -255,21 +255,22 @@ class SessionScreen(Screen[SessionOutcome]):
     # --- drawing --------------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        if event.name == "step_started" and event.step is not None and event.index is not None:
-            self._show_step(event.index, event.step)
-        elif event.name == "paused":
-            why = (
-                "Paused: the computer was asleep or stalled."
-                if event.data.get("reason") == "suspend"
-                else "Paused."
-            )
-            banner = self.query_one("#paused", Static)
-            banner.update(f"{why} Press space to go on.")
-            banner.display = True
-            self.refresh_clock()  # and stop waking up while paused
-        elif event.name == "resumed":
-            self.query_one("#paused").display = False
-            self.refresh_clock()
+        match event:
+            case StepStarted(index=int() as index, step=Step() as step):
+                self._show_step(index, step)
+            case Paused():
+                why = (
+                    "Paused: the computer was asleep or stalled."
+                    if event.reason == "suspend"
+                    else "Paused."
+                )
+                banner = self.query_one("#paused", Static)
+                banner.update(f"{why} Press space to go on.")
+                banner.display = True
+                self.refresh_clock()  # and stop waking up while paused
+            case Resumed():
+                self.query_one("#paused").display = False
+                self.refresh_clock()
 
     def _show_step(self, index: int, step: Step) -> None:
         program = self.loaded.program
