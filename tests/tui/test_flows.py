@@ -233,6 +233,14 @@ async def test_speech_that_fails_in_a_session_is_told_and_kept_for_doctor(
     app.notify = spy  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, app)
+        # Textual's Header sets its title after mounting and fails if its screen is gone by
+        # then; this session ends at once on the fake clock, so let the title be set first.
+        from textual.widgets._header import HeaderTitle
+
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if str(app.screen.query_one(HeaderTitle).render()).strip():
+                break
         await clock.run_until_idle()
         for _ in range(100):  # the speech worker finishing, in real time
             await pilot.pause(0.05)
