@@ -51,13 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from coach.history.calendar import local_day
-from coach.history.store import (
-    DB_NAME,
-    SCHEMA_VERSION,
-    ExerciseRecord,
-    HistoryStore,
-    SessionRecord,
-)
+from coach.history.records import ExerciseRecord, SessionRecord
+from coach.history.schema import SCHEMA_VERSION
+from coach.history.store import DB_NAME, HistoryStore
 from coach.status import HistorySettings, collect_status
 
 SEED = 20261121

@@ -33,15 +33,9 @@ from coach.history.calendar import (
     streaks,
     weekday_numbers,
 )
-from coach.history.store import (
-    DB_NAME,
-    hosts_running,
-    iso_local,
-    lock_path,
-    parse_utc_text,
-    read_status,
-    session_is_alive,
-)
+from coach.history.locks import hosts_running, lock_path, session_is_alive
+from coach.history.records import iso_local, parse_utc_text
+from coach.history.store import DB_NAME, read_status
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from coach.breaks.scheduler import (
     next_break_now,
 )
 from coach.clock import FakeClock
-from coach.history.store import HistoryStore, hosts_running
+from coach.history.locks import hosts_running
+from coach.history.store import HistoryStore
 
 MIN = 60.0
 POLICY = BreakPolicy(
@@ -365,7 +366,7 @@ async def test_a_restart_keeps_the_timers_and_a_long_absence_resets_them(
 
 
 async def test_a_session_completed_elsewhere_resets_the_reminder(store: HistoryStore) -> None:
-    from coach.history.store import SessionRecord
+    from coach.history.records import SessionRecord
 
     clock = FakeClock(start=0.0)
     host = BreakHost(store, POLICY, clock)

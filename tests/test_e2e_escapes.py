@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.history.store import ExerciseRecord, HistoryStore, SessionRecord
+from coach.history.records import ExerciseRecord, SessionRecord
+from coach.history.store import HistoryStore
 from tests.conftest import REPO
 
 pytestmark = [

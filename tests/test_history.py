@@ -21,19 +21,10 @@ from typing import Any
 import pytest
 
 from coach.clock import FakeClock
-from coach.history.store import (
-    DB_NAME,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    ExerciseRecord,
-    ExportError,
-    HistoryError,
-    HistoryStore,
-    SessionRecord,
-    migrate,
-    read_export,
-    schema_version,
-)
+from coach.history.exchange import ExportError, read_export
+from coach.history.records import ExerciseRecord, HistoryError, SessionRecord
+from coach.history.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from coach.history.store import DB_NAME, HistoryStore
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
@@ -461,7 +452,8 @@ _WRITER = """
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from coach.history.store import ExerciseRecord, HistoryStore, SessionRecord
+from coach.history.records import ExerciseRecord, SessionRecord
+from coach.history.store import HistoryStore
 
 folder, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 with HistoryStore.in_folder(folder) as store:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from coach.files import LinkRefused, open_private, private_folder, write_private
-from coach.history.store import DB_NAME, HistoryError, HistoryStore
+from coach.history.records import HistoryError
+from coach.history.store import DB_NAME, HistoryStore
 from tests.test_history import _quick_program, _run_env, record
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

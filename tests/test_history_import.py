@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from coach.cli.main import main
-from coach.history.store import ExportError, HistoryStore, read_export
+from coach.history.exchange import ExportError, read_export
+from coach.history.store import HistoryStore
 from tests.test_history import _history, _run_env, record
 
 

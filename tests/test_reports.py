@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from coach.history.calendar import Streaks
+from coach.history.records import ExerciseRecord, SessionRecord, safe_text
 from coach.history.reports import (
     build_report,
     history_csv,
@@ -21,8 +22,8 @@ from coach.history.reports import (
     report_html,
     report_markdown,
 )
-from coach.history.store import ExerciseRecord, Progress, SessionRecord, safe_text
 from coach.history.store import ExerciseTotal as Total
+from coach.history.store import Progress
 
 TODAY = date(2026, 3, 11)  # a Wednesday
 MON = date(2026, 3, 2)

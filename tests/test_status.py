@@ -22,7 +22,8 @@ import coach.config.settings as settings_module
 from coach import paths
 from coach.errors import SettingsError
 from coach.history.calendar import local_day, utc_offset_seconds, weekday_numbers
-from coach.history.store import DB_NAME, HistoryStore, SessionRecord
+from coach.history.records import SessionRecord
+from coach.history.store import DB_NAME, HistoryStore
 from coach.status import (
     HistorySettings,
     collect_status,

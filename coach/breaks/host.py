@@ -31,14 +31,8 @@ from coach.breaks.scheduler import (
 from coach.clock import Clock
 from coach.files import open_private, private_folder
 from coach.history.calendar import DEFAULT_DAY_START, local_day
-from coach.history.store import (
-    HOSTS_LOCK,
-    BreakRecord,
-    BreakUpdate,
-    HistoryStore,
-    hosts_running,
-    lock_is_held,
-)
+from coach.history.locks import HOSTS_LOCK, hosts_running, lock_is_held
+from coach.history.store import BreakRecord, BreakUpdate, HistoryStore
 
 HEARTBEAT = 60.0
 """The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""

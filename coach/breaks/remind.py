@@ -37,10 +37,8 @@ from coach.breaks.scheduler import (
 )
 from coach.clock import sleep_until_or
 from coach.files import LinkRefused
-from coach.history.store import (
-    HistoryError,
-    HistoryStore,
-)
+from coach.history.records import HistoryError
+from coach.history.store import HistoryStore
 from coach.program.durations import format_duration
 from coach.text import json_text, visible
 

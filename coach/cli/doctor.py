@@ -505,7 +505,8 @@ def _salvage(settings: Settings, target: Any) -> int:
     """``coach doctor --salvage FILE``: readable sessions to FILE (0600, whole or not at all)."""
     from coach.config.settings import effective_data_dir
     from coach.files import open_private
-    from coach.history.store import DB_NAME, HistoryError, salvage
+    from coach.history.records import HistoryError
+    from coach.history.store import DB_NAME, salvage
 
     path = effective_data_dir(settings) / DB_NAME
     if not path.exists():

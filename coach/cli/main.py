@@ -432,7 +432,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         import sqlite3
 
         from coach.errors import SettingsError
-        from coach.history.store import HistoryError, describe_open_error
+        from coach.history.records import HistoryError
+        from coach.history.store import describe_open_error
 
         try:
             return _HISTORY_COMMANDS[args.command](args)
@@ -813,7 +814,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _cmd_app(args, start=loaded, settings=settings)
     # No terminal to draw on (a script, a pipe): the same session, headless.
     from coach.config.settings import effective_data_dir
-    from coach.history.store import HistoryError, HistoryStore
+    from coach.history.records import HistoryError
+    from coach.history.store import HistoryStore
     from coach.session.headless import run_headless
     from coach.session.recording import HistoryRecorder
 
@@ -928,7 +930,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
         sys.stdout.write(visible(format_oneline(status), newlines=False) + "\n")
     else:
-        from coach.history.store import safe_text
+        from coach.history.records import safe_text
 
         sys.stdout.write(safe_text(format_status(status), newlines=True))
     return EXIT_OK
@@ -1012,7 +1014,7 @@ def _said_problems(store: Any) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     import os
 
-    from coach.history.store import EXPORT_FORMAT, EXPORT_VERSION
+    from coach.history.records import EXPORT_FORMAT, EXPORT_VERSION
     from coach.text import json_text
 
     prefs = _history_settings(args)
@@ -1055,7 +1057,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from coach.history.store import check_export, iter_export
+    from coach.history.exchange import check_export, iter_export
 
     prefs = _history_settings(args)
     # The whole file is checked before the history is touched, one session at a
@@ -1170,7 +1172,8 @@ def _cmd_app(
         # A session starts at once: the history must be ready first. Otherwise
         # the app opens it just after its first frame (~12 ms of imports and SQLite).
         from coach.config.settings import effective_data_dir
-        from coach.history.store import HistoryError, HistoryStore
+        from coach.history.records import HistoryError
+        from coach.history.store import HistoryStore
 
         try:
             store = HistoryStore.in_folder(effective_data_dir(settings))

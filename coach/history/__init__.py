@@ -1,4 +1,5 @@
-"""The local history: the SQLite store (records, migrations, locks, export
-and import), the calendar (local days, streaks, adherence), the reports,
-and the quick status read.
+"""The local history: the SQLite store (``store``) with the records it keeps
+(``records``), its migrations (``schema``), its locks (``locks``) and the
+reading of export files (``exchange``); the calendar (local days, streaks,
+adherence) and the reports.
 """

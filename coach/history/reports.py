@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from coach.history.calendar import Adherence, Streaks, daily_adherence, weekly_adherence
-from coach.history.store import Progress, SessionRecord, safe_text
+from coach.history.records import SessionRecord, safe_text
+from coach.history.store import Progress
 from coach.program.durations import format_clock
 from coach.text import json_text
 

@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import Protocol
 
 from coach.history.calendar import DEFAULT_DAY_START, local_day, utc_offset_seconds
-from coach.history.store import (
+from coach.history.locks import SessionClaim
+from coach.history.records import (
     EARLIEST,
     LATEST,
     MAX_ACTIVE_SECONDS,
     MAX_ELAPSED_SECONDS,
     ExerciseRecord,
     HistoryError,
-    HistoryStore,
-    SessionClaim,
     SessionRecord,
 )
+from coach.history.store import HistoryStore
 from coach.program.loader import LoadedProgram
 from coach.program.timeline import Step, Timeline, build_timeline
 from coach.safety import check_pain

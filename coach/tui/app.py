@@ -159,7 +159,8 @@ class CoachApp(App[None]):
             return
         self._history_to_open = False
         from coach.errors import SettingsError
-        from coach.history.store import HistoryError, HistoryStore
+        from coach.history.records import HistoryError
+        from coach.history.store import HistoryStore
 
         try:
             prefs = self._quick_history_settings()
@@ -381,7 +382,7 @@ class CoachApp(App[None]):
             return None
         import dataclasses
 
-        from coach.history.store import HistoryError
+        from coach.history.records import HistoryError
         from coach.status import collect_status
 
         prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)

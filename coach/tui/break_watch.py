@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
 from coach.clock import sleep_until_or
-from coach.history.store import HistoryError
+from coach.history.records import HistoryError
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -21,7 +21,8 @@ from textual.widgets import Footer, Header, Static
 
 from coach.breaks.scheduler import OUTCOMES
 from coach.history.calendar import Streaks, streaks, week_start
-from coach.history.store import HistoryError, HistoryStore, Progress
+from coach.history.records import HistoryError
+from coach.history.store import HistoryStore, Progress
 from coach.tui.literal import literal
 
 WEEKS_SHOWN = 12
