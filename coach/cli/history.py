@@ -1,0 +1,236 @@
+"""``coach status``, ``history``, ``export``, ``import`` and ``report``: they read the history
+settings without pydantic (see :mod:`coach.status`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from coach.cli.config import _overrides
+from coach.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    import argparse
+
+    pass
+
+
+def _history_settings(args: argparse.Namespace) -> Any:
+    from coach.status import quick_history_settings
+
+    return quick_history_settings(_overrides(args))
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from coach.status import collect_status, format_oneline, format_status
+
+    status = collect_status(_history_settings(args))
+    if args.json:
+        from coach.text import json_text
+
+        sys.stdout.write(json_text(status) + "\n")
+    elif args.oneline:
+        from coach.text import visible
+
+        sys.stdout.write(visible(format_oneline(status), newlines=False) + "\n")
+    else:
+        from coach.history.records import safe_text
+
+        sys.stdout.write(safe_text(format_status(status), newlines=True))
+    return EXIT_OK
+
+
+def _open_history(prefs: Any, *, create: bool = False) -> Any:
+    """The store, or None when there is no history yet (and ``create`` is false)."""
+    from coach.history.store import DB_NAME, HistoryStore
+
+    path = prefs.data_dir / DB_NAME
+    if not create and not path.exists():
+        return None
+    return HistoryStore(path)
+
+
+def _today(prefs: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from coach.history.calendar import local_day
+
+    return local_day(datetime.now(UTC), prefs.day_start)
+
+
+def _since(args: argparse.Namespace, prefs: Any) -> Any:
+    from coach.history.reports import parse_since
+
+    if args.since is None or args.since.strip().lower() == "all":
+        return None
+    try:
+        return parse_since(args.since, _today(prefs))
+    except ValueError as error:
+        raise _UsageError(f"--since: {error}") from None
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from coach.history import reports
+
+    prefs = _history_settings(args)
+    try:
+        since = _since(args, prefs)
+    except _UsageError as error:
+        print(f"coach history: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open_history(prefs)
+    records = [] if store is None else store.sessions(since=since, program=args.program)
+    if store is not None:
+        store.close()
+    if args.format == "json":
+        sys.stdout.write(reports.history_json(records) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(reports.history_csv(records))
+    else:
+        sys.stdout.write(reports.history_table(records))
+    return _said_problems(store)
+
+
+def _said_problems(store: Any) -> int:
+    """Print the damaged rows a store met (the rest was shown); EXIT_INVALID if there were any."""
+    problems = [] if store is None else store.problems
+    if not problems:
+        return EXIT_OK
+    from coach.history.store import RECOVERY_HINT
+
+    shown = problems[:20]
+    more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    print(
+        f"coach: {store.path} has {len(problems)} damaged session"
+        f"{'s' if len(problems) != 1 else ''} (the others are shown):\n  "
+        + "\n  ".join(shown)
+        + more
+        + f"\n{RECOVERY_HINT}",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import os
+
+    from coach.history.records import EXPORT_FORMAT, EXPORT_VERSION
+    from coach.text import json_text
+
+    prefs = _history_settings(args)
+    store = _open_history(prefs)
+    empty = json_text({"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "sessions": []})
+
+    def write(out: TextIO) -> int:
+        if store is None:
+            out.write(empty + "\n")
+            return 0
+        with store:
+            count: int = store.write_export(out)
+        return count
+
+    if args.file == "-":
+        write(sys.stdout)
+        return _said_problems(store)
+    target = Path(args.file).expanduser()
+    # Write beside the target, then rename: a crash never leaves half a file. The
+    # temporary file is made 0600 and never through a link (see coach.files).
+    from coach.files import open_private
+
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            count = write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        print(f"coach: cannot write {target}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    print(f"exported {count} sessions to {target}", file=sys.stderr)
+    return _said_problems(store)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from coach.history.exchange import check_export, iter_export
+
+    prefs = _history_settings(args)
+    # The whole file is checked before the history is touched, one session at a
+    # time (bounded memory); the merge reads it again, in one transaction.
+    check_export(args.file)
+    store = _open_history(prefs, create=True)
+    with store:
+        summary = store.merge(iter_export(args.file))
+    print(
+        f"{args.file}: {summary.added} sessions added, {summary.updated} updated, "
+        f"{summary.unchanged} already here",
+        file=sys.stderr,
+    )
+    if summary.conflicts:
+        shown = summary.conflicts[:20]
+        print(
+            f"coach: {len(summary.conflicts)} sessions in {args.file} have the id of a different "
+            "session in this history; not merged:\n  " + "\n  ".join(shown),
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from coach.history import reports
+    from coach.history.calendar import streaks
+    from coach.history.store import Progress
+
+    prefs = _history_settings(args)
+    try:
+        since = _since(args, prefs)
+    except _UsageError as error:
+        print(f"coach report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    today = _today(prefs)
+    store = _open_history(prefs)
+    if store is None:
+        records = []
+        progress = Progress([], [], [], [])
+        found = streaks([], today, prefs.rest_days)
+        damaged = EXIT_OK
+    else:
+        with store:
+            records = store.sessions(since=since)
+            progress = store.progress(since=since)
+            completed_days = store.completed_days()
+        found = streaks(completed_days, today, prefs.rest_days)
+        damaged = _said_problems(store)  # the report leaves them out
+    report = reports.build_report(
+        records,
+        progress,
+        start=since,
+        today=today,
+        streaks=found,
+        rest_days=prefs.rest_days,
+        generated_at=datetime.now().astimezone(),
+    )
+    text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
+    if args.output is None:
+        sys.stdout.write(text)
+        return damaged
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"coach: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {args.output}", file=sys.stderr)
+    return damaged

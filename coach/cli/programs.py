@@ -1,0 +1,254 @@
+"""``coach validate``, ``plan``, ``list`` and ``schema``: program files, never Textual or Rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from coach.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    import argparse
+
+    from coach.program.library import Library
+    from coach.program.loader import LoadedProgram
+    from coach.program.timeline import Timeline
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from coach.program.durations import format_clock
+    from coach.program.library import unexpected_problem
+    from coach.program.loader import ProgramError, load_program
+    from coach.program.timeline import session_size
+    from coach.text import visible
+
+    files: list[Path] = []
+    for path in args.paths:
+        if path.is_dir():  # a stat: safe on a FIFO or a device, unlike opening it
+            try:
+                found = sorted(path.glob("*.toml"))
+            except OSError as error:
+                print(f"{visible(str(path))}: cannot list the folder: {error}", file=sys.stderr)
+                return EXIT_INVALID
+            if not found:
+                print(f"{visible(str(path))}: no .toml files in this folder", file=sys.stderr)
+                return EXIT_INVALID
+            files.extend(found)
+        else:
+            files.append(path)
+
+    bad = 0
+    for file in files:
+        try:
+            loaded = load_program(file)
+            program = loaded.program
+            length = format_clock(session_size(program).seconds)
+        except ProgramError as error:
+            bad += 1
+            for issue in error.issues:
+                print(issue, file=sys.stderr)
+            continue
+        except Exception as error:  # one file never stops the others from being checked
+            bad += 1
+            for issue in unexpected_problem(file, error).issues:
+                print(issue, file=sys.stderr)
+            continue
+        if not args.quiet:
+            count = len(program.exercises)
+            noun = "exercise" if count == 1 else "exercises"
+            print(visible(f"{file}: ok ({program.id}, {count} {noun}, {length})", newlines=False))
+    if bad and len(files) > 1:
+        print(f"{bad} of {len(files)} files have problems", file=sys.stderr)
+    return EXIT_INVALID if bad else EXIT_OK
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def _load_library() -> Library:
+    from coach.program.library import load_library
+
+    return load_library()
+
+
+def _resolve(ref: str) -> LoadedProgram | int:
+    """The program ``ref`` names, or an exit status after printing why not."""
+    from coach.program.library import UnknownProgramError, looks_like_path, unexpected_problem
+    from coach.program.loader import ProgramError, load_program
+    from coach.text import visible
+
+    try:
+        if looks_like_path(ref):
+            return load_program(Path(ref).expanduser())  # no need to read the whole library
+        return _load_library().resolve(ref)
+    except ProgramError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except UnknownProgramError as error:
+        print(f"coach: {visible(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # never a traceback for a file someone sent
+        print(unexpected_problem(Path(ref), error), file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from coach.program.library import unexpected_problem
+    from coach.program.timeline import build_timeline
+    from coach.text import json_text
+
+    loaded = _resolve(args.program)
+    if isinstance(loaded, int):
+        return loaded
+    try:
+        timeline = build_timeline(loaded.program)
+    except Exception as error:  # the loader refuses what is too large; this is a second guard
+        print(unexpected_problem(loaded.path, error), file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        sys.stdout.write(json_text(timeline.to_json(), indent=2) + "\n")
+    else:
+        _print_plan(timeline, sys.stdout, steps=args.steps)
+    return EXIT_OK
+
+
+def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
+    from coach.program.durations import format_clock, format_duration
+    from coach.program.timeline import describe_pacing, describe_step
+
+    program = timeline.program
+    out.write(f"{program.title} ({program.id})\n")
+    if program.info.summary:
+        out.write(f"{program.info.summary}\n")
+    out.write("\n")
+    rows = [("#", "Exercise", "Sides", "Sets", "Reps", "Each rep", "Length")]
+    for index, exercise in enumerate(program.exercises):
+        rows.append(
+            (
+                str(index + 1),
+                exercise.name,
+                exercise.sides,
+                str(exercise.sets),
+                "-" if exercise.reps is None else str(exercise.reps),
+                describe_pacing(exercise),
+                format_clock(timeline.exercise_seconds(index)),
+            )
+        )
+    _print_table(rows, out)
+    total = timeline.total_seconds
+    out.write(
+        f"\nTotal: {format_clock(total)} ({format_duration(total)}) in "
+        f"{len(timeline.steps)} steps\n"
+    )
+    if steps:
+        out.write("\n")
+        for offset, step in zip(timeline.offsets(), timeline.steps, strict=True):
+            exercise = program.exercises[step.exercise_index]
+            out.write(
+                f"{format_clock(offset):>8}  {step.kind:<6}  {format_duration(step.seconds):>7}  "
+                f"{describe_step(step, exercise)}\n"
+            )
+    if program.info.precautions:
+        out.write("\nPrecautions:\n")
+        for line in program.info.precautions:
+            out.write(f"  - {line}\n")
+
+
+def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    from coach.text import visible
+
+    rows = [[visible(cell, newlines=False) for cell in row] for row in rows]
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        out.write("\n")
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from coach.program.durations import format_clock, json_seconds
+    from coach.text import json_text, visible
+
+    # Everything listed comes from each entry's listing (the cache's, or the
+    # check just made), so no file is read twice and none is opened again
+    # after it was checked.
+    library = _load_library()
+    if args.json:
+        data = {
+            "programs": [
+                {
+                    "id": entry.id,
+                    "title": entry.listing.title,
+                    "summary": entry.listing.summary,
+                    "audience": list(entry.listing.audience),
+                    "total_seconds": json_seconds(entry.listing.total_seconds),
+                    "path": str(entry.path),
+                    "folder": entry.folder.kind,
+                    "replaces": [str(path) for path in entry.replaces],
+                }
+                for entry in library.entries
+            ],
+            "broken": [
+                {
+                    "path": str(broken.path),
+                    "folder": broken.folder.kind,
+                    "errors": [str(issue) for issue in broken.error.issues],
+                }
+                for broken in library.broken
+            ],
+        }
+        sys.stdout.write(json_text(data, indent=2) + "\n")
+        return EXIT_OK
+
+    out = sys.stdout
+    if not library.entries:
+        out.write("No programs found.\n")
+    else:
+        rows = [("ID", "TITLE", "AUDIENCE", "LENGTH", "FROM")]
+        for entry in library.entries:
+            listing = entry.listing
+            rows.append(
+                (
+                    entry.id,
+                    visible(listing.title, newlines=False),
+                    visible(", ".join(listing.audience), newlines=False) or "-",
+                    format_clock(listing.total_seconds),
+                    entry.folder.kind,
+                )
+            )
+        _print_table(rows, out)
+    for entry in library.entries:
+        for hidden in entry.replaces:
+            line = f"{entry.id}: {entry.path} replaces {hidden}"
+            out.write(f"\n{visible(line, newlines=False)}")
+    if any(entry.replaces for entry in library.entries):
+        out.write("\n")
+    if library.broken:
+        out.write(f"\nBroken program files ({len(library.broken)}):\n")
+        for broken in library.broken:
+            for issue in broken.error.issues:
+                out.write(f"  {issue}\n")
+    return EXIT_OK
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from coach.program.model import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- config -----------------------------------------------------------------------------------
