@@ -6,8 +6,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from coach.cli.config import _overrides
 from coach.cli.exits import EXIT_OK, EXIT_USAGE
+from coach.cli.overrides import _overrides
 from coach.cli.programs import _load_library
 
 if TYPE_CHECKING:

@@ -1,39 +1,16 @@
-"""``coach config`` and the ``--set KEY=VALUE`` overrides every command takes."""
+"""``coach config``: where the configuration is, what it says, and a file to start from."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach.cli.exits import EXIT_INVALID, EXIT_OK
-from coach.cli.programs import _print_table
+from coach.cli.overrides import _overrides
 
 if TYPE_CHECKING:
     import argparse
-
-    pass
-
-
-def _overrides(args: argparse.Namespace) -> dict[str, str]:
-    return parse_overrides(args.overrides)
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, str]:
-    """``--set KEY=VALUE`` items as a dict; raises SettingsError on one without ``=``."""
-    from coach.errors import SettingsError  # not coach.config.settings: status must stay light
-
-    result: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SettingsError(f"--set {item}: expected KEY=VALUE, e.g. --set cues.bell=false")
-        result[key.strip()] = value
-    return result
-
-
-# --- validate ---------------------------------------------------------------------------------
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
@@ -71,6 +48,8 @@ def _cmd_config(args: argparse.Namespace) -> int:
                 (v.key, visible(_show_value(v.value), newlines=False), visible(v.source))
                 for v in values
             ]
+            from coach.cli.programs import _print_table
+
             _print_table(rows, sys.stdout)
         return EXIT_OK
     if args.action == "init":

@@ -473,7 +473,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     for other commands, and the other checks still run (on the built-in
     defaults), since that is when a person needs them most.
     """
-    from coach.cli.config import parse_overrides
+    from coach.cli.overrides import parse_overrides
     from coach.config.settings import Settings, SettingsError, load_settings
 
     error: SettingsError | None = None

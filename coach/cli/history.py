@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from coach.cli.config import _overrides
 from coach.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from coach.cli.overrides import _overrides
 
 if TYPE_CHECKING:
     import argparse

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from coach.cli.config import _overrides
 from coach.cli.exits import EXIT_INVALID, EXIT_OK
+from coach.cli.overrides import _overrides
 from coach.cli.programs import _resolve
 
 if TYPE_CHECKING:
