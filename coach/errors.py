@@ -9,6 +9,11 @@ from pathlib import Path
 from coach.text import visible
 
 
+class UsageError(Exception):
+    """A command asked for something it cannot do (a bad ``--since``): said as
+    ``coach COMMAND: ...``, exit status 2, by :func:`coach.cli.main.main`."""
+
+
 class SettingsError(Exception):
     """Settings that cannot be used; ``str()`` names the source of each problem.
 

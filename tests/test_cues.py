@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from coach.session.audio import PlayerCommand, SoundPlayer
 from coach.session.cues import (
     BellCue,
     CommandTemplate,
+    CueOptions,
     NotifyCue,
     SoundCue,
     SpeechCue,
@@ -123,11 +125,7 @@ def test_no_speech_command_degrades_to_the_bell(monkeypatch: pytest.MonkeyPatch)
     assert find_speech_command() is None
     cues = build_cues(
         P,
-        bell=True,
-        speech=True,
-        speech_command=None,
-        notify_long_rests=60,
-        quiet=False,
+        CueOptions(bell=True, speech=True, speech_command=None, notify_long_rests=60, quiet=False),
         json_mode=False,
     )
     assert not any(isinstance(cue, SpeechCue) for cue in cues)
@@ -136,11 +134,7 @@ def test_no_speech_command_degrades_to_the_bell(monkeypatch: pytest.MonkeyPatch)
 def test_quiet_turns_sound_off() -> None:
     cues = build_cues(
         P,
-        bell=True,
-        speech=True,
-        speech_command="true",
-        notify_long_rests=0,
-        quiet=True,
+        CueOptions(bell=True, speech=True, speech_command="true", notify_long_rests=0, quiet=True),
         json_mode=False,
     )
     assert not any(isinstance(cue, SpeechCue | BellCue) for cue in cues)
@@ -283,11 +277,7 @@ async def test_with_no_player_the_bell_rings_for_work_and_the_end_only(
     clock = FakeClock()
     cues = build_cues(
         TEMPO,
-        bell=True,
-        speech=False,
-        speech_command=None,
-        notify_long_rests=0,
-        quiet=False,
+        CueOptions(bell=True, speech=False, speech_command=None, notify_long_rests=0, quiet=False),
         json_mode=False,
         clock=clock,
         ring=lambda: rings.append("ring"),
@@ -304,27 +294,23 @@ def test_sounds_need_a_player_and_somewhere_to_hear_them(monkeypatch: pytest.Mon
     monkeypatch.setattr(
         "coach.session.cues.find_player", lambda: PlayerCommand(("/usr/bin/paplay",))
     )
-    kwargs = {
-        "bell": True,
-        "speech": False,
-        "speech_command": None,
-        "notify_long_rests": 0,
-        "quiet": False,
-        "json_mode": False,
-        "ring": lambda: None,
-    }
+    options = CueOptions(bell=True, speech=False, notify_long_rests=0)
+
+    def built(**changes: bool) -> list[object]:
+        return build_cues(TEMPO, replace(options, **changes), json_mode=False, ring=lambda: None)  # type: ignore[return-value]
+
     monkeypatch.setattr(
         "coach.session.cues.find_audio_output", lambda: audio.AudioOutput(False, "none")
     )
-    assert [type(c) for c in build_cues(TEMPO, **kwargs)] == [BellCue]  # type: ignore[arg-type]
+    assert [type(c) for c in built()] == [BellCue]
     monkeypatch.setattr(
         "coach.session.cues.find_audio_output", lambda: audio.AudioOutput(True, "card")
     )
-    cues = build_cues(TEMPO, **kwargs)  # type: ignore[arg-type]
+    cues = built()
     assert [type(c) for c in cues] == [SoundCue]
-    close_cues(cues)
-    assert build_cues(TEMPO, **{**kwargs, "sounds": False}) != []  # the bell instead  # type: ignore[arg-type]
-    assert build_cues(TEMPO, **{**kwargs, "sounds": False, "bell": False}) == []  # type: ignore[arg-type]
+    close_cues(cues)  # type: ignore[arg-type]
+    assert built(sounds=False) != []  # the bell instead
+    assert built(sounds=False, bell=False) == []
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed here")
@@ -398,17 +384,10 @@ def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
-    kwargs = {
-        "bell": False,
-        "speech": False,
-        "speech_command": None,
-        "notify_long_rests": 60.0,
-        "quiet": False,
-        "json_mode": True,
-    }
-    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, **kwargs))  # type: ignore[arg-type]
+    options = CueOptions(bell=False, speech=False, notify_long_rests=60.0)
+    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, options, json_mode=True))
     monkeypatch.setenv("DISPLAY", ":0")
-    cues = build_cues(P, **kwargs)  # type: ignore[arg-type]
+    cues = build_cues(P, options, json_mode=True)
     notify = [c for c in cues if isinstance(c, NotifyCue)]
     assert notify and notify[0].notifier.name == "notify-send"
     assert notify[0].notifier.path == "/usr/bin/notify-send"
@@ -416,4 +395,4 @@ def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     # A desktop but no session bus (su to another user, say): no notifications.
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, **kwargs))  # type: ignore[arg-type]
+    assert not any(isinstance(c, NotifyCue) for c in build_cues(P, options, json_mode=True))

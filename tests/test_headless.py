@@ -20,6 +20,7 @@ import pytest
 
 from coach.clock import FakeClock
 from coach.program.loader import load_program
+from coach.session.cues import CueOptions
 from coach.session.headless import EXIT_STOPPED, run_session
 from coach.session.recording import MemoryRecorder
 
@@ -436,18 +437,20 @@ def _run_tiny(
     store = HistoryStore.in_folder(tmp_path / "history") if record else None
     try:
         status = run_headless(
-            load_program(path),
-            json_mode=json_mode,
-            bell=False,
-            speech=False,
-            speech_command=None,
-            notify_long_rests=0,
-            quiet=True,
-            countdown=0,
-            recorder=None if store is None else HistoryRecorder(store),
-            stdin=io.StringIO(),  # not a terminal
+            load_program(path),  # not a terminal
             out=out,
+            json_mode=json_mode,
+            recorder=None if store is None else HistoryRecorder(store),
+            stdin=io.StringIO(),
             data_dir=data_dir,
+            cues=CueOptions(
+                bell=False,
+                speech=False,
+                speech_command=None,
+                notify_long_rests=0,
+                quiet=True,
+                countdown=0,
+            ),
         )
     finally:
         if store is not None:
@@ -501,16 +504,18 @@ def _speak_with(tmp_path: Path, script: str, folder: Path) -> None:
     status = run_headless(
         load_program(path),
         json_mode=True,
-        bell=False,
-        speech=True,
-        speech_command=str(command),
-        notify_long_rests=0,
-        quiet=False,
-        countdown=0,
         stdin=io.StringIO(),
         out=io.StringIO(),
         data_dir=folder,
-        sounds=False,
+        cues=CueOptions(
+            bell=False,
+            speech=True,
+            speech_command=str(command),
+            notify_long_rests=0,
+            quiet=False,
+            countdown=0,
+            sounds=False,
+        ),
     )
     assert status == 0
 

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from coach.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from coach.cli.exits import EXIT_INVALID, EXIT_OK
 from coach.cli.overrides import _overrides
+from coach.errors import UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -67,22 +68,14 @@ def _since(args: argparse.Namespace, prefs: Any) -> Any:
     try:
         return parse_since(args.since, _today(prefs))
     except ValueError as error:
-        raise _UsageError(f"--since: {error}") from None
-
-
-class _UsageError(Exception):
-    pass
+        raise UsageError(f"--since: {error}") from None
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from coach.history import reports
 
     prefs = _history_settings(args)
-    try:
-        since = _since(args, prefs)
-    except _UsageError as error:
-        print(f"coach history: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    since = _since(args, prefs)
     store = _open_history(prefs)
     records = [] if store is None else store.sessions(since=since, program=args.program)
     if store is not None:
@@ -195,11 +188,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from coach.history.store import Progress
 
     prefs = _history_settings(args)
-    try:
-        since = _since(args, prefs)
-    except _UsageError as error:
-        print(f"coach report: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    since = _since(args, prefs)
     today = _today(prefs)
     store = _open_history(prefs)
     if store is None:

@@ -113,11 +113,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         command_module, name = _COMMANDS[command]
     handler: Callable[[Any], int] = getattr(importlib.import_module(command_module), name)
     # Imported here, not above: pydantic-settings, SQLite and the rest load only when used.
-    from coach.errors import SettingsError
+    from coach.errors import SettingsError, UsageError
     from coach.history.records import HistoryError
 
     try:
         return handler(args)
+    except UsageError as error:
+        print(f"coach {command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except SettingsError as error:
         print(f"coach: bad setting:\n{error}", file=sys.stderr)
         return EXIT_USAGE

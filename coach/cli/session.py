@@ -31,6 +31,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from coach.config.settings import effective_data_dir
     from coach.history.records import HistoryError
     from coach.history.store import HistoryStore
+    from coach.session.cues import CueOptions
     from coach.session.headless import run_headless
     from coach.session.recording import HistoryRecorder
 
@@ -54,20 +55,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
         else:
             recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
-    cues = settings.cues
     try:
         return run_headless(
             loaded,
             json_mode=args.json,
-            bell=cues.bell,
-            speech=cues.speech,
-            speech_command=cues.speech_command,
-            notify_long_rests=cues.notify_long_rests,
-            quiet=cues.quiet,
-            countdown=cues.countdown,
-            sounds=cues.sounds,
-            metronome=cues.metronome,
-            countdown_min_step=cues.countdown_min_step,
+            cues=CueOptions.from_settings(settings.cues),
             recorder=recorder,
             data_dir=effective_data_dir(settings),
         )

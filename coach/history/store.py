@@ -771,18 +771,10 @@ class HistoryStore:
         self, *, since: date | None = None, until: date | None = None
     ) -> dict[tuple[str, str], int]:
         """How many breaks of each (kind, outcome) between two local dates (inclusive)."""
-        where, params = [], []
-        if since is not None:
-            where.append("local_date >= ?")
-            params.append(since.isoformat())
-        if until is not None:
-            where.append("local_date <= ?")
-            params.append(until.isoformat())
-        sql = "SELECT kind, outcome, count(*) FROM breaks"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        where, params = _filters(since=since, until=until, program=None, ids=None)
+        sql = f"SELECT kind, outcome, count(*) FROM breaks {where} GROUP BY kind, outcome"
         with self._reading() as db:
-            rows = db.execute(sql + " GROUP BY kind, outcome", params).fetchall()
+            rows = db.execute(sql, params).fetchall()
         return {(row[0], row[1]): int(row[2]) for row in rows}
 
     # --- export and import -----------------------------------------------------------------

@@ -33,9 +33,10 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from coach.clock import Clock, SystemClock
 from coach.notify import Notifier, find_notifier
@@ -65,6 +66,7 @@ from coach.session.speech import (
 __all__ = [
     "BellCue",
     "CommandTemplate",
+    "CueOptions",
     "NotifyCue",
     "SoundCue",
     "SpeechCue",
@@ -438,18 +440,31 @@ def _has_desktop() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+@dataclass(frozen=True, slots=True)
+class CueOptions:
+    """What the ``[cues]`` settings ask for, as the cue builders take it."""
+
+    bell: bool = True
+    speech: bool = True
+    speech_command: str | None = None
+    notify_long_rests: float = 0.0
+    quiet: bool = False
+    sounds: bool = True
+    metronome: bool = False
+    countdown: int = 3
+    countdown_min_step: float = COUNTDOWN_MIN_STEP
+
+    @classmethod
+    def from_settings(cls, cues: Any) -> CueOptions:
+        """From :class:`coach.config.settings.CueSettings` (read by attribute: no pydantic here)."""
+        return cls(**{field.name: getattr(cues, field.name) for field in fields(cls)})
+
+
 def build_cues(
     program: Program,
+    options: CueOptions,
     *,
-    bell: bool,
-    speech: bool,
-    speech_command: str | None,
-    notify_long_rests: float,
-    quiet: bool,
     json_mode: bool,
-    sounds: bool = True,
-    metronome: bool = False,
-    countdown_min_step: float = COUNTDOWN_MIN_STEP,
     clock: Clock | None = None,
     ring: Callable[[], None] | None = None,
 ) -> list[Callable[[Event], None]]:
@@ -463,7 +478,8 @@ def build_cues(
     the speech queue time themselves on it).
     """
     cues: list[Callable[[Event], None]] = []
-    if quiet:
+    bell, speech, sounds = options.bell, options.speech, options.sounds
+    if options.quiet:
         sounds = bell = speech = False
     player: PlayerCommand | None = None
     if sounds:
@@ -471,7 +487,9 @@ def build_cues(
         if player is not None and not find_audio_output().heard:
             player = None
     if player is not None:
-        cues.append(SoundCue(program, SoundPlayer(player), clock=clock, metronome=metronome))
+        cues.append(
+            SoundCue(program, SoundPlayer(player), clock=clock, metronome=options.metronome)
+        )
     elif bell and ring is not None:
         cues.append(BellCue(program, ring=ring))
     elif bell:
@@ -479,15 +497,17 @@ def build_cues(
         if stream is not None and (not json_mode or stream.isatty()):
             cues.append(BellCue(program, stream))
     if speech:
-        template = find_speech_command(speech_command)
+        template = find_speech_command(options.speech_command)
         if template is not None:
             cues.append(
-                SpeechCue(program, template, clock=clock, countdown_min_step=countdown_min_step)
+                SpeechCue(
+                    program, template, clock=clock, countdown_min_step=options.countdown_min_step
+                )
             )
-    if notify_long_rests > 0:
+    if options.notify_long_rests > 0:
         notify = find_notifier()
         if notify is not None and _has_desktop():
-            cues.append(NotifyCue(program, notify, notify_long_rests))
+            cues.append(NotifyCue(program, notify, options.notify_long_rests))
     return cues
 
 

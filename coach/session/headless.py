@@ -24,7 +24,7 @@ from coach.program.loader import LoadedProgram
 from coach.program.model import Program
 from coach.program.timeline import Step, build_timeline, describe_step
 from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
-from coach.session.cues import build_cues, close_cues, remember_problems
+from coach.session.cues import CueOptions, build_cues, close_cues, remember_problems
 from coach.session.engine import (
     Countdown,
     Event,
@@ -349,19 +349,11 @@ def run_headless(
     loaded: LoadedProgram,
     *,
     json_mode: bool,
-    bell: bool,
-    speech: bool,
-    speech_command: str | None,
-    notify_long_rests: float,
-    quiet: bool,
-    countdown: int,
+    cues: CueOptions,
     recorder: SessionRecorder | None = None,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     data_dir: Path | None = None,
-    sounds: bool = True,
-    metronome: bool = False,
-    countdown_min_step: float = 5.0,
 ) -> int:
     """The ``coach run --headless`` command; returns the exit status.
 
@@ -413,25 +405,14 @@ def run_headless(
                 return EXIT_STOPPED
     if isinstance(recorder, HistoryRecorder):
         recorder.checkin(pain_before=before)
-    cues = build_cues(
-        loaded.program,
-        bell=bell,
-        speech=speech,
-        speech_command=speech_command,
-        notify_long_rests=notify_long_rests,
-        quiet=quiet,
-        json_mode=json_mode,
-        sounds=sounds,
-        metronome=metronome,
-        countdown_min_step=countdown_min_step,
-    )
+    listeners = build_cues(loaded.program, cues, json_mode=json_mode)
     result = asyncio.run(
         run_session(
             loaded,
             json_mode=json_mode,
             recorder=recorder,
-            cues=cues,
-            countdown=countdown,
+            cues=listeners,
+            countdown=cues.countdown,
             out=out,
             stdin=stdin,
             cue_folder=data_dir,

@@ -424,21 +424,13 @@ class CoachApp(App[None]):
         self.push_screen(PainScreen("Before you start: how much pain do you have now?"), rated)
 
     def _cues(self, loaded: LoadedProgram) -> list[Any]:
-        from coach.session.cues import build_cues
+        from coach.session.cues import CueOptions, build_cues
 
-        cues_settings = self.settings.cues
         # The bell goes through Textual (writing \a to the screen would garble it).
         return build_cues(
             loaded.program,
-            bell=cues_settings.bell,
-            speech=cues_settings.speech,
-            speech_command=cues_settings.speech_command,
-            notify_long_rests=cues_settings.notify_long_rests,
-            quiet=cues_settings.quiet,
+            CueOptions.from_settings(self.settings.cues),
             json_mode=False,
-            sounds=cues_settings.sounds,
-            metronome=cues_settings.metronome,
-            countdown_min_step=cues_settings.countdown_min_step,
             clock=self.clock,
             ring=self.bell,
         )
