@@ -366,3 +366,14 @@ def test_session_cue_failures_are_shown_safely_and_a_damaged_record_is_ignored(
     assert "\x1b" not in check.detail and "no card" in check.detail
     (tmp_path / CUE_PROBLEMS).write_text('{"at": "x", "probl')  # cut off by a crash
     assert checks(Settings(data_dir=tmp_path))["session cues"].ok is True
+
+
+def test_a_failure_with_a_stray_byte_is_kept_all_the_same(tmp_path: Path) -> None:
+    """A speech command named with an undecodable byte fails as "sp\\udcffk: ..."."""
+    from datetime import UTC, datetime
+
+    from coach.session.cues import remember_problems
+
+    remember_problems(tmp_path, ["speech: sp\udcffk: not found"], datetime(2026, 12, 2, tzinfo=UTC))
+    check = checks(Settings(data_dir=tmp_path))["session cues"]
+    assert check.ok is False and "not found" in check.detail

@@ -583,7 +583,21 @@ def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(write_
         ),
         (
             HEADER + '[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n[exercise.checkin]\n',
-            "10:1: unknown table [exercise.checkin] in [[exercise]]; allowed keys: id, name,",
+            "10:1: unknown table [exercise.checkin] in [[exercise]]; tables here: [[exercise.tempo]]",
+        ),
+        (
+            HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 1\n'
+            '[[exercise.phases]]\nphase = "Up"\nseconds = 2\n',
+            "10:1: unknown table [[exercise.phases]] in [[exercise]] (did you mean [[exercise.tempo]]?)",
+        ),
+        (
+            HEADER + '[step]\nid = "a"\n',
+            "6:1: unknown table [step] in the top level (did you mean [[exercise]]?)",
+        ),
+        (
+            HEADER + '[program.titles]\nx = 1\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n',
+            "6:1: unknown table [program.titles] in [program]; tables here: [program.schedule], "
+            "[program.checkin]",
         ),
     ],
 )

@@ -379,3 +379,37 @@ def test_cutting_stops_the_whole_pipeline(tmp_path: Path) -> None:
         speaker.close(wait=1)
         if _alive(child):
             os.kill(child, signal.SIGKILL)
+
+
+async def test_silence_cuts_the_words_being_said_and_drops_the_rest() -> None:
+    """A session ended by Ctrl-C: the speech process (in its own group) is stopped at once."""
+    clock = FakeClock()
+    speaker = FakeSpeaker(clock)
+    queue = SpeechQueue(speaker, clock)
+    queue.say(Utterance(("Get ready. Palm-on-the-desk forearm stretch.",)))
+    queue.say(Utterance(("Hold.",)))
+    assert queue.busy
+    queue.silence()
+    assert not queue.busy
+    (first,) = speaker.said
+    assert first.cut_at == clock.monotonic()  # cut where it was
+    assert "Hold." in queue.dropped
+
+
+def test_a_speech_process_that_cannot_keep_its_errors_still_speaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def no_temporary_file() -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temporary_file)
+    out = tmp_path / "said.txt"
+    speaker = ProcessSpeaker(_sh(f"cat > {out}"))
+    done: list[str] = []
+    speaker.start("one", lambda: done.append("one"))
+    speaker.start("two", lambda: done.append("two"))
+    speaker.close(wait=10)
+    assert done == ["one", "two"] and out.read_text() == "two"  # the thread lived on
+    assert speaker.last_failure and "Too many open files" in speaker.last_failure

@@ -360,6 +360,14 @@ _SPELLINGS = {
 """Other spellings of coach's tables that authors write, for "did you mean"."""
 
 
+_TABLES: dict[tuple[str, ...], dict[str, str]] = {
+    (): {"program": "[program]", "exercise": "[[exercise]]"},
+    ("program",): {"schedule": "[program.schedule]", "checkin": "[program.checkin]"},
+    ("exercise", "*"): {"tempo": "[[exercise.tempo]]"},
+}
+"""The tables each table may hold, as their headers are written."""
+
+
 def _header_of(path: tuple[str | int, ...], value: Any) -> str | None:
     """``[info]`` or ``[[exercises]]`` when ``value`` is a table or an array of tables."""
     names = ".".join(str(part) for part in path if isinstance(part, str))
@@ -437,20 +445,23 @@ def _from_pydantic(detail: Any) -> _Found:
     if kind == "extra_forbidden":
         table = loc[:-1]
         known = _known_keys(table)
-        close = difflib.get_close_matches(str(last), known, n=1, cutoff=0.6)
-        guess = _SPELLINGS.get(str(last).lower())
-        if guess in known and not close:
-            close = [guess]
         header = _header_of(loc, value)
-        if header is not None:
+        if header is not None:  # a table or an array of tables: suggest only tables
+            tables = _TABLES.get(_table_kind(table), {})
+            guess = _SPELLINGS.get(str(last).lower())
+            close = [guess] if guess in tables else []
+            close = close or difflib.get_close_matches(str(last), list(tables), n=1, cutoff=0.6)
             message = f"unknown table {header} in {_table_name(table)}"
             if close:
-                message += f" (did you mean {_header_of((*table, close[0]), value)}?)"
-        else:
-            message = f"unknown key {last!r} in {_table_name(table)}"
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-        if not close and known:
+                return _Found(loc, message + f" (did you mean {tables[close[0]]}?)")
+            if tables:
+                return _Found(loc, message + "; tables here: " + ", ".join(tables.values()))
+            return _Found(loc, message + "; allowed keys: " + ", ".join(known))
+        close = difflib.get_close_matches(str(last), known, n=1, cutoff=0.6)
+        message = f"unknown key {last!r} in {_table_name(table)}"
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        elif known:
             message += "; allowed keys: " + ", ".join(known)
         return _Found(loc, message)
     if kind == "missing":

@@ -211,8 +211,10 @@ class SpeechCue:
                 self.queue.say(Utterance(("Session complete. Well done.",)))
             case Paused(reason="suspend"):
                 self.queue.say(Utterance(("Paused.",)))
-            case SessionStopped():
+            case SessionStopped(reason=reason):
                 self.queue.expire_pending()
+                if reason != "user":  # Ctrl-C, SIGTERM, a closed pipe: quiet now, not in 3 s
+                    self.queue.silence()
 
     def counts_down(self, index: int) -> bool:
         """Whether step ``index`` gets a spoken countdown."""
@@ -532,7 +534,9 @@ def remember_problems(folder: Path, problems: Sequence[str], when: datetime) -> 
             return
         private_folder(folder)
         data = {"at": when.isoformat(timespec="seconds"), "problems": list(problems)[:20]}
-        write_private(path, json.dumps(data, ensure_ascii=False) + "\n", fsync=False)
+        # ASCII escapes: a failure naming a command with a stray byte (a lone surrogate)
+        # must not stop the session's end; doctor shows it made visible.
+        write_private(path, json.dumps(data) + "\n", fsync=False)
     except OSError:
         pass
 

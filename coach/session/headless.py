@@ -315,7 +315,7 @@ async def run_session(
         problems = close_cues(cues)
         for problem in problems:
             print(f"coach: {problem}", file=sys.stderr)
-        if cue_folder is not None and cues:
+        if cue_folder is not None:  # no cues at all (quiet) clears an old failure too
             remember_problems(cue_folder, problems, runner.clock.now())
     recorder.finish(result)
     return result

@@ -175,6 +175,20 @@ class SpeechQueue:
             self.dropped.extend(u.forms[-1] for u in self._pending)
             self._pending.clear()
 
+    def silence(self) -> None:
+        """Stop talking now: what waits is dropped and what is being said is cut.
+
+        For a session ended by a signal (Ctrl-C): its speech process leads a
+        process group of its own, so the terminal's interrupt does not reach it.
+        """
+        with self._lock:
+            self.dropped.extend(u.forms[-1] for u in self._pending)
+            self._pending.clear()
+            if self._speaking is not None:
+                self._speaking = None
+                self.speaker.cut()
+            self._idle.notify_all()
+
     def close(self, wait: float = 3.0) -> None:
         """Stop: what waits for a step is dropped, and the last words (up to ``wait`` s) are said.
 
@@ -324,12 +338,19 @@ class ProcessSpeaker:
                 return
             try:
                 self._run(request)
+            except Exception as error:  # never let one utterance end speech for the session
+                self.failures.append(f"{request.argv[0]}: {error}")
             finally:
                 request.finished()
 
     def _run(self, request: _Request) -> None:
         argv, stdin_text = request.argv, request.stdin_text
-        with tempfile.TemporaryFile() as errors_file:
+        try:
+            errors_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the with below)
+        except OSError as error:  # no temporary folder, or no file descriptors left
+            self.failures.append(f"{argv[0]}: its error output cannot be kept ({error})")
+            errors_file = open(os.devnull, "w+b")  # noqa: SIM115 (closed by the with below)
+        with errors_file:
             with self._lock:
                 if request.generation != self._generation:
                     return  # cut before it began

@@ -463,13 +463,15 @@ class CoachApp(App[None]):
                 self.break_watch.kick()  # a session is a break: the timers start again
             if outcome is None:
                 return
-            if cues and self.store is not None:
+            if self.store is not None:  # no cues at all (quiet) clears an old failure too
                 from coach.session.cues import remember_problems
 
                 remember_problems(self.store.folder, outcome.cue_problems, self.clock.now())
             if outcome.cue_problems:
+                # A speech command's stderr can hold anything: shown, never obeyed.
+                shown = [visible(problem, newlines=False) for problem in outcome.cue_problems]
                 self.notify(
-                    "\n".join(outcome.cue_problems) + "\n`coach doctor` tells more.",
+                    "\n".join(shown) + "\n`coach doctor` tells more.",
                     title="Speech or sounds failed",
                     severity="warning",
                     timeout=15,

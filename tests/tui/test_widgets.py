@@ -124,3 +124,24 @@ async def test_progress_line_redraws_only_when_a_half_cell_more_is_done() -> Non
 )
 def test_minutes_left(seconds: float, text: str) -> None:
     assert minutes_left(seconds) == text
+
+
+async def test_progress_line_is_right_after_a_resize_even_when_nothing_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual may draw the frame after a resize before the widget hears of it: the line
+    is drawn for the width it has when drawn, and never wider."""
+    monkeypatch.setattr(ProgressLine, "on_resize", lambda self: None)  # not heard of yet
+    line = ProgressLine(100)
+    app = Holder(line)
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        line.update(50.0)  # half done
+        await pilot.pause()
+        assert line.render_line(0).text.count("━") == line.content_size.width // 2
+        for width in (80, 20):
+            await pilot.resize_terminal(width, 5)
+            await pilot.pause()
+            drawn = line.render_line(0)
+            assert len(drawn.text) == drawn.cell_length == line.content_size.width
+            assert drawn.text.count("━") == line.content_size.width // 2  # paused: no update()

@@ -63,14 +63,16 @@ class ProgressLine(Widget):
             self.refresh()
 
     def on_resize(self) -> None:
+        """A new width: a new number of half cells, drawn now (even while paused)."""
         self._halves = filled_halves(self.done, self.total, self.content_size.width)
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        """The one line."""
+        """The one line, filled for the width it has now."""
         width = self.content_size.width
         if y != 0:
             return Strip.blank(width, self.rich_style)
-        done, todo = draw(self._halves, width)
+        done, todo = draw(filled_halves(self.done, self.total, width), width)
         done_style = self.get_component_rich_style("progress-line--done")
         todo_style = self.get_component_rich_style("progress-line--todo")
         return Strip([Segment(done, done_style), Segment(todo, todo_style)], width)
