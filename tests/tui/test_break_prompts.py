@@ -18,7 +18,7 @@ from coach.tui.app import CoachApp
 from coach.tui.screens.breaks import BreakPrompt, PauseScreen, banner_changes_at, banner_text
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.session import SessionScreen
-from tests.tui.test_session import NASTY, shown, write
+from tests.tui.helpers import NASTY, shown, write
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
 from coach.tui.screens.session import ConfirmStop, SessionScreen
 from coach.tui.screens.summary import SummaryScreen
-from tests.tui.test_session import clock, make_app, shown, start, write
-
-__all__ = ["clock"]  # the fixture, shared with test_session
+from tests.tui.helpers import make_app, shown, start, write
 
 
 async def test_the_stop_question_pauses_and_go_on_resumes(tmp_path: Path, clock: FakeClock) -> None:

@@ -24,7 +24,7 @@ from coach.program.library import load_library
 from coach.tui.app import CoachApp
 from coach.tui.screens.session import SessionScreen
 from coach.tui.widgets.big_digits import BigDigits
-from tests.tui.test_session import start
+from tests.tui.helpers import start
 
 PROGRAM = """
 schema_version = 1

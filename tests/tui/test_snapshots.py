@@ -14,7 +14,7 @@ from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
 from coach.tui.app import CoachApp
-from tests.tui.test_session import NASTY, start, write
+from tests.tui.helpers import NASTY, start, write
 
 
 @pytest.fixture(autouse=True)

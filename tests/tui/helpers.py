@@ -1,0 +1,88 @@
+"""What the app's tests share: a small program to write, an app to drive, and ways to look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+
+from coach.clock import FakeClock
+from coach.config.settings import Settings
+from coach.history.store import HistoryStore
+from coach.program.library import load_library
+from coach.tui.app import CoachApp
+from coach.tui.widgets.big_digits import BigDigits
+
+PROGRAM = """
+schema_version = 1
+[program]
+id = "{id}"
+title = '{title}'
+prep = 2
+rest_between_exercises = 3
+{extra}
+[[exercise]]
+id = "a"
+name = '{name}'
+instructions = ['{instruction}']
+reps = 2
+hold = 5
+rest_between_reps = 1
+[[exercise]]
+id = "b"
+name = "Second"
+duration = 4
+"""
+
+NASTY = "[bold red]Boom[/] [@click=app.quit]quit[/]"
+
+
+def write(
+    folder: Path,
+    *,
+    id: str = "aaa",
+    title: str = "Quick one",
+    extra: str = "",
+    name: str = "First",
+    instruction: str = "Hold it",
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{id}.toml").write_text(
+        PROGRAM.format(id=id, title=title, extra=extra, name=name, instruction=instruction)
+    )
+
+
+def make_app(
+    tmp_path: Path, clock: FakeClock, *, record: bool = True
+) -> tuple[CoachApp, HistoryStore]:
+    store = HistoryStore.in_folder(tmp_path / "data")
+    settings = Settings(cues={"bell": False, "sounds": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
+    return (
+        CoachApp(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=False,
+            breaks=False,  # tests/tui/test_breaks.py has them; here their timer would only wait
+            record=record,
+        ),
+        store,
+    )
+
+
+async def start(pilot: object, app: CoachApp, program_id: str = "aaa") -> None:
+    """Highlight the program, then the two keys: open it, start it."""
+    options = app.screen.query_one("#programs", OptionList)
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = ids.index(program_id)
+    await pilot.press("enter", "enter")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def shown(screen: object) -> str:
+    return "\n".join(str(w.render()) for w in screen.query(Static))  # type: ignore[attr-defined]
+
+
+def digits(app: CoachApp) -> str:
+    return app.screen.query_one("#remaining", BigDigits).text
