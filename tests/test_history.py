@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time as systime
 from collections.abc import Iterator
 from dataclasses import replace
@@ -31,43 +30,8 @@ from coach.program.timeline import build_timeline
 from coach.session.engine import SessionRunner
 from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
-from tests.helpers import read_only
+from tests.helpers import T0, history_with, quick_program, read_only, record, run_env
 from tests.test_timeline import program
-
-T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-
-def record(
-    session_id: str = "s1",
-    *,
-    day: date = date(2026, 11, 20),
-    status: str = "completed",
-    started: datetime = T0,
-    **changes: Any,
-) -> SessionRecord:
-    values: dict[str, Any] = {
-        "id": session_id,
-        "program": "wrist",
-        "title": "Wrist stretches",
-        "started_at": started,
-        "utc_offset": 3600,
-        "local_date": day,
-        "status": status,
-        "ended_at": started + timedelta(minutes=5),
-        "active_seconds": 290.5,
-        "planned_seconds": 300.0,
-        "per_day": 2,
-        "stop_above": 5,
-        "pain_before": 3,
-        "pain_after": 2,
-        "note": "felt fine",
-        "exercises": [
-            ExerciseRecord("flexor", "Flexor stretch", 0, True, 2, 2, 10, 10, 0),
-            ExerciseRecord("extensor", "Extensor stretch", 1, False, 1, 2, 5, 10, 3),
-        ],
-    }
-    values.update(changes)
-    return SessionRecord(**values)
 
 
 @pytest.fixture
@@ -499,45 +463,17 @@ def test_four_processes_writing_250_sessions_each_lose_nothing(tmp_path: Path) -
 
 # --------------------------------------------------------------------------- kill -9
 
-_QUICK = """
-schema_version = 1
-[program]
-id = "quick"
-title = "Quick"
-prep = 0
-rest_between_exercises = "0.1s"
-"""
-
-
-def _quick_program(tmp_path: Path, exercises: int = 12) -> Path:
-    text = _QUICK + "".join(
-        f'\n[[exercise]]\nid = "e{n}"\nname = "E{n}"\nreps = 2\nhold = "0.1s"\n'
-        for n in range(exercises)
-    )
-    path = tmp_path / "quick.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
-def _run_env(data: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "COACH_DATA_DIR": str(data),
-        "COACH_CUES__COUNTDOWN": "0",
-        "PYTHONPATH": str(REPO),
-    }
-
 
 @pytest.mark.parametrize("seed", range(6))
 def test_kill_9_at_a_random_moment_loses_no_completed_exercise(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    path = _quick_program(tmp_path)
+    path = quick_program(tmp_path)
     data = tmp_path / "data"
     proc = subprocess.Popen(
         [sys.executable, "-m", "coach", "run", str(path), "--headless", "--json", "--quiet"],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
-        env=_run_env(data),
+        env=run_env(data),
         text=True,
     )
     assert proc.stdout is not None
@@ -564,12 +500,12 @@ def test_kill_9_at_a_random_moment_loses_no_completed_exercise(tmp_path: Path, s
 
 
 def test_every_headless_session_is_recorded_unless_no_record(tmp_path: Path) -> None:
-    path = _quick_program(tmp_path, exercises=1)
+    path = quick_program(tmp_path, exercises=1)
     data = tmp_path / "data"
     command = [sys.executable, "-m", "coach", "run", str(path), "--headless", "--quiet"]
-    subprocess.run([*command, "--no-record"], env=_run_env(data), check=True, capture_output=True)
+    subprocess.run([*command, "--no-record"], env=run_env(data), check=True, capture_output=True)
     assert not (data / DB_NAME).exists()
-    subprocess.run(command, env=_run_env(data), check=True, capture_output=True)
+    subprocess.run(command, env=run_env(data), check=True, capture_output=True)
     with HistoryStore.in_folder(data) as store:
         (row,) = store.sessions()
         assert row.status == "completed" and row.program == "quick"
@@ -577,13 +513,6 @@ def test_every_headless_session_is_recorded_unless_no_record(tmp_path: Path) -> 
 
 
 # --------------------------------------------------------------------------- export and import
-
-
-def _history(folder: Path, *records: SessionRecord) -> HistoryStore:
-    store = HistoryStore.in_folder(folder, now=lambda: T0)
-    for item in records:
-        store.save(item)
-    return store
 
 
 def _export(store: HistoryStore, path: Path) -> Path:
@@ -594,7 +523,7 @@ def _export(store: HistoryStore, path: Path) -> Path:
 def test_the_streamed_export_is_the_same_document_as_the_records_give(tmp_path: Path) -> None:
     import io
 
-    store = _history(
+    store = history_with(
         tmp_path / "h",
         record("a"),
         record("b", utc_offset=-5 * 3600, per_day=None, per_week=3, ended_at=None),
@@ -614,18 +543,18 @@ def test_the_streamed_export_is_the_same_document_as_the_records_give(tmp_path: 
 
 
 def test_export_then_import_elsewhere_gives_the_same_history(tmp_path: Path) -> None:
-    work = _history(tmp_path / "work", record("a"), record("b", status="partial"))
+    work = history_with(tmp_path / "work", record("a"), record("b", status="partial"))
     file = _export(work, tmp_path / "export.json")
-    home = _history(tmp_path / "home")
+    home = history_with(tmp_path / "home")
     summary = home.merge(read_export(file))
     assert (summary.added, summary.updated, summary.unchanged) == (2, 0, 0)
     assert [r.to_json() for r in home.sessions()] == [r.to_json() for r in work.sessions()]
 
 
 def test_import_is_idempotent_and_merges_by_id(tmp_path: Path) -> None:
-    work = _history(tmp_path / "work", record("a"), record("b"))
+    work = history_with(tmp_path / "work", record("a"), record("b"))
     file = _export(work, tmp_path / "export.json")
-    home = _history(tmp_path / "home", record("b"), record("c"))
+    home = history_with(tmp_path / "home", record("b"), record("c"))
     first = home.merge(read_export(file))
     second = home.merge(read_export(file))
     assert (first.added, first.unchanged) == (1, 1)
@@ -634,7 +563,7 @@ def test_import_is_idempotent_and_merges_by_id(tmp_path: Path) -> None:
 
 
 def test_import_takes_the_more_finished_or_later_copy(tmp_path: Path) -> None:
-    home = _history(tmp_path / "home", record("a", status="partial"), record("b", note="old"))
+    home = history_with(tmp_path / "home", record("a", status="partial"), record("b", note="old"))
     later = HistoryStore.in_folder(tmp_path / "work", now=lambda: T0 + timedelta(days=1))
     later.save(record("a"))
     later.save(record("b", note="added a note at work"))
@@ -646,7 +575,7 @@ def test_import_takes_the_more_finished_or_later_copy(tmp_path: Path) -> None:
     assert by_id["b"].note == "added a note at work"
     # And the older copy never wins back.
     older = home.merge(
-        read_export(_export(_history(tmp_path / "old", record("b")), tmp_path / "o"))
+        read_export(_export(history_with(tmp_path / "old", record("b")), tmp_path / "o"))
     )
     assert older.updated == 0
 
@@ -709,7 +638,7 @@ def test_a_bad_export_file_gets_a_clear_error_and_changes_nothing(
     from coach.cli.main import main
 
     data_dir = tmp_path / "data"
-    with _history(data_dir, record("kept")) as home:
+    with history_with(data_dir, record("kept")) as home:
         before = [r.to_json() for r in home.sessions()]
     file = tmp_path / "bad.json"
     broken = _broken(change)
@@ -730,7 +659,7 @@ def test_export_and_import_commands(
 ) -> None:
     from coach.cli.main import main
 
-    _history(tmp_path / "work", record("a"), record("b")).close()
+    history_with(tmp_path / "work", record("a"), record("b")).close()
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "work"))
     file = tmp_path / "out" / "history.json"
     file.parent.mkdir()
@@ -815,13 +744,13 @@ async def test_a_checkin_after_the_end_is_spooled_when_it_cannot_be_written(
 
 
 def test_a_lock_folder_that_cannot_be_made_does_not_stop_a_run(tmp_path: Path) -> None:
-    path = _quick_program(tmp_path, exercises=1)
+    path = quick_program(tmp_path, exercises=1)
     data = tmp_path / "data"
     data.mkdir()
     (data / "running").write_text("not a folder")
     result = subprocess.run(
         [sys.executable, "-m", "coach", "run", str(path), "--headless", "--quiet"],
-        env=_run_env(data),
+        env=run_env(data),
         capture_output=True,
         text=True,
         check=False,

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from coach.cli.main import main
-from tests.test_history import _quick_program, _run_env
+from tests.helpers import quick_program, run_env
 
 
 @pytest.fixture
 def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data folder holding one real, completed headless session of `quick`."""
     data = tmp_path / "data"
-    program = _quick_program(tmp_path, exercises=2)
+    program = quick_program(tmp_path, exercises=2)
     subprocess.run(
         [sys.executable, "-m", "coach", "run", str(program), "--headless", "--quiet"],
-        env=_run_env(data),
+        env=run_env(data),
         check=True,
         capture_output=True,
     )

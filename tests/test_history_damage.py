@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from coach.history.store import DB_NAME, HistoryStore
-from tests.test_history import _quick_program, _run_env, record
+from tests.helpers import quick_program, record, run_env
 
 pytestmark = pytest.mark.e2e  # real processes in real time
 
@@ -183,7 +183,7 @@ TIMEOUT = 60
 
 
 def _commands(tmp_path: Path) -> dict[str, list[str]]:
-    program = _quick_program(tmp_path, exercises=1)
+    program = quick_program(tmp_path, exercises=1)
     good = tmp_path / "good-export.json"
     with HistoryStore.in_folder(tmp_path / "other") as store:
         store.save(record("z"))
@@ -206,7 +206,7 @@ def _run_all(
     data: Path, commands: dict[str, list[str]]
 ) -> dict[str, subprocess.CompletedProcess[str]]:
     """Every command at once (most of the time is waiting), each with a timeout."""
-    env = _run_env(data)
+    env = run_env(data)
     running = {
         name: subprocess.Popen(
             [sys.executable, "-m", "coach", *argv],
@@ -313,7 +313,7 @@ def test_a_damaged_row_is_named_and_the_others_still_shown(tmp_path: Path, varia
     # What export wrote, import takes back.
     again = subprocess.run(
         [sys.executable, "-m", "coach", "import", str(tmp_path / "out.json")],
-        env=_run_env(tmp_path / "fresh"),
+        env=run_env(tmp_path / "fresh"),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -327,7 +327,7 @@ def test_doctor_salvages_what_is_readable(tmp_path: Path) -> None:
     target = tmp_path / "saved.json"
     result = subprocess.run(
         [sys.executable, "-m", "coach", "doctor", "--salvage", str(target)],
-        env=_run_env(data),
+        env=run_env(data),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -337,7 +337,7 @@ def test_doctor_salvages_what_is_readable(tmp_path: Path) -> None:
     assert target.stat().st_mode & 0o777 == 0o600
     check = subprocess.run(
         [sys.executable, "-m", "coach", "doctor", "--check-history"],
-        env=_run_env(data),
+        env=run_env(data),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

@@ -15,7 +15,7 @@ import pytest
 from coach.files import LinkRefused, open_private, private_folder, write_private
 from coach.history.records import HistoryError
 from coach.history.store import DB_NAME, HistoryStore
-from tests.test_history import _quick_program, _run_env, record
+from tests.helpers import quick_program, record, run_env
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -34,8 +34,8 @@ def umask(request: pytest.FixtureRequest) -> Iterator[int]:
 @POSIX
 def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) -> None:
     data = tmp_path / "data" / "coach"
-    program = _quick_program(tmp_path, exercises=1)
-    env = {**_run_env(data), "COACH_CACHE_DIR": str(tmp_path / "cache")}
+    program = quick_program(tmp_path, exercises=1)
+    env = {**run_env(data), "COACH_CACHE_DIR": str(tmp_path / "cache")}
     config = tmp_path / "config" / "config.toml"
     env["COACH_CONFIG_FILE"] = str(config)
     for argv in (
@@ -124,7 +124,7 @@ def test_coach_remind_says_so_for_a_planted_link(tmp_path: Path) -> None:
     target = _plant(data / "remind.lock", tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "coach", "remind", "--once", "--no-notify", "--no-bell"],
-        env=_run_env(data),
+        env=run_env(data),
         capture_output=True,
         text=True,
         timeout=60,
@@ -196,7 +196,7 @@ def _fill(disk: Path) -> None:
 def _coach(data: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "coach", *argv],
-        env=_run_env(data),
+        env=run_env(data),
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,7 +205,7 @@ def _coach(data: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def _recorded(data: Path, tmp_path: Path) -> Path:
-    program = _quick_program(tmp_path, exercises=2)
+    program = quick_program(tmp_path, exercises=2)
     assert _coach(data, "run", str(program), "--headless", "--quiet").returncode == 0
     return program
 
@@ -255,7 +255,7 @@ def test_reads_work_on_a_read_only_folder(read_only_data: Path, tmp_path: Path) 
     assert export.returncode == 0, export.stderr
     report = _coach(data, "report")
     assert report.returncode == 0, report.stderr
-    run = _coach(data, "run", str(_quick_program(tmp_path, exercises=1)), "--headless", "--quiet")
+    run = _coach(data, "run", str(quick_program(tmp_path, exercises=1)), "--headless", "--quiet")
     assert run.returncode == 0, run.stderr
     assert "nothing of it will be recorded" in run.stderr and "Traceback" not in run.stderr
     imported = _coach(data, "import", str(tmp_path / "out.json"))

@@ -15,7 +15,7 @@ import pytest
 from coach.cli.main import main
 from coach.history.exchange import ExportError, read_export
 from coach.history.store import HistoryStore
-from tests.test_history import _history, _run_env, record
+from tests.helpers import history_with, record, run_env
 
 
 def _file(tmp_path: Path, *sessions: dict[str, Any]) -> Path:
@@ -54,7 +54,7 @@ def test_refused(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
 def test_what_coach_records_it_imports_back(tmp_path: Path) -> None:
     long = record("long", planned_seconds=2778 * 3600.0, active_seconds=1e7, note="a\x1bb")
     long.ended_at = long.started_at + timedelta(days=30)
-    with _history(tmp_path / "a", long) as store:
+    with history_with(tmp_path / "a", long) as store:
         path = tmp_path / "out.json"
         with open(path, "w", encoding="utf-8") as out:
             store.write_export(out)
@@ -67,7 +67,7 @@ def test_the_same_id_for_another_session_is_reported_not_merged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "data"
-    _history(data, record("x"), record("y")).close()
+    history_with(data, record("x"), record("y")).close()
     later = _session(updated_at="2027-01-01T00:00:00.000Z", note="added later")
     other = record("y", program="other").to_json()
     monkeypatch.setenv("COACH_DATA_DIR", str(data))
@@ -94,7 +94,7 @@ def test_a_huge_line_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", script, str(path)],
-        env=_run_env(tmp_path / "data"),
+        env=run_env(tmp_path / "data"),
         capture_output=True,
         text=True,
         timeout=60,
