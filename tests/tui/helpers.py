@@ -53,10 +53,12 @@ def write(
 
 
 def make_app(
-    tmp_path: Path, clock: FakeClock, *, record: bool = True
+    tmp_path: Path, clock: FakeClock, *, record: bool = True, cues: dict[str, object] | None = None
 ) -> tuple[CoachApp, HistoryStore]:
+    """An app on ``clock`` with its history in ``tmp_path``; quiet unless ``cues`` say otherwise."""
     store = HistoryStore.in_folder(tmp_path / "data")
-    settings = Settings(cues={"bell": False, "sounds": False, "speech": False, "countdown": 0})  # type: ignore[arg-type]
+    quiet = {"bell": False, "sounds": False, "speech": False, "countdown": 0}
+    settings = Settings(cues={**quiet, **(cues or {})})  # type: ignore[arg-type]
     return (
         CoachApp(
             library=load_library(),

@@ -199,28 +199,13 @@ async def test_no_record_asks_nothing_and_says_once_that_nothing_is_kept(
 async def test_speech_that_fails_in_a_session_is_told_and_kept_for_doctor(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from coach.config.settings import Settings
-    from coach.history.store import HistoryStore
-    from coach.program.library import load_library
     from coach.session.cues import last_problems
-    from coach.tui.app import CoachApp
 
     write(paths.user_programs_dir())
     speak = tmp_path / "speak"
     speak.write_text("#!/bin/sh\necho 'ALSA lib pcm.c: Unknown PCM default' >&2\n")
     speak.chmod(0o755)
-    store = HistoryStore.in_folder(tmp_path / "data")
-    settings = Settings(
-        cues={"bell": False, "sounds": False, "speech": True, "speech_command": str(speak)}  # type: ignore[arg-type]
-    )
-    app = CoachApp(
-        library=load_library(),
-        settings=settings,
-        clock=clock,
-        store=store,
-        notice=False,
-        breaks=False,
-    )
+    app, _ = make_app(tmp_path, clock, cues={"speech": True, "speech_command": str(speak)})
     told: list[tuple[str, str]] = []
     notify = app.notify
 
