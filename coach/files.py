@@ -28,7 +28,9 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 # Never wait (a FIFO with no writer), never become the controlling terminal,
 # never leak into a child process. Flags a platform lacks are left out.
@@ -178,35 +180,54 @@ def refuse_link(path: Path) -> None:
         raise LinkRefused(path)
 
 
-def write_private(path: Path, text: str, *, fsync: bool = True, exclusive: bool = False) -> None:
-    """Write ``text`` to ``path`` whole: a new 0600 file renamed over it.
+@contextlib.contextmanager
+def atomic_write(path: Path, *, fsync: bool = True, shared: bool = False) -> Iterator[TextIO]:
+    """Write ``path`` whole: what is written to the stream lands all at once, or not at all.
 
-    A crash leaves the old file or the new one, never half of one; a link at
-    ``path`` is replaced, not followed. ``exclusive``: refuse
-    (FileExistsError) when ``path`` exists, as ``coach config init`` does.
+    The text goes to a new 0600 file beside ``path`` (created exclusively, so
+    never through a link), which is flushed, synced (``fsync``) and renamed
+    over ``path`` when the ``with`` block ends. An exception in the block, a
+    crash or a kill leaves the old file (or none), never half of one; the
+    temporary file is removed on the way out. A link at ``path`` is replaced,
+    not followed. Every file coach writes whole comes through here: exports,
+    reports and schemas written with ``-o``, salvaged histories, the spool,
+    the configuration file, the library's cache, the cue problems.
+    ``shared``: the file is for others too (a JSON schema), mode 0644.
     """
-    if exclusive:
-        # O_EXCL never follows a link: a link there is "already exists".
-        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            raise
-        return
     # The pid alone could be a stale file's, left by a crash (containers reuse pids).
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+            yield out
             out.flush()
             if fsync:
                 os.fsync(out.fileno())
+        if shared and _POSIX:
+            os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        raise
+
+
+def write_private(path: Path, text: str, *, fsync: bool = True, exclusive: bool = False) -> None:
+    """Write ``text`` to ``path`` whole, as :func:`atomic_write` does.
+
+    ``exclusive``: refuse (FileExistsError) when ``path`` exists, as ``coach
+    config init`` does; the file is then created in place, never replacing one.
+    """
+    if not exclusive:
+        with atomic_write(path, fsync=fsync) as out:
+            out.write(text)
+        return
+    # O_EXCL never follows a link: a link there is "already exists".
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
         raise

@@ -17,6 +17,7 @@ use them, not by a status line.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -144,61 +145,109 @@ def quick_history_settings(overrides: Mapping[str, str]) -> HistorySettings:
     )
 
 
-def collect_status(
-    prefs: HistorySettings,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The status as JSON-ready data (see ``coach status --help``)."""
+@dataclass(frozen=True)
+class LastSession:
+    """The most recent session, as ``coach status --json`` gives it (times as ISO text)."""
+
+    id: str
+    program: str
+    title: str
+    status: str
+    """``completed``, ``partial`` (stopped, or a session whose process is gone) or ``running``."""
+    started_at: str
+    """Local time with its offset, as the session was recorded."""
+    ended_at: str | None
+    local_date: str
+    """The day it counts for (``YYYY-MM-DD``), after ``history.day_start``."""
+    active_seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``last_session`` object of ``coach status --json``."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class NextBreak:
+    """The next break that ``coach remind`` or the app keeps."""
+
+    kind: str
+    """``micro`` or ``rest``."""
+    due_in_seconds: int
+    """Negative while a due break waits for an answer."""
+    length_seconds: float | None
+    program: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``next_break`` object of ``coach status --json``."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Status:
+    """Streak, today and the last session: what ``coach status`` says."""
+
+    today: str
+    """The day it is for the history (``YYYY-MM-DD``), after ``history.day_start``."""
+    current_streak: int = 0
+    longest_streak: int = 0
+    sessions_today: int = 0
+    """Completed sessions today."""
+    minutes_today: float = 0.0
+    """Minutes of exercise today, in every session, to a tenth."""
+    last_session: LastSession | None = None
+    next_break: NextBreak | None = None
+    """None when neither ``coach remind`` nor the app keeps the break timers."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``coach status --json``: the same keys, in the same order, release after release."""
+        return {
+            "current_streak": self.current_streak,
+            "longest_streak": self.longest_streak,
+            "sessions_today": self.sessions_today,
+            "minutes_today": self.minutes_today,
+            "last_session": None if self.last_session is None else self.last_session.to_json(),
+            "next_break": None if self.next_break is None else self.next_break.to_json(),
+            "today": self.today,
+        }
+
+
+def collect_status(prefs: HistorySettings, now: datetime | None = None) -> Status:
+    """The status now (see ``coach status --help``); reading it never creates a history."""
     now = now or datetime.now(UTC)
     today = local_day(now, prefs.day_start)
-    status: dict[str, Any] = {
-        "current_streak": 0,
-        "longest_streak": 0,
-        "sessions_today": 0,
-        "minutes_today": 0.0,
-        "last_session": None,
-        "next_break": None,
-        "today": today.isoformat(),
-    }
     rows = read_status(prefs.data_dir / DB_NAME, today)
     if rows is None:
-        return status  # no history yet; a status line must not create one
-    days, done, seconds, last = (
-        rows.completed_days,
-        rows.sessions_today,
-        rows.seconds_today,
-        rows.last,
-    )
-    found: Streaks = streaks(days, today, prefs.rest_days)
-    status["current_streak"] = found.current
-    status["longest_streak"] = found.longest
-    status["sessions_today"] = done
-    status["minutes_today"] = round(seconds / 60, 1)
-    if last is not None:
+        return Status(today=today.isoformat())  # no history yet
+    found: Streaks = streaks(rows.completed_days, today, prefs.rest_days)
+    last = None
+    if rows.last is not None:
         # A damaged row: `coach history` names it; a status line stays quiet.
         with contextlib.suppress(TypeError, ValueError, OverflowError):
-            status["last_session"] = _last_session(prefs, last)
-    status["next_break"] = _next_break(prefs.data_dir, rows.break_state, now)
-    return status
+            last = _last_session(prefs, rows.last)
+    return Status(
+        today=today.isoformat(),
+        current_streak=found.current,
+        longest_streak=found.longest,
+        sessions_today=rows.sessions_today,
+        minutes_today=round(rows.seconds_today / 60, 1),
+        last_session=last,
+        next_break=_next_break(prefs.data_dir, rows.break_state, now),
+    )
 
 
-def _next_break(
-    data_dir: Path, state: Mapping[str, Any] | None, now: datetime
-) -> dict[str, Any] | None:
-    """The next break as ``coach remind`` or the app keep it; None when neither runs.
-
-    ``due_in_seconds`` is negative while a due break waits for an answer.
-    """
+def _next_break(data_dir: Path, state: Mapping[str, Any] | None, now: datetime) -> NextBreak | None:
+    """The next break as ``coach remind`` or the app keep it; None when neither runs."""
     if state is None or not hosts_running(data_dir):
         return None
     from coach.breaks.scheduler import next_break_now
     from coach.clock import SystemClock
 
     clock = SystemClock()
-    return next_break_now(state, clock.monotonic(), now, clock.boot_id())
+    found = next_break_now(state, clock.monotonic(), now, clock.boot_id())
+    return None if found is None else NextBreak(**found)
 
 
-def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> dict[str, Any]:
+def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> LastSession:
     from datetime import timedelta, timezone
 
     (session_id, program, title, state, started, ended, offset, day, active, host, pid) = row
@@ -206,16 +255,16 @@ def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> dict[str, Any
     lock = lock_path(prefs.data_dir, session_id)
     if state == "running" and not session_is_alive(lock, host, pid):
         state = "partial"
-    return {
-        "id": session_id,
-        "program": program,
-        "title": title,
-        "status": state,
-        "started_at": iso_local(parse_utc_text(started), zone),
-        "ended_at": None if ended is None else iso_local(parse_utc_text(ended), zone),
-        "local_date": day,
-        "active_seconds": round(active, 3),
-    }
+    return LastSession(
+        id=session_id,
+        program=program,
+        title=title,
+        status=state,
+        started_at=iso_local(parse_utc_text(started), zone),
+        ended_at=None if ended is None else iso_local(parse_utc_text(ended), zone),
+        local_date=day,
+        active_seconds=round(active, 3),
+    )
 
 
 def _ago(moment: datetime, now: datetime) -> str:
@@ -229,27 +278,28 @@ def _ago(moment: datetime, now: datetime) -> str:
     return f"{round(seconds / 86400)} days ago"
 
 
-def format_status(status: Mapping[str, Any], now: datetime | None = None) -> str:
+def format_status(status: Status, now: datetime | None = None) -> str:
     """The status for a person: a few short lines."""
     now = now or datetime.now(UTC)
-    current = status["current_streak"]
+    current = status.current_streak
+    done = status.sessions_today
     lines = [
-        f"Streak: {current} day{'s' if current != 1 else ''} (longest {status['longest_streak']})",
-        f"Today: {status['sessions_today']} session{'s' if status['sessions_today'] != 1 else ''}"
-        f" completed, {status['minutes_today']:g} min of exercise",
+        f"Streak: {current} day{'s' if current != 1 else ''} (longest {status.longest_streak})",
+        f"Today: {done} session{'s' if done != 1 else ''}"
+        f" completed, {status.minutes_today:g} min of exercise",
     ]
-    last = status["last_session"]
+    last = status.last_session
     if last is None:
         lines.append("Last session: none yet (start one with `coach` or `coach run PROGRAM`)")
     else:
-        when = _ago(datetime.fromisoformat(last["started_at"]), now)
-        lines.append(f"Last session: {last['title']} ({last['program']}), {last['status']}, {when}")
-    upcoming = status.get("next_break")
+        when = _ago(datetime.fromisoformat(last.started_at), now)
+        lines.append(f"Last session: {last.title} ({last.program}), {last.status}, {when}")
+    upcoming = status.next_break
     if upcoming:
         from coach.program.durations import format_duration
 
-        name = "micro-break" if upcoming["kind"] == "micro" else "rest break"
-        due_in = upcoming["due_in_seconds"]
+        name = "micro-break" if upcoming.kind == "micro" else "rest break"
+        due_in = upcoming.due_in_seconds
         lines.append(
             f"Next break: {name} "
             + (
@@ -261,16 +311,16 @@ def format_status(status: Mapping[str, Any], now: datetime | None = None) -> str
     return "\n".join(lines) + "\n"
 
 
-def format_oneline(status: Mapping[str, Any]) -> str:
+def format_oneline(status: Status) -> str:
     """One short line for a status bar: ``streak 5d | today 2x 6m | break 7m``."""
     line = (
-        f"streak {status['current_streak']}d | today {status['sessions_today']}x "
-        f"{round(status['minutes_today'])}m"
+        f"streak {status.current_streak}d | today {status.sessions_today}x "
+        f"{round(status.minutes_today)}m"
     )
-    upcoming = status.get("next_break")
+    upcoming = status.next_break
     if upcoming:
-        due_in = upcoming["due_in_seconds"]
-        name = "break" if upcoming["kind"] == "micro" else "rest"
+        due_in = upcoming.due_in_seconds
+        name = "break" if upcoming.kind == "micro" else "rest"
         when = "now" if due_in <= 0 else f"{max(1, round(due_in / 60))}m"
         line += f" | {name} {when}"
     return line

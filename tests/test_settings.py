@@ -12,13 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coach import paths
+from coach.config.file import init_config
 from coach.config.settings import (
     Settings,
     SettingsError,
     SettingValue,
     effective_data_dir,
     explain_settings,
-    init_config,
     load_settings,
     render_config,
 )
@@ -483,15 +483,16 @@ def test_settings_error_takes_one_message_or_many() -> None:
 def test_set_user_setting_keeps_comments_and_other_settings(tmp_path: Path) -> None:
     import tomllib
 
-    from coach.config.settings import init_config, load_settings, set_user_setting
+    from coach.config.file import init_config, set_setting
+    from coach.config.settings import load_settings
 
     target = tmp_path / "config.toml"
     init_config(target)
     before = target.read_text()
-    set_user_setting("breaks.micro.every", "5m", target)
-    set_user_setting("cues.bell", "false", target)
-    set_user_setting("history.rest_days", "sat,sun", target)
-    set_user_setting("cues.bell", "true", target)  # replaces its own line
+    set_setting("breaks.micro.every", "5m", target)
+    set_setting("cues.bell", "false", target)
+    set_setting("history.rest_days", "sat,sun", target)
+    set_setting("cues.bell", "true", target)  # replaces its own line
     after = target.read_text()
     comments = [line for line in before.splitlines() if line.startswith("#")]
     assert all(line in after for line in comments)
@@ -509,13 +510,14 @@ def test_set_user_setting_keeps_comments_and_other_settings(tmp_path: Path) -> N
 
 
 def test_set_user_setting_refuses_bad_values_and_leaves_the_file(tmp_path: Path) -> None:
-    from coach.config.settings import SettingsError, set_user_setting
+    from coach.config.file import set_setting
+    from coach.errors import SettingsError
 
     target = tmp_path / "config.toml"
     target.write_text("# mine\n[cues]\nbell = false\n")
     before = target.read_text()
     with pytest.raises(SettingsError, match=r"breaks\.micro\.every"):
-        set_user_setting("breaks.micro.every", "soon", target)
+        set_setting("breaks.micro.every", "soon", target)
     with pytest.raises(SettingsError, match="unknown setting"):
-        set_user_setting("cues.bel", "true", target)
+        set_setting("cues.bel", "true", target)
     assert target.read_text() == before

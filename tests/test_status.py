@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -26,6 +27,8 @@ from coach.history.records import SessionRecord
 from coach.history.store import DB_NAME, HistoryStore
 from coach.status import (
     HistorySettings,
+    LastSession,
+    Status,
     collect_status,
     format_oneline,
     format_status,
@@ -367,7 +370,7 @@ def berlin_time(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.mark.usefixtures("berlin")
 def test_no_history_gives_zeros_and_creates_nothing(tmp_path: Path) -> None:
     prefs = HistorySettings(data_dir=tmp_path / "not" / "there")
-    status = collect_status(prefs, NOW)
+    status = collect_status(prefs, NOW).to_json()
     assert status == {
         "current_streak": 0,
         "longest_streak": 0,
@@ -384,7 +387,7 @@ def test_no_history_gives_zeros_and_creates_nothing(tmp_path: Path) -> None:
 def test_an_empty_database_file_gives_zeros(data_dir: Path, prefs: HistorySettings) -> None:
     data_dir.mkdir()
     (data_dir / DB_NAME).touch()
-    status = collect_status(prefs, NOW)
+    status = collect_status(prefs, NOW).to_json()
     assert (status["current_streak"], status["sessions_today"], status["last_session"]) == (
         0,
         0,
@@ -395,7 +398,7 @@ def test_an_empty_database_file_gives_zeros(data_dir: Path, prefs: HistorySettin
 
 @pytest.mark.usefixtures("berlin")
 def test_a_new_store_with_no_sessions(store: HistoryStore, prefs: HistorySettings) -> None:
-    status = collect_status(prefs, NOW)
+    status = collect_status(prefs, NOW).to_json()
     assert status["last_session"] is None
     assert status["current_streak"] == 0 and status["minutes_today"] == 0.0
 
@@ -409,7 +412,7 @@ def test_streaks_today_and_the_last_session(store: HistoryStore, prefs: HistoryS
     store.save(record(berlin_time(11, 12), minutes=4))
     store.save(record(berlin_time(11, 13), status="partial", minutes=1.5))
     # A session at 02:00 on the 12th counts for the 11th... but it has not happened yet.
-    status = collect_status(prefs, NOW)
+    status = collect_status(prefs, NOW).to_json()
     assert status["today"] == "2026-03-11"
     assert (status["current_streak"], status["longest_streak"]) == (3, 4)
     assert status["sessions_today"] == 2  # completed only
@@ -435,14 +438,14 @@ def test_before_the_day_start_today_is_yesterday(
     store.save(record(berlin_time(10, 20)))
     store.save(record(berlin_time(11, 1, 30)))  # 01:30: counts for the 10th
     early = berlin_time(11, 2, 0).astimezone(UTC)
-    status = collect_status(prefs, early)
+    status = collect_status(prefs, early).to_json()
     assert status["today"] == "2026-03-10"
     assert status["sessions_today"] == 2
     assert status["last_session"]["local_date"] == "2026-03-10"
     # Changing the day start to midnight moves "today", but not the stored
     # dates: both sessions stay on the 10th.
     midnight = HistorySettings(prefs.data_dir, day_start=clock(0, 0))
-    status = collect_status(midnight, early)
+    status = collect_status(midnight, early).to_json()
     assert status["today"] == "2026-03-11"
     assert status["sessions_today"] == 0
     assert (status["current_streak"], status["longest_streak"]) == (1, 1)
@@ -454,9 +457,9 @@ def test_rest_days_in_the_status(store: HistoryStore, data_dir: Path) -> None:
     for day in (6, 9):
         store.save(record(berlin_time(day, 8)))
     tuesday = berlin_time(10, 20).astimezone(UTC)
-    assert collect_status(HistorySettings(data_dir), tuesday)["current_streak"] == 1
+    assert collect_status(HistorySettings(data_dir), tuesday).to_json()["current_streak"] == 1
     weekend_off = HistorySettings(data_dir, rest_days=frozenset({5, 6}))
-    assert collect_status(weekend_off, tuesday)["current_streak"] == 2
+    assert collect_status(weekend_off, tuesday).to_json()["current_streak"] == 2
 
 
 @pytest.mark.usefixtures("berlin")
@@ -465,8 +468,8 @@ def test_a_running_session_without_its_lock_reads_as_partial(
 ) -> None:
     running = record(berlin_time(11, 17), status="running", minutes=2)
     store.save(running)
-    assert collect_status(prefs, NOW)["last_session"]["status"] == "partial"
-    assert collect_status(prefs, NOW)["last_session"]["ended_at"] is None
+    assert collect_status(prefs, NOW).to_json()["last_session"]["status"] == "partial"
+    assert collect_status(prefs, NOW).to_json()["last_session"]["ended_at"] is None
     # Reading the status changes nothing in the database.
     with sqlite3.connect(prefs.data_dir / DB_NAME) as db:
         (stored,) = db.execute("SELECT status FROM sessions WHERE id = ?", (running.id,)).fetchone()
@@ -481,13 +484,13 @@ def test_a_running_session_holding_its_lock_reads_as_running(
     store.save(running)
     claim = store.claim(running.id)
     try:
-        status = collect_status(prefs, NOW)
+        status = collect_status(prefs, NOW).to_json()
         assert status["last_session"]["status"] == "running"
         assert status["sessions_today"] == 0  # not completed
         assert status["minutes_today"] == 2.0
     finally:
         claim.release()
-    assert collect_status(prefs, NOW)["last_session"]["status"] == "partial"
+    assert collect_status(prefs, NOW).to_json()["last_session"]["status"] == "partial"
 
 
 @pytest.mark.usefixtures("berlin")
@@ -496,8 +499,10 @@ def test_status_reads_a_closed_store_and_an_open_one(
 ) -> None:
     with HistoryStore.in_folder(data_dir, now=lambda: NOW) as store:
         store.save(record(berlin_time(11, 8)))
-        assert collect_status(prefs, NOW)["sessions_today"] == 1  # while the writer is open
-    assert collect_status(prefs, NOW)["sessions_today"] == 1  # and after it closed
+        assert (
+            collect_status(prefs, NOW).to_json()["sessions_today"] == 1
+        )  # while the writer is open
+    assert collect_status(prefs, NOW).to_json()["sessions_today"] == 1  # and after it closed
 
 
 def test_status_after_a_time_zone_change(
@@ -510,7 +515,7 @@ def test_status_after_a_time_zone_change(
     zone("America/New_York")
     # 08:00 on the 11th in Tokyo was 19:00 on the 10th in New York; the stored date stays.
     evening = datetime(2026, 3, 11, 20, 0, tzinfo=ZoneInfo("America/New_York"))
-    status = collect_status(prefs, evening)
+    status = collect_status(prefs, evening).to_json()
     assert status["today"] == "2026-03-11"
     assert status["sessions_today"] == 1
     assert status["current_streak"] == 3
@@ -523,9 +528,9 @@ def test_status_uses_the_clock_when_not_given_a_time(
 ) -> None:
     store.save(record(berlin_time(11, 8)))
     with freeze_time("2026-03-11 12:00:00"):
-        assert collect_status(prefs)["sessions_today"] == 1
+        assert collect_status(prefs).to_json()["sessions_today"] == 1
     with freeze_time("2026-03-12 12:00:00"):
-        status = collect_status(prefs)
+        status = collect_status(prefs).to_json()
     assert (status["today"], status["sessions_today"], status["current_streak"]) == (
         "2026-03-12",
         0,
@@ -538,25 +543,34 @@ def test_a_relative_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(tmp_path)
     with HistoryStore.in_folder(Path("coach-data"), now=lambda: NOW) as store:
         store.save(record(berlin_time(11, 8)))
-    assert collect_status(HistorySettings(Path("coach-data")), NOW)["sessions_today"] == 1
+    assert collect_status(HistorySettings(Path("coach-data")), NOW).sessions_today == 1
 
 
 # --------------------------------------------------------------------------- formatting
 
 
+def _last(title: str, program: str, started_at: str) -> LastSession:
+    return LastSession(
+        id="s1",
+        program=program,
+        title=title,
+        status="completed",
+        started_at=started_at,
+        ended_at=None,
+        local_date=started_at[:10],
+        active_seconds=60.0,
+    )
+
+
 def test_format_status() -> None:
-    status = {
-        "current_streak": 1,
-        "longest_streak": 4,
-        "sessions_today": 2,
-        "minutes_today": 11.5,
-        "last_session": {
-            "title": "Wrist stretches",
-            "program": "wrists",
-            "status": "completed",
-            "started_at": "2026-03-11T13:00:00+01:00",
-        },
-    }
+    status = Status(
+        today="2026-03-11",
+        current_streak=1,
+        longest_streak=4,
+        sessions_today=2,
+        minutes_today=11.5,
+        last_session=_last("Wrist stretches", "wrists", "2026-03-11T13:00:00+01:00"),
+    )
     text = format_status(status, datetime(2026, 3, 11, 12, 30, tzinfo=UTC))
     assert text == (
         "Streak: 1 day (longest 4)\n"
@@ -564,7 +578,7 @@ def test_format_status() -> None:
         "Last session: Wrist stretches (wrists), completed, 30 min ago\n"
     )
     assert format_oneline(status) == "streak 1d | today 2x 12m"
-    empty = {**status, "current_streak": 0, "sessions_today": 1, "last_session": None}
+    empty = dataclasses.replace(status, current_streak=0, sessions_today=1, last_session=None)
     assert format_status(empty, NOW).splitlines()[0:2] == [
         "Streak: 0 days (longest 4)",
         "Today: 1 session completed, 11.5 min of exercise",
@@ -584,18 +598,7 @@ def test_format_status() -> None:
 )
 def test_format_status_says_how_long_ago(ago: timedelta, text: str) -> None:
     started = NOW - ago
-    status = {
-        "current_streak": 0,
-        "longest_streak": 0,
-        "sessions_today": 0,
-        "minutes_today": 0.0,
-        "last_session": {
-            "title": "T",
-            "program": "p",
-            "status": "completed",
-            "started_at": started.isoformat(),
-        },
-    }
+    status = Status(today="2026-03-11", last_session=_last("T", "p", started.isoformat()))
     assert format_status(status, NOW).endswith(f", completed, {text}\n")
 
 

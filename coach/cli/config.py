@@ -52,9 +52,13 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
             _print_table(rows, sys.stdout)
         return EXIT_OK
+    if args.action in ("set", "unset"):
+        return _edit(args, overrides)
     if args.action == "init":
+        from coach.config.file import init_config
+
         try:
-            written = settings.init_config()
+            written = init_config()
         except FileExistsError as error:
             target = error.filename or paths.user_config_file()
             print(
@@ -66,6 +70,39 @@ def _cmd_config(args: argparse.Namespace) -> int:
         print(f"wrote {written}")
         return EXIT_OK
     raise AssertionError(args.action)
+
+
+def _edit(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    """``coach config set KEY VALUE`` and ``coach config unset KEY``."""
+    from coach import paths
+    from coach.config import file
+    from coach.config.settings import explain_settings
+    from coach.errors import SettingsError
+    from coach.text import visible
+
+    key = ".".join(part.strip() for part in args.key.split("."))
+    target = paths.user_config_file()
+    try:
+        if args.action == "set":
+            file.set_setting(key, args.value, target)  # SettingsError: exit 2, file untouched
+            print(visible(f"set {key} in {target}", newlines=False))
+        elif file.unset_setting(key, target):
+            print(visible(f"removed {key} from {target}", newlines=False))
+        else:
+            print(visible(f"{key} was not set in {target}; nothing changed", newlines=False))
+            return EXIT_OK
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(visible(f"coach: cannot write {target}: {reason}"), file=sys.stderr)
+        return EXIT_INVALID
+    # Say when something above the file decides the value for now.
+    try:
+        source = next((v.source for v in explain_settings(overrides) if v.key == key), "")
+    except SettingsError:
+        return EXIT_OK  # another layer is broken: the next command says so
+    if source.startswith(("env ", "--set")):
+        print(visible(f"note: {source} overrides it for now", newlines=False), file=sys.stderr)
+    return EXIT_OK
 
 
 def _jsonable(value: Any) -> Any:

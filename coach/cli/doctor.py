@@ -17,7 +17,6 @@ imported by the functions that use them.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -504,7 +503,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 def _salvage(settings: Settings, target: Any) -> int:
     """``coach doctor --salvage FILE``: readable sessions to FILE (0600, whole or not at all)."""
     from coach.config.settings import effective_data_dir
-    from coach.files import open_private
+    from coach.files import atomic_write
     from coach.history.records import HistoryError
     from coach.history.store import DB_NAME, salvage
 
@@ -515,17 +514,10 @@ def _salvage(settings: Settings, target: Any) -> int:
             file=sys.stderr,
         )
         return _EXIT_DAMAGED
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with atomic_write(target) as out:
             count, problems = salvage(path, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
     except (HistoryError, OSError) as problem:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         print(f"coach doctor: cannot salvage: {_visible(str(problem))}", file=sys.stderr)
         return _EXIT_DAMAGED
     print(f"salvaged {count} sessions from {_visible(str(path))} to {_visible(str(target))}")

@@ -30,7 +30,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         from coach.text import json_text
 
-        sys.stdout.write(json_text(status) + "\n")
+        sys.stdout.write(json_text(status.to_json()) + "\n")
     elif args.oneline:
         from coach.text import visible
 
@@ -110,7 +110,6 @@ def _said_problems(store: Any) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    import os
 
     from coach.history.records import EXPORT_FORMAT, EXPORT_VERSION
     from coach.text import json_text
@@ -131,25 +130,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
         write(sys.stdout)
         return _said_problems(store)
     target = Path(args.file).expanduser()
-    # Write beside the target, then rename: a crash never leaves half a file. The
-    # temporary file is made 0600 and never through a link (see coach.files).
-    from coach.files import open_private
+    from coach.files import atomic_write
 
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        fd = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with atomic_write(target) as out:
             count = write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         print(f"coach: cannot write {target}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     print(f"exported {count} sessions to {target}", file=sys.stderr)
     return _said_problems(store)
 
@@ -216,8 +204,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return damaged
+    from coach.files import write_private
+
     try:
-        args.output.write_text(text, encoding="utf-8")
+        write_private(args.output, text)  # whole or not at all, 0600: it is health data
     except OSError as error:
         print(f"coach: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID

@@ -32,6 +32,7 @@ examples:
   coach validate programs/*.toml      check program files (exit 1 on any error)
   coach schema > coach-program.schema.json
   coach config show                   the settings and where each value comes from
+  coach config set breaks.micro.every 15m
 
 environment:
   COACH_CONFIG_FILE    the user's configuration file
@@ -320,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser(
         "config",
-        help="show or create the configuration",
+        help="show, create or change the configuration",
         description=(
             "Settings come from, lowest to highest: built-in defaults, the file coach ships, "
             "your config file, COACH_* environment variables, and --set on the command line."
@@ -337,6 +338,35 @@ def build_parser() -> argparse.ArgumentParser:
     config_actions.add_parser(
         "init", help="write a commented starting config file (never overwrites one)"
     )
+    set_action = config_actions.add_parser(
+        "set",
+        help="change one setting in your config file (comments and layout are kept)",
+        description=(
+            "Change one setting in your config file, creating the file if needed. The value is "
+            "written as on the command line's --set: a duration as 90 or 5m, a list as sat,sun, "
+            "true or false. It is checked first; a bad value changes nothing. Comments, dotted "
+            "keys and inline tables in the file are kept. An empty value removes a setting "
+            "that may be left out."
+        ),
+        epilog=(
+            "examples:\n"
+            "  coach config set breaks.micro.every 15m\n"
+            "  coach config set history.rest_days sat,sun\n"
+            "  coach config set cues.speech false"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    set_action.add_argument("key", metavar="KEY", help="a dotted key, as `coach config show` lists")
+    set_action.add_argument("value", metavar="VALUE", help="the new value")
+    unset = config_actions.add_parser(
+        "unset",
+        help="remove one setting from your config file, back to the default",
+        description=(
+            "Remove one setting from your config file, so the default (or a COACH_* variable) "
+            "applies again. Comments and the other settings are kept."
+        ),
+    )
+    unset.add_argument("key", metavar="KEY", help="a dotted key, as `coach config show` lists")
     return parser
 
 

@@ -245,9 +245,16 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output is None:
         sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        return EXIT_OK
+    from coach.files import atomic_write
+
+    try:
+        with atomic_write(args.output, shared=True) as out:
+            out.write(text)
+    except OSError as error:
+        print(f"coach: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -113,18 +113,20 @@ def _cmd_app(
             if record:
                 print("(run with --no-record to exercise without recording)", file=sys.stderr)
                 return EXIT_INVALID
-    from coach.tui.app import CoachApp  # deferred: Textual is only for the app
+    from coach.tui.app import AppContext, CoachApp  # deferred: Textual is only for the app
 
     app = CoachApp(
-        library=library,
-        settings=settings,
-        theme=theme,
-        overrides=overrides,
-        store=store,
-        open_history=start is None,
-        start=start,
-        record=record,
-        detect_idle=True,
+        AppContext(
+            library=library,
+            settings=settings,
+            theme=theme,
+            overrides=overrides,
+            store=store,
+            open_history=start is None,
+            start=start,
+            record=record,
+            detect_idle=True,
+        )
     )
     try:
         app.run()

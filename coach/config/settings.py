@@ -31,7 +31,6 @@ only by the functions that need them.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -74,11 +73,12 @@ __all__ = [
     "Settings",
     "SettingsError",
     "UISettings",
+    "check_setting",
     "effective_data_dir",
     "explain_settings",
-    "init_config",
     "load_settings",
     "render_config",
+    "setting_key",
 ]
 
 # --------------------------------------------------------------------------- durations
@@ -397,7 +397,7 @@ def _leaf_fields(
 class _Origin:
     """Where a value came from."""
 
-    kind: Literal["default", "file", "env", "set"]
+    kind: Literal["default", "file", "env", "set", "value"]
     label: str
     """What :func:`explain_settings` reports as the source."""
     file: Path | None = None
@@ -410,6 +410,7 @@ class _Origin:
 
 _DEFAULT = _Origin("default", "default")
 _SET = _Origin("set", "--set")
+_VALUE = _Origin("value", "coach config set")
 
 _Layer = dict[_Key, tuple[Any, _Origin]]
 
@@ -679,6 +680,8 @@ def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
         return f"{origin.variable}: {dotted}: {message}"
     if origin.kind == "set":
         return f"--set {dotted}: {message}"
+    if origin.kind == "value":
+        return f"{dotted}: {message}"
     return f"built-in default {dotted}: {message}"
 
 
@@ -866,109 +869,64 @@ def render_config(*, commented_out: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def init_config(path: Path | None = None) -> Path:
-    """Write a commented starting configuration file; return its path.
+# --------------------------------------------------------------------------- one value
 
-    ``path`` defaults to the user's configuration file. Folders are created as
-    needed; an existing file is never overwritten (:class:`FileExistsError`).
+
+def setting_key(dotted: str) -> tuple[str, ...]:
+    """A dotted key as its parts, if it names one setting; else :class:`SettingsError`."""
+    key = tuple(part.strip() for part in dotted.split("."))
+    dotted = ".".join(key)
+    field = _field_at(key)
+    if field is None:
+        raise SettingsError(f"{dotted}: {_did_you_mean(key[-1], _model_at(key[:-1]))}")
+    section = _section_model(field)
+    if section is not None:
+        names = ", ".join(f"{dotted}.{name}" for name in section.model_fields)
+        raise SettingsError(f"{dotted} is a table of settings; name one of them: {names}")
+    return key
+
+
+def check_setting(dotted: str, text: str) -> Any:
+    """One setting's value as it should be written in a config file, or None to unset it.
+
+    ``text`` is read as ``--set`` reads it (``"5m"``, ``"false"``,
+    ``"sat,sun"``) and validated on its own, against the built-in defaults, so a
+    mistake elsewhere in the layers never stops a fix here. What comes back is
+    ready for a TOML file: a duration as the person wrote it (``"5m"``, or a
+    number of seconds), a list, a bool, a number or text. An empty ``text`` for
+    a setting that may be left out gives None. Raises :class:`SettingsError`
+    naming the key.
     """
-    target = paths.user_config_file() if path is None else path
-    from coach.files import private_folder, write_private
-
-    private_folder(target.parent)
+    key = setting_key(dotted)
+    dotted = ".".join(key)
+    field = _field_at(key)
+    assert field is not None  # setting_key checked it
     try:
-        write_private(target, render_config(commented_out=True), exclusive=True)
-    except FileExistsError:
-        raise FileExistsError(
-            errno.EEXIST,
-            "a configuration file is already there; coach never overwrites one",
-            str(target),
-        ) from None
-    return target
-
-
-# --------------------------------------------------------------------------- editing
-
-_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\s]+?)\s*\]\s*(?:#.*)?$")
-
-
-def _toml_value(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def set_user_setting(key: str, text: str, path: Path | None = None) -> Path:
-    """Set one setting in the user's config file, keeping the rest of the file as it is.
-
-    ``text`` is read as on the command line (``--set key=text``) and checked
-    with every other layer first; raises :class:`SettingsError` when the value
-    is not valid, and leaves the file untouched. Comments and other settings
-    stay; the line for ``key`` is replaced, or added under its table.
-    """
-    import tomli_w
-
-    parts = tuple(part.strip() for part in key.split("."))
-    if not any(".".join(parts) == ".".join(k) for k, _ in _leaf_fields()):
-        raise SettingsError(f"{key}: {_did_you_mean(parts[-1], _model_at(parts[:-1]))}")
-    settings = load_settings({key: text})  # raises SettingsError, naming --set
-    value: Any = settings
-    for part in parts:
-        value = getattr(value, part)
-    target = paths.user_config_file() if path is None else path
+        value = _from_text(key, text)
+    except ValueError as error:
+        raise SettingsError(f"{dotted}: {error}") from None
+    if value is None:
+        return None
+    merged = _merge([_defaults_layer(), {key: (value, _VALUE)}])
     try:
-        original = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        original = ""
-    except OSError as error:
-        raise SettingsError(f"{target}: cannot read the file: {error.strerror or error}") from None
-    table, name = parts[:-1], parts[-1]
-    field = _field_at(parts)
-    if field is not None and _is_duration(field) and value is not None:
-        value = text.strip()  # keep "5m" as the person wrote it (it was just validated)
-    line = tomli_w.dumps({name: _toml_value(value)}).rstrip("\n")
-    lines = original.splitlines()
-    current: tuple[str, ...] = ()
-    header_at: int | None = None if table else -1
-    first_table: int | None = None
-    replaced = False
-    key_line = re.compile(rf"^\s*{re.escape(name)}\s*=")
-    for index, existing in enumerate(lines):
-        match = _TABLE_LINE.match(existing)
-        if match:
-            current = tuple(part.strip() for part in match[1].split("."))
-            if first_table is None:
-                first_table = index
-            if current == table:
-                header_at = index
-            continue
-        if current == table and key_line.match(existing):
-            lines[index] = line
-            replaced = True
-            break
-    if not replaced:
-        if header_at is None:
-            lines += ["", f"[{'.'.join(table)}]", line]
-        elif header_at == -1:  # a top-level key goes before the first table
-            lines.insert(first_table if first_table is not None else len(lines), line)
-        else:
-            lines.insert(header_at + 1, line)
-    updated = "\n".join(lines).rstrip("\n") + "\n"
-    # Check the edit reads back as intended before writing it.
-    try:
-        check: Any = tomllib.loads(updated)
-        for part in parts:
-            check = check[part]
-    except (tomllib.TOMLDecodeError, KeyError, TypeError):
-        check = None
-    if check != _toml_value(value):
+        checked: Any = Settings.model_validate(_nest(merged))
+    except ValidationError as error:
         raise SettingsError(
-            f"{target}: could not change {key} safely in this file; edit it by hand"
-        )
-    from coach.files import private_folder, write_private
-
-    private_folder(target.parent)
-    write_private(target, updated)  # 0600, and a link there is replaced, not followed
-    return target
+            [_describe(item, merged) for item in error.errors(include_url=False)]
+        ) from None
+    for part in key:
+        checked = getattr(checked, part)
+    if _is_duration(field):
+        written = text.strip()
+        if _PLAIN_NUMBER.match(written):
+            number = float(written)
+            return int(number) if number.is_integer() else number
+        return written  # "5m" as the person wrote it (it was just validated)
+    if isinstance(checked, Path):
+        written = text.strip()
+        if written.startswith("~") or Path(written).is_absolute():
+            return written
+        return str(Path.cwd() / written)  # a config file would read it from its own folder
+    if isinstance(checked, tuple):
+        return list(checked)
+    return checked

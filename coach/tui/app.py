@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -27,6 +28,7 @@ from textual.screen import Screen
 from coach.clock import Clock, SystemClock
 from coach.safety import NOTICE_MARK, mark_notice_seen, notice_seen
 from coach.text import visible
+from coach.tui.messages import SettingsChanged, StartSession
 from coach.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -37,9 +39,45 @@ if TYPE_CHECKING:
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import SessionRecorder
-    from coach.status import HistorySettings
+    from coach.status import HistorySettings, Status
     from coach.tui.break_watch import BreakWatch
     from coach.tui.screens.session import SessionOutcome
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Everything the app is started with: what to show, the services it uses, and how.
+
+    ``coach`` (:mod:`coach.cli.session`) makes one from the command line;
+    tests make their own, with a fake clock and a history in a temporary folder.
+    """
+
+    library: Library
+    """The programs to list."""
+    settings: Settings | None = None
+    """The full settings; None: read just after the first frame, with ``overrides``."""
+    theme: str | None = None
+    """The theme of the first frame, when ``settings`` are read later."""
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    """The command line's ``--set`` pairs."""
+    clock: Clock | None = None
+    """The clock sessions and breaks keep time by (the system's when None)."""
+    store: HistoryStore | None = None
+    """The history, already open (needs ``settings``)."""
+    open_history: bool = False
+    """Open the history the settings name just after the first frame, instead of ``store``."""
+    start: LoadedProgram | None = None
+    """A program to start at once (``coach run PROGRAM``)."""
+    record: bool = True
+    """Keep sessions in the history (``--no-record``: False)."""
+    notice: bool | None = None
+    """Show the safety notice first; None: on the first start only."""
+    breaks: bool = True
+    """Keep the break timers and prompt when a break is due (needs the history)."""
+    idle: IdleReader | None = None
+    """How long the person has been idle, for natural breaks."""
+    detect_idle: bool = False
+    """Find the platform's idle probe when ``idle`` is None and the settings want one."""
 
 
 class CoachApp(App[None]):
@@ -55,53 +93,34 @@ class CoachApp(App[None]):
     NOTICE_MARK = NOTICE_MARK
     """A file in the data folder: the first-start safety notice was shown."""
 
-    def __init__(
-        self,
-        *,
-        library: Library,
-        settings: Settings | None = None,
-        theme: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        clock: Clock | None = None,
-        store: HistoryStore | None = None,
-        open_history: bool = False,
-        start: LoadedProgram | None = None,
-        record: bool = True,
-        notice: bool | None = None,
-        breaks: bool = True,
-        idle: IdleReader | None = None,
-        detect_idle: bool = False,
-    ) -> None:
-        """Without ``settings``, they are read after the first frame (with the
-        ``--set`` ``overrides``), and ``theme`` is the one to draw it in. With
-        ``open_history``, the history in the folder the settings name is opened
-        after the first frame too, instead of being given as ``store``."""
+    def __init__(self, context: AppContext) -> None:
         super().__init__()
-        if store is not None and settings is None:
+        if context.store is not None and context.settings is None:
             raise ValueError("a CoachApp given a store needs the settings too")
-        self.library = library
-        self._settings = settings
-        self._overrides = dict(overrides or {})
+        self.context = context
+        self.library = context.library
+        self._settings = context.settings
+        self._overrides = dict(context.overrides)
         self.settings_error: SettingsError | None = None
         """Set when the settings turned out bad; the app then exits (code 2)."""
-        self.clock: Clock = clock or SystemClock()
-        self.store = store
+        self.clock: Clock = context.clock or SystemClock()
+        self.store = context.store
         self.history_settings: HistorySettings | None = None
         """How the history counts days: read with the store."""
-        if settings is not None:
-            self.history_settings = _history_settings(settings)
-            theme = settings.ui.theme
-        self._history_to_open = open_history and store is None
-        self.record = record
-        self.start_program = start
-        self._notice = notice
-        self.breaks_enabled = breaks
-        """Keep the break timers and prompt when a break is due (needs the history)."""
-        self.idle = idle
+        theme = context.theme
+        if context.settings is not None:
+            self.history_settings = _history_settings(context.settings)
+            theme = context.settings.ui.theme
+        self._history_to_open = context.open_history and context.store is None
+        self.record = context.record
+        self.start_program = context.start
+        self._notice = context.notice
+        self.breaks_enabled = context.breaks
+        self.idle = context.idle
         """How long the person has been idle, where the platform tells (for natural breaks)."""
-        self._detect_idle = detect_idle and idle is None
+        self._detect_idle = context.detect_idle and context.idle is None
         self.break_watch: BreakWatch | None = None
-        self._home = HomeScreen(self.library)
+        self._home = HomeScreen(self.library, status=self.status)
         if theme is not None and theme in self.available_themes:
             self.theme = theme
 
@@ -270,6 +289,10 @@ class CoachApp(App[None]):
             self.settings_error = error
             self.exit(return_code=2)
 
+    def on_settings_changed(self, _: SettingsChanged) -> None:
+        """The settings screen changed the user's file: read every layer again."""
+        self.reload_settings()
+
     def reload_settings(self) -> None:
         """Read the settings again after the settings screen changed one."""
         from coach.config.settings import load_settings
@@ -376,7 +399,7 @@ class CoachApp(App[None]):
 
     # --- history ------------------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any] | None:
+    def status(self) -> Status | None:
         """Streak and today's numbers, or None without a history."""
         if self.store is None or self.history_settings is None:
             return None
@@ -392,6 +415,10 @@ class CoachApp(App[None]):
             return None
 
     # --- sessions -----------------------------------------------------------------------------
+
+    def on_start_session(self, message: StartSession) -> None:
+        """A screen asked for a session (the program screen's Enter)."""
+        self.start_session(message.loaded)
 
     def start_session(self, loaded: LoadedProgram) -> None:
         """Check in (when the program asks), then run a session of ``loaded``."""

@@ -10,7 +10,7 @@ from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.widgets.big_digits import BigDigits
 
 PROGRAM = """
@@ -61,13 +61,15 @@ def make_app(
     settings = Settings(cues={**quiet, **(cues or {})})  # type: ignore[arg-type]
     return (
         CoachApp(
-            library=load_library(),
-            settings=settings,
-            clock=clock,
-            store=store,
-            notice=False,
-            breaks=False,  # tests/tui/test_breaks.py has them; here their timer would only wait
-            record=record,
+            AppContext(
+                library=load_library(),
+                settings=settings,
+                clock=clock,
+                store=store,
+                notice=False,
+                breaks=False,  # tests/tui/test_breaks.py has them; here their timer would only wait
+                record=record,
+            )
         ),
         store,
     )

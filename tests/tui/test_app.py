@@ -9,7 +9,7 @@ from textual.widgets import OptionList, Static
 from coach import paths
 from coach.config.settings import Settings
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
 
@@ -39,7 +39,7 @@ def text_of(widget: Static) -> str:
 
 async def test_home_lists_programs_and_broken_files_literally() -> None:
     nasty_program(paths.user_programs_dir())
-    app = CoachApp(library=load_library(), settings=Settings())
+    app = CoachApp(AppContext(library=load_library(), settings=Settings()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -68,7 +68,7 @@ async def test_home_lists_programs_and_broken_files_literally() -> None:
 
 
 async def test_program_screen_shows_precautions_and_exercises() -> None:
-    app = CoachApp(library=load_library(), settings=Settings())
+    app = CoachApp(AppContext(library=load_library(), settings=Settings()))
     async with app.run_test(size=(100, 40)) as pilot:
         options = app.screen.query_one("#programs", OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]

@@ -14,7 +14,7 @@ from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.screens.breaks import BreakPrompt, PauseScreen, banner_changes_at, banner_text
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.session import SessionScreen
@@ -40,7 +40,9 @@ def make_app(tmp_path: Path, clock: FakeClock, **breaks: Any) -> tuple[CoachApp,
         },
     )
     app = CoachApp(
-        library=load_library(), settings=settings, clock=clock, store=store, notice=False
+        AppContext(
+            library=load_library(), settings=settings, clock=clock, store=store, notice=False
+        )
     )
     return app, store
 

@@ -7,7 +7,7 @@ from textual.widgets import Input, OptionList, Static
 
 from coach.config.settings import Settings
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 
 
 async def type_fast(app: CoachApp, text: str, *, to_app: bool = False) -> None:
@@ -24,7 +24,7 @@ async def type_fast(app: CoachApp, text: str, *, to_app: bool = False) -> None:
 
 
 async def test_the_filter_keeps_every_key_typed_quickly_spaces_too() -> None:
-    app = CoachApp(library=load_library(), settings=Settings())
+    app = CoachApp(AppContext(library=load_library(), settings=Settings()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await type_fast(app, "wrist and", to_app=True)
@@ -36,7 +36,7 @@ async def test_the_filter_keeps_every_key_typed_quickly_spaces_too() -> None:
 
 
 async def test_neck_typed_quickly_is_neck() -> None:
-    app = CoachApp(library=load_library(), settings=Settings())
+    app = CoachApp(AppContext(library=load_library(), settings=Settings()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await type_fast(app, "neck")
@@ -48,7 +48,7 @@ async def test_neck_typed_quickly_is_neck() -> None:
 
 
 async def test_no_match_says_so_and_escape_clears_the_filter() -> None:
-    app = CoachApp(library=load_library(), settings=Settings())
+    app = CoachApp(AppContext(library=load_library(), settings=Settings()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press(*"zzqx")

@@ -11,7 +11,7 @@ from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.screens.checkin import AdviceScreen, PainScreen
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
@@ -177,7 +177,9 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
 
     store = HistoryStore.in_folder(tmp_path / "data")
     app = CoachApp(
-        library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+        AppContext(
+            library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+        )
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -196,7 +198,9 @@ async def test_the_safety_notice_on_first_start_and_help(tmp_path: Path, clock: 
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     again = CoachApp(
-        library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+        AppContext(
+            library=load_library(), settings=Settings(), clock=clock, store=store, breaks=False
+        )
     )
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -234,7 +238,10 @@ async def test_settings_show_sources_and_edit_the_user_file(
     from coach.tui.screens.settings import EditSetting, SettingsScreen
 
     config = tmp_path / "config.toml"
-    config.write_text("# my settings\n[cues]\nspeech = false\n")
+    config.write_text(
+        "# my settings\n[cues]\nspeech = false  # quiet, please\n"
+        '[breaks]\nmicro = { every = "10m", length = 20 }  # inline\n'
+    )
     monkeypatch.setenv("COACH_CONFIG_FILE", str(config))
     app, _ = make_app(tmp_path, clock)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -261,7 +268,20 @@ async def test_settings_show_sources_and_edit_the_user_file(
         assert isinstance(app.screen, SettingsScreen)
         sources = {item.key: item.source for item in app.screen.values}
         assert sources["breaks.micro.every"] == str(config)
+        assert app.settings.breaks.micro.every == 420  # the app read the settings again
+        text = config.read_text()
+        # Saved through `coach config set`'s code: the comments and the inline table stay.
+        assert text == (
+            "# my settings\n[cues]\nspeech = false  # quiet, please\n"
+            '[breaks]\nmicro = { every = "7m", length = 20 }  # inline\n'
+        )
+        # r puts a setting back to its default, as `coach config unset` does.
+        table.move_cursor(row=keys.index("cues.speech"))
+        await pilot.press("r")
+        await pilot.pause()
+        sources = {item.key: item.source for item in app.screen.values}
+        assert sources["cues.speech"] != str(config)
+        assert app.settings.cues.speech is True
     text = config.read_text()
-    assert text.startswith("# my settings") and "speech = false" in text
+    assert text == '# my settings\n[cues]\n[breaks]\nmicro = { every = "7m", length = 20 }  # inline\n'
     assert tomllib.loads(text)["breaks"]["micro"]["every"] == "7m"
-    assert app.settings.breaks.micro.every == 420

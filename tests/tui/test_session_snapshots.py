@@ -21,7 +21,7 @@ from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.screens.session import SessionScreen
 from coach.tui.widgets.big_digits import BigDigits
 from tests.tui.helpers import start
@@ -99,12 +99,14 @@ def session_app(tmp_path: Path, look: str, monkeypatch: pytest.MonkeyPatch) -> C
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
     return CoachApp(
-        library=load_library(),
-        settings=settings,
-        clock=clock,
-        store=store,
-        notice=False,
-        breaks=False,
+        AppContext(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=False,
+            breaks=False,
+        )
     )
 
 

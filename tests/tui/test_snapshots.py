@@ -13,7 +13,7 @@ from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from tests.tui.helpers import NASTY, start, write
 
 
@@ -49,12 +49,14 @@ def app_for(
     # Break reminders only where a test shows them: their timer would keep
     # run_until_idle going from break to break.
     return CoachApp(
-        library=load_library(),
-        settings=settings,
-        clock=clock,
-        store=store,
-        notice=notice,
-        breaks=breaks,
+        AppContext(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=notice,
+            breaks=breaks,
+        )
     )
 
 

@@ -16,7 +16,7 @@ from coach import paths
 from coach.cli.main import build_parser, main, no_arguments
 from coach.program import library_cache
 from coach.program.library import load_library
-from coach.tui.app import CoachApp
+from coach.tui.app import AppContext, CoachApp
 from coach.tui.screens.help import NoticeScreen
 from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
@@ -108,7 +108,7 @@ async def test_the_history_opens_after_the_first_frame(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    app = CoachApp(library=load_library(), theme="textual-light", open_history=True)
+    app = CoachApp(AppContext(library=load_library(), theme="textual-light", open_history=True))
     assert app.theme == "textual-light" and app.store is None
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -132,7 +132,7 @@ async def test_a_history_that_cannot_be_opened_is_said_in_the_app(
     blocker = tmp_path / "data"
     blocker.write_text("a file where the history folder should be")
     monkeypatch.setenv("COACH_DATA_DIR", str(blocker))
-    app = CoachApp(library=load_library(), open_history=True)
+    app = CoachApp(AppContext(library=load_library(), open_history=True))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.store is None and isinstance(app.screen, HomeScreen)
@@ -153,7 +153,7 @@ async def test_a_program_broken_since_the_list_was_read_says_so(
     load_library(cache=cache)
     listed = load_library(cache=cache)  # from the cache: not read yet
     (folder / "mine.toml").write_text(PROGRAM.replace("duration = 5", "duration = 0"))
-    app = CoachApp(library=listed, theme="textual-dark")
+    app = CoachApp(AppContext(library=listed, theme="textual-dark"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("m", "i", "n", "e", "enter")
         await pilot.pause()

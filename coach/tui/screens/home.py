@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -16,6 +17,9 @@ from coach.errors import ProgramError
 from coach.program.durations import format_clock
 from coach.program.library import Library, LibraryEntry
 from coach.tui.literal import literal
+
+if TYPE_CHECKING:
+    from coach.status import Status
 
 
 def matches(entry: LibraryEntry, query: str) -> bool:
@@ -38,10 +42,12 @@ class HomeScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, status: Callable[[], Status | None]) -> None:
+        """``status`` reads the streak and today's numbers (None without a history)."""
         super().__init__()
         self._break_text = ""
         self.library = library
+        self._status = status
         # From the listing: the first frame needs neither the programs nor pydantic.
         self._lengths = {
             entry.id: format_clock(entry.listing.total_seconds) for entry in library.entries
@@ -123,15 +129,15 @@ class HomeScreen(Screen[None]):
 
     def refresh_today(self) -> None:
         """The streak and today's minutes, from the history."""
-        status: dict[str, Any] | None = getattr(self.app, "status", lambda: None)()
+        status = self._status()
         today = self.query_one("#today", Static)
         if status is None:
             today.update("")
             return
-        streak = status["current_streak"]
+        streak = status.current_streak
         today.update(
             f"Streak: {streak} day{'s' if streak != 1 else ''} - today: "
-            f"{status['sessions_today']} done, {status['minutes_today']:g} min"
+            f"{status.sessions_today} done, {status.minutes_today:g} min"
         )
 
     def show_break(self, text: str) -> None:

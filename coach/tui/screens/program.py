@@ -15,6 +15,7 @@ from coach.program.library import LibraryEntry
 from coach.program.model import Exercise
 from coach.program.timeline import build_timeline, describe_pacing
 from coach.tui.literal import literal
+from coach.tui.messages import StartSession
 
 
 def _pacing(exercise: Exercise) -> str:
@@ -76,7 +77,4 @@ class ProgramScreen(Screen[None]):
 
     def action_start(self) -> None:
         """Start a session of this program (its precautions are on this screen)."""
-        from coach.tui.app import CoachApp
-
-        if isinstance(self.app, CoachApp):
-            self.app.start_session(self.entry.loaded)
+        self.post_message(StartSession(self.entry.loaded))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +15,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from coach.errors import SettingsError
 from coach.text import visible
 from coach.tui.literal import literal
+from coach.tui.messages import SettingsChanged
+
+if TYPE_CHECKING:
+    from coach.config.settings import SettingValue
 
 
 def show_value(value: Any) -> str:
@@ -70,6 +74,7 @@ class SettingsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "edit", "Edit"),
+        Binding("r", "reset", "Reset to default"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -132,36 +137,57 @@ class SettingsScreen(Screen[None]):
         """Enter (or a click) on a row edits it."""
         self.action_edit()
 
-    def action_edit(self) -> None:
-        """Edit the highlighted setting."""
-        from coach.config.settings import set_user_setting
-
+    def _highlighted(self) -> SettingValue | None:
         table = self.query_one("#settings", DataTable)
         if not 0 <= table.cursor_row < len(self.values):
+            return None
+        return self.values[table.cursor_row]
+
+    def _saved(self, key: str, said: str) -> None:
+        """Show the new value, say where it comes from now, and tell the app."""
+        self.reload()
+        source = next((v.source for v in self.values if v.key == key), "")
+        if source.startswith(("env", "--set")):
+            self.notify(
+                f"{said}, but {source} overrides it for now.", severity="warning", markup=False
+            )
+        else:
+            self.notify(f"{said}.", markup=False)
+        self.post_message(SettingsChanged())
+
+    def action_edit(self) -> None:
+        """Edit the highlighted setting; it is saved through ``coach config set``'s code."""
+        from coach.config.file import set_setting
+
+        item = self._highlighted()
+        if item is None:
             return
-        item = self.values[table.cursor_row]
+        key = item.key
 
         def done(saved: bool | None) -> None:
-            if not saved:
-                return
-            self.reload()
-            source = next((v.source for v in self.values if v.key == item.key), "")
-            if source.startswith(("env", "--set")):
-                self.notify(
-                    f"Saved, but {source} overrides it for now.", severity="warning", markup=False
-                )
-            else:
-                self.notify(f"Saved {item.key}.", markup=False)
-            reload_app = getattr(self.app, "reload_settings", None)
-            if reload_app is not None:
-                reload_app()
+            if saved:
+                self._saved(key, f"Saved {key}")
 
         self.app.push_screen(
             EditSetting(
-                item.key,
-                show_value(item.value),
-                item.description,
-                lambda text: set_user_setting(item.key, text),
+                key, show_value(item.value), item.description, lambda text: set_setting(key, text)
             ),
             done,
         )
+
+    def action_reset(self) -> None:
+        """Remove the highlighted setting from your file, as ``coach config unset`` does."""
+        from coach.config.file import unset_setting
+
+        item = self._highlighted()
+        if item is None:
+            return
+        try:
+            removed = unset_setting(item.key)
+        except (SettingsError, OSError) as error:
+            self.notify(visible(str(error)), severity="error", markup=False)
+            return
+        if not removed:
+            self.notify(f"{item.key} is not set in your config file.", markup=False)
+            return
+        self._saved(item.key, f"Reset {item.key} to its default")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +19,9 @@ from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, stop_advice
 from coach.tui.screens.session import SessionOutcome
 
+if TYPE_CHECKING:
+    from coach.status import Status
+
 SaveCheckin = Callable[[int | None, str | None], None]
 
 
@@ -32,7 +35,7 @@ class SummaryScreen(Screen[None]):
         loaded: LoadedProgram,
         outcome: SessionOutcome,
         *,
-        status: dict[str, Any] | None,
+        status: Status | None,
         save_checkin: SaveCheckin | None,
         exercises_done: tuple[int, int] | None = None,
         recorded_status: str | None = None,
@@ -66,11 +69,11 @@ class SummaryScreen(Screen[None]):
             if result.skipped_steps:
                 lines.append(f"Steps skipped: {len(result.skipped_steps)}")
             if self.status is not None:
-                streak = self.status["current_streak"]
+                streak = self.status.current_streak
                 lines.append(
                     f"Streak: {streak} day{'s' if streak != 1 else ''} "
-                    f"(longest {self.status['longest_streak']}); today "
-                    f"{self.status['minutes_today']:g} min"
+                    f"(longest {self.status.longest_streak}); today "
+                    f"{self.status.minutes_today:g} min"
                 )
             elif self.outcome.session_id is None:
                 lines.append("Not recorded in your history.")
