@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from coach import paths
-from coach.config.quick import DAY_START_PATTERN, Unusual, read_config_file, text_layers
+from coach.config.quick import DAY_START_PATTERN, Unusual, quick_layers
 from coach.history.calendar import (
     DEFAULT_DAY_START,
     WEEKDAYS,
@@ -48,79 +48,45 @@ class HistorySettings:
     rest_days: frozenset[int] = frozenset()
 
 
-def _file_values(path: Path) -> dict[str, Any]:
-    data = read_config_file(path)
-    values: dict[str, Any] = {}
-    if "data_dir" in data:
-        raw = data["data_dir"]
-        if not isinstance(raw, str) or not raw.strip():
-            raise Unusual
-        if paths.unusable_path(Path(raw)) is not None:
-            raise Unusual
-        folder = Path(raw).expanduser()
-        values["data_dir"] = folder if folder.is_absolute() else path.parent / folder
-    history = data.get("history", {})
-    if not isinstance(history, dict):
-        raise Unusual
-    for key in ("day_start", "rest_days"):
-        if key in history:
-            values[key] = history[key]
-    return values
-
-
-def _text_values(source: Mapping[str, str], keys: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, key in keys.items():
-        if name not in source:
-            continue
-        text = source[name]
-        if key == "rest_days":
-            if text.lstrip().startswith("["):
-                raise Unusual
-            values[key] = [item.strip() for item in text.split(",") if item.strip()]
-        elif key == "data_dir":
-            if not text.strip() or paths.unusable_path(Path(text)) is not None:
-                raise Unusual
-            values[key] = Path(text).expanduser()
-        else:
-            values[key] = text
-    return values
-
-
 def _quick(overrides: Mapping[str, str]) -> HistorySettings:
-    environ, given = text_layers(overrides)
-    if "COACH_HISTORY" in environ or "history" in given:
-        raise Unusual  # a whole section as JSON: leave it to the full loader
-    values: dict[str, Any] = {}
-    values.update(_file_values(paths.shipped_config_file()))
-    values.update(_file_values(paths.user_config_file()))
-    env_keys = {
-        "COACH_DATA_DIR": "data_dir",
-        "COACH_HISTORY__DAY_START": "day_start",
-        "COACH_HISTORY__REST_DAYS": "rest_days",
-    }
-    values.update(_text_values(environ, env_keys))
-    set_keys = {
-        "data_dir": "data_dir",
-        "history.day_start": "day_start",
-        "history.rest_days": "rest_days",
-    }
-    values.update(_text_values(given, set_keys))
+    merged = quick_layers(overrides)
+    if ("history",) in merged:
+        raise Unusual  # the section as one value: leave it to the full loader
 
-    day_start = values.get("day_start", "04:00")
-    match = DAY_START_PATTERN.match(day_start.strip()) if isinstance(day_start, str) else None
+    def value(*key: str) -> tuple[Any, str] | None:
+        entry = merged.get(key)
+        return None if entry is None else (entry[0], entry[1].kind)
+
+    data_dir = paths.default_data_dir()
+    found = value("data_dir")
+    if found is not None:
+        raw = found[0]
+        if not isinstance(raw, str) or not raw.strip() or paths.unusable_path(Path(raw)):
+            raise Unusual
+        data_dir = Path(raw).expanduser()  # a file's relative folder is beside it already
+
+    day_start = value("history", "day_start")
+    text = "04:00" if day_start is None else day_start[0]
+    match = DAY_START_PATTERN.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise Unusual
-    rest = values.get("rest_days", [])
+
+    rest: Any = []
+    found = value("history", "rest_days")
+    if found is not None:
+        rest, kind = found
+        if kind != "file":  # text: comma-separated, or JSON the full loader reads
+            if rest.lstrip().startswith("["):
+                raise Unusual
+            rest = [item.strip() for item in rest.split(",") if item.strip()]
     if not isinstance(rest, list) or not all(item in WEEKDAYS for item in rest):
         raise Unusual  # the full loader says what is wrong
     try:
         rest_days = weekday_numbers(rest)
     except ValueError:
         raise Unusual from None
-    data_dir = values.get("data_dir")
     return HistorySettings(
-        data_dir=data_dir if isinstance(data_dir, Path) else paths.default_data_dir(),
+        data_dir=data_dir,
         day_start=time(int(match[1]), int(match[2])),
         rest_days=rest_days,
     )

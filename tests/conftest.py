@@ -31,7 +31,7 @@ def isolated_home(
 
 
 @pytest.fixture
-def write_program(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write_program(tmp_path: Path) -> Callable[..., Path]:
     """Write a program file from (dedented) text and return its path."""
 
     def write(text: str, name: str = "program.toml") -> Path:

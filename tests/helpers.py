@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import shutil
 import subprocess
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from coach.history.records import ExerciseRecord, SessionRecord
 from coach.history.store import HistoryStore
+from coach.program.model import Program
 
 REPO = Path(__file__).resolve().parent.parent
 
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 """When the sessions of :func:`record` start, unless told otherwise."""
+
+WriteProgram = Callable[..., Path]
+"""The ``write_program`` fixture: ``write_program(text, name="program.toml") -> Path``."""
 
 
 @contextlib.contextmanager
@@ -119,3 +126,110 @@ def history_with(folder: Path, *records: SessionRecord) -> HistoryStore:
     for item in records:
         store.save(item)
     return store
+
+
+# --------------------------------------------------------------------------- programs
+
+
+def program(*exercises: dict[str, Any], **info: Any) -> Program:
+    data = {
+        "schema_version": 1,
+        "program": {"id": "p", "title": "P", **info},
+        "exercise": [{"name": e["id"].upper(), **e} for e in exercises],
+    }
+    return Program.model_validate(data)
+
+
+# Hypothesis strategies for programs (the timeline's and the engine's properties).
+durations = st.one_of(st.integers(1, 120), st.floats(0.1, 90).map(lambda x: round(x, 2)))
+rests = st.one_of(st.just(0), durations)
+
+
+@st.composite
+def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    pacing = draw(st.sampled_from(["duration", "hold", "tempo"]))
+    exercise: dict[str, Any] = {
+        "id": f"e{index}",
+        "sides": draw(st.sampled_from(["none", "left", "right", "each", "alternate"])),
+        "sets": draw(st.integers(1, 4)),
+        "rest_between_reps": draw(rests),
+        "rest_between_sets": draw(rests),
+    }
+    if pacing == "duration":
+        exercise["duration"] = draw(durations)
+    else:
+        exercise["reps"] = draw(st.integers(1, 6))
+        if pacing == "hold":
+            exercise["hold"] = draw(durations)
+        else:
+            exercise["tempo"] = [
+                {"phase": f"P{i}", "seconds": draw(durations)}
+                for i in range(draw(st.integers(1, 3)))
+            ]
+    for key in ("prep", "switch_sides", "rest_after"):
+        if draw(st.booleans()):
+            exercise[key] = draw(rests)
+    return exercise
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Program:
+    count = draw(st.integers(1, 5))
+    return program(
+        *[draw(exercises(i)) for i in range(count)],
+        prep=draw(rests),
+        switch_sides=draw(rests),
+        rest_between_exercises=draw(rests),
+    )
+
+
+# --------------------------------------------------------------------------- a real X server
+
+
+def _has_libxss() -> bool:
+    try:
+        ctypes.CDLL("libXss.so.1")
+        ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return False
+    return True
+
+
+needs_xvfb = pytest.mark.skipif(
+    shutil.which("Xvfb") is None or not _has_libxss(),
+    reason="Xvfb or libXss is not installed here",
+)
+
+
+def start_xvfb(display: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start Xvfb (on a free display unless one is named); return once it accepts clients."""
+    read, write = os.pipe()
+    argv = ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"]
+    if display is not None:
+        argv.insert(1, display)
+    server = subprocess.Popen(
+        argv, pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    os.close(write)
+    # Xvfb writes the number, then a newline, once it accepts clients; it dies
+    # if the pipe is closed between the two writes, so read the whole line.
+    answer = b""
+    try:
+        while not answer.endswith(b"\n"):
+            chunk = os.read(read, 32)
+            if not chunk:
+                break
+            answer += chunk
+    finally:
+        os.close(read)
+    number = answer.decode().strip()
+    if not number:
+        server.kill()
+        server.wait()
+        pytest.fail("Xvfb did not start")
+    return server, f":{number}"
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=10)

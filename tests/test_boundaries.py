@@ -20,7 +20,7 @@ from coach import paths
 
 pytestmark = pytest.mark.e2e  # real processes in real time
 
-UI = ("textual", "rich")
+UI = ("textual", "rich", "tomlkit")  # tomlkit: only `coach config set/unset` edit a file
 SETTINGS = ("pydantic", "pydantic_core", "pydantic_settings")
 STDLIB_ONLY = ("<anything but the standard library>",)
 
@@ -69,6 +69,7 @@ TABLE: list[tuple[str, str, tuple[str, ...]]] = [
         (f"coach {' '.join(argv)}", main_of(*argv), UI + SETTINGS)
         for argv in [("status",), ("status", "--json"), ("status", "--oneline")]
     ],
+    ("coach config show", main_of("config", "show"), UI),
     (
         "coach doctor's checks",
         "import io\n"
@@ -76,6 +77,13 @@ TABLE: list[tuple[str, str, tuple[str, ...]]] = [
         "from coach.config.settings import Settings\n"
         "collect_checks(Settings(), stdout=io.StringIO(), stderr=io.StringIO())\n",
         UI,
+    ),
+    (
+        "coach config set",
+        "import os, tempfile\n"
+        "os.environ['COACH_CONFIG_FILE'] = os.path.join(tempfile.mkdtemp(), 'c.toml')\n"
+        + main_of("config", "set", "cues.bell", "false"),
+        ("textual", "rich"),
     ),
     (
         "the settings: load and render",

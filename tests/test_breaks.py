@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ DAY = "2026-01-05"
 
 def fired_times(scheduler: BreakScheduler, until: float) -> list[tuple[str, float]]:
     """Take every break as it falls due (as `coach remind` does) until ``until``."""
-    fired = []
+    fired: list[tuple[str, float]] = []
     while (due := scheduler.next_due()).at <= until:
         scheduler.observe(due.at, DAY)
         assert scheduler.due(due.at) == due
@@ -222,9 +223,9 @@ def test_a_damaged_or_foreign_state_gives_fresh_timers() -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
     clock_store = HistoryStore.in_folder(tmp_path / "data")
-    yield clock_store  # type: ignore[misc]
+    yield clock_store
     clock_store.close()
 
 

@@ -7,11 +7,13 @@ import io
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from coach.clock import FakeClock
 from coach.notify import Notifier
+from coach.program.model import Program
 from coach.program.timeline import build_timeline
 from coach.session import audio
 from coach.session.audio import PlayerCommand, SoundPlayer
@@ -31,10 +33,11 @@ from coach.session.engine import (
     Countdown,
     Event,
     SessionCompleted,
+    SessionResult,
     SessionRunner,
     StepStarted,
 )
-from tests.test_timeline import program
+from tests.helpers import program
 
 P = program(
     {
@@ -176,7 +179,7 @@ class FakePlayer:
         return [name for name, _ in self.played]
 
 
-async def run_session(p, *listeners):  # type: ignore[no-untyped-def]
+async def run_session(p: Program, *listeners: Any) -> SessionResult:
     clock = listeners[0].clock if hasattr(listeners[0], "clock") else FakeClock()
     runner = SessionRunner(build_timeline(p), clock, list(listeners), countdown=3)
     session = asyncio.ensure_future(runner.run())
@@ -244,7 +247,7 @@ async def test_the_metronome_ticks_once_a_second_of_each_tempo_phase_only_when_o
     cue = SoundCue(TEMPO, player, clock=clock, metronome=metronome)  # type: ignore[arg-type]
     await run_session(TEMPO, cue)
     cue.close()
-    ticks = [t for name, t in player.played if name == "tick"]
+    ticks = [t for name, t in player.played if name == "tick" and t is not None]
     assert len(ticks) == (8 if metronome else 0)
     if metronome:
         start = ticks[0]
@@ -296,8 +299,10 @@ def test_sounds_need_a_player_and_somewhere_to_hear_them(monkeypatch: pytest.Mon
     )
     options = CueOptions(bell=True, speech=False, notify_long_rests=0)
 
-    def built(**changes: bool) -> list[object]:
-        return build_cues(TEMPO, replace(options, **changes), json_mode=False, ring=lambda: None)  # type: ignore[return-value]
+    def built(**changes: Any) -> list[object]:
+        return list(
+            build_cues(TEMPO, replace(options, **changes), json_mode=False, ring=lambda: None)
+        )
 
     monkeypatch.setattr(
         "coach.session.cues.find_audio_output", lambda: audio.AudioOutput(False, "none")

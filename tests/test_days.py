@@ -40,9 +40,18 @@ SAT, SUN = 5, 6
 WEEKEND = frozenset({SAT, SUN})
 
 
-def at(zone_info: ZoneInfo, *args: int, fold: int = 0) -> datetime:
+def at(
+    zone_info: ZoneInfo,
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    *,
+    fold: int = 0,
+) -> datetime:
     """A wall-clock time in ``zone_info`` (``fold=1`` for the second pass of a repeated hour)."""
-    return datetime(*args, tzinfo=zone_info, fold=fold)
+    return datetime(year, month, day, hour, minute, tzinfo=zone_info, fold=fold)
 
 
 # --------------------------------------------------------------------------- local_day

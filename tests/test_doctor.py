@@ -26,8 +26,7 @@ from coach.cli.doctor import (
 )
 from coach.config.settings import BreakSettings, CueSettings, Settings
 from coach.errors import SettingsError
-from tests.helpers import read_only
-from tests.test_idle import needs_xvfb, start_xvfb, stop
+from tests.helpers import needs_xvfb, read_only, start_xvfb, stop
 
 NAMES = [
     "notifications",

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def long(tmp_path: Path) -> Path:
     return path
 
 
-def coach(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+def coach(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "COACH_CUES__SPEECH": "false",
@@ -89,7 +90,7 @@ def coach(*args: str, **kwargs: object) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        **kwargs,  # type: ignore[call-overload]
+        **kwargs,
     )
 
 
@@ -296,12 +297,15 @@ async def test_a_suspend_with_no_keyboard_goes_on_by_itself(long: Path, json_mod
     )
     await clock.advance(60)  # into the 10-minute heat
     await clock.suspend(3600)  # the laptop slept for an hour
-    names = [event.name for event in recorder.events]
-    assert names[-1] == "paused"
+
+    def last() -> str:
+        return recorder.events[-1].name
+
+    assert last() == "paused"
     await clock.advance(RESUME_AFTER_SUSPEND - 0.1)
-    assert recorder.events[-1].name == "paused"  # a get-ready first
+    assert last() == "paused"  # a get-ready first
     await clock.advance(0.2)
-    assert recorder.events[-1].name == "resumed"
+    assert last() == "resumed"
     await clock.run_until_idle()
     result = await asyncio.wait_for(task, 10)  # a session that waits for ever fails here
     assert result.completed

@@ -30,8 +30,7 @@ from coach.program.timeline import build_timeline
 from coach.session.engine import SessionRunner
 from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
-from tests.helpers import T0, history_with, quick_program, read_only, record, run_env
-from tests.test_timeline import program
+from tests.helpers import T0, history_with, program, quick_program, read_only, record, run_env
 
 
 @pytest.fixture

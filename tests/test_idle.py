@@ -6,9 +6,7 @@ everything else runs everywhere on fakes.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -31,6 +29,7 @@ from coach.breaks.idle import (
     parse_properties,
     search_idle_probe,
 )
+from tests.helpers import needs_xvfb, start_xvfb, stop
 
 IOREG_SAMPLE = """\
 +-o Root  <class IORegistryEntry, id 0x100000100, retain 23>
@@ -271,55 +270,6 @@ def test_macos_and_windows() -> None:
 
 
 # --------------------------------------------------------------------------- a real X server
-
-
-def _has_libxss() -> bool:
-    try:
-        ctypes.CDLL("libXss.so.1")
-        ctypes.CDLL("libX11.so.6")
-    except OSError:
-        return False
-    return True
-
-
-needs_xvfb = pytest.mark.skipif(
-    shutil.which("Xvfb") is None or not _has_libxss(),
-    reason="Xvfb or libXss is not installed here",
-)
-
-
-def start_xvfb(display: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start Xvfb (on a free display unless one is named); return once it accepts clients."""
-    read, write = os.pipe()
-    argv = ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"]
-    if display is not None:
-        argv.insert(1, display)
-    server = subprocess.Popen(
-        argv, pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    os.close(write)
-    # Xvfb writes the number, then a newline, once it accepts clients; it dies
-    # if the pipe is closed between the two writes, so read the whole line.
-    answer = b""
-    try:
-        while not answer.endswith(b"\n"):
-            chunk = os.read(read, 32)
-            if not chunk:
-                break
-            answer += chunk
-    finally:
-        os.close(read)
-    number = answer.decode().strip()
-    if not number:
-        server.kill()
-        server.wait()
-        pytest.fail("Xvfb did not start")
-    return server, f":{number}"
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    server.wait(timeout=10)
 
 
 @pytest.fixture

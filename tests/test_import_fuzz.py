@@ -100,7 +100,7 @@ HOSTILE_TIME = st.sampled_from(
 HOSTILE_DATE = st.sampled_from(
     ["9999-12-31", "0001-01-01", "1970-01-01", "2999-12-31", "2026-13-01", "yesterday", ""]
 )
-HOSTILE_NUMBER = st.sampled_from(
+HOSTILE_NUMBER: st.SearchStrategy[object] = st.sampled_from(
     [
         -1,
         -0.5,
@@ -173,7 +173,8 @@ def nested(depth: int) -> str:
 @st.composite
 def hostile_file(draw: st.DrawFn) -> bytes:
     sessions = draw(st.lists(hostile_session(), min_size=0, max_size=4))
-    if sessions and draw(st.booleans()):
+    twin_wanted = draw(st.booleans())
+    if sessions and twin_wanted:
         # The same id again, with other content.
         twin = copy.deepcopy(sessions[0])
         twin["program"] = "another-program"

@@ -10,6 +10,7 @@ import pytest
 from coach import paths
 from coach.program.library import UnknownProgramError, load_library
 from coach.program.loader import ProgramError
+from tests.helpers import WriteProgram
 
 
 def program_text(ident: str, title: str = "T") -> str:
@@ -90,7 +91,7 @@ def test_missing_folders_are_fine(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert len(load_library().entries) >= 7
 
 
-def test_resolve_by_id_path_and_unknown(write_program) -> None:
+def test_resolve_by_id_path_and_unknown(write_program: WriteProgram) -> None:
     library = load_library()
     assert library.resolve("neck-range-of-motion").program.id == "neck-range-of-motion"
     path = write_program(program_text("from-file"))

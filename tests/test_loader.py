@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.program.loader import MAX_FILE_BYTES, ProgramError, load_program, parse_program
+from tests.helpers import WriteProgram
 
 HEADER = """\
 schema_version = 1
@@ -31,7 +32,7 @@ def only_error(path: Path) -> str:
     return found[0]
 
 
-def test_a_full_program_loads(write_program) -> None:
+def test_a_full_program_loads(write_program: WriteProgram) -> None:
     path = write_program(
         """
         schema_version = 1
@@ -98,7 +99,7 @@ def test_a_full_program_loads(write_program) -> None:
     assert len(loaded.sha256) == 64
 
 
-def test_defaults(write_program) -> None:
+def test_defaults(write_program: WriteProgram) -> None:
     program = load_program(
         write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 1\n')
     ).program
@@ -116,7 +117,7 @@ def test_defaults(write_program) -> None:
     ) == ("none", 1, 0, 30)
 
 
-def test_unknown_key_suggests_near_miss_with_line_and_column(write_program) -> None:
+def test_unknown_key_suggests_near_miss_with_line_and_column(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '\n[[exercise]]\nid = "a"\nname = "A"\nreps = 2\n  hodl = 15\n')
     assert (
         only_error(path)
@@ -124,7 +125,7 @@ def test_unknown_key_suggests_near_miss_with_line_and_column(write_program) -> N
     )
 
 
-def test_unknown_key_far_from_any_lists_the_allowed_ones(write_program) -> None:
+def test_unknown_key_far_from_any_lists_the_allowed_ones(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER + 'colour = "red"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n'
     )
@@ -134,7 +135,7 @@ def test_unknown_key_far_from_any_lists_the_allowed_ones(write_program) -> None:
     )
 
 
-def test_unknown_top_level_and_nested_table_keys(write_program) -> None:
+def test_unknown_top_level_and_nested_table_keys(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + '[program.schedule]\nper_dya = 1\n[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n'
@@ -148,33 +149,33 @@ def test_unknown_top_level_and_nested_table_keys(write_program) -> None:
     assert any(":12:1: unknown key 'bogus' in [[exercise]]" in e for e in found)
 
 
-def test_missing_required_key_points_at_its_table_header(write_program) -> None:
+def test_missing_required_key_points_at_its_table_header(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '\n[[exercise]]\nid = "a"\nreps = 2\nhold = 3\n')
     assert only_error(path) == f"{path}:7:1: missing required key 'name' in [[exercise]]"
 
 
-def test_missing_program_title(write_program) -> None:
+def test_missing_program_title(write_program: WriteProgram) -> None:
     path = write_program(
         'schema_version = 1\n[program]\nid = "x"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     )
     assert only_error(path) == f"{path}:2:1: missing required key 'title' in [program]"
 
 
-def test_schema_version_required(write_program) -> None:
+def test_schema_version_required(write_program: WriteProgram) -> None:
     path = write_program(
         '[program]\nid = "x"\ntitle = "X"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     )
     assert only_error(path) == f"{path}:1: missing schema_version = 1 at the top of the file"
 
 
-def test_newer_schema_version_is_refused(write_program) -> None:
+def test_newer_schema_version_is_refused(write_program: WriteProgram) -> None:
     path = write_program(HEADER.replace("schema_version = 1", "schema_version = 2"))
     message = only_error(path)
     assert message.startswith(f"{path}:1:1: written for a newer coach")
 
 
 @pytest.mark.parametrize("value", ['"1"', "0", "1.0"])
-def test_schema_version_must_be_one(write_program, value: str) -> None:
+def test_schema_version_must_be_one(write_program: WriteProgram, value: str) -> None:
     path = write_program(
         HEADER.replace("schema_version = 1", f"schema_version = {value}")
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
@@ -182,7 +183,7 @@ def test_schema_version_must_be_one(write_program, value: str) -> None:
     assert only_error(path).startswith(f"{path}:1:1: schema_version must be 1")
 
 
-def test_wrong_types_are_never_coerced(write_program) -> None:
+def test_wrong_types_are_never_coerced(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + 'audience = "typist"\n[[exercise]]\nid = "a"\nname = 5\nsets = "3"\nreps = 2.0\nhold = true\n'
@@ -199,7 +200,7 @@ def test_wrong_types_are_never_coerced(write_program) -> None:
 
 
 @pytest.mark.parametrize("slug", ["Wrist", "-wrist", "wrist_stretch", "wrist stretch", "", "wrïst"])
-def test_bad_slugs(write_program, slug: str) -> None:
+def test_bad_slugs(write_program: WriteProgram, slug: str) -> None:
     path = write_program(
         HEADER.replace('id = "p"', f'id = "{slug}"')
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
@@ -208,12 +209,12 @@ def test_bad_slugs(write_program, slug: str) -> None:
     assert only_error(path).startswith(f"{path}:4:1: program.id:")
 
 
-def test_bad_exercise_slug(write_program) -> None:
+def test_bad_exercise_slug(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '[[exercise]]\nid = "A!"\nname = "A"\nduration = 1\n')
     assert only_error(path).startswith(f"{path}:7:1: exercise[1].id: 'A!' is not a valid id")
 
 
-def test_duplicate_exercise_ids(write_program) -> None:
+def test_duplicate_exercise_ids(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = 1\n'
@@ -221,7 +222,7 @@ def test_duplicate_exercise_ids(write_program) -> None:
     assert only_error(path) == f"{path}:11:1: duplicate exercise id 'a' (also used by exercise 1)"
 
 
-def test_duplicate_ids_reported_alongside_other_errors(write_program) -> None:
+def test_duplicate_ids_reported_alongside_other_errors(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n[[exercise]]\nid = "a"\nname = "B"\nduration = -1\n'
@@ -231,32 +232,32 @@ def test_duplicate_ids_reported_alongside_other_errors(write_program) -> None:
     assert "duplicate exercise id 'a'" in found[0] and "negative" in found[1]
 
 
-def test_no_exercises(write_program) -> None:
+def test_no_exercises(write_program: WriteProgram) -> None:
     path = write_program(HEADER)
     assert only_error(path) == f"{path}:1: a program needs at least one [[exercise]] table"
 
 
-def test_empty_exercise_list(write_program) -> None:
+def test_empty_exercise_list(write_program: WriteProgram) -> None:
     path = write_program(HEADER.replace("[program]", "exercise = []\n[program]"))
     assert "a program needs at least one [[exercise]] table" in only_error(path)
 
 
-def test_reps_without_hold_or_tempo(write_program) -> None:
+def test_reps_without_hold_or_tempo(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nreps = 5\n')
     assert only_error(path).startswith(f"{path}:9:1: reps needs hold = D")
 
 
-def test_hold_without_reps(write_program) -> None:
+def test_hold_without_reps(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\nhold = 5\n')
     assert only_error(path).startswith(f"{path}:9:1: hold needs reps = N")
 
 
-def test_no_pacing_at_all_points_at_the_exercise(write_program) -> None:
+def test_no_pacing_at_all_points_at_the_exercise(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = "A"\n')
     assert only_error(path).startswith(f"{path}:6:1: no pacing: give duration = D")
 
 
-def test_hold_with_tempo(write_program) -> None:
+def test_hold_with_tempo(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = 5\ntempo = [{ phase = "Up", seconds = 1 }]\n'
@@ -267,7 +268,7 @@ def test_hold_with_tempo(write_program) -> None:
 @pytest.mark.parametrize(
     "other", ["reps = 2", "hold = 3", 'tempo = [{ phase = "Up", seconds = 1 }]']
 )
-def test_duration_with_reps_hold_or_tempo(write_program, other: str) -> None:
+def test_duration_with_reps_hold_or_tempo(write_program: WriteProgram, other: str) -> None:
     path = write_program(HEADER + f'[[exercise]]\nid = "a"\nname = "A"\nduration = 5\n{other}\n')
     found = errors_of(path)
     key = other.split()[0]
@@ -283,7 +284,7 @@ def test_duration_with_reps_hold_or_tempo(write_program, other: str) -> None:
         ('reps = 2\ntempo = [{ phase = "Up", seconds = 0 }]', 10),
     ],
 )
-def test_zero_work_durations(write_program, pacing: str, line: int) -> None:
+def test_zero_work_durations(write_program: WriteProgram, pacing: str, line: int) -> None:
     path = write_program(HEADER + f'[[exercise]]\nid = "a"\nname = "A"\n{pacing}\n')
     message = only_error(path)
     assert message.startswith(f"{path}:{line}:1:")
@@ -291,12 +292,12 @@ def test_zero_work_durations(write_program, pacing: str, line: int) -> None:
 
 
 @pytest.mark.parametrize("pacing", ["duration = -5", 'duration = "-5s"', "reps = 2\nhold = -1"])
-def test_negative_durations(write_program, pacing: str) -> None:
+def test_negative_durations(write_program: WriteProgram, pacing: str) -> None:
     path = write_program(HEADER + f'[[exercise]]\nid = "a"\nname = "A"\n{pacing}\n')
     assert "negative" in only_error(path) or "not a duration" in only_error(path)
 
 
-def test_rests_and_prep_may_be_zero_but_not_negative(write_program) -> None:
+def test_rests_and_prep_may_be_zero_but_not_negative(write_program: WriteProgram) -> None:
     good = write_program(
         HEADER.replace(
             'title = "P"', 'title = "P"\nprep = 0\nswitch_sides = 0\nrest_between_exercises = 0'
@@ -312,7 +313,7 @@ def test_rests_and_prep_may_be_zero_but_not_negative(write_program) -> None:
 
 
 @pytest.mark.parametrize("count", ["sets = 0", "reps = 0\nhold = 1", "sets = -2"])
-def test_counts_are_at_least_one(write_program, count: str) -> None:
+def test_counts_are_at_least_one(write_program: WriteProgram, count: str) -> None:
     path = write_program(
         HEADER
         + '[[exercise]]\nid = "a"\nname = "A"\nreps = 1\nhold = 1\n'.replace(
@@ -325,7 +326,7 @@ def test_counts_are_at_least_one(write_program, count: str) -> None:
     assert "must be at least 1" in only_error(path)
 
 
-def test_unknown_sides_lists_allowed_values(write_program) -> None:
+def test_unknown_sides_lists_allowed_values(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER + '[[exercise]]\nid = "a"\nname = "A"\nsides = "both"\nduration = 1\n'
     )
@@ -336,7 +337,7 @@ def test_unknown_sides_lists_allowed_values(write_program) -> None:
 
 
 @pytest.mark.parametrize("char", ["\\u001b", "\\u0007", "\\r", "\\u0000", "\\u009b", "\\u007f"])
-def test_control_characters_are_rejected(write_program, char: str) -> None:
+def test_control_characters_are_rejected(write_program: WriteProgram, char: str) -> None:
     path = write_program(
         HEADER.replace('title = "P"', f'title = "P{char}[2J"')
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
@@ -345,7 +346,7 @@ def test_control_characters_are_rejected(write_program, char: str) -> None:
     assert message.startswith(f"{path}:5:1: program.title: control character U+")
 
 
-def test_control_characters_in_nested_text(write_program) -> None:
+def test_control_characters_in_nested_text(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + '[[exercise]]\nid = "a"\nname = "A"\ninstructions = ["ok", "bad\\u001b]0;x\\u0007"]\nduration = 1\n'
@@ -355,7 +356,7 @@ def test_control_characters_in_nested_text(write_program) -> None:
     )
 
 
-def test_newlines_and_tabs_are_fine(write_program) -> None:
+def test_newlines_and_tabs_are_fine(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER.replace('title = "P"', 'title = "P"\ndescription = """\nline one\n\tindented\n"""')
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
@@ -363,7 +364,7 @@ def test_newlines_and_tabs_are_fine(write_program) -> None:
     assert "\tindented" in load_program(path).program.info.description
 
 
-def test_markup_in_text_is_kept_literally(write_program) -> None:
+def test_markup_in_text_is_kept_literally(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER.replace('title = "P"', 'title = "[bold]P[/bold] [@click=app.quit]x[/]"')
         + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
@@ -371,20 +372,20 @@ def test_markup_in_text_is_kept_literally(write_program) -> None:
     assert load_program(path).program.title == "[bold]P[/bold] [@click=app.quit]x[/]"
 
 
-def test_files_over_one_mebibyte_are_refused_before_reading(write_program) -> None:
+def test_files_over_one_mebibyte_are_refused_before_reading(write_program: WriteProgram) -> None:
     path = write_program(HEADER + "# " + "x" * MAX_FILE_BYTES + "\n")
     message = only_error(path)
     assert message.startswith(f"{path}: file is ") and "1 MiB" in message
 
 
-def test_toml_syntax_error_names_line_and_column(write_program) -> None:
+def test_toml_syntax_error_names_line_and_column(write_program: WriteProgram) -> None:
     path = write_program(HEADER + '[[exercise]]\nid = "a"\nname = \n')
     message = only_error(path)
     assert message.startswith(f"{path}:8:8: not valid TOML:")
     assert "Traceback" not in message
 
 
-def test_toml_duplicate_key(write_program) -> None:
+def test_toml_duplicate_key(write_program: WriteProgram) -> None:
     path = write_program(HEADER + 'title = "Again"\n')
     assert only_error(path).startswith(f"{path}:6:")
 
@@ -397,7 +398,7 @@ def test_missing_file_and_folder_and_binary(tmp_path: Path) -> None:
     assert only_error(binary) == f"{binary}:2: not UTF-8 text (byte 0xff)"
 
 
-def test_every_error_is_reported_in_line_order(write_program) -> None:
+def test_every_error_is_reported_in_line_order(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER.replace('id = "p"', 'id = "P"')
         + '[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhodl = 1\n[[exercise]]\nid = "b"\nname = "B"\nsides = "up"\nduration = 0\n'
@@ -408,7 +409,7 @@ def test_every_error_is_reported_in_line_order(write_program) -> None:
     assert len(found) >= 4
 
 
-def test_schedule_needs_exactly_one_frequency(write_program) -> None:
+def test_schedule_needs_exactly_one_frequency(write_program: WriteProgram) -> None:
     body = '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     both = write_program(HEADER + "[program.schedule]\nper_day = 1\nper_week = 3\n" + body)
     assert (
@@ -419,7 +420,7 @@ def test_schedule_needs_exactly_one_frequency(write_program) -> None:
     assert "exactly one" in only_error(neither)
 
 
-def test_checkin_threshold_range(write_program) -> None:
+def test_checkin_threshold_range(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER
         + "[program.checkin]\npain = true\nstop_above = 11\n"
@@ -428,7 +429,7 @@ def test_checkin_threshold_range(write_program) -> None:
     assert only_error(path) == f"{path}:8:1: program.checkin.stop_above: must be at most 10, got 11"
 
 
-def test_dotted_keys_get_their_line(write_program) -> None:
+def test_dotted_keys_get_their_line(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER + "schedule.per_dya = 2\n" + '[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     )
@@ -462,21 +463,21 @@ def after_name(message: str) -> str:
     ],
 )
 def test_nesting_deeper_than_32_is_refused_with_its_line(
-    write_program, body: str, line: int
+    write_program: WriteProgram, body: str, line: int
 ) -> None:
     message = after_name(only_error(write_program(HEADER + body + "\n")))
     assert message.startswith(f"{line}:")
     assert "nested more than 32 levels deep" in message and "a program needs 4" in message
 
 
-def test_nesting_of_32_is_not_refused_for_its_depth(write_program) -> None:
+def test_nesting_of_32_is_not_refused_for_its_depth(write_program: WriteProgram) -> None:
     top_level = "a = " + "[" * 32 + "]" * 32 + "\n"
     found = errors_of(write_program(top_level + HEADER))
     assert not any("nested" in message for message in found)
     assert any("unknown key 'a'" in message for message in found)
 
 
-def test_brackets_in_strings_and_comments_are_not_nesting(write_program) -> None:
+def test_brackets_in_strings_and_comments_are_not_nesting(write_program: WriteProgram) -> None:
     deep = "[" * 100
     text = (
         HEADER + f'summary = "{deep}"\ndescription = """\n{deep}\n"""\nauthor = \'{deep}\'\n'
@@ -486,7 +487,7 @@ def test_brackets_in_strings_and_comments_are_not_nesting(write_program) -> None
     assert load_program(path).program.info.summary == deep
 
 
-def test_a_number_of_thousands_of_digits_is_refused(write_program) -> None:
+def test_a_number_of_thousands_of_digits_is_refused(write_program: WriteProgram) -> None:
     path = write_program(HEADER + "[[exercise]]\nid = 'a'\nname = 'A'\nreps = " + "9" * 5000 + "\n")
     assert after_name(only_error(path)) == "9: a number of more than 4,300 digits"
 
@@ -517,7 +518,7 @@ def test_a_number_of_thousands_of_digits_is_refused(write_program) -> None:
     ],
 )
 def test_per_field_bounds_name_the_limit_and_the_key(
-    write_program, pacing: str, expected: str
+    write_program: WriteProgram, pacing: str, expected: str
 ) -> None:
     path = write_program(HEADER + "[[exercise]]\nid = 'a'\nname = 'A'\n" + pacing + "\n")
     message = after_name(only_error(path))
@@ -525,7 +526,7 @@ def test_per_field_bounds_name_the_limit_and_the_key(
     assert expected in message
 
 
-def test_a_day_of_one_duration_is_allowed(write_program) -> None:
+def test_a_day_of_one_duration_is_allowed(write_program: WriteProgram) -> None:
     path = write_program(
         HEADER + "prep = 0\n[[exercise]]\nid = 'a'\nname = 'A'\nduration = '24h'\n"
     )
@@ -533,7 +534,7 @@ def test_a_day_of_one_duration_is_allowed(write_program) -> None:
 
 
 def test_a_session_over_a_day_is_refused_at_the_exercise_that_passes_the_limit(
-    write_program,
+    write_program: WriteProgram,
 ) -> None:
     exercises = "".join(
         f"[[exercise]]\nid = 'e{i}'\nname = 'E'\nduration = '10h'\n" for i in range(3)
@@ -546,7 +547,7 @@ def test_a_session_over_a_day_is_refused_at_the_exercise_that_passes_the_limit(
     )
 
 
-def test_a_session_over_100000_steps_is_refused(write_program) -> None:
+def test_a_session_over_100000_steps_is_refused(write_program: WriteProgram) -> None:
     exercises = "".join(
         f"[[exercise]]\nid = 'e{i}'\nname = 'E'\nsets = 1000\nreps = 1000\nhold = 0.001\n"
         "rest_between_sets = 0\n"
@@ -561,7 +562,9 @@ def test_a_session_over_100000_steps_is_refused(write_program) -> None:
     )
 
 
-def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(write_program) -> None:
+def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(
+    write_program: WriteProgram,
+) -> None:
     started = time.monotonic()
     message = only_error(
         write_program(HEADER + "[[exercise]]\nid='a'\nname='A'\nreps=1000000000000000000\nhold=1\n")

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -284,8 +285,8 @@ def month() -> list[SessionRecord]:
     def day(offset: timedelta) -> date:
         return MON + offset
 
-    one = {"per_day": 1, "stop_above": 5}
-    three = {"per_week": 3}
+    one: dict[str, Any] = {"per_day": 1, "stop_above": 5}
+    three: dict[str, Any] = {"per_week": 3}
     return [
         session("w1", day(timedelta(0)), 7, **one),
         session("w2", day(timedelta(1)), 7, **one),

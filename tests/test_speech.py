@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -328,14 +327,14 @@ def test_real_espeak_ng_is_timed_as_estimated(tmp_path: Path) -> None:
     assert sys.platform != "win32"
 
 
-def _wait_for(condition: Any, seconds: float = 10.0) -> bool:
+def _wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
     """Wait, in real time, for a thread of the real speaker (polling, never a fixed sleep)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
         asyncio.run(asyncio.sleep(0.01))
-    return condition()
+    return bool(condition())
 
 
 def _alive(pid: int) -> bool:

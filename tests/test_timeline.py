@@ -12,15 +12,7 @@ from hypothesis import strategies as st
 
 from coach.program.model import MAX_SESSION_SECONDS, MAX_STEPS, Program
 from coach.program.timeline import TimelineTooLarge, build_timeline, exercise_size, session_size
-
-
-def program(*exercises: dict[str, Any], **info: Any) -> Program:
-    data = {
-        "schema_version": 1,
-        "program": {"id": "p", "title": "P", **info},
-        "exercise": [{"name": e["id"].upper(), **e} for e in exercises],
-    }
-    return Program.model_validate(data)
+from tests.helpers import durations, program, programs
 
 
 def rows(p: Program) -> list[tuple[Any, ...]]:
@@ -155,47 +147,6 @@ def test_plan_json_shape() -> None:
 
 
 # --- properties -------------------------------------------------------------------------------
-
-durations = st.one_of(st.integers(1, 120), st.floats(0.1, 90).map(lambda x: round(x, 2)))
-rests = st.one_of(st.just(0), durations)
-
-
-@st.composite
-def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    pacing = draw(st.sampled_from(["duration", "hold", "tempo"]))
-    exercise: dict[str, Any] = {
-        "id": f"e{index}",
-        "sides": draw(st.sampled_from(["none", "left", "right", "each", "alternate"])),
-        "sets": draw(st.integers(1, 4)),
-        "rest_between_reps": draw(rests),
-        "rest_between_sets": draw(rests),
-    }
-    if pacing == "duration":
-        exercise["duration"] = draw(durations)
-    else:
-        exercise["reps"] = draw(st.integers(1, 6))
-        if pacing == "hold":
-            exercise["hold"] = draw(durations)
-        else:
-            exercise["tempo"] = [
-                {"phase": f"P{i}", "seconds": draw(durations)}
-                for i in range(draw(st.integers(1, 3)))
-            ]
-    for key in ("prep", "switch_sides", "rest_after"):
-        if draw(st.booleans()):
-            exercise[key] = draw(rests)
-    return exercise
-
-
-@st.composite
-def programs(draw: st.DrawFn) -> Program:
-    count = draw(st.integers(1, 5))
-    return program(
-        *[draw(exercises(i)) for i in range(count)],
-        prep=draw(rests),
-        switch_sides=draw(rests),
-        rest_between_exercises=draw(rests),
-    )
 
 
 def _expected(p: Program) -> tuple[float, dict[str, int]]:

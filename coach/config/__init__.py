@@ -1,4 +1,5 @@
-"""The settings: the model, the layers it is read from (the quick reader
-that ``coach status`` and the app's first frame use, with no pydantic), the
-configuration file, and where coach keeps its files (``paths``).
+"""The settings: the five layers and how they merge (``layers``, standard library only),
+the model read through pydantic-settings (``settings``), the quick readers that
+``coach status`` and the app's first frame use with no pydantic (``quick``), the
+user's configuration file and its editing (``file``), and break ``profiles``.
 """

@@ -1,8 +1,9 @@
 """Settings read without pydantic: the layers' raw text, and the app's theme.
 
-:func:`read_config_file` and :func:`text_layers` give the files, ``COACH_*``
-variables and ``--set`` overrides as the full loader reads them, for the
-quick readers here and in :mod:`coach.status`.
+:func:`quick_layers` reads the layers through
+:func:`coach.config.layers.read_layers`, as the full loader does, with
+standard-library sources (:class:`QuickSources`), for the quick readers here
+and in :mod:`coach.status`.
 
 The full loader (:func:`coach.config.settings.load_settings`) costs about 100 ms of
 imports (pydantic-settings), more than the rest of the app's start, and the
@@ -25,7 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from coach import paths
+from coach.config import layers
+from coach.config.layers import Layer
 from coach.files import read_regular_file
 from coach.program.nesting import too_deep_in_data, too_deep_in_toml
 
@@ -67,40 +69,47 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def text_layers(overrides: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """The ``COACH_*`` variables and the ``--set`` overrides, keyed as the full loader reads them.
+class QuickSources:
+    """Standard-library sources for :func:`coach.config.layers.read_layers`.
 
-    Variable names in any case (the last one in sorted order wins), and
-    ``--set`` keys with spaces around the dots.
+    Values stay as the layers give them (text from variables and ``--set``),
+    and anything a quick reader should not judge raises :class:`Unusual`.
     """
-    environ = {name.upper(): value for name, value in sorted(os.environ.items())}
-    given = {
-        ".".join(part.strip() for part in key.split(".")): value for key, value in overrides.items()
-    }
-    return environ, given
+
+    def defaults(self) -> Layer:
+        return {}  # each quick reader knows its own defaults
+
+    def file(self, path: Path) -> Layer:
+        return layers.file_layer(path, read_config_file(path), "")
+
+    def environment(self) -> Layer:
+        layer: Layer = {}
+        for key, variable in layers.env_variables().items():
+            layers.place(key, os.environ[variable], layers.env_origin(variable), layer)
+        return layer
+
+    def overrides(self, given: Mapping[str, Any]) -> Layer:
+        layer: Layer = {}
+        for dotted, value in given.items():
+            layers.place(layers.set_key(dotted), value, layers.SET, layer)
+        return layer
 
 
-def _file_theme(path: Path) -> str | None:
-    ui = read_config_file(path).get("ui", {})
-    if not isinstance(ui, dict):
-        raise Unusual
-    theme = ui.get("theme")
-    if theme is not None and not isinstance(theme, str):
-        raise Unusual
-    return theme
+def quick_layers(overrides: Mapping[str, str]) -> Layer:
+    """Every layer as the full loader reads it, merged, unvalidated; raises :class:`Unusual`."""
+    return layers.read_layers(QuickSources(), overrides)
 
 
 def _theme(overrides: Mapping[str, str]) -> str:
-    environ, given = text_layers(overrides)
-    if "COACH_UI" in environ or "ui" in given:
-        raise Unusual  # a whole section as JSON
-    theme = DEFAULT_THEME
-    for path in (paths.shipped_config_file(), paths.user_config_file()):
-        found = _file_theme(path)
-        if found is not None:
-            theme = found
-    theme = environ.get("COACH_UI__THEME", theme)
-    return given.get("ui.theme", theme)
+    merged = quick_layers(overrides)
+    if ("ui",) in merged:
+        raise Unusual  # the section given as one value (JSON text, or not a table)
+    entry = merged.get(("ui", "theme"))
+    if entry is None:
+        return DEFAULT_THEME
+    if not isinstance(entry[0], str):
+        raise Unusual
+    return entry[0]
 
 
 def quick_theme(overrides: Mapping[str, str]) -> str | None:

@@ -14,16 +14,20 @@ lowest to highest precedence:
 5. command-line overrides (``--set breaks.micro.every=5m``), given to
    :func:`load_settings` as a dict of dotted keys.
 
-Why the layers are merged here and not by pydantic-settings' own sources: a bad
-value must be blamed on the place it came from (file and line, variable, or
-flag), and :func:`explain_settings` must say where every value came from.
-pydantic-settings deep-merges its sources *before* validating, so its
-``ValidationError`` only knows the key, not the layer. Instead each layer is
-read into a flat ``{key path: (value, origin)}`` map, the maps are merged in
-order, the result is validated once, and each error's key path is looked up in
-the merged map. ``Settings()`` itself therefore gives the built-in defaults
-(plus any keyword arguments) and reads nothing from the environment or disk,
-which is also what tests of other modules want.
+The layers, their order and the way they merge are written once, in
+:mod:`coach.config.layers`, which the quick readers share. Here
+pydantic-settings reads them: each file through its TOML source
+(``TomlConfigSettingsSource``, with coach's careful reader underneath), the
+environment through its environment source (``EnvSettingsSource`` with
+``env_prefix="COACH_"`` and ``env_nested_delimiter="__"``). Each layer is read
+on its own, not deep-merged by pydantic-settings before validation, because a
+bad value must be blamed on the place it came from (file and line, variable,
+or flag) and :func:`explain_settings` must say where every value came from:
+each layer becomes a flat ``{key path: (value, origin)}`` map, the maps are
+merged in order, the result is validated once, and each error's key path is
+looked up in the merged map. ``Settings()`` itself gives the built-in
+defaults (plus any keyword arguments) and reads nothing from the environment
+or disk, which is also what tests of other modules want.
 
 Nothing here imports Textual or Rich; ``tomli_w`` and ``difflib`` are imported
 only by the functions that need them.
@@ -52,9 +56,16 @@ from pydantic import (
     field_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from coach import paths
+from coach.config import layers
 from coach.config.quick import DAY_START_PATTERN
 from coach.errors import SettingsError
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
@@ -295,7 +306,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only keyword arguments: the layers are read by :func:`load_settings`.
+        """Only keyword arguments: :func:`load_settings` reads the layers, one by one.
 
         See the module docstring for why.
         """
@@ -391,48 +402,21 @@ def _leaf_fields(
 
 
 # --------------------------------------------------------------------------- layers
+#
+# The layers, their order and how they merge are coach.config.layers' (shared with
+# the quick readers); the sources below read each one, with pydantic-settings.
 
-
-@dataclass(frozen=True)
-class _Origin:
-    """Where a value came from."""
-
-    kind: Literal["default", "file", "env", "set", "value"]
-    label: str
-    """What :func:`explain_settings` reports as the source."""
-    file: Path | None = None
-    text: str = ""
-    """The file's text, to find the line of a key."""
-    variable: str = ""
-    key: _Key = ()
-    """The key path an environment variable names."""
-
-
-_DEFAULT = _Origin("default", "default")
-_SET = _Origin("set", "--set")
+_Origin = layers.Origin
+_Layer = layers.Layer
+_DEFAULT = layers.DEFAULT
+_SET = layers.SET
 _VALUE = _Origin("value", "coach config set")
-
-_Layer = dict[_Key, tuple[Any, _Origin]]
-
-
-def _place(key: _Key, value: Any, origin: _Origin, layer: _Layer) -> None:
-    """Put a value into a layer, one entry per setting.
-
-    A table given where a section is expected is taken apart, so that a later
-    layer can change one key of it and keep the rest.
-    """
-    model = _model_at(key)
-    if model is not None and isinstance(value, Mapping):
-        for name, item in value.items():
-            _place((*key, str(name)), item, origin, layer)
-    else:
-        layer[key] = (value, origin)
 
 
 def _defaults_layer() -> _Layer:
     """The built-in defaults, so that a file may set one key of a section."""
     layer: _Layer = {}
-    _place((), Settings().model_dump(), _DEFAULT, layer)
+    layers.place((), Settings().model_dump(), _DEFAULT, layer)
     return layer
 
 
@@ -442,60 +426,200 @@ MAX_CONFIG_BYTES = 1024 * 1024
 _DEPTH_NEEDED = "a settings file needs 2"
 
 
-def _file_layer(path: Path, problems: list[str]) -> _Layer:
-    """One TOML file's settings; a missing file has none."""
-    try:
-        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
-    except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError as error:
-        problems.append(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})")
-        return {}
-    except NotARegularFile as error:
-        problems.append(f"{path}: is {error.kind}, not a settings file")
-        return {}
-    except FileTooLarge:
-        problems.append(f"{path}: larger than the 1 MiB limit for a settings file")
-        return {}
-    except (OSError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        problems.append(f"{path}: cannot read the file: {reason}")
-        return {}
-    where = nesting.too_deep_in_toml(text)
-    if where is not None:
-        problems.append(f"{path}:{where[0]}:{where[1]}: {nesting.depth_message(_DEPTH_NEEDED)}")
-        return {}
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message, line, column = toml_positions.decode_error_position(error, text)
-        where_text = "".join(f":{part}" for part in (line, column) if part is not None)
-        problems.append(f"{path}{where_text}: not valid TOML: {message}")
-        return {}
-    except ValueError:  # int() refused a number of thousands of digits
-        problems.append(f"{path}: a number of more than {sys.get_int_max_str_digits():,} digits")
-        return {}
-    except RecursionError:  # the depth check above should make this impossible
-        problems.append(f"{path}: {nesting.depth_message(_DEPTH_NEEDED)}")
-        return {}
-    deep = nesting.too_deep_in_data(data)
-    if deep is not None:
-        found = toml_positions.locate(toml_positions.key_positions(text), deep)
-        line_text = f":{found[0]}" if found is not None else ""
-        problems.append(f"{path}{line_text}: {nesting.depth_message(_DEPTH_NEEDED)}")
-        return {}
-    origin = _Origin("file", str(path), file=path, text=text)
-    layer: _Layer = {}
-    _place((), data, origin, layer)
-    data_dir = layer.get(("data_dir",))
-    if data_dir is not None and isinstance(data_dir[0], str):
-        # A relative folder in a config file means beside that file, not
-        # wherever coach happens to be started from.
-        folder = Path(data_dir[0]).expanduser()
-        if not folder.is_absolute():
-            folder = path.parent / folder
-        layer[("data_dir",)] = (str(folder), origin)
-    return layer
+class _SettingsFile(TomlConfigSettingsSource):
+    """One settings file, read by pydantic-settings' TOML source through coach's careful reader.
+
+    The reader refuses what is not a regular file (a FIFO would wait for ever),
+    more than 1 MiB, text that is not UTF-8, and nesting deeper than settings
+    go, each with the file's name and, where there is one, the line.
+    """
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        self.text = ""
+        super().__init__(Settings, toml_file=path)
+
+    def _read_files(self, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # The one file, whatever it is: pydantic-settings would skip a folder or a
+        # FIFO where the settings should be, and that is worth saying.
+        return self._read_file(self.path)
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        path, problems = self.path, self.problems
+        try:
+            text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        except FileNotFoundError:
+            return {}
+        except UnicodeDecodeError as error:
+            problems.append(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})")
+            return {}
+        except NotARegularFile as error:
+            problems.append(f"{path}: is {error.kind}, not a settings file")
+            return {}
+        except FileTooLarge:
+            problems.append(f"{path}: larger than the 1 MiB limit for a settings file")
+            return {}
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            problems.append(f"{path}: cannot read the file: {reason}")
+            return {}
+        where = nesting.too_deep_in_toml(text)
+        if where is not None:
+            problems.append(f"{path}:{where[0]}:{where[1]}: {nesting.depth_message(_DEPTH_NEEDED)}")
+            return {}
+        try:
+            data: dict[str, Any] = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            message, line, column = toml_positions.decode_error_position(error, text)
+            where_text = "".join(f":{part}" for part in (line, column) if part is not None)
+            problems.append(f"{path}{where_text}: not valid TOML: {message}")
+            return {}
+        except ValueError:  # int() refused a number of thousands of digits
+            problems.append(
+                f"{path}: a number of more than {sys.get_int_max_str_digits():,} digits"
+            )
+            return {}
+        except RecursionError:  # the depth check above should make this impossible
+            problems.append(f"{path}: {nesting.depth_message(_DEPTH_NEEDED)}")
+            return {}
+        deep = nesting.too_deep_in_data(data)
+        if deep is not None:
+            found = toml_positions.locate(toml_positions.key_positions(text), deep)
+            line_text = f":{found[0]}" if found is not None else ""
+            problems.append(f"{path}{line_text}: {nesting.depth_message(_DEPTH_NEEDED)}")
+            return {}
+        self.text = text
+        return data
+
+    def layer(self) -> _Layer:
+        """The file as a layer (its keys exactly as written: case counts in a file)."""
+        return layers.file_layer(self.path, self.toml_data, self.text)
+
+
+_REFUSED = object()
+"""What :class:`_Environment` gives for a value it could not read (the problem is said)."""
+
+
+class _Environment(EnvSettingsSource):
+    """The ``COACH_*`` variables, read by pydantic-settings' environment source.
+
+    pydantic-settings finds the variables (``env_prefix``, any case) and nests
+    them (``env_nested_delimiter``); the text of each value is read as
+    ``--set`` reads it (:func:`_from_text`: a list as ``sat,sun`` or JSON, a
+    section as JSON, an empty value unsets what may be left out), so a bad one
+    is blamed on its variable and the others still count.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        self.variables = layers.env_variables()
+        self.refused: set[str] = set()
+        super().__init__(
+            Settings,
+            case_sensitive=False,
+            env_prefix=layers.ENV_PREFIX,
+            env_nested_delimiter=layers.ENV_DELIMITER,
+        )
+        # Two spellings of one name (COACH_DATA_DIR, coach_data_dir): the last in sorted
+        # order wins, as for every reader of the layers, not the environment's own order.
+        self.env_vars = {name.lower(): os.environ[name] for name in sorted(os.environ)}
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        """A section's or a list's text, read by coach's rules; ``_REFUSED`` with a problem."""
+        variable = self._variable_of(field_name, value)
+        key = layers.env_key(variable) if variable else None
+        try:
+            return _from_text(key, value) if key else json.loads(value)
+        except ValueError as error:
+            problem = f"{variable or field_name}: {error}"
+            if problem not in self.problems:  # pydantic-settings may read a value twice
+                self.problems.append(problem)
+            if variable:
+                self.refused.add(variable)
+            return _REFUSED
+
+    def _variable_of(self, field_name: str, value: Any) -> str | None:
+        """The variable that gave ``value`` to the field (pydantic-settings gives its name only)."""
+        for key, variable in self.variables.items():
+            if key[-1] == field_name.lower() and os.environ.get(variable) == value:
+                return variable
+        return None
+
+    def layer(self) -> _Layer:
+        """The variables as a layer, each value with the variable that gave it."""
+        layer: _Layer = {}
+        for name, value in self().items():
+            self._place((name,), value, layer)
+        # A nested name under no setting (COACH_BOGUS__X, COACH_DATA_DIR__X) is ignored by
+        # pydantic-settings; here it is a mistake, and validation names it.
+        for key, variable in self.variables.items():
+            covered = any(k[: len(key)] == key or key[: len(k)] == k for k in layer)
+            if len(key) > 1 and not covered and variable not in self.refused:
+                try:
+                    value = _from_text(key, os.environ[variable])
+                except ValueError as error:
+                    self.problems.append(f"{variable}: {error}")
+                    continue
+                layers.place(key, value, layers.env_origin(variable), layer)
+        return layer
+
+    def _place(self, key: _Key, value: Any, layer: _Layer) -> None:
+        if value is _REFUSED:
+            return
+        if key in layers.SECTIONS and isinstance(value, Mapping):
+            for name, item in value.items():
+                self._place((*key, str(name)), item, layer)
+            return
+        variable = self._origin_variable(key)
+        if variable is None:  # pydantic-settings gave a key no variable names
+            return
+        if isinstance(value, str) and layers.env_key(variable) == key:
+            try:  # the variable's own text (values inside a JSON section are taken as they are)
+                value = _from_text(key, value)
+            except ValueError as error:
+                self.problems.append(f"{variable}: {error}")
+                return
+        layers.place(key, value, layers.env_origin(variable), layer)
+
+    def _origin_variable(self, key: _Key) -> str | None:
+        """The variable that set ``key``: its own, or the nearest section's above it."""
+        for length in range(len(key), 0, -1):
+            variable = self.variables.get(key[:length])
+            if variable is not None:
+                return variable
+        return None
+
+
+class _Sources:
+    """The full loader's :class:`coach.config.layers.Sources`; problems are collected."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def defaults(self) -> _Layer:
+        return _defaults_layer()
+
+    def file(self, path: Path) -> _Layer:
+        return _SettingsFile(path, self.problems).layer()
+
+    def environment(self) -> _Layer:
+        return _Environment(self.problems).layer()
+
+    def overrides(self, given: Mapping[str, Any]) -> _Layer:
+        """Command-line overrides: dotted keys, text values read as for the environment."""
+        layer: _Layer = {}
+        for dotted, raw in given.items():
+            key = layers.set_key(dotted)
+            value = raw
+            if isinstance(raw, str):
+                try:
+                    value = _from_text(key, raw)
+                except ValueError as error:
+                    self.problems.append(f"--set {dotted}: {error}")
+                    continue
+            layers.place(key, value, _SET, layer)
+        return layer
 
 
 def _json_value(text: str) -> Any:
@@ -548,76 +672,6 @@ def _from_text(key: _Key, text: str) -> Any:
     return text
 
 
-def _env_layer(environ: Mapping[str, str], problems: list[str]) -> _Layer:
-    """The settings given as ``COACH_*`` environment variables.
-
-    A name without the nesting delimiter that is not a setting (such as
-    ``COACH_CONFIG_FILE`` or ``COACH_PROGRAMS_PATH``) belongs to someone else
-    and is ignored; a nested name that is not a setting is an error.
-    """
-    prefix = Settings.model_config.get("env_prefix") or ""
-    delimiter = Settings.model_config.get("env_nested_delimiter") or "__"
-    layer: _Layer = {}
-    for variable in sorted(environ):
-        if not variable.upper().startswith(prefix.upper()):
-            continue
-        key = tuple(part.lower() for part in variable[len(prefix) :].split(delimiter))
-        if len(key) == 1 and key[0] not in Settings.model_fields:
-            continue
-        origin = _Origin("env", f"env {variable}", variable=variable, key=key)
-        try:
-            value = _from_text(key, environ[variable])
-        except ValueError as error:
-            problems.append(f"{variable}: {error}")
-            continue
-        _place(key, value, origin, layer)
-    return layer
-
-
-def _overrides_layer(overrides: Mapping[str, Any], problems: list[str]) -> _Layer:
-    """Command-line overrides: dotted keys, text values coerced as for the environment."""
-    layer: _Layer = {}
-    for dotted, raw in overrides.items():
-        key = tuple(part.strip() for part in dotted.split("."))
-        value = raw
-        if isinstance(raw, str):
-            try:
-                value = _from_text(key, raw)
-            except ValueError as error:
-                problems.append(f"--set {dotted}: {error}")
-                continue
-        _place(key, value, _SET, layer)
-    return layer
-
-
-def _merge(layers: list[_Layer]) -> _Layer:
-    """Layers merged, later ones winning, one entry per key path.
-
-    When a later layer sets a key, it replaces any earlier entry at that path,
-    above it (a table given as a plain value) or below it.
-    """
-    merged: _Layer = {}
-    for layer in layers:
-        for key, entry in layer.items():
-            for other in [o for o in merged if o[: len(key)] == key or key[: len(o)] == o]:
-                del merged[other]
-            merged[key] = entry
-    return merged
-
-
-def _nest(merged: _Layer) -> dict[str, Any]:
-    """The nested dict that the model validates."""
-    data: dict[str, Any] = {}
-    for key, (value, _origin) in merged.items():
-        if not key:
-            continue
-        table = data
-        for part in key[:-1]:
-            table = table.setdefault(part, {})
-        table[key[-1]] = value
-    return data
-
-
 # --------------------------------------------------------------------------- errors
 
 
@@ -625,18 +679,6 @@ def _line_of(text: str, key: _Key) -> int | None:
     """The line of ``key`` in TOML text (or of its closest enclosing table or key)."""
     found = toml_positions.locate(toml_positions.key_positions(text), key)
     return None if found is None else found[0]
-
-
-def _origin_of(key: _Key, merged: _Layer) -> _Origin:
-    """The layer that gave the value at ``key`` (or, for a section, its last word)."""
-    for length in range(len(key), -1, -1):
-        entry = merged.get(key[:length])
-        if entry is not None:
-            return entry[1]
-    # Entries keep the order of the layers they came from, so the last one
-    # under the section is from the layer with the highest precedence.
-    below = [origin for k, (_, origin) in merged.items() if k[: len(key)] == key]
-    return below[-1] if below else _DEFAULT
 
 
 def _did_you_mean(name: str, model: type[BaseModel] | None) -> str:
@@ -669,7 +711,7 @@ def _describe(error: Mapping[str, Any], merged: _Layer) -> str:
         value = error.get("input")
         if isinstance(value, str | int | float | bool):
             message += f" (got {value!r})"
-    origin = _origin_of(key, merged)
+    origin = layers.origin_of(key, merged)
     if origin.kind == "file":
         line = _line_of(origin.text, key)
         where = f"{origin.file}:{line}" if line is not None else f"{origin.file}"
@@ -710,25 +752,19 @@ def _apply_profile(merged: _Layer) -> None:
     for kind, values in PROFILES[profile].items():
         for name, value in values.items():
             key = ("breaks", kind, name)
-            current = _origin_of(key, merged)
+            current = layers.origin_of(key, merged)
             if current.kind == "default" or (current.kind == "file" and current.file == shipped):
                 merged[key] = (value, origin)
 
 
 def _load(overrides: Mapping[str, Any] | None) -> tuple[Settings, _Layer]:
-    problems: list[str] = []
-    layers = [
-        _defaults_layer(),
-        _file_layer(paths.shipped_config_file(), problems),
-        _file_layer(paths.user_config_file(), problems),
-        _env_layer(os.environ, problems),
-        _overrides_layer(overrides or {}, problems),
-    ]
-    merged = _merge(layers)
+    sources = _Sources()
+    merged = layers.read_layers(sources, overrides or {})
     _apply_profile(merged)
+    problems = sources.problems
     settings: Settings | None = None
     try:
-        settings = Settings.model_validate(_nest(merged))
+        settings = Settings.model_validate(layers.nest(merged))
     except ValidationError as error:
         problems.extend(_describe(item, merged) for item in error.errors(include_url=False))
     if problems or settings is None:
@@ -907,9 +943,9 @@ def check_setting(dotted: str, text: str) -> Any:
         raise SettingsError(f"{dotted}: {error}") from None
     if value is None:
         return None
-    merged = _merge([_defaults_layer(), {key: (value, _VALUE)}])
+    merged = layers.merge([_defaults_layer(), {key: (value, _VALUE)}])
     try:
-        checked: Any = Settings.model_validate(_nest(merged))
+        checked: Any = Settings.model_validate(layers.nest(merged))
     except ValidationError as error:
         raise SettingsError(
             [_describe(item, merged) for item in error.errors(include_url=False)]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
+from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from coach.clock import FakeClock
@@ -58,7 +61,7 @@ def make_app(
     """An app on ``clock`` with its history in ``tmp_path``; quiet unless ``cues`` say otherwise."""
     store = HistoryStore.in_folder(tmp_path / "data")
     quiet = {"bell": False, "sounds": False, "speech": False, "countdown": 0}
-    settings = Settings(cues={**quiet, **(cues or {})})  # type: ignore[arg-type]
+    settings = Settings(cues={**quiet, **(cues or {})})
     return (
         CoachApp(
             AppContext(
@@ -90,3 +93,8 @@ def shown(screen: object) -> str:
 
 def digits(app: CoachApp) -> str:
     return app.screen.query_one("#remaining", BigDigits).text
+
+
+def current(app: App[Any]) -> Screen[Any]:
+    """The screen in front now (a call, so a type checker does not keep an earlier answer)."""
+    return app.screen

@@ -31,8 +31,8 @@ def clock() -> FakeClock:
 def make_app(tmp_path: Path, clock: FakeClock, **breaks: Any) -> tuple[CoachApp, HistoryStore]:
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
     settings = Settings(
-        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
-        breaks={  # type: ignore[arg-type]
+        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},
+        breaks={
             "idle_detection": False,
             "micro": {"every": 120, "length": 20},
             "rest": {"every": 3600, "length": 300, "program": None},

@@ -15,7 +15,7 @@ from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
 from coach.tui.screens.session import ConfirmStop, SessionScreen
 from coach.tui.screens.summary import SummaryScreen
-from tests.tui.helpers import make_app, shown, start, write
+from tests.tui.helpers import current, make_app, shown, start, write
 
 
 async def test_the_stop_question_pauses_and_go_on_resumes(tmp_path: Path, clock: FakeClock) -> None:
@@ -36,7 +36,7 @@ async def test_the_stop_question_pauses_and_go_on_resumes(tmp_path: Path, clock:
         assert session.runner.remaining() == pytest.approx(left)
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is session and not session.runner.paused
+        assert not session.runner.paused and current(app) is session
         await clock.run_until_idle()
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
@@ -59,7 +59,7 @@ async def test_a_session_paused_before_the_question_stays_paused(
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is session and session.runner.paused
+        assert session.runner.paused and current(app) is session
 
 
 async def test_ctrl_q_in_a_session_asks_then_keeps_it_and_quits(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from coach.clock import FakeClock
 from coach.config.settings import Settings
@@ -252,7 +252,7 @@ async def test_settings_show_sources_and_edit_the_user_file(
         sources = {item.key: item.source for item in app.screen.values}
         assert sources["cues.speech"] == str(config)  # the screen shows "your config file"
         assert sources["cues.bell"] != str(config)  # the default, from the shipped file
-        table = app.screen.query_one("#settings")
+        table = app.screen.query_one("#settings", DataTable)
         table.move_cursor(row=keys.index("breaks.micro.every"))
         await pilot.press("enter")
         await pilot.pause()
@@ -283,5 +283,7 @@ async def test_settings_show_sources_and_edit_the_user_file(
         assert sources["cues.speech"] != str(config)
         assert app.settings.cues.speech is True
     text = config.read_text()
-    assert text == '# my settings\n[cues]\n[breaks]\nmicro = { every = "7m", length = 20 }  # inline\n'
+    assert (
+        text == '# my settings\n[cues]\n[breaks]\nmicro = { every = "7m", length = 20 }  # inline\n'
+    )
     assert tomllib.loads(text)["breaks"]["micro"]["every"] == "7m"

@@ -94,8 +94,8 @@ def session_app(tmp_path: Path, look: str, monkeypatch: pytest.MonkeyPatch) -> C
     clock.set_wall(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
     theme = "textual-light" if look == "light" else "textual-dark"
     settings = Settings(
-        cues={"bell": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
-        ui={"theme": theme},  # type: ignore[arg-type]
+        cues={"bell": False, "speech": False, "countdown": 0},
+        ui={"theme": theme},
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
     return CoachApp(
@@ -148,9 +148,11 @@ async def test_the_countdown_grows_with_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], rows: int
 ) -> None:
     app = session_app(tmp_path, "dark", monkeypatch)
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
     async with app.run_test(size=size) as pilot:
         await start(pilot, app, "look")
-        await app.clock.advance(8)  # a 15 s hold
+        await clock.advance(8)  # a 15 s hold
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SessionScreen)
@@ -161,9 +163,9 @@ async def test_the_countdown_grows_with_the_terminal(
         # Every key of the footer is still on screen, whole.
         from textual.widgets._footer import FooterKey
 
-        shown = {
+        regions = {
             key.description: key.region
             for key in screen.query(FooterKey)
             if key.region.width and key.region.right <= size[0]
         }
-        assert {"Pause", "Next", "Back", "Skip exercise", "Stop"} <= set(shown)
+        assert {"Pause", "Next", "Back", "Skip exercise", "Stop"} <= set(regions)

@@ -42,8 +42,8 @@ def app_for(
     clock = FakeClock()
     clock.set_wall(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
     settings = Settings(
-        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},  # type: ignore[arg-type]
-        ui={"theme": theme},  # type: ignore[arg-type]
+        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},
+        ui={"theme": theme},
     )
     store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
     # Break reminders only where a test shows them: their timer would keep
