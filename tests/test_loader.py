@@ -553,9 +553,9 @@ def test_a_session_over_100000_steps_is_refused(write_program: WriteProgram) -> 
         "rest_between_sets = 0\n"
         for i in range(2)
     )
-    started = time.monotonic()
+    started = time.process_time()
     message = after_name(only_error(write_program(HEADER + exercises)))
-    assert time.monotonic() - started < 0.5  # arithmetic, not a million steps
+    assert time.process_time() - started < 0.5  # arithmetic, not a million steps
     assert message == (
         "6:1: the session would have 2,000,003 steps, more than the limit of "
         "100,000 for one session (this exercise, with 1,000,002, takes it over)"
@@ -565,12 +565,12 @@ def test_a_session_over_100000_steps_is_refused(write_program: WriteProgram) -> 
 def test_the_130_byte_file_of_ten_to_the_eighteen_reps_is_refused_quickly(
     write_program: WriteProgram,
 ) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     message = only_error(
         write_program(HEADER + "[[exercise]]\nid='a'\nname='A'\nreps=1000000000000000000\nhold=1\n")
     )
     assert "at most 1,000 reps" in message
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5  # CPU time: a loaded machine does not fail it
 
 
 @pytest.mark.parametrize(

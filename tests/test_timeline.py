@@ -266,10 +266,10 @@ def test_build_timeline_refuses_a_session_over_the_step_limit() -> None:
     many = [{"id": f"e{i}", "reps": 1000, "hold": 0.01} for i in range(101)]
     p = program(*many, prep=0, rest_between_exercises=0)
     assert session_size(p).steps == 101_000 > MAX_STEPS
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(TimelineTooLarge, match="101,000 steps"):
         build_timeline(p)
-    assert time.monotonic() - started < 0.5  # refused before laying anything out
+    assert time.process_time() - started < 0.5  # refused before laying anything out
 
 
 def test_build_timeline_refuses_a_session_over_a_day() -> None:

@@ -43,9 +43,13 @@ def _cmd_config(args: argparse.Namespace) -> int:
             ]
             sys.stdout.write(json_text(shown, indent=2) + "\n")
         else:
+
+            def text_of(value: Any) -> str:
+                return settings.setting_text(value, unset="-", separator=", ", no_items="(none)")
+
             rows = [("KEY", "VALUE", "FROM")]
             rows += [
-                (v.key, visible(_show_value(v.value), newlines=False), visible(v.source))
+                (v.key, visible(text_of(v.value), newlines=False), visible(v.source))
                 for v in values
             ]
             from coach.cli.programs import _print_table
@@ -111,20 +115,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value
-
-
-def _show_value(value: Any) -> str:
-    from coach.program.durations import format_duration
-
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format_duration(value)
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value) or "(none)"
-    return str(value)
 
 
 # --- run -------------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ __all__ = [
     "load_settings",
     "render_config",
     "setting_key",
+    "setting_text",
 ]
 
 # --------------------------------------------------------------------------- durations
@@ -906,6 +907,23 @@ def render_config(*, commented_out: bool) -> str:
 
 
 # --------------------------------------------------------------------------- one value
+
+
+def setting_text(value: Any, *, unset: str = "", separator: str = ",", no_items: str = "") -> str:
+    """A setting's value as text a person reads and can type back to ``coach config set``.
+
+    Durations as ``5m``, ``true``/``false``, lists joined by ``separator``;
+    ``unset`` for a value left out, ``no_items`` for an empty list.
+    """
+    if value is None:
+        return unset
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_duration(value)
+    if isinstance(value, list | tuple):
+        return separator.join(str(item) for item in value) or no_items
+    return str(value)
 
 
 def setting_key(dotted: str) -> tuple[str, ...]:

@@ -23,17 +23,9 @@ if TYPE_CHECKING:
 
 def show_value(value: Any) -> str:
     """A setting's value as a person reads it (and can type it back)."""
-    from coach.program.durations import format_duration
+    from coach.config.settings import setting_text
 
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format_duration(value)
-    if isinstance(value, list | tuple):
-        return ",".join(str(item) for item in value)
-    return str(value)
+    return setting_text(value)
 
 
 class EditSetting(ModalScreen[bool]):
