@@ -117,7 +117,9 @@ def unset_setting(key: str, path: Path | None = None) -> bool:
 def _read(target: Path) -> str:
     """The file's text; ``""`` when there is none yet."""
     try:
-        return read_regular_file(target, MAX_CONFIG_BYTES).decode("utf-8")
+        from coach.program.mistakes import without_bom
+
+        return without_bom(read_regular_file(target, MAX_CONFIG_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return ""
     except UnicodeDecodeError as error:

@@ -29,6 +29,7 @@ from typing import Any
 from coach.config import layers
 from coach.config.layers import Layer
 from coach.files import read_regular_file
+from coach.program.mistakes import without_bom
 from coach.program.nesting import too_deep_in_data, too_deep_in_toml
 
 DAY_START_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -53,7 +54,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     then says what is wrong, with the line.
     """
     try:
-        text = read_regular_file(path, MAX_QUICK_BYTES).decode("utf-8")
+        text = without_bom(read_regular_file(path, MAX_QUICK_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError):  # including UnicodeDecodeError, FIFOs, devices, huge files

@@ -72,6 +72,7 @@ from coach.files import FileTooLarge, NotARegularFile, read_regular_file
 from coach.program import nesting
 from coach.program import positions as toml_positions
 from coach.program.durations import format_duration, parse_duration
+from coach.program.mistakes import without_bom
 
 __all__ = [
     "BreakKind",
@@ -449,7 +450,7 @@ class _SettingsFile(TomlConfigSettingsSource):
     def _read_file(self, file_path: Any) -> dict[str, Any]:
         path, problems = self.path, self.problems
         try:
-            text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+            text = without_bom(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
         except FileNotFoundError:
             return {}
         except UnicodeDecodeError as error:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from coach.errors import ProgramError as ProgramError
 from coach.errors import ProgramIssue as ProgramIssue
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
-from coach.program import nesting
+from coach.program import mistakes, nesting
 from coach.program import positions as toml_positions
 from coach.program.durations import format_duration
 from coach.program.model import (
@@ -109,6 +109,7 @@ def _reason(error: Exception) -> str:
 
 def parse_program(text: str, path: Path) -> Program:
     """Validate program ``text``; ``path`` is only used in messages."""
+    text = mistakes.without_bom(text)  # Windows editors add one; TOML has no use for it
     raw = _parse_toml(text, path)
     positions = toml_positions.key_positions(text)
     issues: list[_Found] = []
@@ -131,6 +132,16 @@ def parse_program(text: str, path: Path) -> Program:
                     ),
                 )
             ]
+        )
+    elif (isinstance(version, str) and version.strip() == str(SCHEMA_VERSION)) or (
+        isinstance(version, float) and version == SCHEMA_VERSION
+    ):
+        issues.append(
+            _Found(
+                ("schema_version",),
+                f"schema_version is a whole number: write schema_version = {SCHEMA_VERSION}, "
+                "without quotes or a decimal point",
+            )
         )
     elif version != SCHEMA_VERSION or not isinstance(version, int) or isinstance(version, bool):
         issues.append(
@@ -252,7 +263,9 @@ def _issue(path: Path, positions: dict[Any, tuple[int, int]], found: _Found) -> 
 
 def _toml_issue(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ProgramIssue:
     message, line, column = toml_positions.decode_error_position(error, text)
-    return ProgramIssue(path, f"not valid TOML: {message}", line, column)
+    return ProgramIssue(
+        path, mistakes.explain_syntax_error(text, message, line, column), line, column
+    )
 
 
 # --- control characters --------------------------------------------------------------------
@@ -476,6 +489,14 @@ def _from_pydantic(detail: Any) -> _Found:
         if isinstance(target, tuple):
             return _Found(target, detail["msg"])
         return _Found((*loc, target) if target else loc, detail["msg"])
+    if kind == "list_type" and isinstance(value, Mapping) and last in ("exercise", "tempo"):
+        name = "exercise" if last == "exercise" else "exercise.tempo"
+        return _Found(
+            loc,
+            f"write [[{name}]] with two brackets: each "
+            f"{'exercise' if last == 'exercise' else 'phase'} is one of a list, and "
+            f"[{name}] with one bracket is a single table",
+        )
     if kind == "literal_error" and last == "sides":
         return _Found(
             loc,
