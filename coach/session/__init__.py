@@ -1,4 +1,4 @@
-"""Running a session: the clock, the engine that paces each step and emits
-events, the listeners (cues: speech, sounds, the bell, notifications; the
-headless printer; the recorder) and the safety texts every mode carries.
+"""Running a session: the engine that paces each step on an injected clock
+(:mod:`coach.clock`) and emits typed events, and its listeners (cues: speech,
+sounds, the bell, notifications; the headless printer; the recorder).
 """
