@@ -318,7 +318,7 @@ async def test_skips_are_counted_and_going_back_does_not_count_a_rep_twice(
     assert (a.completed, a.reps_done) == (False, 1)
     assert a.skipped_steps >= 2
     assert row.skipped_steps == a.skipped_steps
-    assert row.status == "completed"
+    assert (row.status, row.stop_reason) == ("partial", "skipped")  # an exercise was skipped
 
 
 async def test_pauses_are_not_active_time(store: HistoryStore) -> None:
@@ -706,6 +706,17 @@ async def test_a_session_that_skipped_every_exercise_is_partial(store: HistorySt
     await session.finish()
     (row,) = store.sessions()
     assert (row.status, row.stop_reason) == ("partial", "skipped")
+
+
+async def test_a_session_that_skipped_one_exercise_is_partial(store: HistoryStore) -> None:
+    session = Recorded(store, three())
+    await session.start()
+    session.runner.skip_exercise()  # the first of three
+    await session.clock.settle()
+    await session.finish()
+    (row,) = store.sessions()
+    assert (row.status, row.stop_reason) == ("partial", "skipped")
+    assert [e.completed for e in row.exercises] == [False, True, True]
 
 
 def test_a_spooled_session_beats_the_reaped_row(tmp_path: Path) -> None:

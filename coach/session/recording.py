@@ -343,11 +343,12 @@ class HistoryRecorder:
         if record is None:
             return
         self._update_exercises(record)
-        # Reaching the end by skipping every exercise is not a completed session.
-        did_something = any(exercise.completed for exercise in record.exercises)
-        record.status = "completed" if result.completed and did_something else "partial"
+        # Reaching the end by skipping an exercise is not a completed session: the
+        # history, the streak and the report count only what was done as prescribed.
+        all_done = all(exercise.completed for exercise in record.exercises)
+        record.status = "completed" if result.completed and all_done else "partial"
         record.stop_reason = result.stop_reason
-        if result.completed and not did_something:
+        if result.completed and not all_done:
             record.stop_reason = "skipped"
         # Held to what import accepts (the store holds every write to it too).
         record.active_seconds = min(max(0.0, result.active_seconds), MAX_ACTIVE_SECONDS)

@@ -98,3 +98,21 @@ def digits(app: CoachApp) -> str:
 def current(app: App[Any]) -> Screen[Any]:
     """The screen in front now (a call, so a type checker does not keep an earlier answer)."""
     return app.screen
+
+
+async def header_settled(pilot: Any, app: App[Any]) -> None:
+    """Wait (in real time, briefly) until the screen in front shows its header's title.
+
+    Textual's Header sets its title in a callback after it mounts, and fails if
+    its screen has gone by then; a flow that leaves a screen within one refresh
+    (a session that ends at once on a fake clock, an app that closes on arrival)
+    waits for this first.
+    """
+    from textual.widgets._header import HeaderTitle
+
+    for _ in range(200):
+        await pilot.pause(0.02)
+        titles = app.screen.query(HeaderTitle)  # none yet while the header composes
+        if any(str(title.render()).strip() for title in titles):
+            await pilot.pause()
+            return

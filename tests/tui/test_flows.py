@@ -15,7 +15,7 @@ from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.program import ProgramScreen
 from coach.tui.screens.session import ConfirmStop, SessionScreen
 from coach.tui.screens.summary import SummaryScreen
-from tests.tui.helpers import current, make_app, shown, start, write
+from tests.tui.helpers import current, header_settled, make_app, shown, start, write
 
 
 async def test_the_stop_question_pauses_and_go_on_resumes(tmp_path: Path, clock: FakeClock) -> None:
@@ -153,6 +153,7 @@ async def test_keys_typed_after_the_summary_go_to_the_library(
     [
         ((), "Session complete. Well done.", "completed"),
         (("s", "s"), "Session ended: every exercise was skipped (kept as partial).", "partial"),
+        (("s",), "Session ended: 1 of 2 exercises skipped (kept as partial).", "partial"),
         (("q", "y"), "Session stopped: what you did is kept (partial).", "partial"),
     ],
 )
@@ -216,21 +217,15 @@ async def test_speech_that_fails_in_a_session_is_told_and_kept_for_doctor(
     app.notify = spy  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, app)
-        # Textual's Header sets its title after mounting and fails if its screen is gone by
-        # then; this session ends at once on the fake clock, so let the title be set first.
-        from textual.widgets._header import HeaderTitle
-
-        for _ in range(100):
-            await pilot.pause(0.02)
-            titles = app.screen.query(HeaderTitle)  # none yet while the header composes
-            if any(str(title.render()).strip() for title in titles):
-                break
+        # This session ends at once on the fake clock: let its header settle first.
+        await header_settled(pilot, app)
         await clock.run_until_idle()
         for _ in range(100):  # the speech worker finishing, in real time
             await pilot.pause(0.05)
             if isinstance(app.screen, SummaryScreen):
                 break
         assert isinstance(app.screen, SummaryScreen)
+        await header_settled(pilot, app)  # and the summary's, before the app closes
     assert any(
         title == "Speech or sounds failed" and "Unknown PCM default" in message
         for title, message in told

@@ -73,14 +73,15 @@ async def test_start_pause_skip_back_and_finish(tmp_path: Path, clock: FakeClock
         await clock.run_until_idle()
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
-        assert "Session complete" in shown(app.screen)
-        assert "Streak: 1 day" in shown(app.screen)
+        # The first exercise was skipped: kept, but not as a completed session.
+        assert "Session ended: 1 of 2 exercises skipped (kept as partial)." in shown(app.screen)
+        assert "Streak: 0 days" in shown(app.screen)
         await pilot.press("escape")
         await pilot.pause()
         # Back to the library, not the program's page (where keys would start it again).
         assert isinstance(app.screen, HomeScreen)
     (row,) = store.sessions()
-    assert row.status == "completed" and row.program == "aaa"
+    assert (row.status, row.stop_reason, row.program) == ("partial", "skipped", "aaa")
     assert [e.completed for e in row.exercises] == [False, True]
     assert row.skipped_steps > 0
 

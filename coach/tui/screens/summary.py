@@ -92,20 +92,29 @@ class SummaryScreen(Screen[None]):
         """What became of the session, agreeing with the history."""
         result = self.outcome.result
         recorded = self.recorded_status is not None
-        if recorded:
-            completed = self.recorded_status == "completed"
-        else:
-            work = [
-                i
-                for i, step in enumerate(build_timeline(self.loaded.program).steps)
-                if step.kind == "work"
-            ]
-            completed = result.completed and not set(work) <= set(result.skipped_steps)
+        total = len(self.loaded.program.exercises)
+        if recorded and self.exercises_done is not None:
+            done, total = self.exercises_done
+            skipped = total - done
+        else:  # not recorded: an exercise is skipped when every one of its work steps was
+            work: dict[int, set[int]] = {}
+            for i, step in enumerate(build_timeline(self.loaded.program).steps):
+                if step.kind == "work":
+                    work.setdefault(step.exercise_index, set()).add(i)
+            skipped = sum(steps <= set(result.skipped_steps) for steps in work.values())
+        completed = (
+            self.recorded_status == "completed" if recorded else result.completed and not skipped
+        )
         if completed:
             return "Session complete. Well done."
-        if result.completed:  # reached the end, but by skipping everything
-            kept = " (kept as partial)" if recorded else ""
-            return f"Session ended: every exercise was skipped{kept}."
+        kept = " (kept as partial)" if recorded else ""
+        if result.completed:  # reached the end, but by skipping some or all of it
+            if skipped >= total:
+                return f"Session ended: every exercise was skipped{kept}."
+            return (
+                f"Session ended: {skipped} of {total} exercise{'s' if total != 1 else ''} "
+                f"skipped{kept}."
+            )
         if recorded:
             return "Session stopped: what you did is kept (partial)."
         return "Session stopped."
