@@ -135,6 +135,7 @@ def test_schema_describes_the_format(capsys: pytest.CaptureFixture[str]) -> None
     assert "hold" in exercise["properties"] and exercise["properties"]["hold"]["description"]
     assert set(exercise["properties"]["sides"]["enum"]) == {
         "none",
+        "both",
         "left",
         "right",
         "each",
@@ -239,3 +240,16 @@ def test_config_init_show_path_and_bad_values(
 
     code, _, err = run(capsys, "--set", "nonsense", "config", "show")
     assert code == 2 and "expected KEY=VALUE" in err
+
+
+def test_the_schema_has_no_null_because_toml_has_none(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    text = capsys.readouterr().out
+    assert "null" not in text
+    schema = json.loads(text)
+    duration = schema["$defs"]["Exercise"]["properties"]["duration"]
+    # The optional duration is a number or a duration text, and says both what it is for
+    # and how to write it.
+    assert [branch["type"] for branch in duration["anyOf"]] == ["number", "string"]
+    assert duration["description"].startswith("One timed stretch of work per set")
+    assert "1m30s" in duration["description"]

@@ -401,3 +401,13 @@ def test_notifications_need_a_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     assert not any(isinstance(c, NotifyCue) for c in build_cues(P, options, json_mode=True))
+
+
+def test_both_hands_together_are_said_and_shown_as_such() -> None:
+    from coach.program.timeline import describe_step
+
+    p = program({"id": "a", "name": "Fist", "sides": "both", "reps": 2, "hold": 3}, prep=0)
+    steps = build_timeline(p).steps
+    assert announcement(steps, 0, p)[-1] == "Both hands. Hold."
+    assert announcement(steps, 1, p)[-1] == "Hold."  # said once, with the first work
+    assert describe_step(steps[0], p.exercises[0]) == "Fist, both hands, rep 1/2: Hold"

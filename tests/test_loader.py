@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.program.loader import MAX_FILE_BYTES, ProgramError, load_program, parse_program
+from coach.program.timeline import build_timeline
 from tests.helpers import WriteProgram
 
 HEADER = """\
@@ -165,17 +166,21 @@ def test_schema_version_required(write_program: WriteProgram) -> None:
     path = write_program(
         '[program]\nid = "x"\ntitle = "X"\n[[exercise]]\nid = "a"\nname = "A"\nduration = 1\n'
     )
-    assert only_error(path) == f"{path}:1: missing schema_version = 1 at the top of the file"
+    assert only_error(path) == (
+        f"{path}:1: missing schema_version = 1 at the top of the file (or schema_version = 2, "
+        "for a file that uses what version 2 adds)"
+    )
 
 
 def test_newer_schema_version_is_refused(write_program: WriteProgram) -> None:
-    path = write_program(HEADER.replace("schema_version = 1", "schema_version = 2"))
+    path = write_program(HEADER.replace("schema_version = 1", "schema_version = 3"))
     message = only_error(path)
     assert message.startswith(f"{path}:1:1: written for a newer coach")
+    assert "reads versions 1 and 2" in message
 
 
 # "1" and 1.0 get their own message: tests/test_mistakes.py.
-@pytest.mark.parametrize("value", ['"2"', "0", "true", "0.5"])
+@pytest.mark.parametrize("value", ['"3"', "0", "true", "0.5"])
 def test_schema_version_must_be_one(write_program: WriteProgram, value: str) -> None:
     path = write_program(
         HEADER.replace("schema_version = 1", f"schema_version = {value}")
@@ -329,12 +334,27 @@ def test_counts_are_at_least_one(write_program: WriteProgram, count: str) -> Non
 
 def test_unknown_sides_lists_allowed_values(write_program: WriteProgram) -> None:
     path = write_program(
-        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nsides = "both"\nduration = 1\n'
+        HEADER + '[[exercise]]\nid = "a"\nname = "A"\nsides = "top"\nduration = 1\n'
     )
     assert only_error(path) == (
-        f"{path}:9:1: exercise[1].sides: unknown value 'both'; "
-        "allowed: none, left, right, each, alternate"
+        f"{path}:9:1: exercise[1].sides: unknown value 'top'; "
+        "allowed: none, both, left, right, each, alternate"
     )
+
+
+def test_both_hands_together_needs_version_2(write_program: WriteProgram) -> None:
+    exercise = '[[exercise]]\nid = "a"\nname = "A"\nsides = "both"\nreps = 2\nhold = 3\n'
+    path = write_program(HEADER + exercise)
+    assert only_error(path) == (
+        f'{path}:9:1: sides = "both" needs schema_version = 2 at the top of the file '
+        "(this file says 1)"
+    )
+    path = write_program(HEADER.replace("schema_version = 1", "schema_version = 2") + exercise)
+    program = load_program(path).program
+    assert program.exercises[0].sides == "both"
+    steps = build_timeline(program).steps
+    # One pass, as for "none", every step marked as both hands.
+    assert [(s.kind, s.side) for s in steps] == [("prep", None), ("work", "both"), ("work", "both")]
 
 
 @pytest.mark.parametrize("char", ["\\u001b", "\\u0007", "\\r", "\\u0000", "\\u009b", "\\u007f"])

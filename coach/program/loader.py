@@ -33,6 +33,7 @@ from coach.program.model import (
     MAX_STEPS,
     PACING_KEYS,
     SCHEMA_VERSION,
+    SCHEMA_VERSIONS,
     Checkin,
     Exercise,
     Program,
@@ -117,7 +118,11 @@ def parse_program(text: str, path: Path) -> Program:
     version = raw.get("schema_version")
     if "schema_version" not in raw:
         issues.append(
-            _Found((), f"missing schema_version = {SCHEMA_VERSION} at the top of the file")
+            _Found(
+                (),
+                "missing schema_version = 1 at the top of the file (or schema_version = 2, "
+                "for a file that uses what version 2 adds)",
+            )
         )
     elif isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise ProgramError(
@@ -128,25 +133,27 @@ def parse_program(text: str, path: Path) -> Program:
                     _Found(
                         ("schema_version",),
                         f"written for a newer coach: schema_version {version}, but this coach "
-                        f"reads version {SCHEMA_VERSION}; update coach to use this program",
+                        f"reads versions 1 and {SCHEMA_VERSION}; update coach to use this program",
                     ),
                 )
             ]
         )
-    elif (isinstance(version, str) and version.strip() == str(SCHEMA_VERSION)) or (
-        isinstance(version, float) and version == SCHEMA_VERSION
-    ):
+    elif (meant := _version_meant(version)) is not None:
         issues.append(
             _Found(
                 ("schema_version",),
-                f"schema_version is a whole number: write schema_version = {SCHEMA_VERSION}, "
+                f"schema_version is a whole number: write schema_version = {meant}, "
                 "without quotes or a decimal point",
             )
         )
-    elif version != SCHEMA_VERSION or not isinstance(version, int) or isinstance(version, bool):
+    elif (
+        version not in SCHEMA_VERSIONS or not isinstance(version, int) or isinstance(version, bool)
+    ):
         issues.append(
-            _Found(("schema_version",), f"schema_version must be {SCHEMA_VERSION}, got {version!r}")
+            _Found(("schema_version",), f"schema_version must be 1 or 2, got {version!r}")
         )
+    elif version == 1:
+        issues.extend(_version_2_only(raw))
 
     issues.extend(_control_characters(raw, ()))
     issues.extend(_duplicate_exercise_ids(raw))
@@ -173,6 +180,29 @@ def parse_program(text: str, path: Path) -> Program:
     if over:
         raise ProgramError([_issue(path, positions, found) for found in over])
     return program
+
+
+def _version_meant(version: object) -> int | None:
+    """The version a person meant by ``"1"`` or ``2.0``, or None."""
+    for known in SCHEMA_VERSIONS:
+        if (isinstance(version, str) and version.strip() == str(known)) or (
+            isinstance(version, float) and version == known
+        ):
+            return known
+    return None
+
+
+def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
+    """What a version 1 file uses that only version 2 has, each where it is written."""
+    exercises = raw.get("exercise")
+    if not isinstance(exercises, list):
+        return
+    for index, exercise in enumerate(exercises):
+        if isinstance(exercise, Mapping) and exercise.get("sides") == "both":
+            yield _Found(
+                ("exercise", index, "sides"),
+                'sides = "both" needs schema_version = 2 at the top of the file (this file says 1)',
+            )
 
 
 _DEPTH_NEEDED = "a program needs 4"
@@ -500,7 +530,8 @@ def _from_pydantic(detail: Any) -> _Found:
     if kind == "literal_error" and last == "sides":
         return _Found(
             loc,
-            f"{key}: unknown value {_short(value)}; allowed: none, left, right, each, alternate",
+            f"{key}: unknown value {_short(value)}; allowed: none, both, left, right, each, "
+            "alternate",
         )
     if kind == "string_pattern_mismatch":
         return _Found(

@@ -34,7 +34,10 @@ from coach.program.durations import (
 )
 
 #: The newest program format this coach reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+SCHEMA_VERSIONS = (1, 2)
+"""Every program format this coach reads: version 1 files keep working unchanged."""
 
 # --- limits (docs/program-format.md, "Limits", says why) ---------------------------------------
 
@@ -100,7 +103,7 @@ RestDuration = Annotated[
 ]
 """A rest or preparation time: zero or more (zero leaves the step out)."""
 
-Sides = Literal["none", "left", "right", "each", "alternate"]
+Sides = Literal["none", "both", "left", "right", "each", "alternate"]
 
 
 class _Table(BaseModel):
@@ -222,7 +225,7 @@ class Exercise(_Table):
     """This exercise's own precautions."""
 
     sides: Sides = "none"
-    """none, left, right, each (left then right) or alternate (left and right in each rep)."""
+    """none, both (hands together; version 2), left, right, each (left, then right), alternate."""
 
     sets: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     """How many sets."""
@@ -307,13 +310,13 @@ class Program(_Table):
         json_schema_extra={
             "description": (
                 "An exercise program for coach, the terminal exercise coach "
-                "(program format version 1)."
+                "(program format version 1 or 2)."
             )
         },
     )
 
-    schema_version: Literal[1]
-    """The program format's version: 1."""
+    schema_version: Literal[1, 2]
+    """The program format's version: 1, or 2 for a file that uses what version 2 adds."""
 
     info: ProgramInfo = Field(alias="program")
     """The ``[program]`` table."""
@@ -362,10 +365,41 @@ class Program(_Table):
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the program format, for editors (``coach schema``)."""
-    schema = Program.model_json_schema(by_alias=True, mode="validation")
+    """The JSON Schema of the program format, for editors (``coach schema``).
+
+    TOML has no null: an optional key is one left out, so the schema has no
+    ``null`` branches and no ``"default": null``, and an editor's message about
+    a wrong value names the type the key takes, not "or null".
+    """
+    schema = _without_null(Program.model_json_schema(by_alias=True, mode="validation"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://coach.invalid/schema/program-v1.json",
+        "$id": "https://coach.invalid/schema/program-v2.json",
         **schema,
     }
+
+
+def _without_null(node: Any) -> Any:
+    """A JSON Schema with every ``{"type": "null"}`` branch and null default taken out."""
+    if isinstance(node, list):
+        return [_without_null(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {
+        key: _without_null(value)
+        for key, value in node.items()
+        if not (key == "default" and value is None)
+    }
+    branches = result.get("anyOf")
+    if isinstance(branches, list):
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        if len(kept) == 1 and isinstance(kept[0], dict):
+            del result["anyOf"]
+            inner = kept[0]
+            merged = {**inner, **result}
+            if "description" in inner and "description" in result:  # the key's, then its type's
+                merged["description"] = f"{result['description']} {inner['description']}"
+            result = merged
+        else:
+            result["anyOf"] = kept
+    return result

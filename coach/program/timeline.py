@@ -35,7 +35,7 @@ from coach.program.durations import format_duration, json_seconds
 from coach.program.model import MAX_SESSION_SECONDS, MAX_STEPS, Exercise, Program
 
 StepKind = Literal["prep", "switch", "work", "rest"]
-Side = Literal["left", "right"]
+Side = Literal["left", "right", "both"]
 
 #: The phase name of a rep paced by ``hold``.
 HOLD_PHASE = "Hold"
@@ -256,7 +256,7 @@ def _exercise_steps(
     passes: list[Side | None]
     if exercise.sides == "each":
         passes = ["left", "right"]
-    elif exercise.sides in ("left", "right"):
+    elif exercise.sides in ("left", "right", "both"):
         passes = [exercise.sides]
     else:
         passes = [None]
@@ -297,6 +297,11 @@ def _set_steps(
             yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)
 
 
+def side_words(side: Side) -> str:
+    """A step's side as a person reads or hears it: "left", "right", "both hands"."""
+    return "both hands" if side == "both" else side
+
+
 def describe_pacing(exercise: Exercise) -> str:
     """How each rep (or set) is paced: ``hold 15s``, ``Curl 4s / Lower 4s``, ``15m of work``."""
     if exercise.duration is not None:
@@ -311,7 +316,7 @@ def describe_step(step: Step, exercise: Exercise) -> str:
     """One line for a step: ``Wrist extension stretch, left, set 1/2, rep 2/5: Hold``."""
     parts = [exercise.name]
     if step.side is not None:
-        parts.append(step.side)
+        parts.append(side_words(step.side))
     if step.kind == "work" or (step.kind == "rest" and step.set is not None):
         if step.set is not None and exercise.sets > 1:
             parts.append(f"set {step.set}/{exercise.sets}")

@@ -41,7 +41,7 @@ from typing import Any, TextIO
 from coach.clock import Clock, SystemClock
 from coach.notify import Notifier, find_notifier
 from coach.program.model import Exercise, Program
-from coach.program.timeline import HOLD_PHASE, Step, build_timeline
+from coach.program.timeline import HOLD_PHASE, Step, build_timeline, side_words
 from coach.session.audio import PlayerCommand, SoundPlayer, find_audio_output, find_player
 from coach.session.engine import (
     Countdown,
@@ -162,7 +162,7 @@ def announcement(steps: Sequence[Step], index: int, program: Program) -> tuple[s
     )
     phase = sentence(step.phase or "Begin")
     if step.side is not None and (first_work or previous is None or previous.side != step.side):
-        phase = f"{step.side.capitalize()}. {phase}"
+        phase = f"{side_words(step.side).capitalize()}. {phase}"
     forms = [phase]
     if first_work and exercise.cue:
         forms.insert(0, f"{phase} {sentence(exercise.cue)}")

@@ -62,7 +62,9 @@ class ProgramScreen(Screen[None]):
                 yield Static(literal("\n".join(f"- {p}" for p in program.info.precautions)))
             yield Static(literal("Exercises"), classes="heading")
             for index, exercise in enumerate(program.exercises, start=1):
-                sides = "" if exercise.sides == "none" else f", sides: {exercise.sides}"
+                sides = {"none": "", "both": ", both hands together"}.get(
+                    exercise.sides, f", sides: {exercise.sides}"
+                )
                 sets = f"{exercise.sets} sets of " if exercise.sets > 1 else ""
                 lines = [f"{index}. {exercise.name} - {sets}{_pacing(exercise)}{sides}"]
                 lines += [f"   {step}" for step in exercise.instructions]

@@ -25,7 +25,7 @@ from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Exercise
-from coach.program.timeline import Step, Timeline, build_timeline
+from coach.program.timeline import Step, Timeline, build_timeline, side_words
 from coach.session.engine import Event, Paused, Resumed, SessionResult, SessionRunner, StepStarted
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
@@ -280,7 +280,7 @@ class SessionScreen(Screen[SessionOutcome]):
         self._step = step
         words = phase_label(step, exercise)
         if step.side is not None and step.kind != "switch":
-            words = f"{words}  ·  {step.side}"
+            words = f"{words}  ·  {side_words(step.side)}"
         count = len(program.exercises)
         title = f"{exercise.name} ({step.exercise_index + 1} of {count})  ·  {program.title}"
         self.query_one("#program-title", Static).update(literal(title))
