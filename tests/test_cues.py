@@ -411,3 +411,24 @@ def test_both_hands_together_are_said_and_shown_as_such() -> None:
     assert announcement(steps, 0, p)[-1] == "Both hands. Hold."
     assert announcement(steps, 1, p)[-1] == "Hold."  # said once, with the first work
     assert describe_step(steps[0], p.exercises[0]) == "Fist, both hands, rep 1/2: Hold"
+
+
+def test_the_load_and_effort_are_said_when_the_exercise_is_introduced() -> None:
+    p = program(
+        {"id": "a", "name": "Fist", "reps": 1, "hold": 2},
+        {
+            "id": "b",
+            "name": "Wrist curl",
+            "cue": "Slowly",
+            "load": "red FlexBar",
+            "effort": "about 70% of your maximum",
+            "reps": 1,
+            "hold": 2,
+        },
+        prep=5,
+    )
+    steps = build_timeline(p).steps
+    prep = next(i for i, s in enumerate(steps) if s.kind == "prep" and s.exercise == "b")
+    forms = announcement(steps, prep, p)
+    assert forms[0] == "Get ready. Wrist curl. Slowly. Red FlexBar. About 70% of your maximum."
+    assert "Get ready. Wrist curl. Red FlexBar." in forms  # the short form keeps the load

@@ -544,3 +544,43 @@ def test_speech_failures_are_said_and_kept_for_doctor(
     assert last_problems(folder) is None
     checks = {c.name: c for c in collect_checks(Settings(data_dir=folder), environ={})}
     assert checks["session cues"].ok is True
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+async def test_the_dose_is_printed_with_its_exercise(tmp_path: Path, json_mode: bool) -> None:
+    import asyncio
+
+    path = tmp_path / "curl.toml"
+    path.write_text(
+        'schema_version = 2\n[program]\nid = "curl"\ntitle = "Curls"\nprep = 0\n'
+        '[[exercise]]\nid = "a"\nname = "Wrist curl"\nreps = 1\nhold = 1\n'
+        'load = "red FlexBar"\neffort = "a gentle squeeze"\n'
+        '[[exercise]]\nid = "b"\nname = "Rest the hand"\nduration = 1\n'
+    )
+    clock = FakeClock()
+    out = io.StringIO()
+    task = asyncio.ensure_future(
+        run_session(
+            load_program(path),
+            json_mode=json_mode,
+            out=out,
+            stdin=io.StringIO(),
+            clock=clock,
+            recorder=MemoryRecorder(),
+        )
+    )
+    await clock.run_until_idle()
+    await task
+    if json_mode:
+        started = [
+            json.loads(line) for line in out.getvalue().splitlines() if '"exercise_started"' in line
+        ]
+        assert [(s.get("load"), s.get("effort")) for s in started] == [
+            ("red FlexBar", "a gentle squeeze"),
+            (None, None),  # no dose: no keys, as in version 1
+        ]
+        assert "load" not in started[1]
+    else:
+        text = out.getvalue()
+        assert "  Load: red FlexBar\n  Effort: a gentle squeeze\n" in text
+        assert text.count("Load:") == 1

@@ -829,3 +829,96 @@ def test_a_read_only_history_is_not_called_damaged(tmp_path: Path) -> None:
             assert "damaged" not in str(raised.value)
     finally:
         path.chmod(0o600)
+
+
+# --------------------------------------------------------------------------- the dose (version 2)
+
+
+async def test_the_dose_is_recorded_with_each_exercise(store: HistoryStore) -> None:
+    dosed = program(
+        {"id": "a", "reps": 1, "hold": 1, "load": "red FlexBar", "effort": "a gentle squeeze"},
+        {"id": "b", "duration": 1},
+        prep=0,
+    )
+    session = Recorded(store, dosed)
+    await session.start()
+    await session.finish()
+    (row,) = store.sessions()
+    assert [(e.load, e.effort) for e in row.exercises] == [
+        ("red FlexBar", "a gentle squeeze"),
+        (None, None),
+    ]
+    first, second = row.to_json()["exercises"]
+    assert (first["load"], first["effort"]) == ("red FlexBar", "a gentle squeeze")
+    assert "load" not in second and "effort" not in second  # as a version 1 session reads
+
+
+def test_the_dose_travels_in_exports_and_imports(tmp_path: Path) -> None:
+    dosed = record(
+        exercises=[
+            ExerciseRecord(
+                "curl", "Wrist curl", 0, True, 1, 1, 10, 10, 0, load="1 kg", effort="slow"
+            ),
+            ExerciseRecord("rest", "Rest", 1, True, 1, 1, 0, 0, 0),
+        ]
+    )
+    here = history_with(tmp_path / "a", dosed)
+    source = _export(here, tmp_path / "export.json")
+    exported = json.loads(source.read_text())["sessions"][0]["exercises"]
+    assert exported[0]["load"] == "1 kg" and exported[0]["effort"] == "slow"
+    assert "load" not in exported[1]  # the SQL export leaves a NULL out, as to_json does
+    assert exported == [e.to_json() for e in dosed.exercises]
+    there = history_with(tmp_path / "b")
+    there.merge(read_export(source))
+    (again,) = there.sessions()
+    assert [(e.load, e.effort) for e in again.exercises] == [("1 kg", "slow"), (None, None)]
+
+
+def test_an_import_refuses_a_dose_longer_than_a_program_allows() -> None:
+    from coach.history.exchange import session_from_json
+    from coach.program.model import MAX_DOSE_TEXT
+
+    data = record().to_json()
+    data["exercises"][0]["load"] = "x" * (MAX_DOSE_TEXT + 1)
+    with pytest.raises(ValueError, match=r"exercises\[0\]\.load: 1 to 80 characters, got 81"):
+        session_from_json(data, "session")
+
+
+def test_the_history_and_the_program_format_agree_on_the_dose_limit() -> None:
+    from coach.history.records import MAX_DOSE_TEXT as history_limit
+    from coach.program.model import MAX_DOSE_TEXT as program_limit
+
+    assert history_limit == program_limit
+
+
+def test_doctor_calls_a_history_not_yet_upgraded_sound(tmp_path: Path) -> None:
+    from coach.history.store import check_history
+
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path)
+    migrate(db, SCHEMA_VERSION - 1)  # an older coach's history, before its first open here
+    _fill(db, SCHEMA_VERSION - 1)
+    db.commit()
+    db.close()
+    assert check_history(path) == []
+
+
+def test_a_read_only_history_not_yet_upgraded_is_read_as_it_is(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / DB_NAME
+    db = sqlite3.connect(path)
+    migrate(db, SCHEMA_VERSION - 1)  # before the dose columns
+    _fill(db, SCHEMA_VERSION - 1)
+    db.commit()
+    db.close()
+    with read_only(folder):
+        store = HistoryStore(path)
+        try:
+            assert store.read_only is not None
+            (old,) = store.sessions()
+            assert old.id == "old" and old.exercises[0].completed
+            assert (old.exercises[0].load, old.exercises[0].effort) == (None, None)
+        finally:
+            store.close()
+    assert schema_version(sqlite3.connect(path)) == SCHEMA_VERSION - 1  # nothing written

@@ -654,3 +654,27 @@ def test_an_error_in_the_second_exercises_tempo_names_its_own_line(tmp_path: Pat
     line = int(error.split(":")[1])
     assert lines[line - 1] == 'seconds = "soon"', (error, line)
     assert line == len(lines)
+
+
+def test_load_and_effort_are_version_2_and_short(write_program: WriteProgram) -> None:
+    exercise = (
+        '[[exercise]]\nid = "curl"\nname = "Wrist curl"\nreps = 2\nhold = 3\n'
+        'load = "red FlexBar"\neffort = "about 70% of your maximum"\n'
+    )
+    path = write_program(HEADER + exercise)
+    with pytest.raises(ProgramError) as raised:
+        load_program(path)
+    assert [str(issue) for issue in raised.value.issues] == [
+        f"{path}:11:1: load needs schema_version = 2 at the top of the file (this file says 1)",
+        f"{path}:12:1: effort needs schema_version = 2 at the top of the file (this file says 1)",
+    ]
+    version_2 = HEADER.replace("schema_version = 1", "schema_version = 2")
+    loaded = load_program(write_program(version_2 + exercise)).program.exercises[0]
+    assert (loaded.load, loaded.effort) == ("red FlexBar", "about 70% of your maximum")
+    long = write_program(version_2 + exercise.replace("red FlexBar", "x" * 81))
+    assert only_error(long) == (
+        f"{long}:11:1: exercise[1].load: at most 80 characters (it is shown beside the "
+        "countdown and spoken), got 81"
+    )
+    empty = write_program(version_2 + exercise.replace('"red FlexBar"', '""'))
+    assert only_error(empty) == f"{empty}:11:1: exercise[1].load: must not be empty"

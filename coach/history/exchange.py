@@ -19,6 +19,7 @@ from coach.history.records import (
     LATEST,
     MAX_ACTIVE_SECONDS,
     MAX_COUNT,
+    MAX_DOSE_TEXT,
     MAX_ELAPSED_SECONDS,
     MAX_PLANNED_SECONDS,
     STATUSES,
@@ -318,6 +319,14 @@ def _count(data: Mapping[str, Any], key: str, where: str) -> int:
     return value
 
 
+def _dose(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    """An exercise's ``load`` or ``effort``: text as a program allows it, or absent."""
+    value = _optional(data, key, str, where)
+    if value is not None and not 1 <= len(value) <= MAX_DOSE_TEXT:
+        raise ValueError(f"{where}.{key}: 1 to {MAX_DOSE_TEXT} characters, got {len(value)}")
+    return value  # type: ignore[no-any-return]
+
+
 def session_from_json(data: Any, where: str) -> SessionRecord:
     """A session from its JSON form (as exported); raises ValueError naming the bad field."""
     where = where or "session"
@@ -384,6 +393,8 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
                 reps_done=_count(item, "reps_done", at),
                 reps_planned=_count(item, "reps_planned", at),
                 skipped_steps=_count(item, "skipped_steps", at),
+                load=_dose(item, "load", at),
+                effort=_dose(item, "effort", at),
             )
         )
     return SessionRecord(

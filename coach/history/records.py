@@ -30,6 +30,10 @@ MAX_ELAPSED_SECONDS = 7 * 24 * 3600.0
 MAX_COUNT = 10**9
 """The largest count (sets, reps, steps) a session can hold."""
 
+MAX_DOSE_TEXT = 80
+"""The longest an exercise's load or effort may be: the program format's limit
+(``coach.program.model.MAX_DOSE_TEXT``; a test keeps the two the same)."""
+
 
 Status = Literal["running", "completed", "partial"]
 STATUSES: tuple[Status, ...] = ("running", "completed", "partial")
@@ -67,10 +71,18 @@ class ExerciseRecord:
     reps_planned: int = 0
     """Reps in all sets and sides (0 for an exercise held for a duration)."""
     skipped_steps: int = 0
+    load: str | None = None
+    """What it was done against, as the program said then ("red FlexBar")."""
+    effort: str | None = None
+    """How hard, as the program said then ("about 70% of your maximum")."""
 
     def to_json(self) -> dict[str, Any]:
-        """The exercise as JSON, as ``coach history --format json`` and export write it."""
-        return {
+        """The exercise as JSON, as ``coach history --format json`` and export write it.
+
+        ``load`` and ``effort`` are there only when the program gave them, so a
+        session of a version 1 program reads exactly as it always did.
+        """
+        data: dict[str, Any] = {
             "exercise": self.exercise,
             "name": self.name,
             "completed": self.completed,
@@ -80,6 +92,11 @@ class ExerciseRecord:
             "reps_planned": self.reps_planned,
             "skipped_steps": self.skipped_steps,
         }
+        if self.load is not None:
+            data["load"] = self.load
+        if self.effort is not None:
+            data["effort"] = self.effort
+        return data
 
 
 @dataclass

@@ -169,10 +169,20 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_4(db: sqlite3.Connection) -> None:
+    """The dose of each exercise as the program gave it: its load and effort (version 2).
+
+    Earlier rows have neither (NULL), which is what they had.
+    """
+    db.execute("ALTER TABLE session_exercises ADD COLUMN load TEXT")
+    db.execute("ALTER TABLE session_exercises ADD COLUMN effort TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

@@ -148,13 +148,30 @@ _TABLES = {
 }
 
 
-def _check_schema(path: Path, db: sqlite3.Connection) -> None:
-    """Raise a damaged :class:`HistoryError` unless every table has the columns coach reads."""
+_ADDED_IN = {
+    ("exercise_totals", ""): 2,
+    ("breaks", ""): 3,
+    ("break_state", ""): 3,
+    ("session_exercises", "load"): 4,
+    ("session_exercises", "effort"): 4,
+}
+"""The schema version that added a table (``""``) or a column: an older history lacks it."""
+
+
+def _check_schema(path: Path, db: sqlite3.Connection, version: int = SCHEMA_VERSION) -> None:
+    """Raise a damaged :class:`HistoryError` unless every table has the columns coach reads
+    (those a history at ``version`` has: one not yet upgraded is not damaged)."""
     for table, columns in _TABLES.items():
+        if _ADDED_IN.get((table, ""), 0) > version:
+            continue
         if columns is None:
             columns = _SESSION_COLUMNS if table == "sessions" else _EXERCISE_COLUMNS
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        missing = [name for name in columns.split(", ") if name not in have]
+        missing = [
+            name
+            for name in columns.split(", ")
+            if name not in have and _ADDED_IN.get((table, name), 0) <= version
+        ]
         if missing:
             what = "is missing" if not have else f"has no column {missing[0]}"
             raise HistoryError(
@@ -162,6 +179,15 @@ def _check_schema(path: Path, db: sqlite3.Connection) -> None:
                 f"{RECOVERY_HINT}; or move it away to start a new history.",
                 damaged=True,
             )
+
+
+def _exercise_columns_in(db: sqlite3.Connection) -> str:
+    """:data:`_EXERCISE_COLUMNS` as a history not yet upgraded can give them: a column a
+    later schema added reads as NULL (what it would hold after the upgrade)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(session_exercises)")}
+    return ", ".join(
+        name if name in have else f"NULL AS {name}" for name in _EXERCISE_COLUMNS.split(", ")
+    )
 
 
 def _cannot_write(error: sqlite3.Error) -> bool:
@@ -269,7 +295,7 @@ _SESSION_COLUMNS = (
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
-    "reps_done, reps_planned, skipped_steps"
+    "reps_done, reps_planned, skipped_steps, load, effort"
 )
 
 
@@ -367,7 +393,7 @@ class HistoryStore:
             if version > SCHEMA_VERSION:
                 migrate(db)  # raises: a newer coach's history
             if version != 0:
-                _check_schema(self.path, db)
+                _check_schema(self.path, db, version)  # one not yet upgraded is read as it is
         except HistoryError:
             raise
         except sqlite3.Error as problem:
@@ -585,7 +611,9 @@ class HistoryStore:
             cursor.row_factory = None  # plain tuples: 400,000 rows read twice as fast
             inside = f"WHERE session_id IN (SELECT id FROM sessions {where})" if where else ""
             cursor.execute(
-                f"SELECT {_EXERCISE_COLUMNS} FROM session_exercises {inside} "
+                # A read-only history may be one not yet upgraded (its new columns read NULL).
+                f"SELECT {_exercise_columns_in(db) if self.read_only else _EXERCISE_COLUMNS} "
+                f"FROM session_exercises {inside} "
                 "ORDER BY session_id, position",
                 params,
             )
@@ -979,12 +1007,14 @@ SELECT json_object(
     'stop_above', stop_above, 'pain_before', pain_before, 'pain_after', pain_after,
     'note', note,
     'exercises', json((
-        SELECT json_group_array(json_object(
+        SELECT json_group_array(json_patch(json_object(
             'exercise', exercise_id, 'name', name,
             'completed', json(iif(completed, 'true', 'false')),
             'sets_done', sets_done, 'sets_planned', sets_planned,
             'reps_done', reps_done, 'reps_planned', reps_planned,
-            'skipped_steps', skipped_steps))
+            'skipped_steps', skipped_steps),
+            -- a merge patch: a NULL load or effort leaves its key out, as to_json does
+            json_object('load', load, 'effort', effort)))
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
     'updated_at', updated_at
@@ -1005,6 +1035,7 @@ _EXPORTABLE = (
     "AND (ended_at IS NULL OR julianday(ended_at) IS NOT NULL) "
     "AND NOT EXISTS (SELECT 1 FROM session_exercises AS e WHERE e.session_id = sessions.id "
     "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
+    "AND typeof(e.load) IN ('text', 'null') AND typeof(e.effort) IN ('text', 'null') "
     + "".join(
         f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
     )
@@ -1156,7 +1187,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     )
     db.executemany(
         f"INSERT INTO session_exercises ({_EXERCISE_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 record.id,
@@ -1169,6 +1200,8 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
                 exercise.reps_done,
                 exercise.reps_planned,
                 exercise.skipped_steps,
+                None if exercise.load is None else visible(exercise.load),
+                None if exercise.effort is None else visible(exercise.effort),
             )
             for exercise in record.exercises
         ],
@@ -1190,10 +1223,27 @@ def _days(texts: Iterable[Any]) -> list[date]:
 
 def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
     """An exercise from its row; TypeError or ValueError for a damaged one."""
-    counts = [_stored_count(value) for value in row[5:]]
+    sets_done, sets_planned, reps_done, reps_planned, skipped = (
+        _stored_count(value) for value in row[5:10]
+    )
     if not isinstance(row[2], str) or not isinstance(row[3], str) or not isinstance(row[1], int):
         raise TypeError("not an exercise row")
-    return ExerciseRecord(row[2], row[3], row[1], bool(row[4]), *counts)
+    load, effort = row[10], row[11]
+    if not isinstance(load, str | None) or not isinstance(effort, str | None):
+        raise TypeError("not an exercise row")
+    return ExerciseRecord(
+        row[2],
+        row[3],
+        row[1],
+        bool(row[4]),
+        sets_done,
+        sets_planned,
+        reps_done,
+        reps_planned,
+        skipped,
+        load=load,
+        effort=effort,
+    )
 
 
 def _stored_count(value: Any) -> int:
@@ -1376,7 +1426,7 @@ def check_history(path: Path, *, thorough: bool = False) -> list[str]:
             if tables:
                 return [f"{path} holds tables but no coach schema: it is not a coach history"]
             return []
-        _check_schema(path, db)
+        _check_schema(path, db, version)
         pragma = "integrity_check" if thorough else "quick_check"
         problems = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}(20)")]
         problems = [f"SQLite {pragma}: {visible(p)}" for p in problems if p != "ok"]
@@ -1424,7 +1474,7 @@ def salvage(path: Path, out: TextIO | None) -> tuple[int, list[str]]:
                 exercises = [
                     _exercise_from_row(tuple(found))
                     for found in db.execute(
-                        f"SELECT {_EXERCISE_COLUMNS} FROM session_exercises "
+                        f"SELECT {_exercise_columns_in(db)} FROM session_exercises "
                         "WHERE session_id = ? ORDER BY position",
                         (row["id"],),
                     )

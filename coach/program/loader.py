@@ -197,12 +197,18 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
     exercises = raw.get("exercise")
     if not isinstance(exercises, list):
         return
+    needs = "needs schema_version = 2 at the top of the file (this file says 1)"
     for index, exercise in enumerate(exercises):
-        if isinstance(exercise, Mapping) and exercise.get("sides") == "both":
-            yield _Found(
-                ("exercise", index, "sides"),
-                'sides = "both" needs schema_version = 2 at the top of the file (this file says 1)',
-            )
+        if not isinstance(exercise, Mapping):
+            continue
+        if exercise.get("sides") == "both":
+            yield _Found(("exercise", index, "sides"), f'sides = "both" {needs}')
+        for key in _VERSION_2_EXERCISE_KEYS:
+            if key in exercise:
+                yield _Found(("exercise", index, key), f"{key} {needs}")
+
+
+_VERSION_2_EXERCISE_KEYS = ("load", "effort")
 
 
 _DEPTH_NEEDED = "a program needs 4"
@@ -538,6 +544,13 @@ def _from_pydantic(detail: Any) -> _Found:
             loc,
             f"{key}: {_short(value)} is not a valid id: use lowercase letters a-z, digits and '-', "
             "starting with a letter or digit (e.g. 'wrist-stretch')",
+        )
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else 0
+        return _Found(
+            loc,
+            f"{key}: at most {ctx.get('max_length')} characters (it is shown beside the "
+            f"countdown and spoken), got {length}",
         )
     if kind == "string_too_short":
         return _Found(loc, f"{key}: must not be empty")

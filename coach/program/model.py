@@ -61,6 +61,12 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 """A non-empty piece of text."""
 
+MAX_DOSE_TEXT = 80
+"""The longest ``load`` or ``effort`` may be: it is shown beside the countdown and spoken."""
+
+DoseText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOSE_TEXT)]
+"""A short piece of text about the dose: a load or an effort."""
+
 
 def _duration_schema(minimum: Literal["exclusive", "inclusive"]) -> dict[str, Any]:
     number: dict[str, Any] = {"type": "number"}
@@ -223,6 +229,12 @@ class Exercise(_Table):
 
     precautions: list[Text] = Field(default_factory=list)
     """This exercise's own precautions."""
+
+    load: DoseText | None = None
+    """What to work against, shown and said (version 2): "red FlexBar", "1 kg", "soft putty"."""
+
+    effort: DoseText | None = None
+    """How hard to work, shown and said (version 2): "about 70% of your maximum"."""
 
     sides: Sides = "none"
     """none, both (hands together; version 2), left, right, each (left, then right), alternate."""

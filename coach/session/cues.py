@@ -126,8 +126,12 @@ def starts_work(steps: Sequence[Step], index: int) -> bool:
 
 
 def _introduction(exercise: Exercise) -> tuple[str, str]:
-    """The exercise's name with and without its cue, as sentences."""
-    return sentence(exercise.name, exercise.cue), sentence(exercise.name)
+    """The exercise's name with and without its cue, as sentences; its load and effort
+    in both, since the right band or weight matters more than the cue."""
+    load, effort = (
+        text[:1].upper() + text[1:] for text in (exercise.load or "", exercise.effort or "")
+    )
+    return sentence(exercise.name, exercise.cue, load, effort), sentence(exercise.name, load)
 
 
 def announcement(steps: Sequence[Step], index: int, program: Program) -> tuple[str, ...]:
@@ -168,7 +172,7 @@ def announcement(steps: Sequence[Step], index: int, program: Program) -> tuple[s
         forms.insert(0, f"{phase} {sentence(exercise.cue)}")
     if previous is None:
         # No get-ready and no rest before: the name, where the step has time for it.
-        forms.insert(0, f"{sentence(exercise.name)} {forms[0]}")
+        forms.insert(0, f"{_introduction(exercise)[1]} {forms[0]}")
     return say_forms(*forms)
 
 

@@ -145,6 +145,10 @@ class PlainPrinter:
             self._line(f"  {number}. {line}")
         if exercise.equipment:
             self._line(f"  Equipment: {', '.join(exercise.equipment)}")
+        if exercise.load:
+            self._line(f"  Load: {exercise.load}")
+        if exercise.effort:
+            self._line(f"  Effort: {exercise.effort}")
         for line in exercise.precautions:
             self._line(f"  Precaution: {line}")
 
@@ -152,7 +156,7 @@ class PlainPrinter:
 def exercise_json(program: Program, index: int) -> dict[str, Any]:
     """The ``exercise_started`` event's fields for exercise ``index``."""
     exercise = program.exercises[index]
-    return {
+    fields: dict[str, Any] = {
         "exercise": exercise.id,
         "name": exercise.name,
         "instructions": list(exercise.instructions),
@@ -160,6 +164,12 @@ def exercise_json(program: Program, index: int) -> dict[str, Any]:
         "equipment": list(exercise.equipment),
         "precautions": list(exercise.precautions),
     }
+    # Version 2's dose, only where a program gives one: version 1 lines stay as they were.
+    for key in ("load", "effort"):
+        value = getattr(exercise, key)
+        if value is not None:
+            fields[key] = value
+    return fields
 
 
 class JsonPrinter:

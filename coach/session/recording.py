@@ -236,6 +236,8 @@ class HistoryRecorder:
                     position=index,
                     sets_planned=self._planned(index, "set"),
                     reps_planned=self._planned(index, "rep"),
+                    load=exercise.load,
+                    effort=exercise.effort,
                 )
                 for index, exercise in enumerate(program.exercises)
             ],

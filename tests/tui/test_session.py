@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
+from coach import paths
 from coach.clock import FakeClock
 from coach.config.settings import Settings
 from coach.history.store import HistoryStore
@@ -288,3 +289,29 @@ async def test_settings_show_sources_and_edit_the_user_file(
         text == '# my settings\n[cues]\n[breaks]\nmicro = { every = "7m", length = 20 }  # inline\n'
     )
     assert tomllib.loads(text)["breaks"]["micro"]["every"] == "7m"
+
+
+async def test_the_dose_is_shown_all_through_the_work(tmp_path: Path, clock: FakeClock) -> None:
+    folder = paths.user_programs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "aaa.toml").write_text(
+        'schema_version = 2\n[program]\nid = "aaa"\ntitle = "Curls"\nprep = 2\n'
+        '[[exercise]]\nid = "a"\nname = "Wrist curl"\ncue = "Slowly"\nreps = 2\nhold = 5\n'
+        'rest_between_reps = 1\nload = "[b]red[/b] FlexBar"\neffort = "a gentle squeeze"\n'
+    )
+    app, _ = make_app(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        dose = "Slowly  ·  Load: [b]red[/b] FlexBar  ·  Effort: a gentle squeeze"
+        assert "Load:" not in shown(screen)  # the get-ready shows no dose
+        await clock.advance(3)
+        await pilot.pause()
+        assert dose in shown(screen)  # program text is data: the [b] is shown as typed
+        await clock.advance(4.5)  # into the rest between reps (7 s to 8 s)
+        await pilot.pause()
+        assert "Load:" not in shown(screen)
+        await clock.advance(1)  # the second rep
+        await pilot.pause()
+        assert dose in shown(screen)

@@ -70,6 +70,10 @@ class ProgramScreen(Screen[None]):
                 lines += [f"   {step}" for step in exercise.instructions]
                 if exercise.equipment:
                     lines.append(f"   Equipment: {', '.join(exercise.equipment)}")
+                if exercise.load:
+                    lines.append(f"   Load: {exercise.load}")
+                if exercise.effort:
+                    lines.append(f"   Effort: {exercise.effort}")
                 lines += [f"   Caution: {p}" for p in exercise.precautions]
                 yield Static(literal("\n".join(lines)))
             if program.info.sources:

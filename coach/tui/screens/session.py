@@ -288,6 +288,10 @@ class SessionScreen(Screen[SessionOutcome]):
         self.query_one("#remaining", BigDigits).widest = clock_digits(step.seconds)
         said = phase_label(step, exercise)  # a duration step's phase word may be its cue
         cue = exercise.cue if step.kind == "work" and exercise.cue != said else ""
+        if step.kind == "work":  # the dose, beside the cue, all through the work
+            dose = [f"Load: {exercise.load}"] if exercise.load else []
+            dose += [f"Effort: {exercise.effort}"] if exercise.effort else []
+            cue = "  ·  ".join([cue, *dose] if cue else dose)
         self.query_one("#cue", Static).update(literal(cue))
         self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
         self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
