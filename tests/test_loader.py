@@ -45,7 +45,7 @@ def test_a_full_program_loads(write_program: WriteProgram) -> None:
         audience = ["typist", "musician"]
         author = "A. Physio"
         version = "1.2"
-        sources = ["003_21d2e2aa4731c918.txt"]
+        sources = ["Exercises to Help Numbness in Arms & Hands"]
         precautions = ["Stop if it hurts."]
         prep = "3s"
         switch_sides = 2

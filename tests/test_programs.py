@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,13 +13,16 @@ from coach.program.loader import load_program
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
 
-REFERENCE_FILES = {
-    "000_bb3d7c0747c072c8.txt",
-    "001_57700dc527e4d9f8.txt",
-    "002_5ecf9a9c7f6fc402.txt",
-    "003_21d2e2aa4731c918.txt",
-    "004_561cb034870f0dae.txt",
+# How ../shared/reference/README.md says to cite each text: by title, never by file name
+# (a person reading a program cannot look up an internal file name).
+REFERENCE_TITLES = {
+    "Muscle Weakness in Hands: What to Do?",
+    "Background on weakness and numbness of the hands and arms",
+    "What Is Muscle Weakness?",
+    "Exercises to Help Numbness in Arms & Hands",
+    "Strength Training for Nerve Damage in the Hands & Neck",
 }
+FILE_NAME = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt|shared/reference|\b00[0-4]\b")
 BUNDLED = sorted(paths.bundled_programs_dir().glob("*.toml"))
 
 
@@ -46,12 +50,15 @@ def test_at_least_seven_bundled_programs_all_valid() -> None:
 def test_each_program_names_its_sources_and_carries_the_precautions(path) -> None:  # type: ignore[no-untyped-def]
     program = load_program(path).program
     assert program.id == path.stem
-    named = {
-        name
-        for source in program.info.sources
-        for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", source)
+    cited = {
+        title for title in REFERENCE_TITLES for s in program.info.sources if s.startswith(title)
     }
-    assert named and named <= REFERENCE_FILES
+    assert cited, program.info.sources
+    for source in program.info.sources:
+        assert source.startswith((*REFERENCE_TITLES, "Dose:", "Coach's choice")), source
+    everything = path.read_text(encoding="utf-8").split("\n")
+    shown = [line for line in everything if not line.startswith("#")]  # comments aside
+    assert not [line for line in shown if FILE_NAME.search(line)], path.name
     precautions = " ".join(program.info.precautions).lower()
     assert "doctor" in precautions
     assert "stop" in precautions and "hurt" in precautions
@@ -97,3 +104,18 @@ def test_neck_reps_within_two_to_four() -> None:
     turns = [e for e in program.exercises if "turn" in e.id or "tilt" in e.id]
     assert turns
     assert all(e.reps is not None and 2 <= e.reps <= 4 for e in turns)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_each_description_speaks_to_the_person_doing_it(path: Path) -> None:
+    """Where a dose is coach's own choice is said in sources, not to the person exercising."""
+    info = load_program(path).program.info
+    text = f"{info.summary} {info.description}".lower()
+    for phrase in (
+        "coach's choice",
+        "coach's gentle",
+        "the texts give",
+        "source text",
+        "the text's",
+    ):
+        assert phrase not in text, (path.name, phrase)
