@@ -26,16 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from coach import paths
 from coach.errors import SettingsError
-from coach.files import FileTooLarge, NotARegularFile, private_folder, read_regular_file
+from coach.files import private_folder
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
 __all__ = ["init_config", "set_setting", "unset_setting"]
-
-MAX_CONFIG_BYTES = 1024 * 1024
-"""A configuration file larger than this is not edited (the loader refuses it too)."""
 
 
 def init_config(path: Path | None = None) -> Path:
@@ -77,8 +74,7 @@ def set_setting(key: str, text: str, path: Path | None = None) -> Path:
     if value is None:
         unset_setting(key, target)
         return target
-    original = _read(target)
-    document = _parse(target, original)
+    original, document = _read(target)
     _put(document, parts, value)
     _write_checked(target, original, document, parts, value)
     return target
@@ -95,10 +91,9 @@ def unset_setting(key: str, path: Path | None = None) -> bool:
 
     parts = setting_key(key)  # an unknown key or a whole table: SettingsError
     target = paths.user_config_file() if path is None else path
-    original = _read(target)
+    original, document = _read(target)
     if not original:
         return False
-    document = _parse(target, original)
     container: Any = document
     for part in parts[:-1]:
         container = container.get(part) if hasattr(container, "get") else None
@@ -114,43 +109,22 @@ def unset_setting(key: str, path: Path | None = None) -> bool:
 # --------------------------------------------------------------------------- the file
 
 
-def _read(target: Path) -> str:
-    """The file's text; ``""`` when there is none yet."""
+def _read(target: Path) -> tuple[str, TOMLDocument]:
+    """The file's text (``""`` when there is none yet) and its tomlkit document.
+
+    Read as the loader reads it (:func:`coach.config.settings.read_settings_file`),
+    so a file it would refuse is refused here with the same message.
+    """
+    from coach.config.settings import read_settings_file
+
     try:
-        from coach.program.mistakes import without_bom
-
-        return without_bom(read_regular_file(target, MAX_CONFIG_BYTES).decode("utf-8"))
-    except FileNotFoundError:
-        return ""
-    except UnicodeDecodeError as error:
-        raise SettingsError(
-            f"{target}: not a UTF-8 text file ({error.reason} at byte {error.start})"
-        ) from None
-    except NotARegularFile as error:
-        raise SettingsError(f"{target}: is {error.kind}, not a settings file") from None
-    except FileTooLarge:
-        raise SettingsError(f"{target}: larger than the 1 MiB limit for a settings file") from None
-    except OSError as error:
-        raise SettingsError(f"{target}: cannot read the file: {error.strerror or error}") from None
-
-
-def _parse(target: Path, text: str) -> TOMLDocument:
-    """The file as tomlkit's document; the loader's own message when it is not valid TOML."""
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        from coach.program import positions
-
-        message, line, column = positions.decode_error_position(error, text)
-        where = "".join(f":{part}" for part in (line, column) if part is not None)
-        raise SettingsError(
-            f"{target}{where}: not valid TOML: {message}; fix it by hand first"
-        ) from None
-    except (ValueError, RecursionError):
-        raise SettingsError(f"{target}: cannot be read as TOML; fix it by hand first") from None
+        text, _data = read_settings_file(target)
+    except SettingsError as error:
+        problems = [f"{problem}; fix it by hand first" for problem in error.problems]
+        raise SettingsError(problems) from None
     import tomlkit
 
-    return tomlkit.parse(text)
+    return text, tomlkit.parse(text)
 
 
 def _put(document: TOMLDocument, parts: tuple[str, ...], value: Any) -> None:

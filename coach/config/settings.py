@@ -428,6 +428,54 @@ MAX_CONFIG_BYTES = 1024 * 1024
 _DEPTH_NEEDED = "a settings file needs 2"
 
 
+def read_settings_file(path: Path) -> tuple[str, dict[str, Any]]:
+    """A settings file's text and TOML, read carefully; ``("", {})`` when there is none.
+
+    Refuses what is not a regular file (a FIFO would wait for ever), more than
+    1 MiB, text that is not UTF-8 (a leading BOM is dropped), nesting deeper
+    than settings go and TOML that does not parse, each as a
+    :class:`SettingsError` naming the file and, where there is one, the line.
+    The loader reads every settings file through this, and ``coach config
+    set`` reads the file it edits through it too.
+    """
+    try:
+        text = without_bom(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except FileNotFoundError:
+        return "", {}
+    except UnicodeDecodeError as error:
+        raise SettingsError(
+            f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})"
+        ) from None
+    except NotARegularFile as error:
+        raise SettingsError(f"{path}: is {error.kind}, not a settings file") from None
+    except FileTooLarge:
+        raise SettingsError(f"{path}: larger than the 1 MiB limit for a settings file") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise SettingsError(f"{path}: cannot read the file: {reason}") from None
+    where = nesting.too_deep_in_toml(text)
+    if where is not None:
+        raise SettingsError(f"{path}:{where[0]}:{where[1]}: {nesting.depth_message(_DEPTH_NEEDED)}")
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message, line, column = toml_positions.decode_error_position(error, text)
+        where_text = "".join(f":{part}" for part in (line, column) if part is not None)
+        raise SettingsError(f"{path}{where_text}: not valid TOML: {message}") from None
+    except ValueError:  # int() refused a number of thousands of digits
+        raise SettingsError(
+            f"{path}: a number of more than {sys.get_int_max_str_digits():,} digits"
+        ) from None
+    except RecursionError:  # the depth check above should make this impossible
+        raise SettingsError(f"{path}: {nesting.depth_message(_DEPTH_NEEDED)}") from None
+    deep = nesting.too_deep_in_data(data)
+    if deep is not None:
+        found = toml_positions.locate(toml_positions.key_positions(text), deep)
+        line_text = f":{found[0]}" if found is not None else ""
+        raise SettingsError(f"{path}{line_text}: {nesting.depth_message(_DEPTH_NEEDED)}")
+    return text, data
+
+
 class _SettingsFile(TomlConfigSettingsSource):
     """One settings file, read by pydantic-settings' TOML source through coach's careful reader.
 
@@ -448,50 +496,11 @@ class _SettingsFile(TomlConfigSettingsSource):
         return self._read_file(self.path)
 
     def _read_file(self, file_path: Any) -> dict[str, Any]:
-        path, problems = self.path, self.problems
         try:
-            text = without_bom(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
-        except FileNotFoundError:
+            self.text, data = read_settings_file(self.path)
+        except SettingsError as error:
+            self.problems.extend(error.problems)
             return {}
-        except UnicodeDecodeError as error:
-            problems.append(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})")
-            return {}
-        except NotARegularFile as error:
-            problems.append(f"{path}: is {error.kind}, not a settings file")
-            return {}
-        except FileTooLarge:
-            problems.append(f"{path}: larger than the 1 MiB limit for a settings file")
-            return {}
-        except (OSError, ValueError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            problems.append(f"{path}: cannot read the file: {reason}")
-            return {}
-        where = nesting.too_deep_in_toml(text)
-        if where is not None:
-            problems.append(f"{path}:{where[0]}:{where[1]}: {nesting.depth_message(_DEPTH_NEEDED)}")
-            return {}
-        try:
-            data: dict[str, Any] = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            message, line, column = toml_positions.decode_error_position(error, text)
-            where_text = "".join(f":{part}" for part in (line, column) if part is not None)
-            problems.append(f"{path}{where_text}: not valid TOML: {message}")
-            return {}
-        except ValueError:  # int() refused a number of thousands of digits
-            problems.append(
-                f"{path}: a number of more than {sys.get_int_max_str_digits():,} digits"
-            )
-            return {}
-        except RecursionError:  # the depth check above should make this impossible
-            problems.append(f"{path}: {nesting.depth_message(_DEPTH_NEEDED)}")
-            return {}
-        deep = nesting.too_deep_in_data(data)
-        if deep is not None:
-            found = toml_positions.locate(toml_positions.key_positions(text), deep)
-            line_text = f":{found[0]}" if found is not None else ""
-            problems.append(f"{path}{line_text}: {nesting.depth_message(_DEPTH_NEEDED)}")
-            return {}
-        self.text = text
         return data
 
     def layer(self) -> _Layer:

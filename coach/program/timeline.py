@@ -297,6 +297,12 @@ def _set_steps(
             yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)
 
 
+def dose_lines(exercise: Exercise) -> list[str]:
+    """The exercise's load and effort as a person reads them: ``["Load: red FlexBar"]``."""
+    lines = [f"Load: {exercise.load}"] if exercise.load else []
+    return lines + ([f"Effort: {exercise.effort}"] if exercise.effort else [])
+
+
 def side_words(side: Side) -> str:
     """A step's side as a person reads or hears it: "left", "right", "both hands"."""
     return "both hands" if side == "both" else side

@@ -22,7 +22,7 @@ from coach.clock import Clock, SystemClock
 from coach.program.durations import format_clock, format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
-from coach.program.timeline import Step, build_timeline, describe_step
+from coach.program.timeline import Step, build_timeline, describe_step, dose_lines
 from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.session.cues import CueOptions, build_cues, close_cues, remember_problems
 from coach.session.engine import (
@@ -145,10 +145,8 @@ class PlainPrinter:
             self._line(f"  {number}. {line}")
         if exercise.equipment:
             self._line(f"  Equipment: {', '.join(exercise.equipment)}")
-        if exercise.load:
-            self._line(f"  Load: {exercise.load}")
-        if exercise.effort:
-            self._line(f"  Effort: {exercise.effort}")
+        for line in dose_lines(exercise):
+            self._line(f"  {line}")
         for line in exercise.precautions:
             self._line(f"  Precaution: {line}")
 

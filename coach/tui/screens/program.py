@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from coach.program.durations import format_clock
 from coach.program.library import LibraryEntry
 from coach.program.model import Exercise
-from coach.program.timeline import build_timeline, describe_pacing
+from coach.program.timeline import build_timeline, describe_pacing, dose_lines
 from coach.tui.literal import literal
 from coach.tui.messages import StartSession
 
@@ -70,10 +70,7 @@ class ProgramScreen(Screen[None]):
                 lines += [f"   {step}" for step in exercise.instructions]
                 if exercise.equipment:
                     lines.append(f"   Equipment: {', '.join(exercise.equipment)}")
-                if exercise.load:
-                    lines.append(f"   Load: {exercise.load}")
-                if exercise.effort:
-                    lines.append(f"   Effort: {exercise.effort}")
+                lines += [f"   {line}" for line in dose_lines(exercise)]
                 lines += [f"   Caution: {p}" for p in exercise.precautions]
                 yield Static(literal("\n".join(lines)))
             if program.info.sources:

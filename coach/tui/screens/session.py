@@ -25,7 +25,7 @@ from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Exercise
-from coach.program.timeline import Step, Timeline, build_timeline, side_words
+from coach.program.timeline import Step, Timeline, build_timeline, dose_lines, side_words
 from coach.session.engine import Event, Paused, Resumed, SessionResult, SessionRunner, StepStarted
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
@@ -289,9 +289,7 @@ class SessionScreen(Screen[SessionOutcome]):
         said = phase_label(step, exercise)  # a duration step's phase word may be its cue
         cue = exercise.cue if step.kind == "work" and exercise.cue != said else ""
         if step.kind == "work":  # the dose, beside the cue, all through the work
-            dose = [f"Load: {exercise.load}"] if exercise.load else []
-            dose += [f"Effort: {exercise.effort}"] if exercise.effort else []
-            cue = "  ·  ".join([cue, *dose] if cue else dose)
+            cue = "  ·  ".join([part for part in (cue, *dose_lines(exercise)) if part])
         self.query_one("#cue", Static).update(literal(cue))
         self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
         self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
