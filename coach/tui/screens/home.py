@@ -29,6 +29,27 @@ def matches(entry: LibraryEntry, query: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
+class FilterInput(Input):
+    """The filter, which has the focus: every key typed reaches it by one route.
+
+    When the list had the focus and the filter took it at the first letter,
+    letters already on their way to the list arrived after the focus had moved
+    and were lost ("zebra" became "z"), and Enter opened the first match for "z".
+    ``?`` stays help (no program's name needs it), and a space typed into an
+    empty filter is ignored.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Open")]
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Leave ``?`` to the help binding, which an input would otherwise take."""
+        return character != "?" and super().check_consume_key(key, character)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "space" and not self.value:
+            event.prevent_default()
+
+
 class HomeScreen(Screen[None]):
     """Every program in the library; type to filter, Enter opens one."""
 
@@ -46,6 +67,7 @@ class HomeScreen(Screen[None]):
         """``status`` reads the streak and today's numbers (None without a history)."""
         super().__init__()
         self._break_text = ""
+        self._shown_query = ""
         self.library = library
         self._status = status
         # From the listing: the first frame needs neither the programs nor pydantic.
@@ -59,7 +81,7 @@ class HomeScreen(Screen[None]):
         yield Static("", id="break")
         # Focus moves to the filter a moment after the first key: with select_on_focus that
         # moment selected the first letter, and the second replaced it ("neck" became "eck").
-        yield Input(
+        yield FilterInput(
             placeholder="Type to filter: a name, or typist, musician, desk",
             id="filter",
             select_on_focus=False,
@@ -92,24 +114,17 @@ class HomeScreen(Screen[None]):
         return options
 
     def on_mount(self) -> None:
-        """Show today's numbers; the list has the focus (so ``?`` is help, not a filter)."""
+        """Show today's numbers; the filter has the focus (``?`` is help, never typed)."""
         self.show_break(self._break_text)
         self._show_no_match("")
         self.refresh_today()
-        self.query_one("#programs", OptionList).focus()
+        self.query_one("#filter", Input).focus()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing anywhere on this screen filters the list.
-
-        Keys typed quickly arrive before the focus has moved to the filter, so
-        each is added here until it has; a space (and ``?``, which is help on an
-        empty filter) counts once something has been typed.
-        """
+        """A letter typed while the list has the focus (after a click) goes to the filter."""
         filter_input = self.query_one("#filter", Input)
         char = event.character
-        if self.focused is filter_input or char is None or not char.isprintable():
-            return
-        if char in "? " and not filter_input.value:
+        if char is None or not char.isprintable() or (char == " " and not filter_input.value):
             return
         filter_input.focus()
         filter_input.insert_text_at_cursor(char)
@@ -117,11 +132,10 @@ class HomeScreen(Screen[None]):
         event.prevent_default()
 
     def action_clear_filter(self) -> None:
-        """Escape empties the filter and gives the list the focus back."""
+        """Escape empties the filter."""
         filter_input = self.query_one("#filter", Input)
-        if filter_input.value:
-            filter_input.value = ""
-        self.query_one("#programs", OptionList).focus()
+        filter_input.value = ""
+        filter_input.focus()
 
     def on_screen_resume(self) -> None:
         """Back from a session: the streak may have grown."""
@@ -149,12 +163,24 @@ class HomeScreen(Screen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the person types."""
+        self._filter(event.input.value)
+
+    def _filter(self, query: str) -> None:
+        """Show the programs that match everything typed so far.
+
+        A quick typist's keys reach the filter before its ``Changed`` messages
+        reach this screen, so the list follows the filter's value now, never the
+        older value a message carries, and Enter brings it up to date first.
+        """
+        if query == self._shown_query:
+            return
+        self._shown_query = query
         programs = self.query_one("#programs", OptionList)
         programs.clear_options()
-        programs.add_options(self._options(event.value))
+        programs.add_options(self._options(query))
         if programs.option_count:
             programs.highlighted = 0
-        self._show_no_match(event.value if not programs.option_count else "")
+        self._show_no_match(query if not programs.option_count else "")
 
     def _show_no_match(self, query: str) -> None:
         no_match = self.query_one("#no-match", Static)
@@ -178,7 +204,8 @@ class HomeScreen(Screen[None]):
         programs.highlighted = max(0, min(programs.option_count - 1, current + by))
 
     def action_open(self) -> None:
-        """Open the highlighted program."""
+        """Open the highlighted program (of the list for everything typed)."""
+        self._filter(self.query_one("#filter", Input).value)
         options = self.query_one("#programs", OptionList)
         if options.highlighted is not None:
             self._open(options.get_option_at_index(options.highlighted).id)
