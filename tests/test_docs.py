@@ -56,3 +56,20 @@ def test_program_format_limits_are_the_code_s(
     message = capsys.readouterr().err.strip().replace(str(tmp_path) + "/", "")
     (example,) = blocks(limits, "text")
     assert message == example.strip()
+
+
+def test_program_format_graded_example_and_its_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = (REPO / "docs" / "program-format.md").read_text()
+    (example,) = [block for block in blocks(doc, "toml") if "[[phase]]" in block]
+    path = tmp_path / "graded.toml"
+    path.write_text(example)
+    (console,) = [block for block in blocks(doc, "console") if "coach plan graded.toml" in block]
+    runs = re.split(r"^\$ coach (.*)\n", console, flags=re.MULTILINE)[1:]
+    assert len(runs) == 4  # two commands, each with what it prints
+    for command, printed in zip(runs[::2], runs[1::2], strict=True):
+        argv = command.replace("graded.toml", str(path)).split()
+        assert main(argv) == 0
+        out = "\n".join(line.rstrip() for line in capsys.readouterr().out.splitlines())
+        assert out.strip() == printed.strip(), command

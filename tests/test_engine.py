@@ -4,51 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from coach.clock import FakeClock
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
-from coach.session.engine import Event, SessionResult, SessionRunner
-from tests.helpers import program, programs
-
-
-class Session:
-    """A runner on a fake clock, with its events."""
-
-    def __init__(self, p: Program, countdown: int = 0, **kwargs: Any) -> None:
-        self.clock = FakeClock()
-        self.events: list[Event] = []
-        self.timeline = build_timeline(p)
-        self.runner = SessionRunner(
-            self.timeline, self.clock, [self.events.append], countdown=countdown, **kwargs
-        )
-        self.task: asyncio.Task[SessionResult] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.ensure_future(self.runner.run())
-        await self.clock.settle()
-
-    async def finish(self) -> SessionResult:
-        assert self.task is not None
-        await self.clock.run_until_idle()
-        return await self.task
-
-    def names(self) -> list[str]:
-        return [e.name for e in self.events]
-
-    def started(self) -> list[tuple[int, float, float]]:
-        return [
-            (e.index, e.data["planned_start"], e.data["actual_start"])  # type: ignore[misc]
-            for e in self.events
-            if e.name == "step_started"
-        ]
-
-    def of(self, name: str) -> list[Event]:
-        return [e for e in self.events if e.name == name]
+from coach.session.engine import Event, SessionResult
+from tests.helpers import Session, program, programs
 
 
 def simple() -> Program:

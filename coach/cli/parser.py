@@ -4,6 +4,7 @@ arguments: plain ``coach`` opens the app without building it)."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("program", metavar="PROGRAM")
     plan.add_argument("--json", action="store_true", help="print the timeline as JSON")
     plan.add_argument("--steps", action="store_true", help="list every step with its start time")
+    plan.add_argument(
+        "--on",
+        type=_a_date,
+        metavar="YYYY-MM-DD",
+        help="the dose prescribed on that day (the phase in force then); default: today",
+    )
 
     listing = commands.add_parser(
         "list",
@@ -376,3 +383,13 @@ def _since_argument(parser: argparse.ArgumentParser) -> None:
         metavar="DATE",
         help="from this day on: YYYY-MM-DD, today, yesterday, or 7d, 4w, 3m, 1y ago",
     )
+
+
+def _a_date(text: str) -> datetime.date:
+    """``--on YYYY-MM-DD``: a calendar day, or argparse's usage error saying how to write one."""
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-01-05"
+        ) from None

@@ -12,6 +12,7 @@ from coach.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     import argparse
+    import datetime
 
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
@@ -103,26 +104,67 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
         return loaded
+    day = args.on
+    if loaded.program.info.prescription is not None:
+        loaded = loaded.on(day or _today())
     try:
         timeline = build_timeline(loaded.program)
     except Exception as error:  # the loader refuses what is too large; this is a second guard
         print(unexpected_problem(loaded.path, error), file=sys.stderr)
         return EXIT_INVALID
     if args.json:
-        sys.stdout.write(json_text(timeline.to_json(), indent=2) + "\n")
+        data = timeline.to_json()
+        data = {"program": data.pop("program"), "phase": _phase_name(loaded), **data}
+        sys.stdout.write(json_text(data, indent=2) + "\n")
     else:
-        _print_plan(timeline, sys.stdout, steps=args.steps)
+        _print_plan(timeline, sys.stdout, steps=args.steps, loaded=loaded, day=day)
     return EXIT_OK
 
 
-def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
+def _today() -> datetime.date:
+    """Today, as the history counts days (after ``history.day_start``)."""
+    from coach.clock import SystemClock
+    from coach.config.settings import SettingsError
+    from coach.history.calendar import DEFAULT_DAY_START, local_day
+    from coach.status import quick_history_settings
+
+    try:
+        day_start = quick_history_settings({}).day_start
+    except SettingsError as error:
+        print(f"coach: {error}\n(counting days from {DEFAULT_DAY_START:%H:%M})", file=sys.stderr)
+        day_start = DEFAULT_DAY_START
+    return local_day(SystemClock().now(), day_start)
+
+
+def _phase_name(loaded: LoadedProgram) -> str | None:
+    return None if loaded.phase is None else loaded.phase.name
+
+
+def _print_plan(
+    timeline: Timeline,
+    out: TextIO,
+    *,
+    steps: bool,
+    loaded: LoadedProgram | None = None,
+    day: datetime.date | None = None,
+) -> None:
     from coach.program.durations import format_clock, format_duration
-    from coach.program.timeline import describe_pacing, describe_step
+    from coach.program.timeline import describe_pacing, describe_step, dose_lines
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
     if program.info.summary:
         out.write(f"{program.info.summary}\n")
+    lines = []
+    if loaded is not None and loaded.as_written.info.prescription is not None:
+        from coach.program.phases import prescription_lines
+
+        when = "Today" if day is None else f"On {day}"
+        lines = prescription_lines(
+            loaded.as_written.info.prescription, loaded.phase, loaded.week, when
+        )
+    for line in lines:
+        out.write(f"{line}\n")
     out.write("\n")
     rows = [("#", "Exercise", "Sides", "Sets", "Reps", "Each rep", "Length")]
     for index, exercise in enumerate(program.exercises):
@@ -138,6 +180,13 @@ def _print_plan(timeline: Timeline, out: TextIO, *, steps: bool) -> None:
             )
         )
     _print_table(rows, out)
+    doses = [
+        f"  {index + 1}. {exercise.name}: {'; '.join(dose_lines(exercise))}"
+        for index, exercise in enumerate(program.exercises)
+        if dose_lines(exercise)
+    ]
+    if doses:
+        out.write("\n" + "\n".join(doses) + "\n")
     total = timeline.total_seconds
     out.write(
         f"\nTotal: {format_clock(total)} ({format_duration(total)}) in "

@@ -8,6 +8,7 @@ required key is missing), so an author can jump straight to it.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import re
@@ -35,13 +36,17 @@ from coach.program.model import (
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
     Checkin,
+    DoseOverride,
     Exercise,
+    Phase,
+    Prescription,
     Program,
     ProgramInfo,
     Schedule,
     TempoPhase,
     pacing_problem,
 )
+from coach.program.phases import on_day, phase_problems, with_phase
 from coach.program.timeline import exact, exercise_sizes, session_size
 from coach.text import first_unsafe, visible
 
@@ -54,9 +59,37 @@ class LoadedProgram:
     """A valid program with the file it came from."""
 
     program: Program
+    """The program to pace: with the dose of the phase in force, after :meth:`on`."""
+
     path: Path
     sha256: str
     """Hash of the file's bytes, so history can tell which version was done."""
+
+    phase: Phase | None = None
+    """The phase whose dose :attr:`program` has (after :meth:`on`), or None."""
+
+    week: int | None = None
+    """The prescription's week on the day given to :meth:`on`, or None outside it."""
+
+    written: Program | None = None
+    """The program as written, when :attr:`program` has a phase's dose."""
+
+    @property
+    def as_written(self) -> Program:
+        """The program as the file gives it, before any phase."""
+        return self.program if self.written is None else self.written
+
+    def on(self, day: datetime.date) -> LoadedProgram:
+        """This program with the dose prescribed for ``day`` (its local day)."""
+        dosed = on_day(self.as_written, day)
+        return LoadedProgram(
+            dosed.program,
+            self.path,
+            self.sha256,
+            phase=dosed.phase,
+            week=dosed.week,
+            written=None if dosed.phase is None else self.as_written,
+        )
 
 
 def load_program(path: Path) -> LoadedProgram:
@@ -168,6 +201,9 @@ def parse_program(text: str, path: Path) -> Program:
                 continue  # reported above, in our own words
             issues.append(_from_pydantic(detail))
 
+    if program is not None:
+        issues.extend(_Found(key, message) for key, message in phase_problems(program))
+
     if issues:
         unique: dict[tuple[object, ...], ProgramIssue] = {}
         for found in issues:
@@ -177,6 +213,15 @@ def parse_program(text: str, path: Path) -> Program:
         raise ProgramError(ordered)
     assert program is not None
     over = list(_session_limits(program))
+    for index, phase in enumerate(program.phases):
+        dosed = with_phase(program, phase)
+        for found in _session_limits(dosed):
+            exercise_id = dosed.exercises[int(found.path[1])].id
+            where: tuple[str | int, ...] = ("phase", index)
+            if exercise_id in phase.exercise:
+                where = (*where, "exercise", exercise_id)
+            message = found.message.replace("this exercise", f"exercise {exercise_id!r}", 1)
+            over.append(_Found(where, f"in phase {phase.name!r}: {message}"))
     if over:
         raise ProgramError([_issue(path, positions, found) for found in over])
     return program
@@ -194,10 +239,15 @@ def _version_meant(version: object) -> int | None:
 
 def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
     """What a version 1 file uses that only version 2 has, each where it is written."""
+    needs = "needs schema_version = 2 at the top of the file (this file says 1)"
+    if "phase" in raw:
+        yield _Found(("phase",), f"[[phase]] {needs}")
+    info = raw.get("program")
+    if isinstance(info, Mapping) and "prescription" in info:
+        yield _Found(("program", "prescription"), f"[program.prescription] {needs}")
     exercises = raw.get("exercise")
     if not isinstance(exercises, list):
         return
-    needs = "needs schema_version = 2 at the top of the file (this file says 1)"
     for index, exercise in enumerate(exercises):
         if not isinstance(exercise, Mapping):
             continue
@@ -386,11 +436,19 @@ _TABLE_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("program", "checkin"): Checkin,
     ("exercise", "*"): Exercise,
     ("exercise", "*", "tempo", "*"): TempoPhase,
+    ("program", "prescription"): Prescription,
+    ("phase", "*"): Phase,
+    ("phase", "*", "schedule"): Schedule,
+    ("phase", "*", "exercise", "*"): DoseOverride,
+    ("phase", "*", "exercise", "*", "tempo", "*"): TempoPhase,
 }
 
 
 def _table_kind(path: tuple[str | int, ...]) -> tuple[str, ...]:
-    return tuple("*" if isinstance(part, int) else part for part in path)
+    kind = tuple("*" if isinstance(part, int) else part for part in path)
+    if kind[:1] == ("phase",) and kind[2:3] == ("exercise",) and len(kind) > 3:
+        kind = (*kind[:3], "*", *kind[4:])  # [phase.exercise.ID]: the id is the author's
+    return kind
 
 
 _SPELLINGS = {
@@ -410,9 +468,14 @@ _SPELLINGS = {
 
 
 _TABLES: dict[tuple[str, ...], dict[str, str]] = {
-    (): {"program": "[program]", "exercise": "[[exercise]]"},
-    ("program",): {"schedule": "[program.schedule]", "checkin": "[program.checkin]"},
+    (): {"program": "[program]", "exercise": "[[exercise]]", "phase": "[[phase]]"},
+    ("program",): {
+        "schedule": "[program.schedule]",
+        "checkin": "[program.checkin]",
+        "prescription": "[program.prescription]",
+    },
     ("exercise", "*"): {"tempo": "[[exercise.tempo]]"},
+    ("phase", "*"): {"schedule": "[phase.schedule]", "exercise": "[phase.exercise.ID]"},
 }
 """The tables each table may hold, as their headers are written."""
 
@@ -455,6 +518,13 @@ def _describe_value(value: Any) -> str:
         dict: "a table",
     }
     kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, datetime.date | datetime.time):
+        kind = {
+            datetime.datetime: "a date and time",
+            datetime.date: "a date",
+            datetime.time: "a time of day",
+        }.get(type(value), "a date")
+        return f"{kind} ({value.isoformat()})"
     shown = repr(value)
     if len(shown) > 40:
         shown = shown[:37] + "..."
@@ -476,6 +546,10 @@ def _table_name(table: tuple[str | int, ...]) -> str:
         ("program", "checkin"): "[program.checkin]",
         ("exercise", "*"): "[[exercise]]",
         ("exercise", "*", "tempo", "*"): "a tempo phase",
+        ("program", "prescription"): "[program.prescription]",
+        ("phase", "*"): "[[phase]]",
+        ("phase", "*", "schedule"): "[phase.schedule]",
+        ("phase", "*", "exercise", "*"): "[phase.exercise.ID]",
     }
     return names.get(kind, _describe_path(table))
 
@@ -520,7 +594,7 @@ def _from_pydantic(detail: Any) -> _Found:
         if last == "program":
             return _Found((), "missing the [program] table")
         return _Found(table, f"missing required key {last!r} in {_table_name(table)}")
-    if kind in {"pacing", "schedule", "duplicate_id"}:
+    if kind in {"pacing", "schedule", "duplicate_id", "phase", "prescription"}:
         target = ctx.get("key")
         if isinstance(target, tuple):
             return _Found(target, detail["msg"])
@@ -532,6 +606,14 @@ def _from_pydantic(detail: Any) -> _Found:
             f"write [[{name}]] with two brackets: each "
             f"{'exercise' if last == 'exercise' else 'phase'} is one of a list, and "
             f"[{name}] with one bracket is a single table",
+        )
+    if kind in ("date_type", "date_parsing", "date_from_datetime_inexact"):
+        if isinstance(value, str):
+            return _Found(loc, f"{key}: write the date without quotes, e.g. {last} = 2026-01-05")
+        return _Found(
+            loc,
+            f"{key}: expected a date without a time, e.g. {last} = 2026-01-05, got "
+            f"{_describe_value(value)}",
         )
     if kind == "literal_error" and last == "sides":
         return _Found(

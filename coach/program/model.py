@@ -12,6 +12,7 @@ than guess.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -153,6 +154,78 @@ class Checkin(_Table):
     """Advise stopping and talking to a doctor when pain is rated above this (0-10)."""
 
 
+MAX_WEEKS = 520
+"""The longest a prescription may run: ten years of weeks."""
+
+Weeks = Annotated[int, Field(ge=1, le=MAX_WEEKS)]
+
+
+class Prescription(_Table):
+    """``[program.prescription]`` (version 2): the period the program is prescribed for."""
+
+    start: datetime.date
+    """The first day, as a TOML date: ``start = 2026-01-05`` (no quotes)."""
+
+    end: datetime.date | None = None
+    """The last day (a date). Give end or weeks, or neither for no end."""
+
+    weeks: Weeks | None = None
+    """How many weeks from start it runs. Give end or weeks, or neither for no end."""
+
+    patient: Text | None = None
+    """A label for the person it is prescribed for (a name or a reference)."""
+
+    prescribed_by: str = ""
+    """Who prescribed it."""
+
+    review: datetime.date | None = None
+    """When to review the program with the person (a date)."""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Prescription:
+        if self.end is not None and self.weeks is not None:
+            raise PydanticCustomError(
+                "prescription",
+                "[program.prescription]: give end or weeks, not both",
+                {"key": "weeks"},
+            )
+        if self.end is not None and self.end < self.start:
+            raise PydanticCustomError(
+                "prescription",
+                f"[program.prescription]: end ({self.end}) is before start ({self.start})",
+                {"key": "end"},
+            )
+        if self.review is not None and self.review < self.start:
+            raise PydanticCustomError(
+                "prescription",
+                f"[program.prescription]: review ({self.review}) is before start ({self.start})",
+                {"key": "review"},
+            )
+        return self
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        """The last day prescribed, or None when it has no end."""
+        if self.end is not None:
+            return self.end
+        if self.weeks is not None:
+            return self.start + datetime.timedelta(days=7 * self.weeks - 1)
+        return None
+
+    @property
+    def total_weeks(self) -> int | None:
+        """How many weeks it runs (a part week counts), or None when it has no end."""
+        last = self.last_day
+        return None if last is None else (last - self.start).days // 7 + 1
+
+    def week_of(self, day: datetime.date) -> int | None:
+        """The 1-based week ``day`` falls in, or None outside the prescription."""
+        last = self.last_day
+        if day < self.start or (last is not None and day > last):
+            return None
+        return (day - self.start).days // 7 + 1
+
+
 class ProgramInfo(_Table):
     """The ``[program]`` table: who the program is for, where it comes from, its defaults."""
 
@@ -197,6 +270,9 @@ class ProgramInfo(_Table):
 
     checkin: Checkin | None = None
     """Ask for pain before and after."""
+
+    prescription: Prescription | None = None
+    """When the program is prescribed, and for whom (version 2)."""
 
 
 class TempoPhase(_Table):
@@ -282,6 +358,98 @@ class Exercise(_Table):
 PACING_KEYS = ("duration", "reps", "hold", "tempo")
 
 
+class DoseOverride(_Table):
+    """A change to one exercise's dose: in a phase (``[phase.exercise.ID]``, version 2)."""
+
+    enabled: bool | None = None
+    """false leaves the exercise out."""
+
+    sets: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
+    """How many sets."""
+
+    reps: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
+    """Repetitions per set."""
+
+    hold: WorkDuration | None = None
+    """Each rep is one hold of this length (replaces tempo or duration)."""
+
+    tempo: Annotated[list[TempoPhase], Field(min_length=1)] | None = None
+    """Each rep is these phases in order (replaces hold or duration)."""
+
+    duration: WorkDuration | None = None
+    """One timed stretch of work per set (replaces reps, hold and tempo)."""
+
+    rest_between_reps: RestDuration | None = None
+    """Rest after each rep but the last of a set."""
+
+    rest_between_sets: RestDuration | None = None
+    """Rest after each set but the last."""
+
+    load: DoseText | None = None
+    """What to work against: "red FlexBar", "1 kg"."""
+
+    effort: DoseText | None = None
+    """How hard to work: "about 70% of your maximum"."""
+
+
+_REPLACES = {
+    "duration": ("reps", "hold", "tempo"),
+    "hold": ("tempo", "duration"),
+    "tempo": ("hold", "duration"),
+    "reps": ("duration",),
+}
+"""The pacing keys an override's key takes the place of: giving ``tempo`` drops ``hold``."""
+
+
+def apply_dose(exercise: Exercise, override: DoseOverride) -> Exercise | None:
+    """``exercise`` with ``override``'s dose, or None when it switches the exercise off.
+
+    Raises :class:`pydantic.ValidationError` when the result does not pace
+    (``reps`` given to a timed exercise with no ``hold``, say).
+    """
+    if override.enabled is False:
+        return None
+    given = {
+        key: value
+        for key, value in override.model_dump(exclude={"enabled"}).items()
+        if value is not None
+    }
+    if not given:
+        return exercise
+    merged = exercise.model_dump()
+    for key in given:
+        for replaced in _REPLACES.get(key, ()):
+            merged[replaced] = None
+    merged.update(given)
+    return Exercise.model_validate(
+        {key: value for key, value in merged.items() if value is not None}
+    )
+
+
+class Phase(_Table):
+    """One ``[[phase]]`` table (version 2): a stretch of weeks with its own dose."""
+
+    name: Text
+    """What the phase is called: "Weeks 1-2: range of motion"."""
+
+    weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
+    """``[FIRST, LAST]``: 1-based weeks from the prescription's start, both included."""
+
+    schedule: Schedule | None = None
+    """The frequency in this phase (else the program's)."""
+
+    exercise: dict[str, DoseOverride] = Field(default_factory=dict)
+    """``[phase.exercise.ID]`` tables: each exercise's dose in this phase."""
+
+    @property
+    def first_week(self) -> int:
+        return self.weeks[0]
+
+    @property
+    def last_week(self) -> int:
+        return self.weeks[1]
+
+
 def pacing_problem(given: set[str]) -> tuple[str | None, str] | None:
     """What is wrong with an exercise that gives the pacing keys ``given``, or None.
 
@@ -335,6 +503,13 @@ class Program(_Table):
 
     exercises: Annotated[list[Exercise], Field(min_length=1)] = Field(alias="exercise")
     """The ``[[exercise]]`` tables, in order."""
+
+    phases: list[Phase] = Field(default_factory=list, alias="phase")
+    """The ``[[phase]]`` tables (version 2), each a stretch of weeks with its own dose.
+
+    The rules between phases (inside the prescription, no overlap, every dose
+    paces) are :func:`coach.program.phases.phase_problems`, which the loader
+    applies so that it can report them all at once."""
 
     @model_validator(mode="after")
     def _unique_exercise_ids(self) -> Program:

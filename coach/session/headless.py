@@ -67,6 +67,8 @@ class PlainPrinter:
 
     def __init__(self, loaded: LoadedProgram, out: TextIO) -> None:
         self.program = loaded.program
+        self.phase = loaded.phase
+        self.week = loaded.week
         self.out = out
         self.keyboard = True
         """Whether keys control the session (else a suspend resumes by itself)."""
@@ -92,6 +94,8 @@ class PlainPrinter:
             case SessionStarted():
                 total = format_clock(float(event.total_seconds))
                 self._line(f"{self.program.title}: {event.steps} steps, {total}")
+                if self.phase is not None:
+                    self._line(f"Phase: {self.phase.name} (week {self.week})")
                 if self.program.info.precautions:
                     self._line("Precautions:")
                     for line in self.program.info.precautions:
@@ -174,9 +178,11 @@ class JsonPrinter:
     """One JSON object per event, one per line, and an ``exercise_started`` before each
     exercise's first step."""
 
-    def __init__(self, out: TextIO, program: Program) -> None:
+    def __init__(self, out: TextIO, program: Program, phase: str | None = None) -> None:
         self.out = out
         self.program = program
+        self.phase = phase
+        """The name of the prescription's phase whose dose this session has, or None."""
         self._exercise: int | None = None
 
     def write(self, data: dict[str, Any]) -> None:
@@ -188,6 +194,8 @@ class JsonPrinter:
         """Write the event as a line of JSON."""
         data = event.to_json()
         if event.name == "session_started":
+            if self.phase is not None:
+                data["phase"] = self.phase
             data["precautions"] = list(self.program.info.precautions)
         step = event.step
         if (
@@ -264,7 +272,9 @@ async def run_session(
     recorder = NullRecorder() if recorder is None else recorder
     cues = [] if cues is None else cues
     printer: Callable[[Event], None] = (
-        JsonPrinter(out, loaded.program) if json_mode else PlainPrinter(loaded, out)
+        JsonPrinter(out, loaded.program, None if loaded.phase is None else loaded.phase.name)
+        if json_mode
+        else PlainPrinter(loaded, out)
     )
     runner = SessionRunner(
         build_timeline(loaded.program), clock or SystemClock(), [recorder], countdown=countdown

@@ -14,6 +14,7 @@ and SQLite), then, in a thread, the full settings and the program loader
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -120,7 +121,7 @@ class CoachApp(App[None]):
         """How long the person has been idle, where the platform tells (for natural breaks)."""
         self._detect_idle = context.detect_idle and context.idle is None
         self.break_watch: BreakWatch | None = None
-        self._home = HomeScreen(self.library, status=self.status)
+        self._home = HomeScreen(self.library, status=self.status, today=self.today)
         if theme is not None and theme in self.available_themes:
             self.theme = theme
 
@@ -420,6 +421,18 @@ class CoachApp(App[None]):
         """A screen asked for a session (the program screen's Enter)."""
         self.start_session(message.loaded)
 
+    def today(self) -> datetime.date:
+        """Today, as the history counts days (after ``history.day_start``)."""
+        from coach.history.calendar import local_day
+
+        return local_day(self.clock.now(), self.settings.history.day_start_time)
+
+    def dosed(self, loaded: LoadedProgram) -> LoadedProgram:
+        """``loaded`` with the dose prescribed today (the phase in force)."""
+        if loaded.as_written.info.prescription is None:
+            return loaded
+        return loaded.on(self.today())
+
     def start_session(self, loaded: LoadedProgram) -> None:
         """Check in (when the program asks), then run a session of ``loaded``."""
         self.open_history()
@@ -427,6 +440,7 @@ class CoachApp(App[None]):
             return  # bad settings: the app is exiting to say so
         from coach.tui.screens.checkin import AdviceScreen, PainScreen, Rating, stop_advice
 
+        loaded = self.dosed(loaded)
         checkin = loaded.program.info.checkin
         if checkin is None or not checkin.pain or not self.record:
             # --no-record keeps nothing, so it asks nothing either.

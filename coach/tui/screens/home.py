@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -63,9 +64,16 @@ class HomeScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, library: Library, status: Callable[[], Status | None]) -> None:
-        """``status`` reads the streak and today's numbers (None without a history)."""
+    def __init__(
+        self,
+        library: Library,
+        status: Callable[[], Status | None],
+        today: Callable[[], datetime.date] | None = None,
+    ) -> None:
+        """``status`` reads the streak and today's numbers (None without a history);
+        ``today`` is the day as the history counts it, which picks a prescription's phase."""
         super().__init__()
+        self._today = today
         self._break_text = ""
         self._shown_query = ""
         self.library = library
@@ -231,4 +239,4 @@ class HomeScreen(Screen[None]):
             return
         from coach.tui.screens.program import ProgramScreen  # imports the program model
 
-        self.app.push_screen(ProgramScreen(entry))
+        self.app.push_screen(ProgramScreen(entry, None if self._today is None else self._today()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 from coach.program.durations import format_clock
 from coach.program.library import LibraryEntry
 from coach.program.model import Exercise
+from coach.program.phases import prescription_lines
 from coach.program.timeline import build_timeline, describe_pacing, dose_lines
 from coach.tui.literal import literal
 from coach.tui.messages import StartSession
@@ -32,12 +34,19 @@ class ProgramScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, entry: LibraryEntry) -> None:
+    def __init__(self, entry: LibraryEntry, day: datetime.date | None = None) -> None:
+        """``day`` (today, as the history counts days) picks a prescription's phase."""
         super().__init__()
         self.entry = entry
+        self.day = day
+        loaded = entry.loaded
+        if day is not None and loaded.program.info.prescription is not None:
+            loaded = loaded.on(day)
+        self.loaded = loaded
+        """The program with the dose prescribed on ``day``."""
 
     def compose(self) -> ComposeResult:
-        program = self.entry.loaded.program
+        program = self.loaded.program
         timeline = build_timeline(program)
         yield Header()
         with VerticalScroll(id="detail"):
@@ -57,6 +66,12 @@ class ProgramScreen(Screen[None]):
                     f"{self.entry.path.name} ({where})"
                 )
             )
+            prescription = self.loaded.as_written.info.prescription
+            if prescription is not None:
+                lines = prescription_lines(
+                    prescription, self.loaded.phase, self.loaded.week, "Today"
+                )
+                yield Static(literal("\n".join(lines)), id="prescription")
             if program.info.precautions:
                 yield Static(literal("Precautions"), classes="heading")
                 yield Static(literal("\n".join(f"- {p}" for p in program.info.precautions)))
@@ -80,4 +95,4 @@ class ProgramScreen(Screen[None]):
 
     def action_start(self) -> None:
         """Start a session of this program (its precautions are on this screen)."""
-        self.post_message(StartSession(self.entry.loaded))
+        self.post_message(StartSession(self.loaded))
