@@ -24,13 +24,22 @@ from coach.history.exchange import ExportError, read_export
 from coach.history.records import ExerciseRecord, HistoryError, SessionRecord
 from coach.history.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from coach.history.store import DB_NAME, HistoryStore
-from coach.program.loader import LoadedProgram
+from coach.program.loader import LoadedProgram, load_program
 from coach.program.model import Program
 from coach.program.timeline import build_timeline
 from coach.session.engine import SessionRunner
 from coach.session.recording import HistoryRecorder
 from tests.conftest import REPO
-from tests.helpers import T0, history_with, program, quick_program, read_only, record, run_env
+from tests.helpers import (
+    T0,
+    WriteProgram,
+    history_with,
+    program,
+    quick_program,
+    read_only,
+    record,
+    run_env,
+)
 
 
 @pytest.fixture
@@ -237,9 +246,10 @@ class Recorded:
     def __init__(self, store: HistoryStore, p: Program, **kwargs: Any) -> None:
         self.clock = FakeClock()
         self.clock.set_wall(kwargs.pop("wall", T0))
+        loaded = kwargs.pop("loaded", None) or _loaded(p)
         self.recorder = HistoryRecorder(store, **kwargs)
         self.runner = SessionRunner(build_timeline(p), self.clock, [self.recorder], countdown=0)
-        self.recorder.start(_loaded(p))
+        self.recorder.start(loaded)
         self.task: asyncio.Task[Any] | None = None
 
     async def start(self) -> None:
@@ -882,6 +892,75 @@ def test_an_import_refuses_a_dose_longer_than_a_program_allows() -> None:
     data["exercises"][0]["load"] = "x" * (MAX_DOSE_TEXT + 1)
     with pytest.raises(ValueError, match=r"exercises\[0\]\.load: 1 to 80 characters, got 81"):
         session_from_json(data, "session")
+
+
+async def test_the_phase_and_its_schedule_are_recorded_with_the_session(
+    store: HistoryStore, write_program: WriteProgram
+) -> None:
+    from tests.test_phases import GRADED, day
+
+    written = load_program(write_program(GRADED))
+    for offset, phase, schedule in [
+        (1, "Range of motion", (2, None)),  # the phase's own schedule
+        (15, None, (None, 3)),  # week 3: no phase
+        (22, "Load", (None, 3)),  # the program's
+    ]:
+        loaded = written.on(day(offset))
+        wall = T0 + timedelta(days=offset)  # so that the last row is this one
+        session = Recorded(store, loaded.program, loaded=loaded, wall=wall)
+        await session.start()
+        await session.finish()
+        row = store.sessions()[-1]
+        assert (row.phase, (row.per_day, row.per_week)) == (phase, schedule)
+        if phase is None:
+            assert "phase" not in row.to_json()  # as a session before phases reads
+        else:
+            assert row.to_json()["phase"] == phase
+
+
+def test_the_phase_travels_in_exports_and_imports(tmp_path: Path) -> None:
+    import io
+
+    phased, plain = record("p1", phase="Load"), record("p2")
+    here = history_with(tmp_path / "a", phased, plain)
+    streamed = io.StringIO()  # the export SQLite writes itself
+    here.write_export(streamed)
+    source = tmp_path / "export.json"
+    source.write_text(streamed.getvalue())
+    exported = {s["id"]: s for s in json.loads(source.read_text())["sessions"]}
+    assert exported["p1"]["phase"] == "Load"
+    assert "phase" not in exported["p2"]  # the SQL export leaves a NULL out, as to_json does
+    assert exported == {s["id"]: s for s in here.export_json()["sessions"]}
+    there = history_with(tmp_path / "b")
+    there.merge(read_export(source))
+    assert {s.id: s.phase for s in there.sessions()} == {"p1": "Load", "p2": None}
+
+
+@pytest.mark.parametrize(
+    ("phase", "message"),
+    [("x" * 81, r"session\.phase: 1 to 80 characters, got 81"), (3, r"session\.phase")],
+)
+def test_an_import_refuses_a_phase_a_program_could_not_have(phase: object, message: str) -> None:
+    from coach.history.exchange import session_from_json
+
+    data = record().to_json()
+    data["phase"] = phase
+    with pytest.raises(ValueError, match=message):
+        session_from_json(data, "session")
+
+
+def test_a_history_from_before_phases_reads_none_after_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path)
+    migrate(db, 4)
+    _fill(db, 4)
+    db.commit()
+    db.close()
+    with HistoryStore(path) as store:
+        (old,) = store.sessions()
+        assert old.phase is None and "phase" not in old.to_json()
+        store.save(record(phase="Load"))
+        assert {s.phase for s in store.sessions()} == {None, "Load"}
 
 
 def test_the_history_and_the_program_format_agree_on_the_dose_limit() -> None:

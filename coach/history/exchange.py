@@ -327,6 +327,14 @@ def _dose(data: Mapping[str, Any], key: str, where: str) -> str | None:
     return value  # type: ignore[no-any-return]
 
 
+def _phase(data: Mapping[str, Any], where: str) -> str | None:
+    """A session's ``phase``: a phase's name as a program allows it, or absent."""
+    value = _optional(data, "phase", str, where)
+    if value is not None and not 1 <= len(value) <= MAX_DOSE_TEXT:
+        raise ValueError(f"{where}.phase: 1 to {MAX_DOSE_TEXT} characters, got {len(value)}")
+    return value  # type: ignore[no-any-return]
+
+
 def session_from_json(data: Any, where: str) -> SessionRecord:
     """A session from its JSON form (as exported); raises ValueError naming the bad field."""
     where = where or "session"
@@ -421,4 +429,5 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         note=_optional(data, "note", str, where) or "",
         exercises=exercises,
         updated_at=_time(data, "updated_at", where, optional=True),
+        phase=_phase(data, where),
     )

@@ -135,6 +135,8 @@ class SessionRecord:
     """When the row was last written (set by the store)."""
     host: str = ""
     pid: int | None = None
+    phase: str | None = None
+    """The prescription's phase whose dose the session had, or None (version 2)."""
 
     @property
     def local_zone(self) -> timezone:
@@ -166,6 +168,8 @@ class SessionRecord:
             "note": self.note,
             "exercises": [exercise.to_json() for exercise in self.exercises],
             "updated_at": None if self.updated_at is None else utc_text(self.updated_at),
+            # Only when there was one: a history without phases reads as it always has.
+            **({} if self.phase is None else {"phase": self.phase}),
         }
 
 

@@ -178,11 +178,20 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE session_exercises ADD COLUMN effort TEXT")
 
 
+def _migration_5(db: sqlite3.Connection) -> None:
+    """The prescription's phase whose dose each session had (version 2).
+
+    Earlier rows have none (NULL), which is what they had.
+    """
+    db.execute("ALTER TABLE sessions ADD COLUMN phase TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

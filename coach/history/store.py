@@ -154,6 +154,7 @@ _ADDED_IN = {
     ("break_state", ""): 3,
     ("session_exercises", "load"): 4,
     ("session_exercises", "effort"): 4,
+    ("sessions", "phase"): 5,
 }
 """The schema version that added a table (``""``) or a column: an older history lacks it."""
 
@@ -184,10 +185,17 @@ def _check_schema(path: Path, db: sqlite3.Connection, version: int = SCHEMA_VERS
 def _exercise_columns_in(db: sqlite3.Connection) -> str:
     """:data:`_EXERCISE_COLUMNS` as a history not yet upgraded can give them: a column a
     later schema added reads as NULL (what it would hold after the upgrade)."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(session_exercises)")}
-    return ", ".join(
-        name if name in have else f"NULL AS {name}" for name in _EXERCISE_COLUMNS.split(", ")
-    )
+    return _columns_in(db, "session_exercises", _EXERCISE_COLUMNS)
+
+
+def _session_columns_in(db: sqlite3.Connection) -> str:
+    """:data:`_SESSION_COLUMNS`, as :func:`_exercise_columns_in` gives the exercises'."""
+    return _columns_in(db, "sessions", _SESSION_COLUMNS)
+
+
+def _columns_in(db: sqlite3.Connection, table: str, columns: str) -> str:
+    have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    return ", ".join(name if name in have else f"NULL AS {name}" for name in columns.split(", "))
 
 
 def _cannot_write(error: sqlite3.Error) -> bool:
@@ -291,7 +299,7 @@ _SESSION_COLUMNS = (
     "id, program_id, program_title, program_version, program_sha256, started_at, ended_at, "
     "utc_offset, local_date, status, stop_reason, active_seconds, planned_seconds, "
     "skipped_steps, per_day, per_week, stop_above, pain_before, pain_after, note, host, pid, "
-    "updated_at"
+    "updated_at, phase"
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
@@ -600,7 +608,8 @@ class HistoryStore:
         with self._reading() as db:
             rows: list[tuple[sqlite3.Row, bool]] = []
             for row in db.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions {where} ORDER BY started_at, id",
+                f"SELECT {_session_columns_in(db) if self.read_only else _SESSION_COLUMNS} "
+                f"FROM sessions {where} ORDER BY started_at, id",
                 params,
             ):
                 garbled, cells.garbled = cells.garbled, 0
@@ -993,7 +1002,7 @@ _ENDED_SQL = (
 )
 
 _EXPORT_SQL = f"""
-SELECT json_object(
+SELECT json_patch(json_object(
     'id', id, 'program', program_id, 'title', program_title, 'status', status,
     'started_at', {_local_time_sql("started_at")},
     'ended_at', iif(ended_at IS NULL, NULL, {_local_time_sql(_ENDED_SQL)}),
@@ -1017,7 +1026,9 @@ SELECT json_object(
             json_object('load', load, 'effort', effort)))
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
-    'updated_at', updated_at
+    'updated_at', updated_at),
+    -- a merge patch again: a NULL phase leaves the key out, as to_json does
+    json_object('phase', phase)
 ) FROM sessions WHERE {{good}} ORDER BY started_at, id
 """
 """Each session as its JSON line; ``{good}`` is the test a row must pass to be written."""
@@ -1028,7 +1039,7 @@ _COUNT_COLUMNS = ("sets_done", "sets_planned", "reps_done", "reps_planned", "ski
 _EXPORTABLE = (
     f"coalesce({_GOOD_DAY} "
     + "".join(f"AND typeof({column}) = 'text' " for column in _TEXT_COLUMNS)
-    + "AND typeof(stop_reason) IN ('text', 'null') "
+    + "AND typeof(stop_reason) IN ('text', 'null') AND typeof(phase) IN ('text', 'null') "
     "AND typeof(utc_offset) = 'integer' AND abs(utc_offset) <= 64800 "
     "AND typeof(skipped_steps) = 'integer' AND skipped_steps >= 0 "
     "AND julianday(updated_at) IS NOT NULL "
@@ -1158,7 +1169,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
     db.execute(
         f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
-        f"({', '.join('?' for _ in range(23))})",
+        f"({', '.join('?' for _ in range(24))})",
         (
             record.id,
             record.program,
@@ -1183,6 +1194,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
             visible(record.host),
             record.pid,
             utc_text(updated),
+            None if record.phase is None else visible(record.phase),
         ),
     )
     db.executemany(
@@ -1328,7 +1340,14 @@ def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> Sess
         pid=row["pid"] if isinstance(row["pid"], int) else None,
         updated_at=_stored_time(row["updated_at"], "updated_at"),
         exercises=exercises,
+        phase=_stored_phase(row["phase"]),
     )
+
+
+def _stored_phase(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"phase {value!r} is not text")
+    return value
 
 
 # --------------------------------------------------------------------------- quick reads
@@ -1469,7 +1488,7 @@ def salvage(path: Path, out: TextIO | None) -> tuple[int, list[str]]:
         for rowid in sorted(rowids):
             try:
                 row = db.execute(
-                    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE rowid = ?", (rowid,)
+                    f"SELECT {_session_columns_in(db)} FROM sessions WHERE rowid = ?", (rowid,)
                 ).fetchone()
                 exercises = [
                     _exercise_from_row(tuple(found))

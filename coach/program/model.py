@@ -429,8 +429,8 @@ def apply_dose(exercise: Exercise, override: DoseOverride) -> Exercise | None:
 class Phase(_Table):
     """One ``[[phase]]`` table (version 2): a stretch of weeks with its own dose."""
 
-    name: Text
-    """What the phase is called: "Weeks 1-2: range of motion"."""
+    name: DoseText
+    """What the phase is called, at most 80 characters: "Range of motion"."""
 
     weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
     """``[FIRST, LAST]``: 1-based weeks from the prescription's start, both included."""
