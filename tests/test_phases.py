@@ -193,6 +193,12 @@ def test_version_1_files_may_not_use_phases_or_a_prescription() -> None:
             "[program.prescription]: end (2026-11-01) is before start (2026-11-23)",
         ),
         (
+            ("start = 2026-11-23", "start = 9999-12-01"),
+            "start = ",
+            "[program.prescription]: start = 9999-12-01 is not a date from 1900-01-01 to "
+            "2999-12-31",
+        ),
+        (
             ("review = 2026-12-21", "review = 2026-11-01"),
             "review = ",
             "[program.prescription]: review (2026-11-01) is before start (2026-11-23)",

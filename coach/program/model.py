@@ -159,6 +159,10 @@ MAX_WEEKS = 520
 
 Weeks = Annotated[int, Field(ge=1, le=MAX_WEEKS)]
 
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+"""A prescription's dates lie between these (so its weeks never run off the calendar)."""
+
 
 class Prescription(_Table):
     """``[program.prescription]`` (version 2): the period the program is prescribed for."""
@@ -183,6 +187,15 @@ class Prescription(_Table):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Prescription:
+        for key in ("start", "end", "review"):
+            value = getattr(self, key)
+            if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+                raise PydanticCustomError(
+                    "prescription",
+                    f"[program.prescription]: {key} = {value} is not a date from "
+                    f"{EARLIEST_DATE} to {LATEST_DATE}",
+                    {"key": key},
+                )
         if self.end is not None and self.weeks is not None:
             raise PydanticCustomError(
                 "prescription",
