@@ -269,6 +269,14 @@ def test_plan_shows_the_phase_of_the_day_asked(
     assert json.loads(capsys.readouterr().out)["phase"] is None
 
 
+def test_validate_counts_the_phases(
+    write_program: WriteProgram, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_program(GRADED)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok (graded, 2 exercises, 2 phases, 2:10)\n"
+
+
 def test_plan_on_a_date_that_is_not_one_is_a_usage_error(
     write_program: WriteProgram, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -60,6 +60,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if not args.quiet:
             count = len(program.exercises)
             noun = "exercise" if count == 1 else "exercises"
+            phases = len(program.phases)
+            if phases:  # the length is the program's as written (plan --on gives a day's)
+                noun += f", {phases} phase" + ("s" if phases != 1 else "")
             print(visible(f"{file}: ok ({program.id}, {count} {noun}, {length})", newlines=False))
     if bad and len(files) > 1:
         print(f"{bad} of {len(files)} files have problems", file=sys.stderr)
