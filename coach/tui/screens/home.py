@@ -87,8 +87,8 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static("", id="today")
         yield Static("", id="break")
-        # Focus moves to the filter a moment after the first key: with select_on_focus that
-        # moment selected the first letter, and the second replaced it ("neck" became "eck").
+        # When the focus comes back to the filter (a letter typed after a click on the list),
+        # select_on_focus would select what is there and the next letter would replace it.
         yield FilterInput(
             placeholder="Type to filter: a name, or typist, musician, desk",
             id="filter",
