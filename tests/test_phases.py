@@ -436,20 +436,16 @@ def _today() -> datetime.date:
 
 
 def test_a_headless_session_paces_todays_phase(write_program: WriteProgram, tmp_path: Path) -> None:
-    import os
     import subprocess
     import sys
 
-    from tests.helpers import REPO
+    from tests.helpers import run_env
 
     start = _today() - datetime.timedelta(days=7)  # week 2: phase "Later"
     path = write_program(QUICK_PHASED.format(start=start.isoformat()))
     env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "COACH_DATA_DIR": str(tmp_path / "data"),
+        **run_env(tmp_path / "data"),
         "COACH_CONFIG_FILE": str(tmp_path / "none.toml"),
-        "COACH_CUES__COUNTDOWN": "0",
         "COACH_CUES__SPEECH": "false",
         "COACH_CUES__SOUNDS": "false",
         "COACH_CUES__BELL": "false",

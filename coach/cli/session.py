@@ -25,11 +25,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
         return loaded
-    if loaded.program.info.prescription is not None:
-        from coach.clock import SystemClock
-        from coach.history.calendar import local_day
+    from coach.clock import SystemClock
+    from coach.history.calendar import local_day
 
-        loaded = loaded.on(local_day(SystemClock().now(), settings.history.day_start_time))
+    loaded = loaded.on(local_day(SystemClock().now(), settings.history.day_start_time))
     if not (args.headless or args.json) and sys.stdin.isatty() and sys.stdout.isatty():
         return _cmd_app(args, start=loaded, settings=settings)
     # No terminal to draw on (a script, a pipe): the same session, headless.

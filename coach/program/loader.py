@@ -79,8 +79,16 @@ class LoadedProgram:
         """The program as the file gives it, before any phase."""
         return self.program if self.written is None else self.written
 
+    @property
+    def phase_name(self) -> str | None:
+        """The name of :attr:`phase`, as the session's lines and history give it."""
+        return None if self.phase is None else self.phase.name
+
     def on(self, day: datetime.date) -> LoadedProgram:
-        """This program with the dose prescribed for ``day`` (its local day)."""
+        """This program with the dose prescribed for ``day`` (its local day); itself for a
+        program without a prescription."""
+        if self.as_written.info.prescription is None:
+            return self
         dosed = on_day(self.as_written, day)
         return LoadedProgram(
             dosed.program,

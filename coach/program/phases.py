@@ -33,8 +33,6 @@ class ProgramOnDay:
     week: int | None
     """The 1-based week of the prescription, or None outside it (or without one)."""
 
-    day: datetime.date
-
 
 def phase_on(program: Program, day: datetime.date) -> tuple[Phase | None, int | None]:
     """The phase in force on ``day`` and the prescription's week then."""
@@ -54,8 +52,8 @@ def on_day(program: Program, day: datetime.date) -> ProgramOnDay:
     """``program`` with the dose in force on ``day``."""
     phase, week = phase_on(program, day)
     if phase is None:
-        return ProgramOnDay(program, None, week, day)
-    return ProgramOnDay(with_phase(program, phase), phase, week, day)
+        return ProgramOnDay(program, None, week)
+    return ProgramOnDay(with_phase(program, phase), phase, week)
 
 
 def with_phase(program: Program, phase: Phase) -> Program:

@@ -272,7 +272,7 @@ async def run_session(
     recorder = NullRecorder() if recorder is None else recorder
     cues = [] if cues is None else cues
     printer: Callable[[Event], None] = (
-        JsonPrinter(out, loaded.program, None if loaded.phase is None else loaded.phase.name)
+        JsonPrinter(out, loaded.program, loaded.phase_name)
         if json_mode
         else PlainPrinter(loaded, out)
     )

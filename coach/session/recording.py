@@ -224,7 +224,7 @@ class HistoryRecorder:
             planned_seconds=self._timeline.total_seconds,
             program_version=program.info.version,
             program_sha256=self._loaded.sha256,
-            phase=None if self._loaded.phase is None else self._loaded.phase.name,
+            phase=self._loaded.phase_name,
             per_day=None if schedule is None else schedule.per_day,
             per_week=None if schedule is None else schedule.per_week,
             stop_above=None if checkin is None else checkin.stop_above,

@@ -427,12 +427,6 @@ class CoachApp(App[None]):
 
         return local_day(self.clock.now(), self.settings.history.day_start_time)
 
-    def dosed(self, loaded: LoadedProgram) -> LoadedProgram:
-        """``loaded`` with the dose prescribed today (the phase in force)."""
-        if loaded.as_written.info.prescription is None:
-            return loaded
-        return loaded.on(self.today())
-
     def start_session(self, loaded: LoadedProgram) -> None:
         """Check in (when the program asks), then run a session of ``loaded``."""
         self.open_history()
@@ -440,7 +434,7 @@ class CoachApp(App[None]):
             return  # bad settings: the app is exiting to say so
         from coach.tui.screens.checkin import AdviceScreen, PainScreen, Rating, stop_advice
 
-        loaded = self.dosed(loaded)
+        loaded = loaded.on(self.today())  # the dose prescribed today (the phase in force)
         checkin = loaded.program.info.checkin
         if checkin is None or not checkin.pain or not self.record:
             # --no-record keeps nothing, so it asks nothing either.

@@ -38,11 +38,7 @@ class ProgramScreen(Screen[None]):
         """``day`` (today, as the history counts days) picks a prescription's phase."""
         super().__init__()
         self.entry = entry
-        self.day = day
-        loaded = entry.loaded
-        if day is not None and loaded.program.info.prescription is not None:
-            loaded = loaded.on(day)
-        self.loaded = loaded
+        self.loaded = entry.loaded if day is None else entry.loaded.on(day)
         """The program with the dose prescribed on ``day``."""
 
     def compose(self) -> ComposeResult:
