@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from coach import paths
+from tests.test_phases import QUICK_PHASED
 
 pytestmark = pytest.mark.e2e  # real processes in real time
 
@@ -69,6 +70,8 @@ TABLE: list[tuple[str, str, tuple[str, ...]]] = [
         (f"coach {' '.join(argv)}", main_of(*argv), UI + SETTINGS)
         for argv in [("status",), ("status", "--json"), ("status", "--oneline")]
     ],
+    # Today's phase needs the day start, read quickly: never the full settings loader.
+    ("coach plan (a phased program)", main_of("plan", "{phased}"), (*UI, "pydantic_settings")),
     ("coach config show", main_of("config", "show"), UI),
     (
         "coach doctor's checks",
@@ -120,8 +123,12 @@ def test_what_each_command_loads(
 ) -> None:
     short = tmp_path / "short.toml"
     short.write_text(SHORT)
-    code = code.replace("{programs}", str(paths.bundled_programs_dir())).replace(
-        "{short}", str(short)
+    phased = tmp_path / "phased.toml"
+    phased.write_text(QUICK_PHASED.format(start="2026-11-23"))
+    code = (
+        code.replace("{programs}", str(paths.bundled_programs_dir()))
+        .replace("{short}", str(short))
+        .replace("{phased}", str(phased))
     )
     script = "import sys\nBEFORE = set(sys.modules)\n" + code + REPORT
     result = subprocess.run(

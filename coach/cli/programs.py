@@ -117,7 +117,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.json:
         data = timeline.to_json()
-        data = {"program": data.pop("program"), "phase": _phase_name(loaded), **data}
+        data = {"program": data.pop("program"), "phase": loaded.phase_name, **data}
         sys.stdout.write(json_text(data, indent=2) + "\n")
     else:
         _print_plan(timeline, sys.stdout, steps=args.steps, loaded=loaded, day=day)
@@ -127,7 +127,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _today() -> datetime.date:
     """Today, as the history counts days (after ``history.day_start``)."""
     from coach.clock import SystemClock
-    from coach.config.settings import SettingsError
+    from coach.errors import SettingsError  # not from coach.config: it loads pydantic-settings
     from coach.history.calendar import DEFAULT_DAY_START, local_day
     from coach.status import quick_history_settings
 
@@ -137,10 +137,6 @@ def _today() -> datetime.date:
         print(f"coach: {error}\n(counting days from {DEFAULT_DAY_START:%H:%M})", file=sys.stderr)
         day_start = DEFAULT_DAY_START
     return local_day(SystemClock().now(), day_start)
-
-
-def _phase_name(loaded: LoadedProgram) -> str | None:
-    return None if loaded.phase is None else loaded.phase.name
 
 
 def _print_plan(
