@@ -33,6 +33,7 @@ from coach.program.model import (
     MAX_SESSION_SECONDS,
     MAX_STEPS,
     PACING_KEYS,
+    RANGE_TAGS,
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
     Checkin,
@@ -253,12 +254,19 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
     info = raw.get("program")
     if isinstance(info, Mapping) and "prescription" in info:
         yield _Found(("program", "prescription"), f"[program.prescription] {needs}")
+    if isinstance(info, Mapping) and isinstance(info.get("schedule"), Mapping):
+        for key in ("per_day", "per_week"):
+            if isinstance(info["schedule"].get(key), Mapping):
+                yield _Found(("program", "schedule", key), f"a range for {key} {needs}")
     exercises = raw.get("exercise")
     if not isinstance(exercises, list):
         return
     for index, exercise in enumerate(exercises):
         if not isinstance(exercise, Mapping):
             continue
+        for key in sorted(RANGED_KEYS & set(exercise)):
+            if isinstance(exercise[key], Mapping):
+                yield _Found(("exercise", index, key), f"a range for {key} {needs}")
         if exercise.get("sides") == "both":
             yield _Found(("exercise", index, "sides"), f'sides = "both" {needs}')
         for key in _VERSION_2_EXERCISE_KEYS:
@@ -499,6 +507,8 @@ def _header_of(path: tuple[str | int, ...], value: Any) -> str | None:
 
 
 def _known_keys(table: tuple[str | int, ...]) -> list[str]:
+    if table and table[-1] in RANGED_KEYS:
+        return ["min", "max", "target"]
     model = _TABLE_MODELS.get(_table_kind(table))
     if model is None:
         return []
@@ -546,6 +556,8 @@ def _short(value: Any) -> str:
 
 
 def _table_name(table: tuple[str | int, ...]) -> str:
+    if table and table[-1] in RANGED_KEYS:
+        return f"the range {_describe_path(table)}"
     kind = _table_kind(table)
     names = {
         (): "the top level",
@@ -565,8 +577,21 @@ def _table_name(table: tuple[str | int, ...]) -> str:
 _WORK_DURATIONS = frozenset({"duration", "hold", "seconds"})
 
 
+RANGED_KEYS = frozenset({"reps", "sets", "hold", "duration", "per_day", "per_week"})
+"""The keys that take a value or (version 2) a ``{ min, max, target }`` range."""
+
+
+def _without_range_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """``loc`` without the tag pydantic adds after a ranged key (``reps.range.min``)."""
+    return tuple(
+        part
+        for index, part in enumerate(loc)
+        if not (index and part in RANGE_TAGS and loc[index - 1] in RANGED_KEYS)
+    )
+
+
 def _from_pydantic(detail: Any) -> _Found:
-    loc: tuple[str | int, ...] = tuple(detail["loc"])
+    loc: tuple[str | int, ...] = _without_range_tags(tuple(detail["loc"]))
     kind: str = detail["type"]
     ctx: dict[str, Any] = detail.get("ctx") or {}
     value = detail.get("input")
@@ -602,6 +627,8 @@ def _from_pydantic(detail: Any) -> _Found:
         if last == "program":
             return _Found((), "missing the [program] table")
         return _Found(table, f"missing required key {last!r} in {_table_name(table)}")
+    if kind == "range":
+        return _Found((*loc, ctx["key"]), f"{key}: {detail['msg']}")
     if kind in {"pacing", "schedule", "duplicate_id", "phase", "prescription"}:
         target = ctx.get("key")
         if isinstance(target, tuple):

@@ -13,14 +13,17 @@ than guess.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     WithJsonSchema,
     model_validator,
 )
@@ -124,14 +127,127 @@ class _Table(BaseModel):
     )
 
 
+_Number = TypeVar("_Number", int, float)
+
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+"""A number of sets, reps or sessions: 1 to :data:`MAX_COUNT`."""
+
+
+class CountRange(_Table):
+    """A range of counts (version 2): ``{ min = 10, max = 15 }``, paced at ``target``."""
+
+    min: Count
+    """The fewest that count as done: from here on the person may stop."""
+
+    max: Count
+    """The most prescribed."""
+
+    target: Count | None = None
+    """The number paced (default ``max``)."""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> CountRange:
+        _check_order(self.min, self.max, self.target, str)
+        return self
+
+    @property
+    def paced(self) -> int:
+        """The number the session paces: ``target``, else ``max``."""
+        return self.max if self.target is None else self.target
+
+
+class SecondsRange(_Table):
+    """A range of durations (version 2): ``{ min = "3s", max = "7s" }``, paced at ``target``."""
+
+    min: WorkDuration
+    """The shortest that counts as done: from here on the person may end it."""
+
+    max: WorkDuration
+    """The longest prescribed."""
+
+    target: WorkDuration | None = None
+    """The length paced (default ``max``)."""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> SecondsRange:
+        _check_order(self.min, self.max, self.target, format_duration)
+        return self
+
+    @property
+    def paced(self) -> float:
+        """The length the session paces: ``target``, else ``max``."""
+        return self.max if self.target is None else self.target
+
+
+def _check_order(
+    low: _Number, high: _Number, target: _Number | None, show: Callable[[_Number], str]
+) -> None:
+    if low > high:
+        raise PydanticCustomError(
+            "range",
+            f"min ({show(low)}) is more than max ({show(high)})",
+            {"key": "min"},
+        )
+    if target is not None and not low <= target <= high:
+        raise PydanticCustomError(
+            "range",
+            f"target ({show(target)}) is not from min ({show(low)}) to max ({show(high)})",
+            {"key": "target"},
+        )
+
+
+def _range_or_value(value: object) -> str:
+    return "range" if isinstance(value, dict | CountRange | SecondsRange) else "value"
+
+
+CountOrRange = Annotated[
+    Annotated[CountRange, Tag("range")] | Annotated[Count, Tag("value")],
+    Discriminator(_range_or_value),
+]
+"""A count, or (version 2) a range of counts."""
+
+SecondsOrRange = Annotated[
+    Annotated[SecondsRange, Tag("range")] | Annotated[WorkDuration, Tag("value")],
+    Discriminator(_range_or_value),
+]
+"""A work duration, or (version 2) a range of durations."""
+
+RANGE_TAGS = frozenset({"range", "value"})
+"""The tags pydantic puts in an error's location inside a value-or-range key."""
+
+
+def paced(value: _Number | CountRange | SecondsRange) -> _Number:
+    """The count or length a session paces for ``value``: the value, or a range's target."""
+    if isinstance(value, CountRange | SecondsRange):
+        return value.paced  # type: ignore[return-value]
+    return value
+
+
+def lowest(value: _Number | CountRange | SecondsRange) -> _Number:
+    """The least that counts as done for ``value``: the value, or a range's ``min``."""
+    if isinstance(value, CountRange | SecondsRange):
+        return value.min  # type: ignore[return-value]
+    return value
+
+
 class Schedule(_Table):
     """How often the program is prescribed; used for adherence. Give one of the two."""
 
-    per_day: Annotated[int, Field(ge=1)] | None = None
-    """Sessions prescribed per day."""
+    per_day: CountOrRange | None = None
+    """Sessions prescribed per day: a number, or (version 2) ``{ min = 3, max = 5 }``."""
 
-    per_week: Annotated[int, Field(ge=1)] | None = None
-    """Sessions prescribed per week."""
+    per_week: CountOrRange | None = None
+    """Sessions prescribed per week: a number, or (version 2) a range."""
+
+    @property
+    def paced_per_day(self) -> int | None:
+        """Sessions a day to aim for (a range's target), or None."""
+        return None if self.per_day is None else paced(self.per_day)
+
+    @property
+    def paced_per_week(self) -> int | None:
+        """Sessions a week to aim for (a range's target), or None."""
+        return None if self.per_week is None else paced(self.per_week)
 
     @model_validator(mode="after")
     def _one_frequency(self) -> Schedule:
