@@ -149,22 +149,36 @@ durations = st.one_of(st.integers(1, 120), st.floats(0.1, 90).map(lambda x: roun
 rests = st.one_of(st.just(0), durations)
 
 
+def ranged(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A value, or a ``{ min, max, target }`` range of such values (target optional)."""
+
+    @st.composite
+    def a_range(draw: st.DrawFn) -> dict[str, Any]:
+        low, high = sorted((draw(values), draw(values)))
+        table: dict[str, Any] = {"min": low, "max": high}
+        if draw(st.booleans()):
+            table["target"] = draw(st.sampled_from([low, high]))
+        return table
+
+    return st.one_of(values, a_range())
+
+
 @st.composite
 def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
     pacing = draw(st.sampled_from(["duration", "hold", "tempo"]))
     exercise: dict[str, Any] = {
         "id": f"e{index}",
         "sides": draw(st.sampled_from(["none", "left", "right", "each", "alternate"])),
-        "sets": draw(st.integers(1, 4)),
+        "sets": draw(ranged(st.integers(1, 4))),
         "rest_between_reps": draw(rests),
         "rest_between_sets": draw(rests),
     }
     if pacing == "duration":
-        exercise["duration"] = draw(durations)
+        exercise["duration"] = draw(ranged(durations))
     else:
-        exercise["reps"] = draw(st.integers(1, 6))
+        exercise["reps"] = draw(ranged(st.integers(1, 6)))
         if pacing == "hold":
-            exercise["hold"] = draw(durations)
+            exercise["hold"] = draw(ranged(durations))
         else:
             exercise["tempo"] = [
                 {"phase": f"P{i}", "seconds": draw(durations)}

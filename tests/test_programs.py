@@ -86,7 +86,7 @@ def test_median_nerve_glide_has_heat_before_and_ice_after() -> None:
     assert "heat" in first.id and first.duration == 15 * 60
     assert "ice" in last.id and last.duration == 20 * 60
     glide = middle[0]
-    assert glide.reps is not None and 10 <= glide.reps <= 15
+    assert glide.paced_reps is not None and 10 <= glide.paced_reps <= 15
     assert program.info.checkin is not None and program.info.checkin.stop_above is not None
 
 
@@ -96,14 +96,14 @@ def test_strength_program_uses_a_four_count_and_shrugs_in_range() -> None:
     four_counts = [e for e in tempos if any(p.seconds == 4 for p in e.tempo or [])]
     assert four_counts
     shrugs = next(e for e in program.exercises if "shrug" in e.id)
-    assert shrugs.reps is not None and 8 <= shrugs.reps <= 12
+    assert shrugs.paced_reps is not None and 8 <= shrugs.paced_reps <= 12
 
 
 def test_neck_reps_within_two_to_four() -> None:
     program = load("neck-range-of-motion")
     turns = [e for e in program.exercises if "turn" in e.id or "tilt" in e.id]
     assert turns
-    assert all(e.reps is not None and 2 <= e.reps <= 4 for e in turns)
+    assert all(e.paced_reps is not None and 2 <= e.paced_reps <= 4 for e in turns)
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

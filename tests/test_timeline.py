@@ -157,23 +157,23 @@ def _expected(p: Program) -> tuple[float, dict[str, int]]:
         prep, switch = p.exercise_prep(e), p.exercise_switch(e)
         passes = 2 if e.sides == "each" else 1
         per_pass_side = 2 if e.sides == "alternate" else 1
-        reps = e.reps or 1
-        if e.duration is not None:
-            phases = [e.duration]
-        elif e.hold is not None:
-            phases = [e.hold]
+        reps, sets = e.paced_reps or 1, e.paced_sets
+        if e.paced_duration is not None:
+            phases = [e.paced_duration]
+        elif e.paced_hold is not None:
+            phases = [e.paced_hold]
         else:
             assert e.tempo is not None
             phases = [phase.seconds for phase in e.tempo]
         rep_time = per_pass_side * sum(phases)
         set_time = reps * rep_time + (reps - 1) * e.rest_between_reps
-        pass_time = e.sets * set_time + (e.sets - 1) * e.rest_between_sets
+        pass_time = sets * set_time + (sets - 1) * e.rest_between_sets
         total += prep + passes * pass_time + (passes - 1) * switch
         counts["prep"] += prep > 0
         counts["switch"] += (passes - 1) * (switch > 0)
-        counts["work"] += passes * e.sets * reps * per_pass_side * len(phases)
-        counts["rest"] += passes * e.sets * (reps - 1) * (e.rest_between_reps > 0)
-        counts["rest"] += passes * (e.sets - 1) * (e.rest_between_sets > 0)
+        counts["work"] += passes * sets * reps * per_pass_side * len(phases)
+        counts["rest"] += passes * sets * (reps - 1) * (e.rest_between_reps > 0)
+        counts["rest"] += passes * (sets - 1) * (e.rest_between_sets > 0)
         if index < len(p.exercises) - 1:
             after = p.exercise_rest_after(e)
             total += after
@@ -206,7 +206,7 @@ def test_steps_are_positive_ordered_and_well_labelled(p: Program) -> None:
     for step in timeline.steps:
         exercise = by_id[step.exercise]
         if step.kind == "work":
-            assert step.set is not None and 1 <= step.set <= exercise.sets
+            assert step.set is not None and 1 <= step.set <= exercise.paced_sets
             assert (step.rep is None) == (exercise.duration is not None)
             assert (step.side is None) == (exercise.sides == "none")
         elif step.kind == "switch":

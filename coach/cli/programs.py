@@ -148,7 +148,7 @@ def _print_plan(
     day: datetime.date | None = None,
 ) -> None:
     from coach.program.durations import format_clock, format_duration
-    from coach.program.timeline import describe_pacing, describe_step, dose_lines
+    from coach.program.timeline import describe_pacing, describe_step, dose_lines, range_text
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
@@ -172,8 +172,8 @@ def _print_plan(
                 str(index + 1),
                 exercise.name,
                 exercise.sides,
-                str(exercise.sets),
-                "-" if exercise.reps is None else str(exercise.reps),
+                range_text(exercise.sets),
+                "-" if exercise.reps is None else range_text(exercise.reps),
                 describe_pacing(exercise),
                 format_clock(timeline.exercise_seconds(index)),
             )

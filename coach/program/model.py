@@ -444,17 +444,19 @@ class Exercise(_Table):
     sides: Sides = "none"
     """none, both (hands together; version 2), left, right, each (left, then right), alternate."""
 
-    sets: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
-    """How many sets."""
+    sets: CountOrRange = 1
+    """How many sets: a number, or (version 2) ``{ min = 2, max = 3 }``."""
 
-    duration: WorkDuration | None = None
-    """One timed stretch of work per set (e.g. heat for 15 minutes). Not with reps."""
+    duration: SecondsOrRange | None = None
+    """One timed stretch of work per set (e.g. heat for 15 minutes). Not with reps.
+    A duration, or (version 2) ``{ min = "10m", max = "15m" }``."""
 
-    reps: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    """Repetitions per set; each is one ``hold`` or one pass through ``tempo``."""
+    reps: CountOrRange | None = None
+    """Repetitions per set; each is one ``hold`` or one pass through ``tempo``.
+    A number, or (version 2) ``{ min = 10, max = 15 }``."""
 
-    hold: WorkDuration | None = None
-    """Each rep is one hold of this length."""
+    hold: SecondsOrRange | None = None
+    """Each rep is one hold of this length: a duration, or (version 2) a range."""
 
     tempo: Annotated[list[TempoPhase], Field(min_length=1)] | None = None
     """Each rep is these phases in order."""
@@ -473,6 +475,34 @@ class Exercise(_Table):
 
     rest_after: RestDuration | None = None
     """Rest after this exercise instead of the program's ``rest_between_exercises``."""
+
+    @property
+    def paced_sets(self) -> int:
+        """The sets the session paces (a range's target)."""
+        return paced(self.sets)
+
+    @property
+    def paced_reps(self) -> int | None:
+        """The reps per set the session paces (a range's target), or None."""
+        return None if self.reps is None else paced(self.reps)
+
+    @property
+    def paced_hold(self) -> float | None:
+        """The hold the session paces (a range's target), or None."""
+        return None if self.hold is None else paced(self.hold)
+
+    @property
+    def paced_duration(self) -> float | None:
+        """The work per set the session paces (a range's target), or None."""
+        return None if self.duration is None else paced(self.duration)
+
+    @property
+    def ranged(self) -> bool:
+        """Whether any of its counts or lengths is a range, so it may end early."""
+        return any(
+            isinstance(value, CountRange | SecondsRange)
+            for value in (self.sets, self.reps, self.hold, self.duration)
+        )
 
     @model_validator(mode="after")
     def _one_way_of_pacing(self) -> Exercise:
@@ -493,19 +523,19 @@ class DoseOverride(_Table):
     enabled: bool | None = None
     """false leaves the exercise out."""
 
-    sets: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    """How many sets."""
+    sets: CountOrRange | None = None
+    """How many sets (a number or a range)."""
 
-    reps: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    """Repetitions per set."""
+    reps: CountOrRange | None = None
+    """Repetitions per set (a number or a range)."""
 
-    hold: WorkDuration | None = None
+    hold: SecondsOrRange | None = None
     """Each rep is one hold of this length (replaces tempo or duration)."""
 
     tempo: Annotated[list[TempoPhase], Field(min_length=1)] | None = None
     """Each rep is these phases in order (replaces hold or duration)."""
 
-    duration: WorkDuration | None = None
+    duration: SecondsOrRange | None = None
     """One timed stretch of work per set (replaces reps, hold and tempo)."""
 
     rest_between_reps: RestDuration | None = None
@@ -718,4 +748,30 @@ def _without_null(node: Any) -> Any:
             result = merged
         else:
             result["anyOf"] = kept
+    if isinstance(result.get("oneOf"), list):
+        result = _flat_choices(result)
+    return result
+
+
+def _flat_choices(node: dict[str, Any]) -> dict[str, Any]:
+    """A ``oneOf`` of a range and a value, as one list: the value's kinds, then the range.
+
+    Pydantic nests a value's own choices (a number or a duration text) inside
+    the range's ``oneOf``; one flat list lets an editor name every kind the key
+    takes. The value's description joins the key's.
+    """
+    flat: list[Any] = []
+    tables: list[Any] = []
+    notes: list[str] = []
+    for branch in node["oneOf"]:
+        if isinstance(branch, dict) and set(branch) <= {"anyOf", "description"}:
+            flat.extend(branch["anyOf"])
+            notes += [branch["description"]] if "description" in branch else []
+        elif isinstance(branch, dict) and "$ref" in branch:
+            tables.append(branch)
+        else:
+            flat.append(branch)
+    result = {**node, "oneOf": [*flat, *tables]}
+    if notes:
+        result["description"] = " ".join([*filter(None, [node.get("description")]), *notes])
     return result

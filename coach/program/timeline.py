@@ -32,7 +32,15 @@ from itertools import accumulate
 from typing import Any, Literal, Protocol
 
 from coach.program.durations import format_duration, json_seconds
-from coach.program.model import MAX_SESSION_SECONDS, MAX_STEPS, Exercise, Program
+from coach.program.model import (
+    MAX_SESSION_SECONDS,
+    MAX_STEPS,
+    CountRange,
+    Exercise,
+    Program,
+    SecondsRange,
+    paced,
+)
 
 StepKind = Literal["prep", "switch", "work", "rest"]
 Side = Literal["left", "right", "both"]
@@ -165,20 +173,13 @@ def _times(size: Size, times: int) -> Size:
 def exercise_size(program: Program, index: int) -> Size:
     """The steps and seconds of exercise ``index``, as :func:`build_timeline` lays them out."""
     exercise = program.exercises[index]
-    if exercise.duration is not None:
-        phases = [exercise.duration]
-    elif exercise.tempo is not None:
-        phases = [phase.seconds for phase in exercise.tempo]
-    else:
-        assert exercise.hold is not None  # the model guarantees one way of pacing
-        phases = [exercise.hold]
-    reps = 1 if exercise.reps is None else exercise.reps
+    phases = [seconds for _, seconds in _work_phases(exercise)]
+    reps = exercise.paced_reps or 1
+    sets = exercise.paced_sets
     rep_sides = 2 if exercise.sides == "alternate" else 1
     one_rep = _times(_add(*(_counted(seconds) for seconds in phases)), rep_sides)
     one_set = _add(_times(one_rep, reps), _counted(exercise.rest_between_reps, reps - 1))
-    one_pass = _add(
-        _times(one_set, exercise.sets), _counted(exercise.rest_between_sets, exercise.sets - 1)
-    )
+    one_pass = _add(_times(one_set, sets), _counted(exercise.rest_between_sets, sets - 1))
     passes = 2 if exercise.sides == "each" else 1
     is_last = index == len(program.exercises) - 1
     return _add(
@@ -264,9 +265,10 @@ def _exercise_steps(
     for pass_number, side in enumerate(passes):
         if pass_number > 0:
             yield step("switch", program.exercise_switch(exercise), side)
-        for set_number in range(1, exercise.sets + 1):
+        sets = exercise.paced_sets
+        for set_number in range(1, sets + 1):
             yield from _set_steps(exercise, side, set_number, step)
-            if set_number < exercise.sets:
+            if set_number < sets:
                 yield step("rest", exercise.rest_between_sets, side, set_number)
 
     if not is_last:
@@ -276,16 +278,9 @@ def _exercise_steps(
 def _set_steps(
     exercise: Exercise, side: Side | None, set_number: int, step: _StepMaker
 ) -> Iterator[Step]:
-    phases: list[tuple[str | None, float]]
-    if exercise.duration is not None:
-        phases = [(None, exercise.duration)]
-    elif exercise.tempo is not None:
-        phases = [(phase.phase, phase.seconds) for phase in exercise.tempo]
-    else:
-        assert exercise.hold is not None  # the model guarantees one way of pacing
-        phases = [(HOLD_PHASE, exercise.hold)]
+    phases = _work_phases(exercise)
     # A duration is one stretch of work per set: no rep number.
-    reps = 1 if exercise.reps is None else exercise.reps
+    reps = exercise.paced_reps or 1
     rep_sides: list[Side | None] = ["left", "right"] if exercise.sides == "alternate" else [side]
     rest_side = None if exercise.sides == "alternate" else side
     for rep in range(1, reps + 1):
@@ -295,6 +290,28 @@ def _set_steps(
                 yield step("work", seconds, rep_side, set_number, rep_label, name)
         if rep < reps:
             yield step("rest", exercise.rest_between_reps, rest_side, set_number, rep)
+
+
+def _work_phases(exercise: Exercise) -> list[tuple[str | None, float]]:
+    """The work steps of one rep (or of one set, for a duration): name and paced seconds."""
+    if exercise.duration is not None:
+        return [(None, paced(exercise.duration))]
+    if exercise.tempo is not None:
+        return [(phase.phase, phase.seconds) for phase in exercise.tempo]
+    assert exercise.hold is not None  # the model guarantees one way of pacing
+    return [(HOLD_PHASE, paced(exercise.hold))]
+
+
+def range_text(value: int | float | CountRange | SecondsRange) -> str:
+    """A count or length as a plan shows it: ``10``, ``15s``, ``10-15 (paced 15)``."""
+    if isinstance(value, CountRange):
+        return f"{value.min}-{value.max} (paced {value.paced})"
+    if isinstance(value, SecondsRange):
+        return (
+            f"{format_duration(value.min)}-{format_duration(value.max)} "
+            f"(paced {format_duration(value.paced)})"
+        )
+    return format_duration(value) if isinstance(value, float) else str(value)
 
 
 def dose_lines(exercise: Exercise) -> list[str]:
@@ -311,9 +328,9 @@ def side_words(side: Side) -> str:
 def describe_pacing(exercise: Exercise) -> str:
     """How each rep (or set) is paced: ``hold 15s``, ``Curl 4s / Lower 4s``, ``15m of work``."""
     if exercise.duration is not None:
-        return f"{format_duration(exercise.duration)} of work"
+        return f"{range_text(exercise.duration)} of work"
     if exercise.hold is not None:
-        return f"hold {format_duration(exercise.hold)}"
+        return f"hold {range_text(exercise.hold)}"
     assert exercise.tempo is not None  # the model guarantees one way of pacing
     return " / ".join(f"{p.phase} {format_duration(p.seconds)}" for p in exercise.tempo)
 
@@ -324,10 +341,10 @@ def describe_step(step: Step, exercise: Exercise) -> str:
     if step.side is not None:
         parts.append(side_words(step.side))
     if step.kind == "work" or (step.kind == "rest" and step.set is not None):
-        if step.set is not None and exercise.sets > 1:
-            parts.append(f"set {step.set}/{exercise.sets}")
-        if step.rep is not None and exercise.reps is not None:
-            parts.append(f"rep {step.rep}/{exercise.reps}")
+        if step.set is not None and exercise.paced_sets > 1:
+            parts.append(f"set {step.set}/{exercise.paced_sets}")
+        if step.rep is not None and exercise.paced_reps is not None:
+            parts.append(f"rep {step.rep}/{exercise.paced_reps}")
     text = ", ".join(parts)
     if step.kind == "work":
         return f"{text}: {step.phase}" if step.phase else f"{text}: work"

@@ -15,7 +15,7 @@ from coach.program.durations import format_clock
 from coach.program.library import LibraryEntry
 from coach.program.model import Exercise
 from coach.program.phases import prescription_lines
-from coach.program.timeline import build_timeline, describe_pacing, dose_lines
+from coach.program.timeline import build_timeline, describe_pacing, dose_lines, range_text
 from coach.tui.literal import literal
 from coach.tui.messages import StartSession
 
@@ -23,7 +23,7 @@ from coach.tui.messages import StartSession
 def _pacing(exercise: Exercise) -> str:
     if exercise.reps is None:
         return describe_pacing(exercise)
-    return f"{exercise.reps} x {describe_pacing(exercise)}"
+    return f"{range_text(exercise.reps)} x {describe_pacing(exercise)}"
 
 
 class ProgramScreen(Screen[None]):
@@ -76,7 +76,7 @@ class ProgramScreen(Screen[None]):
                 sides = {"none": "", "both": ", both hands together"}.get(
                     exercise.sides, f", sides: {exercise.sides}"
                 )
-                sets = f"{exercise.sets} sets of " if exercise.sets > 1 else ""
+                sets = f"{range_text(exercise.sets)} sets of " if exercise.paced_sets > 1 else ""
                 lines = [f"{index}. {exercise.name} - {sets}{_pacing(exercise)}{sides}"]
                 lines += [f"   {step}" for step in exercise.instructions]
                 if exercise.equipment:

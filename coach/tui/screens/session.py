@@ -63,10 +63,11 @@ def position_text(step: Step, timeline: Timeline) -> str:
     """``Rep 2 of 5 · Set 1 of 2``: where in the exercise this step is (no "1 of 1")."""
     exercise = timeline.program.exercises[step.exercise_index]
     parts = []
-    if step.rep is not None and exercise.reps is not None and exercise.reps > 1:
-        parts.append(f"Rep {step.rep} of {exercise.reps}")
-    if step.set is not None and exercise.sets > 1:
-        parts.append(f"Set {step.set} of {exercise.sets}")
+    reps, sets = exercise.paced_reps, exercise.paced_sets
+    if step.rep is not None and reps is not None and reps > 1:
+        parts.append(f"Rep {step.rep} of {reps}")
+    if step.set is not None and sets > 1:
+        parts.append(f"Set {step.set} of {sets}")
     return " · ".join(parts)
 
 
