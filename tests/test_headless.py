@@ -584,3 +584,63 @@ async def test_the_dose_is_printed_with_its_exercise(tmp_path: Path, json_mode: 
         text = out.getvalue()
         assert "  Load: red FlexBar\n  Effort: a gentle squeeze\n" in text
         assert text.count("Load:") == 1
+
+
+RANGED = """\
+schema_version = 2
+[program]
+id = "ranged"
+title = "Ranged"
+prep = 0
+[[exercise]]
+id = "squeeze"
+name = "Putty squeeze"
+reps = { min = 1, max = 40 }
+hold = 0.5
+"""
+
+
+def test_e_on_a_terminal_says_enough_from_the_lower_number(tmp_path: Path) -> None:
+    """``e`` before the first rep says from when; after it, ends the set, counted as done."""
+    path = tmp_path / "ranged.toml"
+    path.write_text(RANGED)
+    leader, follower = pty.openpty()
+    env = {
+        **os.environ,
+        "COACH_CUES__SPEECH": "false",
+        "COACH_CUES__BELL": "false",
+        "COACH_CUES__SOUNDS": "false",
+        "COACH_CUES__COUNTDOWN": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", str(path), "--headless"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(follower)
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    def until(text: str) -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.append(line.rstrip("\n"))
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in {lines}")
+
+    until("From the lower number on, press e for enough")
+    until("rep 1/40")
+    os.write(leader, b"e")
+    until("Not yet: enough counts from the lower number (reps: 1-40).")
+    until("rep 2/40")
+    os.write(leader, b"e")
+    until("Enough: 1 rep this set (1-40), counted as done.")
+    until("Session complete")
+    process.wait(timeout=10)
+    os.close(leader)
+    assert process.returncode == 0, process.stderr.read()  # type: ignore[union-attr]
+    assert "  Reps: 1-40 (paced 40)" in lines
+    assert not any("rep 3/40" in line for line in lines)

@@ -320,6 +320,58 @@ def dose_lines(exercise: Exercise) -> list[str]:
     return lines + ([f"Effort: {exercise.effort}"] if exercise.effort else [])
 
 
+def range_lines(exercise: Exercise) -> list[str]:
+    """The exercise's ranges as a person reads them: ``["Reps: 10-15 (paced 15)"]``."""
+    named = [
+        ("Sets", exercise.sets),
+        ("Reps", exercise.reps),
+        ("Hold", exercise.hold),
+        ("Time", exercise.duration),
+    ]
+    return [
+        f"{label}: {range_text(value)}"
+        for label, value in named
+        if isinstance(value, CountRange | SecondsRange)
+    ]
+
+
+ENOUGH_HINT = "From the lower number on, press e for enough: it counts as done."
+"""How a session with a range tells the person they may stop at its ``min``."""
+
+
+def _span(value: object) -> str:
+    if isinstance(value, CountRange):
+        return f"{value.min}-{value.max}"
+    if isinstance(value, SecondsRange):
+        return f"{format_duration(value.min)}-{format_duration(value.max)}"
+    return ""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def enough_text(what: str, done: float, exercise: Exercise) -> str:
+    """What saying "enough" ended: ``Enough: 12 reps this set (10-15), counted as done.``"""
+    if what == "hold":
+        length = exercise.hold if exercise.hold is not None else exercise.duration
+        noun = "held" if exercise.hold is not None else "worked"
+        said = f"{noun} {format_duration(done)} ({_span(length)})"
+    elif what == "set":
+        said = f"{_count(int(done), 'rep')} this set ({_span(exercise.reps)})"
+    else:
+        said = f"{_count(int(done), 'set')} ({_span(exercise.sets)})"
+    return f"Enough: {said}, counted as done."
+
+
+def not_yet_text(exercise: Exercise) -> str:
+    """Why "enough" does nothing yet: ``Not yet: enough counts from the lower number ...``."""
+    spans = [line.split(" (paced")[0].lower() for line in range_lines(exercise)]
+    if not spans:
+        return "This exercise has no range: nothing to end early."
+    return f"Not yet: enough counts from the lower number ({', '.join(spans)})."
+
+
 def side_words(side: Side) -> str:
     """A step's side as a person reads or hears it: "left", "right", "both hands"."""
     return "both hands" if side == "both" else side

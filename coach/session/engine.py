@@ -17,7 +17,14 @@ moment it fell asleep. A person who was not there for a hold never gets it
 counted as done.
 
 Controls (``pause``, ``resume``, ``skip_step``, ``skip_exercise``, ``back``,
-``stop``) are safe to call at any time from the event loop's thread.
+``end_early``, ``stop``) are safe to call at any time from the event loop's
+thread.
+
+A range (``reps = { min = 10, max = 15 }``) is paced at its target, and from
+its ``min`` on the person may say "enough" (:meth:`SessionRunner.end_early`):
+the innermost range that has reached its minimum ends now (a hold, the rest
+of a set's reps, or the rest of an exercise's sets) and what was done counts
+as done, not as skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any, ClassVar, Literal
 
 from coach.clock import Clock
 from coach.program.durations import json_seconds
+from coach.program.model import CountRange, SecondsRange, lowest
 from coach.program.timeline import Step, Timeline
 
 EventName = Literal[
@@ -43,6 +51,7 @@ EventName = Literal[
     "paused",
     "resumed",
     "skipped",
+    "ended_early",
     "back",
     "session_completed",
     "session_stopped",
@@ -182,6 +191,23 @@ class Skipped(Event):
     what: Literal["step", "exercise"]
 
 
+EarlyWhat = Literal["hold", "set", "exercise"]
+"""What ending early ends: this hold (or timed work), this set's reps, this exercise's sets."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndedEarly(Event):
+    """The person said "enough" once a range's minimum was reached (``what``, ``done``).
+
+    ``done`` is the seconds held for a hold, the reps done in the set for a
+    set, the sets done for an exercise (on this side, for ``sides = "each"``).
+    """
+
+    name: ClassVar[EventName] = "ended_early"
+    what: EarlyWhat
+    done: float
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Back(Event):
     """Back: the step restarts, or the one before starts (``to_index``)."""
@@ -221,6 +247,21 @@ _COMPLETIONS: dict[str, type[Event]] = {
 
 
 Listener = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyEnd:
+    """What :meth:`SessionRunner.end_early` would end now, and how much is done."""
+
+    what: EarlyWhat
+    done: float
+    """Seconds held (a hold), reps done in the set, or sets done (an exercise)."""
+    minimum: float
+    """The range's ``min``, reached by ``done``."""
+    last: int
+    """The last step it ends (its completions are counted); the session goes on after it."""
+    units: tuple[str, ...]
+    """What ending counts as completed: the last step's completions, less the unfinished."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +442,88 @@ class SessionRunner:
             target -= 1
         self._emit(Back, index=self._index, step=self._steps[self._index], to_index=target)
         self._jump(target)
+
+    def can_end_early(self) -> EarlyEnd | None:
+        """What "enough" would end now, or None when no range has reached its minimum.
+
+        The innermost first: a ranged hold (or timed work) held for its
+        ``min``; then a set whose reps reached the reps' ``min``; then an
+        exercise (a side, for ``sides = "each"``) whose sets reached the sets'
+        ``min``. A rep, set or side in progress is not counted.
+        """
+        if not self._running or self._index >= len(self._steps):
+            return None
+        index = self._index
+        step = self._steps[index]
+        exercise = self.timeline.program.exercises[step.exercise_index]
+        units = self._completions
+        if step.kind == "work" and step.phase in (None, "Hold"):
+            length = exercise.duration if step.phase is None else exercise.hold
+            if isinstance(length, SecondsRange):
+                now = self._paused_at if self._paused_at is not None else self.clock.monotonic()
+                held = now - (self._origin + self._offsets[index])
+                if held >= lowest(length):
+                    kept = tuple(units[index])
+                    return EarlyEnd("hold", round(held, 1), lowest(length), index, kept)
+        if isinstance(exercise.reps, CountRange):
+            last = self._last_work(index, "set")
+            if last is not None:
+                done = self._done_before(index, "rep", self._set_key, last)
+                if done >= exercise.reps.min:
+                    kept = tuple(unit for unit in units[last] if unit != "rep")
+                    return EarlyEnd("set", done, exercise.reps.min, last, kept)
+        if isinstance(exercise.sets, CountRange):
+            last = self._last_work(index, "side", "exercise")
+            if last is not None:
+                done = self._done_before(index, "set", self._pass_key, last)
+                if done >= exercise.sets.min:
+                    kept = tuple(unit for unit in units[last] if unit not in ("rep", "set"))
+                    return EarlyEnd("exercise", done, exercise.sets.min, last, kept)
+        return None
+
+    def end_early(self) -> EarlyEnd | None:
+        """Say "enough": end what :meth:`can_end_early` names, counted as done; else nothing."""
+        early = self.can_end_early()
+        if early is None:
+            return None
+        index = self._index
+        self._emit(
+            EndedEarly, index=index, step=self._steps[index], what=early.what, done=early.done
+        )
+        for unit in early.units:
+            self._emit(_COMPLETIONS[unit], index=early.last, step=self._steps[early.last])
+        self._jump(early.last + 1)
+        return early
+
+    def _pass_key(self, index: int) -> tuple[int, str | None]:
+        """The exercise and, for ``sides = "each"``, the side a step's work belongs to."""
+        step = self._steps[index]
+        sides = self.timeline.program.exercises[step.exercise_index].sides
+        return step.exercise_index, step.side if sides == "each" else None
+
+    def _set_key(self, index: int) -> tuple[Any, ...]:
+        return (*self._pass_key(index), self._steps[index].set)
+
+    def _done_before(self, index: int, unit: str, key: Callable[[int], Any], last: int) -> int:
+        """How many ``unit`` completions before ``index`` share ``key`` with step ``last``."""
+        exercise = self._steps[index].exercise_index
+        first = index
+        while first > 0 and self._steps[first - 1].exercise_index == exercise:
+            first -= 1
+        wanted = key(last)
+        return sum(
+            1 for k in range(first, index) if unit in self._completions[k] and key(k) == wanted
+        )
+
+    def _last_work(self, index: int, *ends: str) -> int | None:
+        """The first work step from ``index`` on, in the same exercise, that completes ``ends``."""
+        exercise = self._steps[index].exercise_index
+        for k in range(index, len(self._steps)):
+            if self._steps[k].exercise_index != exercise:
+                return None
+            if any(unit in self._completions[k] for unit in ends):
+                return k
+        return None
 
     def stop(self, reason: str = "user") -> None:
         """End the session now; it is reported as stopped (partial)."""

@@ -22,11 +22,21 @@ from coach.clock import Clock, SystemClock
 from coach.program.durations import format_clock, format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
-from coach.program.timeline import Step, build_timeline, describe_step, dose_lines
+from coach.program.timeline import (
+    ENOUGH_HINT,
+    Step,
+    build_timeline,
+    describe_step,
+    dose_lines,
+    enough_text,
+    not_yet_text,
+    range_lines,
+)
 from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
 from coach.session.cues import CueOptions, build_cues, close_cues, remember_problems
 from coach.session.engine import (
     Countdown,
+    EndedEarly,
     Event,
     Paused,
     Resumed,
@@ -45,7 +55,10 @@ EXIT_COMPLETED = 0
 EXIT_STOPPED = 3
 """Stopped with ``q``."""
 
-KEYS_HELP = "keys: space pause/resume, n next step, s skip exercise, b back, q stop"
+KEYS_HELP = (
+    "keys: space pause/resume, n next step, s skip exercise, b back, "
+    "e enough (from a range's lower number), q stop"
+)
 
 
 def exit_status(result: SessionResult) -> int:
@@ -128,6 +141,9 @@ class PlainPrinter:
                 self._line("Resumed.")
             case Skipped():
                 self._line("Skipped the exercise." if event.what == "exercise" else "Skipped.")
+            case EndedEarly(step=Step() as step):
+                exercise = self.program.exercises[step.exercise_index]
+                self._line(enough_text(event.what, event.done, exercise))
             case SessionCompleted():
                 active = format_clock(event.active_seconds)
                 extra = f", {event.skipped_steps} steps skipped" if event.skipped_steps else ""
@@ -138,6 +154,11 @@ class PlainPrinter:
                     event.reason, "stopped"
                 )
                 self._line(f"Session {why} after {active} (partial).")
+
+    def not_yet(self) -> None:
+        """``e`` before any range's lower number: say so, and from when."""
+        if self._exercise is not None:
+            self._line(not_yet_text(self.program.exercises[self._exercise]))
 
     def _exercise_lines(self, index: int) -> None:
         """What a person needs before an exercise: its name, how to do it, what it needs."""
@@ -151,6 +172,11 @@ class PlainPrinter:
             self._line(f"  Equipment: {', '.join(exercise.equipment)}")
         for line in dose_lines(exercise):
             self._line(f"  {line}")
+        ranges = range_lines(exercise)
+        for line in ranges:
+            self._line(f"  {line}")
+        if ranges and self.keyboard:
+            self._line(f"  {ENOUGH_HINT}")
         for line in exercise.precautions:
             self._line(f"  Precaution: {line}")
 
@@ -210,7 +236,9 @@ class JsonPrinter:
 
 
 @contextlib.contextmanager
-def _keyboard(runner: SessionRunner, stdin: TextIO) -> Iterator[bool]:
+def _keyboard(
+    runner: SessionRunner, stdin: TextIO, not_yet: Callable[[], None] | None = None
+) -> Iterator[bool]:
     """Single-key controls while stdin is a terminal; yields whether they are on."""
     try:
         fd = stdin.fileno()
@@ -225,12 +253,18 @@ def _keyboard(runner: SessionRunner, stdin: TextIO) -> Iterator[bool]:
 
     saved = termios.tcgetattr(fd)
     loop = asyncio.get_running_loop()
+
+    def enough() -> None:
+        if runner.end_early() is None and not_yet is not None:
+            not_yet()
+
     actions: dict[str, Callable[[], None]] = {
         " ": runner.toggle_pause,
         "p": runner.toggle_pause,
         "n": runner.skip_step,
         "s": runner.skip_exercise,
         "b": runner.back,
+        "e": enough,
         "q": runner.stop,
     }
 
@@ -317,7 +351,8 @@ async def run_session(
 
     recorder.start(loaded)
     try:
-        with _keyboard(runner, stdin) as interactive:
+        not_yet = printer.not_yet if isinstance(printer, PlainPrinter) else None
+        with _keyboard(runner, stdin, not_yet) as interactive:
             if isinstance(printer, PlainPrinter):
                 printer.keyboard = interactive
             if interactive and not json_mode:

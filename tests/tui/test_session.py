@@ -315,3 +315,43 @@ async def test_the_dose_is_shown_all_through_the_work(tmp_path: Path, clock: Fak
         await clock.advance(1)  # the second rep
         await pilot.pause()
         assert dose in shown(screen)
+
+
+async def test_enough_ends_a_ranged_set_from_its_lower_number(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    folder = paths.user_programs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "aaa.toml").write_text(
+        'schema_version = 2\n[program]\nid = "aaa"\ntitle = "Grip"\nprep = 2\n'
+        '[[exercise]]\nid = "a"\nname = "Putty squeeze"\nreps = { min = 2, max = 4 }\n'
+        "hold = 5\nrest_between_reps = 1\n"
+        '[[exercise]]\nid = "b"\nname = "Shake out"\nduration = 10\n'
+    )
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await clock.advance(3)  # rep 1's hold
+        await pilot.pause()
+        assert "Reps: 2-4 (paced 4)" in shown(screen)
+        assert screen.check_action("enough", ())  # the footer offers it here
+        await pilot.press("e")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert "Not yet: enough counts from the lower number (reps: 2-4)." in said
+        assert "Rep 1 of 4" in shown(screen)
+        await clock.advance(12)  # rep 3's hold (14 s to 19 s): two done
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert "Enough: 2 reps this set (2-4), counted as done." in said
+        assert "Shake out" in shown(screen)
+        assert not screen.check_action("enough", ())  # no range in this one
+        await clock.run_until_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    (record,) = store.sessions()
+    assert record.status == "completed" and record.exercises[0].reps_done == 2

@@ -25,8 +25,25 @@ from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Exercise
-from coach.program.timeline import Step, Timeline, build_timeline, dose_lines, side_words
-from coach.session.engine import Event, Paused, Resumed, SessionResult, SessionRunner, StepStarted
+from coach.program.timeline import (
+    Step,
+    Timeline,
+    build_timeline,
+    dose_lines,
+    enough_text,
+    not_yet_text,
+    range_lines,
+    side_words,
+)
+from coach.session.engine import (
+    EndedEarly,
+    Event,
+    Paused,
+    Resumed,
+    SessionResult,
+    SessionRunner,
+    StepStarted,
+)
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
 from coach.tui.widgets.big_digits import BigDigits
@@ -166,6 +183,7 @@ class SessionScreen(Screen[SessionOutcome]):
         Binding("n", "skip_step", "Next"),
         Binding("b", "back", "Back"),
         Binding("s", "skip_exercise", "Skip exercise"),
+        Binding("e", "enough", "Enough"),
         Binding("q,escape", "stop", "Stop"),
     ]
 
@@ -272,6 +290,9 @@ class SessionScreen(Screen[SessionOutcome]):
             case Resumed():
                 self.query_one("#paused").display = False
                 self.refresh_clock()
+            case EndedEarly(step=Step() as step):
+                exercise = self.loaded.program.exercises[step.exercise_index]
+                self.notify(enough_text(event.what, event.done, exercise), markup=False)
 
     def _show_step(self, index: int, step: Step) -> None:
         program = self.loaded.program
@@ -290,12 +311,14 @@ class SessionScreen(Screen[SessionOutcome]):
         said = phase_label(step, exercise)  # a duration step's phase word may be its cue
         cue = exercise.cue if step.kind == "work" and exercise.cue != said else ""
         if step.kind == "work":  # the dose, beside the cue, all through the work
-            cue = "  ·  ".join([part for part in (cue, *dose_lines(exercise)) if part])
+            dose = (*dose_lines(exercise), *range_lines(exercise))
+            cue = "  ·  ".join([part for part in (cue, *dose) if part])
         self.query_one("#cue", Static).update(literal(cue))
         self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
         self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
         self.query_one("#position", Static).update(literal(position_text(step, self.timeline)))
         self.query_one("#next", Static).update(literal(next_text(self.timeline, index)))
+        self.refresh_bindings()  # "Enough" shows only for an exercise with a range
         self.refresh_clock()
 
     def _tempo_line(self, step: Step, exercise: Exercise) -> Content:
@@ -383,6 +406,21 @@ class SessionScreen(Screen[SessionOutcome]):
     def action_skip_exercise(self) -> None:
         """s: skip the rest of this exercise."""
         self.runner.skip_exercise()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show "Enough" only in an exercise with a range, up to its last work."""
+        if action == "enough":
+            step = self._step
+            if step is None or (step.kind == "rest" and step.set is None):  # the rest after it
+                return False
+            return self.loaded.program.exercises[step.exercise_index].ranged
+        return True
+
+    def action_enough(self) -> None:
+        """e: from a range's lower number on, end it now; it counts as done."""
+        if self.runner.end_early() is None and self._step is not None:
+            exercise = self.loaded.program.exercises[self._step.exercise_index]
+            self.notify(not_yet_text(exercise), markup=False)
 
     def action_stop(self) -> None:
         """q or escape: ask, then stop (the session is kept as partial)."""
