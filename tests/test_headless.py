@@ -644,3 +644,44 @@ def test_e_on_a_terminal_says_enough_from_the_lower_number(tmp_path: Path) -> No
     assert process.returncode == 0, process.stderr.read()  # type: ignore[union-attr]
     assert "  Reps: 1-40 (paced 40)" in lines
     assert not any("rep 3/40" in line for line in lines)
+
+
+def test_an_as_needed_rest_on_a_terminal_waits_for_enter(tmp_path: Path) -> None:
+    path = tmp_path / "rests.toml"
+    path.write_text(
+        RANGED.replace("reps = { min = 1, max = 40 }", 'reps = 2\nrest_between_reps = "as needed"')
+    )
+    leader, follower = pty.openpty()
+    env = {
+        **os.environ,
+        "COACH_CUES__SPEECH": "false",
+        "COACH_CUES__BELL": "false",
+        "COACH_CUES__SOUNDS": "false",
+        "COACH_CUES__COUNTDOWN": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", str(path), "--headless"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(follower)
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    def until(text: str) -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.append(line.rstrip("\n"))
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in {lines}")
+
+    until("rep 1/2: rest as needed. Take as long as you need; press space or Enter")
+    os.write(leader, b"\r")
+    until("Rested ")
+    until("Session complete")
+    process.wait(timeout=10)
+    os.close(leader)
+    assert process.returncode == 0

@@ -148,7 +148,13 @@ def _print_plan(
     day: datetime.date | None = None,
 ) -> None:
     from coach.program.durations import format_clock, format_duration
-    from coach.program.timeline import describe_pacing, describe_step, dose_lines, range_text
+    from coach.program.timeline import (
+        AS_NEEDED_NOTE,
+        describe_pacing,
+        describe_step,
+        dose_lines,
+        range_text,
+    )
 
     program = timeline.program
     out.write(f"{program.title} ({program.id})\n")
@@ -191,6 +197,10 @@ def _print_plan(
         f"\nTotal: {format_clock(total)} ({format_duration(total)}) in "
         f"{len(timeline.steps)} steps\n"
     )
+    if any(step.as_needed for step in timeline.steps):
+        from coach.program.model import AS_NEEDED_SECONDS
+
+        out.write(AS_NEEDED_NOTE.format(seconds=format_duration(AS_NEEDED_SECONDS)) + "\n")
     if steps:
         out.write("\n")
         for offset, step in zip(timeline.offsets(), timeline.steps, strict=True):

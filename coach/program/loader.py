@@ -29,6 +29,7 @@ from coach.program import mistakes, nesting
 from coach.program import positions as toml_positions
 from coach.program.durations import format_duration
 from coach.program.model import (
+    AS_NEEDED,
     MAX_COUNT,
     MAX_SESSION_SECONDS,
     MAX_STEPS,
@@ -258,6 +259,8 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
         for key in ("per_day", "per_week"):
             if isinstance(info["schedule"].get(key), Mapping):
                 yield _Found(("program", "schedule", key), f"a range for {key} {needs}")
+    if isinstance(info, Mapping):
+        yield from _as_needed_rests(info, ("program",), needs)
     exercises = raw.get("exercise")
     if not isinstance(exercises, list):
         return
@@ -272,6 +275,16 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
         for key in _VERSION_2_EXERCISE_KEYS:
             if key in exercise:
                 yield _Found(("exercise", index, key), f"{key} {needs}")
+        yield from _as_needed_rests(exercise, ("exercise", index), needs)
+
+
+def _as_needed_rests(
+    table: Mapping[str, Any], where: tuple[str | int, ...], needs: str
+) -> Iterator[_Found]:
+    for key in ("rest_between_reps", "rest_between_sets", "rest_after", "rest_between_exercises"):
+        value = table.get(key)
+        if isinstance(value, str) and value.strip().lower() == AS_NEEDED:
+            yield _Found((*where, key), f'{key} = "{AS_NEEDED}" {needs}')
 
 
 _VERSION_2_EXERCISE_KEYS = ("load", "effort")

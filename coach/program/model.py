@@ -24,7 +24,11 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapSerializer,
+    WrapValidator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -112,6 +116,70 @@ RestDuration = Annotated[
     WithJsonSchema(_duration_schema("inclusive")),
 ]
 """A rest or preparation time: zero or more (zero leaves the step out)."""
+
+AS_NEEDED = "as needed"
+"""A rest written ``"as needed"`` (version 2): the session waits for the person."""
+
+AS_NEEDED_SECONDS = 30.0
+"""How long an as-needed rest lasts where nobody can say they are ready (no terminal)."""
+
+
+class AsNeeded(float):
+    """A rest the person ends when ready: :data:`AS_NEEDED_SECONDS` long where nobody can.
+
+    A float, so every sum of a session's length (the plan, the limits) counts
+    it as the rest it is without a terminal; the timeline's rest step keeps
+    this type, and the engine waits at it.
+    """
+
+    def __new__(cls) -> AsNeeded:
+        return super().__new__(cls, AS_NEEDED_SECONDS)
+
+    def __repr__(self) -> str:
+        return "AsNeeded()"
+
+
+def is_as_needed(seconds: float) -> bool:
+    """Whether a rest's length is "as needed"."""
+    return isinstance(seconds, AsNeeded)
+
+
+def _as_needed_or(value: Any, handler: ValidatorFunctionWrapHandler) -> float:
+    if isinstance(value, AsNeeded) or (
+        isinstance(value, str) and value.strip().lower() == AS_NEEDED
+    ):
+        return AsNeeded()
+    try:
+        return float(handler(value))
+    except ValidationError as error:
+        if not isinstance(value, str):
+            raise
+        said = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise PydanticCustomError("rest", '{said}; or write "as needed"', {"said": said}) from None
+
+
+def _as_written(value: float, handler: Callable[[float], Any]) -> Any:
+    return AS_NEEDED if isinstance(value, AsNeeded) else handler(value)
+
+
+def _rest_schema() -> dict[str, Any]:
+    schema = _duration_schema("inclusive")
+    return {
+        "anyOf": [*schema["anyOf"], {"const": AS_NEEDED}],
+        "description": f'{schema["description"]} Or (version 2) "{AS_NEEDED}".',
+    }
+
+
+Rest = Annotated[
+    float,
+    BeforeValidator(program_duration),
+    Field(ge=0),
+    WrapValidator(_as_needed_or),
+    WrapSerializer(_as_written),
+    WithJsonSchema(_rest_schema()),
+]
+"""A rest between reps, sets or exercises: a :data:`RestDuration`, or (version 2)
+``"as needed"`` (an :class:`AsNeeded`)."""
 
 Sides = Literal["none", "both", "left", "right", "each", "alternate"]
 
@@ -391,7 +459,7 @@ class ProgramInfo(_Table):
     switch_sides: RestDuration = 5.0
     """Pause before the second side of a two-sided exercise (default 5 s)."""
 
-    rest_between_exercises: RestDuration = 10.0
+    rest_between_exercises: Rest = 10.0
     """Rest after each exercise but the last (default 10 s)."""
 
     schedule: Schedule | None = None
@@ -461,10 +529,10 @@ class Exercise(_Table):
     tempo: Annotated[list[TempoPhase], Field(min_length=1)] | None = None
     """Each rep is these phases in order."""
 
-    rest_between_reps: RestDuration = 0.0
+    rest_between_reps: Rest = 0.0
     """Rest after each rep but the last of a set (default 0)."""
 
-    rest_between_sets: RestDuration = 30.0
+    rest_between_sets: Rest = 30.0
     """Rest after each set but the last (default 30 s)."""
 
     prep: RestDuration | None = None
@@ -473,7 +541,7 @@ class Exercise(_Table):
     switch_sides: RestDuration | None = None
     """Overrides the program's ``switch_sides`` for this exercise."""
 
-    rest_after: RestDuration | None = None
+    rest_after: Rest | None = None
     """Rest after this exercise instead of the program's ``rest_between_exercises``."""
 
     @property
@@ -538,10 +606,10 @@ class DoseOverride(_Table):
     duration: SecondsOrRange | None = None
     """One timed stretch of work per set (replaces reps, hold and tempo)."""
 
-    rest_between_reps: RestDuration | None = None
+    rest_between_reps: Rest | None = None
     """Rest after each rep but the last of a set."""
 
-    rest_between_sets: RestDuration | None = None
+    rest_between_sets: Rest | None = None
     """Rest after each set but the last."""
 
     load: DoseText | None = None

@@ -39,6 +39,7 @@ from coach.program.model import (
     Exercise,
     Program,
     SecondsRange,
+    is_as_needed,
     paced,
 )
 
@@ -75,11 +76,16 @@ class Step:
     """For work: the tempo phase's name, or "Hold"; None for a duration and for other kinds."""
 
     seconds: float
-    """How long the step lasts."""
+    """How long the step lasts (an as-needed rest: where nobody can say they are ready)."""
+
+    @property
+    def as_needed(self) -> bool:
+        """Whether this is a rest written ``"as needed"``: the session waits for the person."""
+        return is_as_needed(self.seconds)
 
     def to_json(self) -> dict[str, Any]:
-        """The step as ``coach plan --json`` prints it."""
-        return {
+        """The step as ``coach plan --json`` prints it (``as_needed`` only on such a rest)."""
+        data = {
             "kind": self.kind,
             "exercise": self.exercise,
             "side": self.side,
@@ -88,6 +94,9 @@ class Step:
             "phase": self.phase,
             "seconds": json_seconds(self.seconds),
         }
+        if self.as_needed:
+            data["as_needed"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,4 +410,13 @@ def describe_step(step: Step, exercise: Exercise) -> str:
     if step.kind == "work":
         return f"{text}: {step.phase}" if step.phase else f"{text}: work"
     label = {"prep": "get ready", "switch": "switch sides", "rest": "rest"}[step.kind]
+    if step.as_needed:
+        label = "rest as needed"
     return f"{text}: {label}"
+
+
+AS_NEEDED_NOTE = (
+    'Rests "as needed" wait until you press space or Enter; with no terminal '
+    "each lasts {seconds}, as counted here."
+)
+"""What ``coach plan`` says under a program with an as-needed rest."""

@@ -208,6 +208,8 @@ class SpeechCue:
             case StepStarted(index=int() as index, step=Step() as step):
                 self.queue.expire_pending()
                 forms = announcement(self.steps, index, self.program)
+                if event.waiting:  # a rest "as needed" that waits: no time to hurry
+                    forms = tuple(f"{form} Take as long as you need." for form in forms)
                 self.queue.say(Utterance(forms, until=now + step.seconds))
             case Countdown(index=int() as index, seconds_left=left) if self.counts_down(index):
                 self.queue.say(Utterance((str(left),), now + left, number=True))

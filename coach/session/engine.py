@@ -25,6 +25,11 @@ its ``min`` on the person may say "enough" (:meth:`SessionRunner.end_early`):
 the innermost range that has reached its minimum ends now (a hold, the rest
 of a set's reps, or the rest of an exercise's sets) and what was done counts
 as done, not as skipped.
+
+A rest written "as needed" waits, when someone is there to say so
+(``wait_as_needed``), until :meth:`SessionRunner.go_on`; the time it took is
+in its ``rest_ended`` event, and every later deadline moves by the
+difference, as after a pause. Otherwise it lasts its planned length.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ EventName = Literal[
     "resumed",
     "skipped",
     "ended_early",
+    "rest_ended",
     "back",
     "session_completed",
     "session_stopped",
@@ -128,6 +134,8 @@ class StepStarted(Event):
     name: ClassVar[EventName] = "step_started"
     planned_start: float
     actual_start: float
+    waiting: bool | None = None
+    """True for an as-needed rest the session waits at (until :meth:`SessionRunner.go_on`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,6 +214,14 @@ class EndedEarly(Event):
     name: ClassVar[EventName] = "ended_early"
     what: EarlyWhat
     done: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestEnded(Event):
+    """The person ended an as-needed rest after ``seconds`` (pauses left out)."""
+
+    name: ClassVar[EventName] = "rest_ended"
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -328,11 +344,15 @@ class SessionRunner:
         *,
         countdown: int = 3,
         suspend_threshold: float = SUSPEND_THRESHOLD,
+        wait_as_needed: bool = False,
     ) -> None:
         self.timeline = timeline
         self.clock = clock
         self.countdown = countdown
         self.suspend_threshold = suspend_threshold
+        self.wait_as_needed = wait_as_needed
+        """Whether an as-needed rest waits for :meth:`go_on` (someone is there to say so);
+        else it lasts its planned length (:data:`coach.program.model.AS_NEEDED_SECONDS`)."""
         self._listeners: list[Listener] = list(listeners)
         self._steps = timeline.steps
         self._offsets = [*timeline.offsets(), timeline.total_seconds]
@@ -366,6 +386,19 @@ class SessionRunner:
     def paused(self) -> bool:
         """Whether the session is paused."""
         return self._paused_at is not None
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the session waits at an as-needed rest for the person to :meth:`go_on`."""
+        step = self.current
+        return self._running and self.wait_as_needed and step is not None and step.as_needed
+
+    def waited(self) -> float:
+        """Seconds in the current step so far (pauses left out): an as-needed rest's length."""
+        if self._index >= len(self._steps):
+            return 0.0
+        now = self._paused_at if self._paused_at is not None else self.clock.monotonic()
+        return max(0.0, now - (self._origin + self._offsets[self._index]))
 
     def step_deadline(self) -> float:
         """When the current step ends, on the clock (a paused session's, as of the pause)."""
@@ -410,6 +443,22 @@ class SessionRunner:
             self.resume()
         else:
             self.pause()
+
+    def go_on(self) -> None:
+        """Ready: end the as-needed rest the session waits at, and start the next step."""
+        if not self.waiting:
+            return
+        index = self._index
+        waited = round(self.waited(), 4)
+        self._emit(RestEnded, index=index, step=self._steps[index], seconds=waited)
+        self._jump(index + 1)
+
+    def ready_or_pause(self) -> None:
+        """Space: at an as-needed rest, ready (:meth:`go_on`); elsewhere pause or resume."""
+        if self.waiting and not self.paused:
+            self.go_on()
+        else:
+            self.toggle_pause()
 
     def skip_step(self) -> None:
         """End the current step now and start the next."""
@@ -587,8 +636,8 @@ class SessionRunner:
         return result
 
     async def _tick(self) -> None:
-        if self._paused_at is not None:
-            await self._sleep(None)
+        if self._paused_at is not None or self.waiting:
+            await self._sleep(None)  # until a control: resume, go on, skip, stop
             return
         deadline = self.step_deadline()
         now = self.clock.monotonic()
@@ -640,8 +689,11 @@ class SessionRunner:
 
     def _start_step(self, planned: float) -> None:
         step = self._steps[self._index]
-        # Count down only the seconds that fit inside the step.
-        self._next_countdown = min(self.countdown, max(0, math.ceil(step.seconds) - 1))
+        waits = self.wait_as_needed and step.as_needed
+        # Count down only the seconds that fit inside the step (none where it waits).
+        self._next_countdown = (
+            0 if waits else min(self.countdown, max(0, math.ceil(step.seconds) - 1))
+        )
         now = self.clock.monotonic()
         self._emit(
             StepStarted,
@@ -649,6 +701,7 @@ class SessionRunner:
             step=step,
             planned_start=round(planned - self._start, 4),
             actual_start=round(now - self._start, 4),
+            waiting=True if waits else None,
         )
 
     def _jump(self, target: int) -> None:

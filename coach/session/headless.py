@@ -39,6 +39,7 @@ from coach.session.engine import (
     EndedEarly,
     Event,
     Paused,
+    RestEnded,
     Resumed,
     SessionCompleted,
     SessionResult,
@@ -69,6 +70,9 @@ def exit_status(result: SessionResult) -> int:
         return 128 + int(getattr(signal, result.stop_reason))
     return EXIT_STOPPED
 
+
+READY = "Take as long as you need; press space or Enter when you are ready."
+"""Said at a rest "as needed" that waits for the person."""
 
 RESUME_AFTER_SUSPEND = 5.0
 """With no keyboard (a script, a pipe), a session paused by a suspend or a stall
@@ -117,7 +121,11 @@ class PlainPrinter:
                 if step.exercise_index != self._exercise:
                     self._exercise = step.exercise_index
                     self._exercise_lines(step.exercise_index)
-                self._line(self.step_line(step))
+                if event.waiting:
+                    exercise = self.program.exercises[step.exercise_index]
+                    self._line(f"{describe_step(step, exercise)}. {READY}")
+                else:
+                    self._line(self.step_line(step))
                 exercise = self.program.exercises[step.exercise_index]
                 said = (step.exercise_index, step.side)
                 if step.kind == "work" and exercise.cue and said not in self._cue_said:
@@ -141,6 +149,8 @@ class PlainPrinter:
                 self._line("Resumed.")
             case Skipped():
                 self._line("Skipped the exercise." if event.what == "exercise" else "Skipped.")
+            case RestEnded():
+                self._line(f"Rested {format_duration(event.seconds)}.")
             case EndedEarly(step=Step() as step):
                 exercise = self.program.exercises[step.exercise_index]
                 self._line(enough_text(event.what, event.done, exercise))
@@ -259,7 +269,9 @@ def _keyboard(
             not_yet()
 
     actions: dict[str, Callable[[], None]] = {
-        " ": runner.toggle_pause,
+        " ": runner.ready_or_pause,
+        "\r": runner.go_on,
+        "\n": runner.go_on,
         "p": runner.toggle_pause,
         "n": runner.skip_step,
         "s": runner.skip_exercise,
@@ -353,6 +365,7 @@ async def run_session(
     try:
         not_yet = printer.not_yet if isinstance(printer, PlainPrinter) else None
         with _keyboard(runner, stdin, not_yet) as interactive:
+            runner.wait_as_needed = interactive  # no keyboard: an as-needed rest lasts 30 s
             if isinstance(printer, PlainPrinter):
                 printer.keyboard = interactive
             if interactive and not json_mode:

@@ -355,3 +355,34 @@ async def test_enough_ends_a_ranged_set_from_its_lower_number(
         assert isinstance(app.screen, SummaryScreen)
     (record,) = store.sessions()
     assert record.status == "completed" and record.exercises[0].reps_done == 2
+
+
+async def test_an_as_needed_rest_counts_up_until_enter(tmp_path: Path, clock: FakeClock) -> None:
+    folder = paths.user_programs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "aaa.toml").write_text(
+        'schema_version = 2\n[program]\nid = "aaa"\ntitle = "Grip"\nprep = 2\n'
+        '[[exercise]]\nid = "a"\nname = "Putty squeeze"\nreps = 2\nhold = 5\n'
+        'rest_between_reps = "as needed"\n'
+    )
+    app, store = make_app(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await clock.advance(2 + 5 + 64.5)  # 64.5 s into the rest
+        await pilot.pause()
+        screen.refresh_clock()
+        assert "REST" in shown(screen) and "press space or Enter when you are ready" in shown(
+            screen
+        )
+        assert digits(app) == "1:04"  # counting up, past the 30 s it would last unattended
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "HOLD" in shown(screen) and "Rep 2 of 2" in shown(screen)
+        await clock.run_until_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    (record,) = store.sessions()
+    assert record.status == "completed"
+    assert record.active_seconds == pytest.approx(2 + 5 + 64.5 + 5)

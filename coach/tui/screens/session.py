@@ -180,6 +180,7 @@ class SessionScreen(Screen[SessionOutcome]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Pause"),
+        Binding("enter", "go_on", "Ready", show=False),
         Binding("n", "skip_step", "Next"),
         Binding("b", "back", "Back"),
         Binding("s", "skip_exercise", "Skip exercise"),
@@ -203,7 +204,11 @@ class SessionScreen(Screen[SessionOutcome]):
         self.recorder = recorder or NullRecorder()
         self.cues = cues or []
         self.runner = SessionRunner(
-            self.timeline, clock, [self.recorder, self._on_event], countdown=countdown
+            self.timeline,
+            clock,
+            [self.recorder, self._on_event],
+            countdown=countdown,
+            wait_as_needed=True,  # someone is at the keyboard to say they are ready
         )
         for cue in self.cues:
             self.runner.add_listener(cue)
@@ -307,7 +312,8 @@ class SessionScreen(Screen[SessionOutcome]):
         title = f"{exercise.name} ({step.exercise_index + 1} of {count})  ·  {program.title}"
         self.query_one("#program-title", Static).update(literal(title))
         self.query_one("#phase", Static).update(literal(words.upper()))
-        self.query_one("#remaining", BigDigits).widest = clock_digits(step.seconds)
+        longest = max(step.seconds, 600.0) if self.runner.waiting else step.seconds
+        self.query_one("#remaining", BigDigits).widest = clock_digits(longest)
         said = phase_label(step, exercise)  # a duration step's phase word may be its cue
         cue = exercise.cue if step.kind == "work" and exercise.cue != said else ""
         if step.kind == "work":  # the dose, beside the cue, all through the work
@@ -315,7 +321,11 @@ class SessionScreen(Screen[SessionOutcome]):
             cue = "  ·  ".join([part for part in (cue, *dose) if part])
         self.query_one("#cue", Static).update(literal(cue))
         self.query_one("#tempo", Static).update(self._tempo_line(step, exercise))
-        self.query_one("#instructions", Static).update(literal(self._instructions(index, step)))
+        instructions = self._instructions(index, step)
+        if self.runner.waiting:
+            ready = "Take as long as you need; press space or Enter when you are ready."
+            instructions = "\n".join(filter(None, [ready, instructions]))
+        self.query_one("#instructions", Static).update(literal(instructions))
         self.query_one("#position", Static).update(literal(position_text(step, self.timeline)))
         self.query_one("#next", Static).update(literal(next_text(self.timeline, index)))
         self.refresh_bindings()  # "Enough" shows only for an exercise with a range
@@ -362,9 +372,15 @@ class SessionScreen(Screen[SessionOutcome]):
         """
         index = self.runner.index
         remaining = 0.0
+        waiting = self.runner.waiting
         if index >= len(self.timeline.steps):
             digits = "0"
             done = self.timeline.total_seconds
+        elif waiting:  # an as-needed rest counts up, and the bar waits with it
+            waited = self.runner.waited()
+            digits = clock_digits(math.floor(waited))
+            done = self._offsets[index]
+            remaining = 1.0 - (waited % 1.0)  # the next whole second, for the timer below
         else:
             remaining = self.runner.remaining()
             digits = clock_digits(remaining)
@@ -377,7 +393,7 @@ class SessionScreen(Screen[SessionOutcome]):
             if left != self._shown_left:  # once a minute: a redraw costs even when unchanged
                 self._shown_left = left
                 self.query_one("#left", Static).update(left, layout=False)
-            self.set_class(0 < remaining <= LAST_SECONDS, "-last-seconds")
+            self.set_class(not waiting and 0 < remaining <= LAST_SECONDS, "-last-seconds")
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
@@ -392,8 +408,12 @@ class SessionScreen(Screen[SessionOutcome]):
     # --- controls -------------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
-        """Space: pause or resume."""
-        self.runner.toggle_pause()
+        """Space: pause or resume; at a rest "as needed", ready."""
+        self.runner.ready_or_pause()
+
+    def action_go_on(self) -> None:
+        """Enter: at a rest "as needed", ready."""
+        self.runner.go_on()
 
     def action_skip_step(self) -> None:
         """n: on to the next step."""
