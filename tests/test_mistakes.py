@@ -38,12 +38,14 @@ def _error_of(path: Path) -> str:
         ),
         pytest.param(
             HEADER + EXERCISE.replace("duration = 5", "reps = 10-15\nhold = 5"),
-            "8:10: reps takes one number, not a range: write, for example, reps = 15",
+            "8:10: a range is written as a table: reps = { min = 10, max = 15 } (with "
+            "schema_version = 2 at the top of the file), or one number: reps = 15",
             id="a range with a hyphen",
         ),
         pytest.param(
             HEADER + EXERCISE.replace("duration = 5", "reps = 10 – 15\nhold = 5"),
-            "8:11: reps takes one number, not a range: write, for example, reps = 15",
+            "8:11: a range is written as a table: reps = { min = 10, max = 15 } (with "
+            "schema_version = 2 at the top of the file), or one number: reps = 15",
             id="a range with an en dash",
         ),
         pytest.param(

@@ -267,7 +267,7 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
     for index, exercise in enumerate(exercises):
         if not isinstance(exercise, Mapping):
             continue
-        for key in sorted(RANGED_KEYS & set(exercise)):
+        for key in sorted(mistakes.RANGED_KEYS & set(exercise)):
             if isinstance(exercise[key], Mapping):
                 yield _Found(("exercise", index, key), f"a range for {key} {needs}")
         if exercise.get("sides") == "both":
@@ -520,7 +520,7 @@ def _header_of(path: tuple[str | int, ...], value: Any) -> str | None:
 
 
 def _known_keys(table: tuple[str | int, ...]) -> list[str]:
-    if table and table[-1] in RANGED_KEYS:
+    if table and table[-1] in mistakes.RANGED_KEYS:
         return ["min", "max", "target"]
     model = _TABLE_MODELS.get(_table_kind(table))
     if model is None:
@@ -569,7 +569,7 @@ def _short(value: Any) -> str:
 
 
 def _table_name(table: tuple[str | int, ...]) -> str:
-    if table and table[-1] in RANGED_KEYS:
+    if table and table[-1] in mistakes.RANGED_KEYS:
         return f"the range {_describe_path(table)}"
     kind = _table_kind(table)
     names = {
@@ -590,16 +590,12 @@ def _table_name(table: tuple[str | int, ...]) -> str:
 _WORK_DURATIONS = frozenset({"duration", "hold", "seconds"})
 
 
-RANGED_KEYS = frozenset({"reps", "sets", "hold", "duration", "per_day", "per_week"})
-"""The keys that take a value or (version 2) a ``{ min, max, target }`` range."""
-
-
 def _without_range_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """``loc`` without the tag pydantic adds after a ranged key (``reps.range.min``)."""
     return tuple(
         part
         for index, part in enumerate(loc)
-        if not (index and part in RANGE_TAGS and loc[index - 1] in RANGED_KEYS)
+        if not (index and part in RANGE_TAGS and loc[index - 1] in mistakes.RANGED_KEYS)
     )
 
 

@@ -7,7 +7,7 @@ twice"). :func:`explain_syntax_error` looks at the place the parser stopped
 and, when it is one of these, says what to write instead:
 
 - curly quotes (“ ” ‘ ’), which word processors put in for straight ones;
-- a range written as ``reps = 10-15``;
+- a range written as ``reps = 10-15`` (version 2 writes ``{ min = 10, max = 15 }``);
 - a comment started with ``//`` instead of ``#``;
 - an array of tables (``[[exercise]]``) written with one bracket, twice.
 
@@ -28,6 +28,9 @@ _RANGE = re.compile(
     r"^\s*(?P<key>[A-Za-z0-9_.\"'-]+)\s*=\s*(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*"
     r"(?P<high>\d+(?:\.\d+)?)\s*(?:#.*)?$"
 )
+RANGED_KEYS = frozenset({"reps", "sets", "hold", "duration", "per_day", "per_week"})
+"""The keys that take a value or (version 2) a ``{ min, max, target }`` range."""
+
 _TWICE = re.compile(r"^Cannot declare \((?P<parts>.*)\) twice$")
 _PART = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
@@ -75,6 +78,11 @@ def explain_syntax_error(text: str, message: str, line: int | None, column: int 
         return "comments start with #, not //: write # my note"
     found = _RANGE.match(source)
     if found is not None:
-        key, high = found["key"], found["high"]
+        key, low, high = found["key"], found["low"], found["high"]
+        if key.split(".")[-1] in RANGED_KEYS:
+            return (
+                f"a range is written as a table: {key} = {{ min = {low}, max = {high} }} "
+                f"(with schema_version = 2 at the top of the file), or one number: {key} = {high}"
+            )
         return f"{key} takes one number, not a range: write, for example, {key} = {high}"
     return plain
