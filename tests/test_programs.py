@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -120,3 +121,31 @@ def test_each_description_speaks_to_the_person_doing_it(path: Path) -> None:
         "the text's",
     ):
         assert phrase not in text, (path.name, phrase)
+
+
+def test_the_graded_program_starts_with_range_of_motion_and_adds_load_later() -> None:
+    """As the strength-training text says: range of motion for a period, then strength."""
+    loaded = load("hand-wrist-graded")
+    prescription = loaded.info.prescription
+    assert prescription is not None and prescription.start is None  # weeks from the first session
+    assert [(p.name, p.weeks) for p in loaded.phases] == [
+        ("Range of motion", [1, 2]),
+        ("Strength, no weight", [3, 4]),
+        ("Light weight", [5, 6]),
+    ]
+    on = load_program(paths.bundled_programs_dir() / "hand-wrist-graded.toml").on
+    today = datetime.date(2026, 12, 1)
+    weeks = {week: on(today, today - datetime.timedelta(days=7 * (week - 1))) for week in (1, 3, 5)}
+    first = [e.id for e in weeks[1].program.exercises]
+    assert first and all("warm-up" in e.name.lower() for e in weeks[1].program.exercises)
+    curls = {
+        w: next(e for e in d.program.exercises if e.id == "wrist-flexion-curl")
+        for w, d in weeks.items()
+        if w > 1
+    }
+    assert curls[3].load is not None and "no weight" in curls[3].load
+    assert curls[5].load is not None and "small can" in curls[5].load
+    assert any(p.seconds == 4 for p in curls[5].tempo or [])  # the four count
+    assert "shoulder-shrugs" not in [e.id for e in weeks[3].program.exercises]
+    shrugs = next(e for e in weeks[5].program.exercises if e.id == "shoulder-shrugs")
+    assert shrugs.reps == CountRange(min=8, max=12, target=10)  # "eight to 12 times"

@@ -108,8 +108,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     day = args.on
-    if loaded.program.info.prescription is not None:
-        loaded = loaded.on(day or _today())
+    prescription = loaded.program.info.prescription
+    if prescription is not None:
+        first = _first_day(loaded.program.id) if prescription.start is None else None
+        loaded = loaded.on(day or _today(), first)
     try:
         timeline = build_timeline(loaded.program)
     except Exception as error:  # the loader refuses what is too large; this is a second guard
@@ -122,6 +124,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     else:
         _print_plan(timeline, sys.stdout, steps=args.steps, loaded=loaded, day=day)
     return EXIT_OK
+
+
+def _first_day(program: str) -> datetime.date | None:
+    """The day of ``program``'s first recorded session (a protocol's week 1), if any."""
+    from coach.errors import SettingsError
+    from coach.history.store import first_session_day
+    from coach.status import quick_history_settings
+
+    try:
+        return first_session_day(quick_history_settings({}).data_dir, program)
+    except SettingsError:
+        return None
 
 
 def _today() -> datetime.date:
@@ -166,7 +180,11 @@ def _print_plan(
 
         when = "Today" if day is None else f"On {day}"
         lines = prescription_lines(
-            loaded.as_written.info.prescription, loaded.phase, loaded.week, when
+            loaded.as_written.info.prescription,
+            loaded.phase,
+            loaded.week,
+            when,
+            loaded.counted_from,
         )
     for line in lines:
         out.write(f"{line}\n")

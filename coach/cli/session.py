@@ -28,7 +28,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from coach.clock import SystemClock
     from coach.history.calendar import local_day
 
-    loaded = loaded.on(local_day(SystemClock().now(), settings.history.day_start_time))
+    first = None
+    prescription = loaded.program.info.prescription
+    if prescription is not None and prescription.start is None:  # a protocol's week 1
+        from coach.config.settings import effective_data_dir
+        from coach.history.store import first_session_day
+
+        first = first_session_day(effective_data_dir(settings), loaded.program.id)
+    loaded = loaded.on(local_day(SystemClock().now(), settings.history.day_start_time), first)
     if not (args.headless or args.json) and sys.stdin.isatty() and sys.stdout.isatty():
         return _cmd_app(args, start=loaded, settings=settings)
     # No terminal to draw on (a script, a pipe): the same session, headless.

@@ -666,6 +666,18 @@ class HistoryStore:
             ).fetchall()
         return _days(row[0] for row in rows)
 
+    def first_day(self, program: str) -> date | None:
+        """The local day of ``program``'s first session with anything done (a protocol's
+        weeks count from it), or None before there is one."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT min(local_date) FROM sessions WHERE program_id = ? "
+                "AND status IN ('completed', 'partial')",
+                (program,),
+            ).fetchone()
+        days = _days([row[0]] if row and row[0] else [])
+        return days[0] if days else None
+
     def count(self) -> int:
         """How many sessions the history holds."""
         with self._reading() as db:
@@ -1218,6 +1230,20 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
             for exercise in record.exercises
         ],
     )
+
+
+def first_session_day(folder: Path, program: str) -> date | None:
+    """:meth:`HistoryStore.first_day` of the history in ``folder``, or None without one.
+
+    Only read, never created: a plan or a run's dose leaves no history behind.
+    """
+    if not (folder / DB_NAME).is_file():
+        return None
+    try:
+        with HistoryStore.in_folder(folder) as store:
+            return store.first_day(program)
+    except (HistoryError, OSError):
+        return None
 
 
 def _days(texts: Iterable[Any]) -> list[date]:

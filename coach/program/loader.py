@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -76,6 +76,10 @@ class LoadedProgram:
     written: Program | None = None
     """The program as written, when :attr:`program` has a phase's dose."""
 
+    counted_from: Literal["first session", "today"] | None = None
+    """For a protocol (a prescription with no ``start``), what its weeks count from
+    after :meth:`on`: the first recorded session, or today when there is none yet."""
+
     @property
     def as_written(self) -> Program:
         """The program as the file gives it, before any phase."""
@@ -86,19 +90,34 @@ class LoadedProgram:
         """The name of :attr:`phase`, as the session's lines and history give it."""
         return None if self.phase is None else self.phase.name
 
-    def on(self, day: datetime.date) -> LoadedProgram:
+    def on(self, day: datetime.date, first_day: datetime.date | None = None) -> LoadedProgram:
         """This program with the dose prescribed for ``day`` (its local day); itself for a
-        program without a prescription."""
-        if self.as_written.info.prescription is None:
+        program without a prescription.
+
+        A protocol's prescription has no ``start``: its weeks count from
+        ``first_day``, the day of the program's first recorded session (or
+        from ``day`` itself, before there is one).
+        """
+        written = self.as_written
+        prescription = written.info.prescription
+        if prescription is None:
             return self
-        dosed = on_day(self.as_written, day)
+        counted_from: Literal["first session", "today"] | None = None
+        if prescription.start is None:
+            counted_from = "today" if first_day is None or first_day >= day else "first session"
+            dated = prescription.starting(min(first_day or day, day))
+            written = written.model_copy(
+                update={"info": written.info.model_copy(update={"prescription": dated})}
+            )
+        dosed = on_day(written, day)
         return LoadedProgram(
             dosed.program,
             self.path,
             self.sha256,
             phase=dosed.phase,
             week=dosed.week,
-            written=None if dosed.phase is None else self.as_written,
+            written=None if dosed.program is written else written,
+            counted_from=counted_from,
         )
 
 

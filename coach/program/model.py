@@ -351,8 +351,9 @@ LATEST_DATE = datetime.date(2999, 12, 31)
 class Prescription(_Table):
     """``[program.prescription]`` (version 2): the period the program is prescribed for."""
 
-    start: datetime.date
-    """The first day, as a TOML date: ``start = 2026-01-05`` (no quotes)."""
+    start: datetime.date | None = None
+    """The first day, as a TOML date: ``start = 2026-01-05`` (no quotes). A protocol
+    for anyone leaves it out and gives ``weeks``: they count from the first session."""
 
     end: datetime.date | None = None
     """The last day (a date). Give end or weeks, or neither for no end."""
@@ -380,6 +381,15 @@ class Prescription(_Table):
                     f"{EARLIEST_DATE} to {LATEST_DATE}",
                     {"key": key},
                 )
+        if self.start is None:
+            if self.weeks is None or self.end is not None:
+                raise PydanticCustomError(
+                    "prescription",
+                    "[program.prescription]: give start = DATE (the first day), or leave it "
+                    "out and give weeks = N, which then count from the first session",
+                    {"key": "end" if self.end is not None else "start"},
+                )
+            return self
         if self.end is not None and self.weeks is not None:
             raise PydanticCustomError(
                 "prescription",
@@ -400,25 +410,32 @@ class Prescription(_Table):
             )
         return self
 
+    def starting(self, day: datetime.date) -> Prescription:
+        """This prescription with ``start = day`` when it has none (a protocol); else itself."""
+        return self if self.start is not None else self.model_copy(update={"start": day})
+
     @property
     def last_day(self) -> datetime.date | None:
-        """The last day prescribed, or None when it has no end."""
+        """The last day prescribed, or None when it has no end (or, a protocol, no start)."""
         if self.end is not None:
             return self.end
-        if self.weeks is not None:
+        if self.weeks is not None and self.start is not None:
             return self.start + datetime.timedelta(days=7 * self.weeks - 1)
         return None
 
     @property
     def total_weeks(self) -> int | None:
         """How many weeks it runs (a part week counts), or None when it has no end."""
+        if self.start is None:
+            return self.weeks
         last = self.last_day
         return None if last is None else (last - self.start).days // 7 + 1
 
     def week_of(self, day: datetime.date) -> int | None:
-        """The 1-based week ``day`` falls in, or None outside the prescription."""
+        """The 1-based week ``day`` falls in, or None outside the prescription (or, for a
+        protocol with no start yet, always: see :meth:`starting`)."""
         last = self.last_day
-        if day < self.start or (last is not None and day > last):
+        if self.start is None or day < self.start or (last is not None and day > last):
             return None
         return (day - self.start).days // 7 + 1
 

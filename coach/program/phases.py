@@ -155,14 +155,28 @@ def phase_problems(program: Program) -> Iterator[tuple[Key, str]]:
 
 
 def prescription_lines(
-    prescription: Prescription, phase: Phase | None, week: int | None, when: str
+    prescription: Prescription,
+    phase: Phase | None,
+    week: int | None,
+    when: str,
+    counted_from: str | None = None,
 ) -> list[str]:
-    """Who the program is for, when, and whose dose is shown ``when`` ("Today", "On DATE")."""
+    """Who the program is for, when, and whose dose is shown ``when`` ("Today", "On DATE").
+
+    ``counted_from`` says what a protocol's weeks count from ("first session",
+    "today"); None for a prescription with its own start.
+    """
     last = prescription.last_day
     period = f"from {prescription.start}"
     if last is not None:
         weeks = prescription.total_weeks
         period += f" to {last} ({weeks} week{'s' if weeks != 1 else ''})"
+    if counted_from == "first session":
+        period += ", counted from your first session"
+    elif counted_from == "today":
+        period += (
+            ": the weeks count from your first session, and with none recorded yet this is week 1"
+        )
     first_line = f"Prescribed {period}"
     if prescription.patient:
         first_line += f" for {prescription.patient}"

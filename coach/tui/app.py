@@ -121,7 +121,9 @@ class CoachApp(App[None]):
         """How long the person has been idle, where the platform tells (for natural breaks)."""
         self._detect_idle = context.detect_idle and context.idle is None
         self.break_watch: BreakWatch | None = None
-        self._home = HomeScreen(self.library, status=self.status, today=self.today)
+        self._home = HomeScreen(
+            self.library, status=self.status, today=self.today, first_day=self.first_day
+        )
         if theme is not None and theme in self.available_themes:
             self.theme = theme
 
@@ -427,6 +429,17 @@ class CoachApp(App[None]):
 
         return local_day(self.clock.now(), self.settings.history.day_start_time)
 
+    def first_day(self, program: str) -> datetime.date | None:
+        """The day of ``program``'s first recorded session (a protocol's week 1), if any."""
+        from coach.history.records import HistoryError
+
+        if self.store is None:
+            return None
+        try:
+            return self.store.first_day(program)
+        except HistoryError:
+            return None
+
     def start_session(self, loaded: LoadedProgram) -> None:
         """Check in (when the program asks), then run a session of ``loaded``."""
         self.open_history()
@@ -434,7 +447,8 @@ class CoachApp(App[None]):
             return  # bad settings: the app is exiting to say so
         from coach.tui.screens.checkin import AdviceScreen, PainScreen, Rating, stop_advice
 
-        loaded = loaded.on(self.today())  # the dose prescribed today (the phase in force)
+        # The dose prescribed today (the phase in force; a protocol's from its first session).
+        loaded = loaded.on(self.today(), self.first_day(loaded.program.id))
         checkin = loaded.program.info.checkin
         if checkin is None or not checkin.pain or not self.record:
             # --no-record keeps nothing, so it asks nothing either.

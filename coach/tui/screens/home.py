@@ -69,11 +69,14 @@ class HomeScreen(Screen[None]):
         library: Library,
         status: Callable[[], Status | None],
         today: Callable[[], datetime.date] | None = None,
+        first_day: Callable[[str], datetime.date | None] | None = None,
     ) -> None:
         """``status`` reads the streak and today's numbers (None without a history);
-        ``today`` is the day as the history counts it, which picks a prescription's phase."""
+        ``today`` is the day as the history counts it, which picks a prescription's phase;
+        ``first_day`` gives a program's first session day, a protocol's week 1."""
         super().__init__()
         self._today = today
+        self._first_day = first_day
         self._break_text = ""
         self._shown_query = ""
         self.library = library
@@ -239,4 +242,6 @@ class HomeScreen(Screen[None]):
             return
         from coach.tui.screens.program import ProgramScreen  # imports the program model
 
-        self.app.push_screen(ProgramScreen(entry, None if self._today is None else self._today()))
+        day = None if self._today is None else self._today()
+        first_day = None if self._first_day is None else self._first_day(entry.id)
+        self.app.push_screen(ProgramScreen(entry, day, first_day))

@@ -34,11 +34,17 @@ class ProgramScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, entry: LibraryEntry, day: datetime.date | None = None) -> None:
-        """``day`` (today, as the history counts days) picks a prescription's phase."""
+    def __init__(
+        self,
+        entry: LibraryEntry,
+        day: datetime.date | None = None,
+        first_day: datetime.date | None = None,
+    ) -> None:
+        """``day`` (today, as the history counts days) picks a prescription's phase;
+        ``first_day`` (the first session's) starts a protocol's weeks."""
         super().__init__()
         self.entry = entry
-        self.loaded = entry.loaded if day is None else entry.loaded.on(day)
+        self.loaded = entry.loaded if day is None else entry.loaded.on(day, first_day)
         """The program with the dose prescribed on ``day``."""
 
     def compose(self) -> ComposeResult:
@@ -65,7 +71,11 @@ class ProgramScreen(Screen[None]):
             prescription = self.loaded.as_written.info.prescription
             if prescription is not None:
                 lines = prescription_lines(
-                    prescription, self.loaded.phase, self.loaded.week, "Today"
+                    prescription,
+                    self.loaded.phase,
+                    self.loaded.week,
+                    "Today",
+                    self.loaded.counted_from,
                 )
                 yield Static(literal("\n".join(lines)), id="prescription")
             if program.info.precautions:
