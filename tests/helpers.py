@@ -147,6 +147,8 @@ def program(*exercises: dict[str, Any], **info: Any) -> Program:
 # Hypothesis strategies for programs (the timeline's and the engine's properties).
 durations = st.one_of(st.integers(1, 120), st.floats(0.1, 90).map(lambda x: round(x, 2)))
 rests = st.one_of(st.just(0), durations)
+breaks = st.one_of(rests, st.just("as needed"))
+"""A rest between reps, sets or exercises: also (version 2) "as needed"."""
 
 
 def ranged(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -170,8 +172,8 @@ def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
         "id": f"e{index}",
         "sides": draw(st.sampled_from(["none", "left", "right", "each", "alternate"])),
         "sets": draw(ranged(st.integers(1, 4))),
-        "rest_between_reps": draw(rests),
-        "rest_between_sets": draw(rests),
+        "rest_between_reps": draw(breaks),
+        "rest_between_sets": draw(breaks),
     }
     if pacing == "duration":
         exercise["duration"] = draw(ranged(durations))
@@ -186,7 +188,7 @@ def exercises(draw: st.DrawFn, index: int) -> dict[str, Any]:
             ]
     for key in ("prep", "switch_sides", "rest_after"):
         if draw(st.booleans()):
-            exercise[key] = draw(rests)
+            exercise[key] = draw(breaks if key == "rest_after" else rests)
     return exercise
 
 
@@ -197,7 +199,7 @@ def programs(draw: st.DrawFn) -> Program:
         *[draw(exercises(i)) for i in range(count)],
         prep=draw(rests),
         switch_sides=draw(rests),
-        rest_between_exercises=draw(rests),
+        rest_between_exercises=draw(breaks),
     )
 
 
