@@ -129,7 +129,15 @@ def test_schema_describes_the_format(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     schema = json.loads(out)
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert set(schema["required"]) == {"schema_version", "program", "exercise"}
+    # A file with extends is a patient file; any other, a program.
+    assert schema["if"] == {"required": ["extends"]}
+    assert schema["then"] == {"$ref": "#/$defs/PatientFile"}
+    assert schema["else"] == {"$ref": "#/$defs/Program"}
+    program = schema["$defs"]["Program"]
+    assert set(program["required"]) == {"schema_version", "program", "exercise"}
+    patient_file = schema["$defs"]["PatientFile"]
+    assert set(patient_file["required"]) == {"schema_version", "extends", "program"}
+    assert {"patient", "adjust"} <= set(patient_file["properties"])
     exercise = schema["$defs"]["Exercise"]
     assert exercise["additionalProperties"] is False
     assert "hold" in exercise["properties"] and exercise["properties"]["hold"]["description"]
@@ -140,6 +148,8 @@ def test_schema_describes_the_format(capsys: pytest.CaptureFixture[str]) -> None
         "right",
         "each",
         "alternate",
+        "affected",
+        "unaffected",
     }
 
 

@@ -73,3 +73,19 @@ def test_program_format_graded_example_and_its_plans(
         assert main(argv) == 0
         out = "\n".join(line.rstrip() for line in capsys.readouterr().out.splitlines())
         assert out.strip() == printed.strip(), command
+
+
+def test_program_format_patient_file_example_and_its_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = (REPO / "docs" / "program-format.md").read_text()
+    section = doc.split("## Patient files", 1)[1].split("\n## ", 1)[0]
+    patient, protocol = blocks(section, "toml")
+    (tmp_path / "js-patient.toml").write_text(patient)
+    (tmp_path / "tendon-glides.toml").write_text(protocol)
+    (console,) = blocks(section, "console")
+    command, printed = re.split(r"^\$ coach (.*)\n", console, flags=re.MULTILINE)[1:]
+    argv = command.replace("js-patient.toml", str(tmp_path / "js-patient.toml")).split()
+    assert main(argv) == 0
+    out = "\n".join(line.rstrip() for line in capsys.readouterr().out.splitlines())
+    assert out.strip() == printed.strip()

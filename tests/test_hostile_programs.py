@@ -269,10 +269,10 @@ def test_an_unexpected_failure_in_one_file_is_a_broken_entry(
 
     real = coach.program.loader.parse_program
 
-    def parse(text: str, path: Path):  # type: ignore[no-untyped-def]
+    def parse(text: str, path: Path, **options: bool):  # type: ignore[no-untyped-def]
         if path.name == "bad.toml":
             raise MemoryError("out of memory")
-        return real(text, path)
+        return real(text, path, **options)
 
     monkeypatch.setattr(coach.program.loader, "parse_program", parse)
     (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")

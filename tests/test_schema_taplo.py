@@ -15,6 +15,7 @@ from coach.program.loader import load_program
 from tests.conftest import REPO
 from tests.helpers import QUICK
 from tests.test_docs import blocks
+from tests.test_patient_files import PATIENT
 from tests.test_phases import GRADED, QUICK_PHASED
 
 # The test extra installs it beside this Python.
@@ -53,17 +54,25 @@ def every_program(folder: Path) -> list[Path]:
     texts = {path.name: path.read_text() for path in sorted((REPO / "programs").glob("*.toml"))}
     doc = (REPO / "docs" / "program-format.md").read_text()
     for index, block in enumerate(blocks(doc, "toml")):
-        if "schema_version" in block and "[[exercise]]" in block:
+        if 'id = "tendon-glides"' in block or "extends =" in block:
+            # The patient file example and the protocol it extends, by their names.
+            texts["js-patient.toml" if "extends =" in block else "tendon-glides.toml"] = block
+        elif "schema_version" in block and "[[exercise]]" in block:
             texts[f"doc-{index}.toml"] = block
     texts["graded.toml"] = GRADED
     texts["quick-phased.toml"] = QUICK_PHASED.format(start="2026-11-23")
+    texts["patient.toml"] = (
+        PATIENT.replace("./tendon.toml", "hand-wrist-strength")
+        .replace("[adjust.glide]", "[adjust.grip-squeeze]")
+        .replace("[adjust.stretch]", "[adjust.shoulder-shrugs]")
+    )
     texts["quick.toml"] = QUICK + '\n[[exercise]]\nid = "a"\nname = "A"\nreps = 2\nhold = "0.1s"\n'
-    paths = []
-    for name, text in texts.items():
-        path = folder / name
-        path.write_text(text)
-        load_program(path)  # each is a program coach reads
-        paths.append(path)
+    paths = [folder / name for name in texts]
+    for path in paths:
+        path.write_text(texts[path.name])
+    for path in paths:
+        if path.name != "tendon-glides.toml":  # a protocol with patient sides: read via its patient
+            load_program(path)  # each is a program coach reads
     return paths
 
 
@@ -73,6 +82,14 @@ def test_every_program_coach_reads_passes_taplo(schema: Path, tmp_path: Path) ->
     done = lint(schema, *files)
     assert done.returncode == 0, done.stderr
     assert f"total={len(files)}" in done.stderr  # Taplo found and read each one
+
+
+def test_taplo_names_the_key_of_a_patient_file_mistake(schema: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad-patient.toml"
+    path.write_text(PATIENT.replace('affected_side = "right"', 'affected_side = "middle"'))
+    done = lint(schema, path)
+    assert done.returncode != 0
+    assert re.search(r"bad-patient\.toml:10:\d+", done.stderr), done.stderr
 
 
 def test_taplo_names_the_key_of_a_mistake(schema: Path, tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             phases = len(program.phases)
             if phases:  # the length is the program's as written (plan --on gives a day's)
                 noun += f", {phases} phase" + ("s" if phases != 1 else "")
+            if loaded.extends is not None:  # a patient file: the program it adapts
+                noun += f", adapts {loaded.extends.program.id}"
             print(visible(f"{file}: ok ({program.id}, {count} {noun}, {length})", newlines=False))
     if bad and len(files) > 1:
         print(f"{bad} of {len(files)} files have problems", file=sys.stderr)
@@ -186,6 +188,8 @@ def _print_plan(
             when,
             loaded.counted_from,
         )
+    if loaded is not None:
+        lines += patient_lines(loaded)
     for line in lines:
         out.write(f"{line}\n")
     out.write("\n")
@@ -231,6 +235,23 @@ def _print_plan(
         out.write("\nPrecautions:\n")
         for line in program.info.precautions:
             out.write(f"  - {line}\n")
+
+
+def patient_lines(loaded: LoadedProgram) -> list[str]:
+    """Who a program is for and what it adapts: ``For J. S., affected side: right``."""
+    lines = []
+    if loaded.extends is not None:
+        lines.append(f"Adapts {loaded.extends.program.id} ({loaded.extends.path.name})")
+    patient = loaded.program.patient
+    if patient is not None:
+        said = [f"For {patient.label}"] if patient.label else []
+        if patient.affected_side is not None:
+            said.append(f"affected side: {patient.affected_side}")
+        if said:
+            lines.append(", ".join(said))
+        if patient.notes:
+            lines.append(f"Notes: {patient.notes}")
+    return lines
 
 
 def _print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:

@@ -237,7 +237,8 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
 
     Returns the outcome, the program when it is valid, and whether the
     outcome may be cached (not when the check failed unexpectedly: it may be
-    a passing shortage, such as memory).
+    a passing shortage, such as memory; nor for a patient file, whose program
+    changes when the one it extends does).
     """
     from coach.program.loader import load_program
     from coach.program.timeline import session_size
@@ -256,4 +257,5 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
         return error, None, True
     except Exception as error:  # anything but KeyboardInterrupt and SystemExit
         return unexpected_problem(file, error), None, False
-    return listing, loaded, True
+    # A patient file depends on the file it extends too, which its own stamp cannot tell.
+    return listing, loaded, loaded.extends is None

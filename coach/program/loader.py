@@ -8,6 +8,7 @@ required key is missing), so an author can jump straight to it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -34,18 +35,23 @@ from coach.program.model import (
     MAX_SESSION_SECONDS,
     MAX_STEPS,
     PACING_KEYS,
+    PATIENT_SIDES,
     RANGE_TAGS,
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
     Checkin,
     DoseOverride,
     Exercise,
+    Patient,
+    PatientFile,
     Phase,
     Prescription,
     Program,
     ProgramInfo,
     Schedule,
     TempoPhase,
+    apply_dose,
+    merge_overrides,
     pacing_problem,
 )
 from coach.program.phases import on_day, phase_problems, with_phase
@@ -80,6 +86,16 @@ class LoadedProgram:
     """For a protocol (a prescription with no ``start``), what its weeks count from
     after :meth:`on`: the first recorded session, or today when there is none yet."""
 
+    extends: LoadedProgram | None = None
+    """For a patient file, the program it extends (as loaded for it), else None."""
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """Every other file this program was made from: the files a patient file extends."""
+        if self.extends is None:
+            return ()
+        return (self.extends.path, *self.extends.sources)
+
     @property
     def as_written(self) -> Program:
         """The program as the file gives it, before any phase."""
@@ -110,10 +126,9 @@ class LoadedProgram:
                 update={"info": written.info.model_copy(update={"prescription": dated})}
             )
         dosed = on_day(written, day)
-        return LoadedProgram(
-            dosed.program,
-            self.path,
-            self.sha256,
+        return dataclasses.replace(
+            self,
+            program=dosed.program,
             phase=dosed.phase,
             week=dosed.week,
             written=None if dosed.program is written else written,
@@ -121,8 +136,24 @@ class LoadedProgram:
         )
 
 
+MAX_EXTENDS = 8
+"""The longest chain of patient files extending patient files that is read."""
+
+
 def load_program(path: Path) -> LoadedProgram:
-    """Read and validate the program file at ``path``; raise :class:`ProgramError`."""
+    """Read and validate the program file (or patient file) at ``path``; raise
+    :class:`ProgramError`.
+
+    A patient file (top-level ``extends``) comes back resolved: the program it
+    extends with its ``[program]`` keys, ``[patient]`` and ``[adjust.ID]`` doses,
+    and every ``sides = "affected"``/``"unaffected"`` turned into ``left``/``right``.
+    """
+    return _load(path, ())
+
+
+def _load(path: Path, chain: tuple[Path, ...], *, base: bool = False) -> LoadedProgram:
+    """:func:`load_program`; ``chain``: the patient files that led here (for cycles);
+    ``base``: loaded for a patient file, so its patient sides stay unresolved."""
     data = _read_program_file(path)
     try:
         text = data.decode("utf-8")
@@ -131,8 +162,239 @@ def load_program(path: Path) -> LoadedProgram:
         raise ProgramError(
             [ProgramIssue(path, f"not UTF-8 text (byte 0x{data[error.start]:02x})", line)]
         ) from None
-    program = parse_program(text, path)
-    return LoadedProgram(program, path, hashlib.sha256(data).hexdigest())
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not _is_patient_file(text):
+        program = parse_program(text, path, resolve_sides=not base)
+        return LoadedProgram(program, path, sha256)
+    program, extended = _parse_patient_file(text, path, chain)
+    if not base:
+        program = _resolved_sides(program, path, text, extended)
+    # The hash of the resolved program: this file's bytes and those of what it extends.
+    sha256 = hashlib.sha256(f"{sha256} extends {extended.sha256}".encode()).hexdigest()
+    return LoadedProgram(program, path, sha256, extends=extended)
+
+
+def _is_patient_file(text: str) -> bool:
+    """Whether ``text`` has a top-level ``extends`` key (cheap: a line that starts with it,
+    before the first table; :func:`_parse_patient_file` then parses it for real)."""
+    for line in mistakes.without_bom(text).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            return False
+        if re.match(r"""["']?extends["']?\s*=""", stripped):
+            return True
+    return False
+
+
+def _parse_patient_file(
+    text: str, path: Path, chain: tuple[Path, ...]
+) -> tuple[Program, LoadedProgram]:
+    """The program a patient file makes, and the program it extends (as loaded for it).
+
+    Its ``[program]`` keys replace the extended program's (a table, such as
+    ``[program.schedule]``, whole); its ``[patient]`` replaces the program's;
+    each ``[adjust.ID]`` dose applies to that exercise, and wins over a phase's
+    dose where both give the same key (the phase's other keys still apply).
+    """
+    text = mistakes.without_bom(text)
+    raw = _parse_toml(text, path)
+    positions = toml_positions.key_positions(text)
+    issues: list[_Found] = []
+    version = raw.get("schema_version")
+    if version != 2 or isinstance(version, bool):
+        issues.append(
+            _Found(
+                ("schema_version",) if "schema_version" in raw else (),
+                "a patient file (a file with extends) is version 2: write schema_version = 2 "
+                "at the top of the file",
+            )
+        )
+    issues.extend(_control_characters(raw, ()))
+    patient_file: PatientFile | None = None
+    try:
+        patient_file = PatientFile.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            if detail["loc"] != ("schema_version",):
+                issues.append(_from_pydantic(detail))
+    if issues or patient_file is None:
+        raise _errors(path, positions, issues)
+
+    base_path = _find_extended(patient_file.extends, path, positions)
+    here = path.resolve()
+    if base_path.resolve() in (*chain, here):
+        raise _errors(
+            path,
+            positions,
+            [
+                _Found(
+                    ("extends",),
+                    f"extends {patient_file.extends!r}: that file extends this one again "
+                    "(a loop); a patient file extends a program, or one other patient file",
+                )
+            ],
+        )
+    if len(chain) >= MAX_EXTENDS:
+        raise _errors(
+            path,
+            positions,
+            [_Found(("extends",), f"more than {MAX_EXTENDS} patient files extend each other")],
+        )
+    try:
+        extended = _load(base_path, (*chain, here), base=True)
+    except ProgramError as error:
+        line = positions.get(("extends",), (None, None))[0]
+        lead = ProgramIssue(
+            path,
+            f"extends {patient_file.extends!r}: {base_path} has problems (below); fix them there",
+            line,
+        )
+        raise ProgramError([lead, *error.issues]) from None
+    base = extended.program
+    if patient_file.info.id == base.id:
+        issues.append(
+            _Found(
+                ("program", "id"),
+                f"a patient file needs its own id, not {base.id!r} (the program it extends): "
+                f'for example id = "{base.id}-for-js"',
+            )
+        )
+    given = {
+        key: getattr(patient_file.info, key)
+        for key in patient_file.info.model_fields_set
+        if getattr(patient_file.info, key) is not None
+    }
+    info = base.info.model_copy(update=given)
+    ids = [exercise.id for exercise in base.exercises]
+    exercises: list[Exercise] = []
+    for exercise in base.exercises:
+        adjust = patient_file.adjust.get(exercise.id)
+        if adjust is None:
+            exercises.append(exercise)
+            continue
+        try:
+            dosed = apply_dose(exercise, adjust)
+        except ValidationError as error:
+            reason = str(error.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+            issues.append(
+                _Found(
+                    ("adjust", exercise.id),
+                    f"[adjust.{exercise.id}]: exercise {exercise.id!r} would not pace: {reason}",
+                )
+            )
+            continue
+        if dosed is not None:
+            exercises.append(dosed)
+    for exercise_id in patient_file.adjust:
+        if exercise_id not in ids:
+            issues.append(
+                _Found(
+                    ("adjust", exercise_id),
+                    f"[adjust.{exercise_id}]: {base_path.name} has no exercise with that id "
+                    f"(its exercises: {', '.join(ids)})",
+                )
+            )
+    if not exercises and not issues:
+        issues.append(_Found(("adjust",), "the adjustments leave out every exercise"))
+    kept = {exercise.id for exercise in exercises}
+    phases = [
+        phase.model_copy(
+            update={
+                "exercise": {
+                    exercise_id: merge_overrides(dose, patient_file.adjust[exercise_id])
+                    if exercise_id in patient_file.adjust
+                    else dose
+                    for exercise_id, dose in phase.exercise.items()
+                    if exercise_id in kept
+                }
+            }
+        )
+        for phase in base.phases
+    ]
+    if issues:
+        raise _errors(path, positions, issues)
+    program = base.model_copy(
+        update={
+            "info": info,
+            "exercises": exercises,
+            "phases": phases,
+            "patient": patient_file.patient or base.patient,
+        }
+    )
+    phase_issues = [_Found(key, message) for key, message in phase_problems(program)]
+    if phase_issues:
+        raise _errors(path, positions, phase_issues)
+    _check_limits(program, path, positions)
+    return program, extended
+
+
+def _find_extended(ref: str, path: Path, positions: dict[Any, tuple[int, int]]) -> Path:
+    """The file a patient file's ``extends`` names: a path relative to it, or a library id."""
+    from coach.program.library import looks_like_path, program_folders
+
+    if looks_like_path(ref):
+        target = (path.parent / Path(ref).expanduser()).resolve()
+        if target.is_file():
+            return target
+        raise _errors(
+            path,
+            positions,
+            [_Found(("extends",), f"extends {ref!r}: there is no file {target}")],
+        )
+    folders = [folder.path for folder in program_folders()]
+    declares = re.compile(rf"""^\s*id\s*=\s*["']{re.escape(ref)}["']\s*(#.*)?$""", re.MULTILINE)
+    here = path.resolve()
+    for folder in folders:
+        try:
+            files = sorted(folder.glob("*.toml"))
+        except OSError:
+            continue
+        for file in files:
+            if file.resolve() == here:
+                continue
+            try:
+                text = file.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if file.stem == ref or declares.search(text):
+                return file
+    searched = ", ".join(str(folder) for folder in folders)
+    raise _errors(
+        path,
+        positions,
+        [
+            _Found(
+                ("extends",),
+                f"extends {ref!r}: no program with that id in the library (looked in {searched}) "
+                "and it is not a path; write an id from `coach list`, or a path such as "
+                f'"./{ref}.toml" (relative to this file)',
+            )
+        ],
+    )
+
+
+def _resolved_sides(program: Program, path: Path, text: str, extended: LoadedProgram) -> Program:
+    """A patient file's program with ``affected``/``unaffected`` sides made left or right;
+    refused, at the patient file, when it has no affected side to take them from."""
+    affected = None if program.patient is None else program.patient.affected_side
+    if affected is None:
+        uses = [e.id for e in program.exercises if e.sides in PATIENT_SIDES]
+        if uses:
+            positions = toml_positions.key_positions(mistakes.without_bom(text))
+            where = ("patient",) if ("patient",) in positions else ("extends",)
+            raise _errors(
+                path,
+                positions,
+                [
+                    _Found(
+                        where,
+                        f"{extended.path.name} uses the patient's sides (affected or unaffected, "
+                        f'in {", ".join(uses)}): give [patient] affected_side = "left" or '
+                        '"right"',
+                    )
+                ],
+            )
+    return with_sides(program)
 
 
 def _read_program_file(path: Path) -> bytes:
@@ -170,8 +432,12 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def parse_program(text: str, path: Path) -> Program:
-    """Validate program ``text``; ``path`` is only used in messages."""
+def parse_program(text: str, path: Path, *, resolve_sides: bool = True) -> Program:
+    """Validate program ``text``; ``path`` is only used in messages.
+
+    With ``resolve_sides`` (the default) ``sides = "affected"``/``"unaffected"`` become
+    ``left``/``right`` from ``[patient] affected_side``, and a file using them without one
+    is refused; without it they are left for a patient file to resolve."""
     text = mistakes.without_bom(text)  # Windows editors add one; TOML has no use for it
     raw = _parse_toml(text, path)
     positions = toml_positions.key_positions(text)
@@ -233,14 +499,63 @@ def parse_program(text: str, path: Path) -> Program:
     if program is not None:
         issues.extend(_Found(key, message) for key, message in phase_problems(program))
 
+    if program is not None and resolve_sides:
+        affected = None if program.patient is None else program.patient.affected_side
+        if affected is None:
+            issues.extend(_sides_without_patient(program))
+
     if issues:
-        unique: dict[tuple[object, ...], ProgramIssue] = {}
-        for found in issues:
-            issue = _issue(path, positions, found)
-            unique.setdefault((issue.line, issue.column, issue.message), issue)
-        ordered = sorted(unique.values(), key=lambda i: (i.line or 0, i.column or 0))
-        raise ProgramError(ordered)
+        raise _errors(path, positions, issues)
     assert program is not None
+    _check_limits(program, path, positions)
+    if resolve_sides:
+        program = with_sides(program)
+    return program
+
+
+def _errors(
+    path: Path, positions: dict[Any, tuple[int, int]], issues: list[_Found]
+) -> ProgramError:
+    """Every problem found, once each, in the order of the file."""
+    unique: dict[tuple[object, ...], ProgramIssue] = {}
+    for found in issues:
+        issue = _issue(path, positions, found)
+        unique.setdefault((issue.line, issue.column, issue.message), issue)
+    ordered = sorted(unique.values(), key=lambda i: (i.line or 0, i.column or 0))
+    return ProgramError(ordered)
+
+
+def _sides_without_patient(program: Program) -> Iterator[_Found]:
+    for index, exercise in enumerate(program.exercises):
+        if exercise.sides in PATIENT_SIDES:
+            yield _Found(
+                ("exercise", index, "sides"),
+                f"sides = {exercise.sides!r} needs the patient's affected side: add "
+                '[patient] with affected_side = "left" or "right", or write a patient '
+                "file that extends this program and gives one",
+            )
+
+
+def with_sides(program: Program) -> Program:
+    """``program`` with ``sides = "affected"``/``"unaffected"`` made ``left``/``right`` from
+    ``[patient] affected_side`` (the loader has checked there is one where they are used)."""
+    affected = None if program.patient is None else program.patient.affected_side
+    if affected is None:
+        return program
+    other = "right" if affected == "left" else "left"
+    side = {"affected": affected, "unaffected": other}
+    exercises = [
+        exercise.model_copy(update={"sides": side[exercise.sides]})
+        if exercise.sides in side
+        else exercise
+        for exercise in program.exercises
+    ]
+    phases = program.phases  # a phase's doses do not name sides
+    return program.model_copy(update={"exercises": exercises, "phases": phases})
+
+
+def _check_limits(program: Program, path: Path, positions: dict[Any, tuple[int, int]]) -> None:
+    """Refuse a session, as written or in any phase, over the limits of one session."""
     over = list(_session_limits(program))
     for index, phase in enumerate(program.phases):
         dosed = with_phase(program, phase)
@@ -253,7 +568,6 @@ def parse_program(text: str, path: Path) -> Program:
             over.append(_Found(where, f"in phase {phase.name!r}: {message}"))
     if over:
         raise ProgramError([_issue(path, positions, found) for found in over])
-    return program
 
 
 def _version_meant(version: object) -> int | None:
@@ -272,6 +586,8 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
     if "phase" in raw:
         yield _Found(("phase",), f"[[phase]] {needs}")
     info = raw.get("program")
+    if "patient" in raw:
+        yield _Found(("patient",), f"[patient] {needs}")
     if isinstance(info, Mapping) and "prescription" in info:
         yield _Found(("program", "prescription"), f"[program.prescription] {needs}")
     if isinstance(info, Mapping) and isinstance(info.get("schedule"), Mapping):
@@ -289,8 +605,8 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
         for key in sorted(mistakes.RANGED_KEYS & set(exercise)):
             if isinstance(exercise[key], Mapping):
                 yield _Found(("exercise", index, key), f"a range for {key} {needs}")
-        if exercise.get("sides") == "both":
-            yield _Found(("exercise", index, "sides"), f'sides = "both" {needs}')
+        if exercise.get("sides") in ("both", "affected", "unaffected"):
+            yield _Found(("exercise", index, "sides"), f'sides = "{exercise["sides"]}" {needs}')
         for key in _VERSION_2_EXERCISE_KEYS:
             if key in exercise:
                 yield _Found(("exercise", index, key), f"{key} {needs}")
@@ -489,6 +805,9 @@ _TABLE_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("phase", "*", "schedule"): Schedule,
     ("phase", "*", "exercise", "*"): DoseOverride,
     ("phase", "*", "exercise", "*", "tempo", "*"): TempoPhase,
+    ("patient",): Patient,
+    ("adjust", "*"): DoseOverride,
+    ("adjust", "*", "tempo", "*"): TempoPhase,
 }
 
 
@@ -496,6 +815,8 @@ def _table_kind(path: tuple[str | int, ...]) -> tuple[str, ...]:
     kind = tuple("*" if isinstance(part, int) else part for part in path)
     if kind[:1] == ("phase",) and kind[2:3] == ("exercise",) and len(kind) > 3:
         kind = (*kind[:3], "*", *kind[4:])  # [phase.exercise.ID]: the id is the author's
+    if kind[:1] == ("adjust",) and len(kind) > 1:
+        kind = ("adjust", "*", *kind[2:])  # [adjust.ID]
     return kind
 
 
@@ -590,6 +911,8 @@ def _short(value: Any) -> str:
 def _table_name(table: tuple[str | int, ...]) -> str:
     if table and table[-1] in mistakes.RANGED_KEYS:
         return f"the range {_describe_path(table)}"
+    if len(table) == 2 and table[0] == "adjust":
+        return f"[adjust.{table[1]}]"
     kind = _table_kind(table)
     names = {
         (): "the top level",
@@ -602,6 +925,8 @@ def _table_name(table: tuple[str | int, ...]) -> str:
         ("phase", "*"): "[[phase]]",
         ("phase", "*", "schedule"): "[phase.schedule]",
         ("phase", "*", "exercise", "*"): "[phase.exercise.ID]",
+        ("patient",): "[patient]",
+        ("adjust", "*"): "[adjust.ID]",
     }
     return names.get(kind, _describe_path(table))
 

@@ -181,7 +181,12 @@ Rest = Annotated[
 """A rest between reps, sets or exercises: a :data:`RestDuration`, or (version 2)
 ``"as needed"`` (an :class:`AsNeeded`)."""
 
-Sides = Literal["none", "both", "left", "right", "each", "alternate"]
+Sides = Literal["none", "both", "left", "right", "each", "alternate", "affected", "unaffected"]
+"""``affected`` and ``unaffected`` (version 2) are the patient's sides: see :class:`Patient`."""
+
+PATIENT_SIDES = ("affected", "unaffected")
+"""The sides that resolve from the patient's ``affected_side``; the loader turns them into
+``left`` or ``right``, so a loaded program never has them."""
 
 
 class _Table(BaseModel):
@@ -527,7 +532,8 @@ class Exercise(_Table):
     """How hard to work, shown and said (version 2): "about 70% of your maximum"."""
 
     sides: Sides = "none"
-    """none, both (hands together; version 2), left, right, each (left, then right), alternate."""
+    """none, both (hands together; version 2), left, right, each (left, then right), alternate;
+    affected or unaffected (version 2): the side [patient] affected_side names, or the other."""
 
     sets: CountOrRange = 1
     """How many sets: a number, or (version 2) ``{ min = 2, max = 3 }``."""
@@ -670,6 +676,33 @@ def apply_dose(exercise: Exercise, override: DoseOverride) -> Exercise | None:
     )
 
 
+class Patient(_Table):
+    """``[patient]`` (version 2): the one person a program or a patient file is for."""
+
+    label: Text | None = None
+    """A label for the person: a name, initials or a reference."""
+
+    affected_side: Literal["left", "right"] | None = None
+    """The side that is treated: ``sides = "affected"`` is this side, ``"unaffected"`` the
+    other."""
+
+    notes: str = ""
+    """Notes for the person, shown by ``coach plan``."""
+
+
+def merge_overrides(first: DoseOverride, then: DoseOverride) -> DoseOverride:
+    """One override that is ``first`` and then ``then``: a key ``then`` gives wins, and it
+    drops the keys of ``first`` it takes the place of (a ``duration`` drops a ``hold``)."""
+    merged = {key: value for key, value in first if value is not None}
+    for key, value in then:
+        if value is None:
+            continue
+        for replaced in _REPLACES.get(key, ()):
+            merged.pop(replaced, None)
+        merged[key] = value
+    return DoseOverride.model_construct(**merged)
+
+
 class Phase(_Table):
     """One ``[[phase]]`` table (version 2): a stretch of weeks with its own dose."""
 
@@ -755,6 +788,9 @@ class Program(_Table):
     paces) are :func:`coach.program.phases.phase_problems`, which the loader
     applies so that it can report them all at once."""
 
+    patient: Patient | None = None
+    """The ``[patient]`` table (version 2): the person this program is written for."""
+
     @model_validator(mode="after")
     def _unique_exercise_ids(self) -> Program:
         seen: dict[str, int] = {}
@@ -795,6 +831,45 @@ class Program(_Table):
         return exercise.rest_after
 
 
+class PatientProgramInfo(ProgramInfo):
+    """A patient file's ``[program]`` table: its own ``id``; every other key is the program's
+    it extends unless given here."""
+
+    title: Text | None = None  # type: ignore[assignment]
+    """The name people see (else the title of the program it extends)."""
+
+
+class PatientFile(_Table):
+    """A patient file (version 2): a program it extends, adapted for one person."""
+
+    model_config = ConfigDict(
+        title="coach patient file",
+        json_schema_extra={
+            "description": (
+                "A patient file for coach: a program it extends (by id or path), adapted "
+                "for one person with [patient] and [adjust.EXERCISE-ID] tables."
+            )
+        },
+    )
+
+    schema_version: Literal[2]
+    """Patient files are version 2."""
+
+    extends: Text
+    """The program adapted: an id from the library (``"hand-wrist-strength"``) or a path
+    relative to this file (``"../protocols/tendon-glides.toml"``)."""
+
+    info: PatientProgramInfo = Field(alias="program")
+    """The ``[program]`` table: this file's own ``id``, and any key to change."""
+
+    patient: Patient | None = None
+    """The ``[patient]`` table: who it is for, the affected side, notes."""
+
+    adjust: dict[str, DoseOverride] = Field(default_factory=dict)
+    """``[adjust.EXERCISE-ID]`` tables: each exercise's dose for this person. They win over
+    a phase's dose where both give the same key."""
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the program format, for editors (``coach schema``).
 
@@ -802,11 +877,30 @@ def json_schema() -> dict[str, Any]:
     ``null`` branches and no ``"default": null``, and an editor's message about
     a wrong value names the type the key takes, not "or null".
     """
-    schema = _without_null(Program.model_json_schema(by_alias=True, mode="validation"))
+    program = _without_null(Program.model_json_schema(by_alias=True, mode="validation"))
+    patient = _without_null(
+        PatientFile.model_json_schema(
+            by_alias=True, mode="validation", ref_template="#/$defs/{model}"
+        )
+    )
+    definitions = {**program.pop("$defs", {}), **patient.pop("$defs", {})}
+    definitions["Program"] = program
+    definitions["PatientFile"] = patient
+    # A file with ``extends`` is a patient file, any other a program: if/then/else rather
+    # than anyOf, so an editor's message names the key, not "matches none of the choices".
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://coach.invalid/schema/program-v2.json",
-        **schema,
+        "title": "coach program or patient file",
+        "description": (
+            "An exercise program for coach, the terminal exercise coach (program format "
+            "version 1 or 2), or a patient file (version 2) that adapts one."
+        ),
+        "type": "object",
+        "$defs": definitions,
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/PatientFile"},
+        "else": {"$ref": "#/$defs/Program"},
     }
 
 
