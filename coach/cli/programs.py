@@ -168,6 +168,7 @@ def _print_plan(
         describe_step,
         dose_lines,
         range_text,
+        schedule_line,
     )
 
     program = timeline.program
@@ -186,7 +187,8 @@ def _print_plan(
             when,
             loaded.counted_from,
         )
-    for line in lines:
+    shown = schedule_line(program.info.schedule)
+    for line in [*lines, *([shown] if shown else [])]:
         out.write(f"{line}\n")
     out.write("\n")
     rows = [("#", "Exercise", "Sides", "Sets", "Reps", "Each rep", "Length")]
