@@ -164,3 +164,38 @@ def test_plan_adds_no_line_for_a_plain_schedule(
     path.write_text(BASE.replace("SCHEDULE", "per_day = 2"), encoding="utf-8")
     assert main(["plan", str(path)]) == 0
     assert "Schedule:" not in capsys.readouterr().out
+
+
+PHASED = """\
+schema_version = 2
+
+[program]
+id = "phased"
+title = "Phased"
+
+[program.prescription]
+weeks = 4
+
+[[exercise]]
+id = "glide"
+name = "Median nerve glide"
+reps = 10
+hold = 2
+
+[[phase]]
+name = "Early"
+weeks = [1, 2]
+schedule = SCHEDULE
+"""
+
+
+def test_a_phase_schedule_takes_the_keys_and_is_refused_at_its_line() -> None:
+    text = PHASED.replace("SCHEDULE", '{ days = ["mon"], times = ["09:00"] }')
+    phase = parse_program(text, Path("p.toml")).phases[0]
+    assert phase.schedule is not None
+    assert (phase.schedule.days, phase.schedule.paced_per_day) == (["mon"], 1)
+    with pytest.raises(ProgramError) as caught:
+        parse_program(PHASED.replace("SCHEDULE", '{ times = ["9:00"] }'), Path("p.toml"))
+    assert [(i.line, "'9:00' is not a 24-hour time" in i.message) for i in caught.value.issues] == [
+        (19, True)
+    ]
