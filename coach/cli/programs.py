@@ -170,6 +170,7 @@ def _print_plan(
         describe_step,
         dose_lines,
         range_text,
+        schedule_line,
     )
 
     program = timeline.program
@@ -190,7 +191,8 @@ def _print_plan(
         )
     if loaded is not None:
         lines += patient_lines(loaded)
-    for line in lines:
+    shown = schedule_line(program.info.schedule)
+    for line in [*lines, *([shown] if shown else [])]:
         out.write(f"{line}\n")
     out.write("\n")
     rows = [("#", "Exercise", "Sides", "Sets", "Reps", "Each rep", "Length")]

@@ -594,6 +594,9 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
         for key in ("per_day", "per_week"):
             if isinstance(info["schedule"].get(key), Mapping):
                 yield _Found(("program", "schedule", key), f"a range for {key} {needs}")
+        for key in ("days", "times", "as_needed"):
+            if key in info["schedule"]:
+                yield _Found(("program", "schedule", key), f"{key} in [program.schedule] {needs}")
     if isinstance(info, Mapping):
         yield from _as_needed_rests(info, ("program",), needs)
     exercises = raw.get("exercise")

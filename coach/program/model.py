@@ -303,6 +303,61 @@ def lowest(value: _Number | CountRange | SecondsRange) -> _Number:
     return value
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""The names ``days`` takes, Monday first (``datetime.date.weekday()`` order)."""
+
+
+def _schedule_error(key: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError("schedule", f"[program.schedule] {message}", {"key": key})
+
+
+def _check_days_and_times(schedule: Schedule) -> None:
+    """The rules for days, times and as_needed (docs/program-format.md)."""
+    if schedule.as_needed:
+        for key in ("per_day", "per_week", "times"):
+            if getattr(schedule, key) is not None:
+                raise _schedule_error(
+                    key, f"as_needed = true has no target: remove {key} (or as_needed)"
+                )
+    if schedule.days is not None:
+        if not schedule.days:
+            raise _schedule_error("days", 'days needs at least one day, e.g. ["mon", "thu"]')
+        if len(set(schedule.days)) != len(schedule.days):
+            raise _schedule_error("days", "days lists a day twice; give each day once")
+    if schedule.times is None:
+        return
+    if not schedule.times:
+        raise _schedule_error("times", 'times needs at least one time, e.g. ["08:00"]')
+    for time in schedule.times:
+        if not _is_clock_time(time):
+            raise _schedule_error(
+                "times", f'times: {time!r} is not a 24-hour time; write "HH:MM", e.g. "08:00"'
+            )
+    if len(set(schedule.times)) != len(schedule.times):
+        raise _schedule_error("times", "times lists a time twice; give each time once")
+    if list(schedule.times) != sorted(schedule.times):
+        raise _schedule_error(
+            "times", "times must be earliest first: " + ", ".join(sorted(schedule.times))
+        )
+    if schedule.per_week is not None:
+        raise _schedule_error(
+            "times", "times say when each day's sessions are due: use per_day, not per_week"
+        )
+    if isinstance(schedule.per_day, int) and schedule.per_day != len(schedule.times):
+        raise _schedule_error(
+            "per_day",
+            f"per_day = {schedule.per_day} but times lists {len(schedule.times)}; "
+            "make them agree or leave per_day out",
+        )
+
+
+def _is_clock_time(text: str) -> bool:
+    if len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit():
+        return False
+    return int(text[:2]) < 24 and int(text[3:]) < 60
+
+
 class Schedule(_Table):
     """How often the program is prescribed; used for adherence. Give one of the two."""
 
@@ -312,9 +367,22 @@ class Schedule(_Table):
     per_week: CountOrRange | None = None
     """Sessions prescribed per week: a number, or (version 2) a range."""
 
+    days: list[Weekday] | None = None
+    """(Version 2) The weekdays the program is prescribed on, ``["mon", "wed", "fri"]``;
+    other days neither count nor break a streak."""
+
+    times: list[str] | None = None
+    """(Version 2) When each day's sessions are due, ``["08:00", "13:00"]`` (24-hour
+    "HH:MM", earliest first); per_day defaults to how many there are."""
+
+    as_needed: bool = False
+    """(Version 2) Sessions are recorded with no adherence target: no per_day/per_week."""
+
     @property
     def paced_per_day(self) -> int | None:
         """Sessions a day to aim for (a range's target), or None."""
+        if self.per_day is None and self.times and not self.as_needed:
+            return len(self.times)
         return None if self.per_day is None else paced(self.per_day)
 
     @property
@@ -324,6 +392,11 @@ class Schedule(_Table):
 
     @model_validator(mode="after")
     def _one_frequency(self) -> Schedule:
+        _check_days_and_times(self)
+        if self.as_needed:
+            return self
+        if self.per_day is None and self.per_week is None and self.times:
+            return self  # per_day is the number of times
         if (self.per_day is None) == (self.per_week is None):
             raise PydanticCustomError(
                 "schedule",

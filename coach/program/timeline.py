@@ -38,6 +38,7 @@ from coach.program.model import (
     CountRange,
     Exercise,
     Program,
+    Schedule,
     SecondsRange,
     is_as_needed,
     paced,
@@ -321,6 +322,25 @@ def range_text(value: int | float | CountRange | SecondsRange) -> str:
             f"(paced {format_duration(value.paced)})"
         )
     return format_duration(value) if isinstance(value, float) else str(value)
+
+
+def schedule_line(schedule: Schedule | None) -> str | None:
+    """The schedule as a plan shows it, when it names days, times or "as needed"."""
+    if schedule is None or not (schedule.days or schedule.times or schedule.as_needed):
+        return None
+    if schedule.as_needed:
+        how = "as needed"
+    elif schedule.per_day is not None or schedule.times:
+        count = range_text(schedule.per_day) if schedule.per_day is not None else None
+        how = f"{count or len(schedule.times or [])} a day"
+    else:
+        assert schedule.per_week is not None
+        how = f"{range_text(schedule.per_week)} a week"
+    if schedule.days:
+        how += " on " + ", ".join(schedule.days)
+    if schedule.times:
+        how += " at " + ", ".join(schedule.times)
+    return f"Schedule: {how}"
 
 
 def dose_lines(exercise: Exercise) -> list[str]:
