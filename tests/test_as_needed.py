@@ -179,3 +179,25 @@ async def test_headless_with_no_terminal_rests_30_s(tmp_path: Path) -> None:
 
 def test_as_needed_is_a_float_of_30_s() -> None:
     assert AsNeeded() == AS_NEEDED_SECONDS and is_as_needed(AsNeeded()) and not is_as_needed(30.0)
+
+
+def test_an_as_needed_rest_survives_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    squeeze = parse_program(TEXT, Path("rests.toml")).exercises[0]
+    for again in (copy.deepcopy(squeeze), pickle.loads(pickle.dumps(squeeze))):
+        assert is_as_needed(again.rest_between_sets) and again == squeeze
+
+
+def test_the_app_says_what_comes_next_is_a_rest_as_needed() -> None:
+    from coach.tui.screens.session import next_text
+
+    timeline = build_timeline(parse_program(TEXT, Path("rests.toml")))
+    before = next(i for i, s in enumerate(timeline.steps) if s.as_needed) - 1
+    assert next_text(timeline, before).startswith("Next: Rest as needed, then")
+
+
+def test_only_the_exact_words_are_as_needed() -> None:
+    text = TEXT.replace('rest_between_sets = "as needed"', 'rest_between_sets = "As Needed"')
+    assert 'or write "as needed"' in refused(text)[0]

@@ -210,8 +210,8 @@ def test_version_1_files_may_not_use_phases_or_a_prescription() -> None:
                 "",
             ),
             "[[phase]]",
-            "[[phase]] needs [program.prescription] with start = DATE: a phase's weeks count "
-            "from the prescription's start",
+            "[[phase]] needs [program.prescription] with start = DATE (or, for a protocol for "
+            "anyone, weeks = N): a phase's weeks count from the prescription's start",
         ),
     ],
 )

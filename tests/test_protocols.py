@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +70,12 @@ def test_a_protocol_counts_its_weeks_from_the_first_session(tmp_path: Path) -> N
     assert later.program.exercises[0].reps == 5
     assert later.as_written.info.prescription is not None
     assert later.as_written.info.prescription.start == today - timedelta(days=16)
+    # On the day of the first session itself: counted from it, week 1.
+    same = loaded.on(today, first_day=today)
+    assert (same.week, same.counted_from) == (1, "first session")
+    # None yet, a later day: counted from today, so that day's week (the plan's preview).
+    ahead = loaded.on(today + timedelta(days=16), today=today)
+    assert (ahead.week, ahead.phase_name, ahead.counted_from) == (3, None, "today")
     # After its four weeks, outside the prescription: the program as written.
     assert loaded.on(today, first_day=today - timedelta(days=40)).week is None
 
@@ -95,7 +102,18 @@ def test_the_first_session_day_is_read_and_never_created(tmp_path: Path) -> None
         store.save(record("b", program="graded", day=date(2026, 11, 22), status="partial"))
         store.save(record("c", program="graded", day=date(2026, 11, 25)))
         store.save(record("d", program="other", day=date(2026, 11, 1)))
-    # A session still running (or another program's) does not start the weeks.
+        nothing_done = [replace(e, completed=False) for e in record("e").exercises]
+        store.save(
+            record(
+                "e",
+                program="graded",
+                day=date(2026, 11, 21),
+                status="partial",
+                exercises=nothing_done,
+            )
+        )
+    # A session still running, one quit before any exercise was done, or another
+    # program's, does not start the weeks.
     assert first_session_day(folder, "graded") == date(2026, 11, 22)
     assert first_session_day(folder, "nothing") is None
 
@@ -104,10 +122,12 @@ def test_plan_shows_the_week_counted_from_the_first_session(
     tmp_path: Path, capsys: CaptureFixture[str]
 ) -> None:
     path = protocol(tmp_path)
-    assert main(["plan", str(path), "--on", "2026-12-10"]) == 0
+    # None recorded yet: the weeks count from today, so a day 15 days on is in week 3.
+    ahead = datetime.now().astimezone().date() + timedelta(days=15)
+    assert main(["plan", str(path), "--on", ahead.isoformat()]) == 0
     out = capsys.readouterr().out
-    assert "with none recorded yet this is week 1" in out
-    assert "On 2026-12-10 (week 1): phase 'Gentle' (weeks 1-2)" in out
+    assert "the weeks count from your first session; with none recorded yet, from today" in out
+    assert f"On {ahead} (week 3): no phase" in out
     with HistoryStore.in_folder(default_data_dir()) as store:
         store.save(record("a", program="graded", day=date(2026, 11, 24)))
     assert main(["plan", str(path), "--on", "2026-12-10", "--json"]) == 0
@@ -134,3 +154,14 @@ def test_a_run_paces_the_week_counted_from_the_first_session(
     assert "phase" not in started  # week 3 is in no phase
     holds = [e for e in events if e["event"] == "step_started" and e["kind"] == "work"]
     assert len(holds) == 5
+
+
+def test_plan_reads_the_history_the_settings_name(
+    tmp_path: Path, capsys: CaptureFixture[str]
+) -> None:
+    path = protocol(tmp_path)
+    other = tmp_path / "other-data"
+    with HistoryStore.in_folder(other) as store:
+        store.save(record("a", program="graded", day=date(2026, 11, 24)))
+    assert main(["--set", f"data_dir={other}", "plan", str(path), "--on", "2026-12-10"]) == 0
+    assert "On 2026-12-10 (week 3): no phase" in capsys.readouterr().out

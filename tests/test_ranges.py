@@ -173,3 +173,13 @@ def test_a_version_1_exercise_may_not_use_a_range() -> None:
         "(this file says 1)"
         for line, key in [(10, "sets"), (11, "reps"), (12, "hold"), (17, "duration")]
     ]
+
+
+def test_an_exercise_named_like_a_ranged_key_is_not_a_range() -> None:
+    text = GRIP.replace('id = "heat"', 'id = "hold"') + (
+        "\n[program.prescription]\nstart = 2026-11-23\n\n"
+        '[[phase]]\nname = "P"\nweeks = [1, 1]\n[phase.exercise.hold]\nrpes = 3\n'
+    )
+    (problem,) = refused(text.replace("[program]\n", "[program]\n", 1))
+    assert "unknown key 'rpes' in [phase.exercise.ID]" in problem
+    assert "range" not in problem

@@ -112,8 +112,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     day = args.on
     prescription = loaded.program.info.prescription
     if prescription is not None:
-        first = _first_day(loaded.program.id) if prescription.start is None else None
-        loaded = loaded.on(day or _today(), first)
+        from coach.cli.overrides import _overrides
+
+        today = _today()
+        first = None
+        if prescription.start is None:
+            first = _first_day(loaded.program.id, _overrides(args))
+        loaded = loaded.on(day or today, first, today)
     try:
         timeline = build_timeline(loaded.program)
     except Exception as error:  # the loader refuses what is too large; this is a second guard
@@ -128,14 +133,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _first_day(program: str) -> datetime.date | None:
+def _first_day(program: str, overrides: dict[str, str]) -> datetime.date | None:
     """The day of ``program``'s first recorded session (a protocol's week 1), if any."""
     from coach.errors import SettingsError
     from coach.history.store import first_session_day
     from coach.status import quick_history_settings
 
     try:
-        return first_session_day(quick_history_settings({}).data_dir, program)
+        return first_session_day(quick_history_settings(overrides).data_dir, program)
     except SettingsError:
         return None
 

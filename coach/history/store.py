@@ -667,12 +667,13 @@ class HistoryStore:
         return _days(row[0] for row in rows)
 
     def first_day(self, program: str) -> date | None:
-        """The local day of ``program``'s first session with anything done (a protocol's
-        weeks count from it), or None before there is one."""
+        """The local day of ``program``'s first session with an exercise done (a
+        protocol's weeks count from it; a start quit at once does not), or None."""
         with self._reading() as db:
             row = db.execute(
                 "SELECT min(local_date) FROM sessions WHERE program_id = ? "
-                "AND status IN ('completed', 'partial')",
+                "AND status IN ('completed', 'partial') AND EXISTS (SELECT 1 FROM "
+                "session_exercises AS e WHERE e.session_id = sessions.id AND e.completed = 1)",
                 (program,),
             ).fetchone()
         days = _days([row[0]] if row and row[0] else [])

@@ -106,13 +106,19 @@ class LoadedProgram:
         """The name of :attr:`phase`, as the session's lines and history give it."""
         return None if self.phase is None else self.phase.name
 
-    def on(self, day: datetime.date, first_day: datetime.date | None = None) -> LoadedProgram:
+    def on(
+        self,
+        day: datetime.date,
+        first_day: datetime.date | None = None,
+        today: datetime.date | None = None,
+    ) -> LoadedProgram:
         """This program with the dose prescribed for ``day`` (its local day); itself for a
         program without a prescription.
 
         A protocol's prescription has no ``start``: its weeks count from
         ``first_day``, the day of the program's first recorded session (or
-        from ``day`` itself, before there is one).
+        from ``today``, default ``day``, before there is one: ``plan --on`` a
+        later day then shows that day's week).
         """
         written = self.as_written
         prescription = written.info.prescription
@@ -120,8 +126,8 @@ class LoadedProgram:
             return self
         counted_from: Literal["first session", "today"] | None = None
         if prescription.start is None:
-            counted_from = "today" if first_day is None or first_day >= day else "first session"
-            dated = prescription.starting(min(first_day or day, day))
+            counted_from = "today" if first_day is None else "first session"
+            dated = prescription.starting(first_day or today or day)
             written = written.model_copy(
                 update={"info": written.info.model_copy(update={"prescription": dated})}
             )
@@ -621,7 +627,7 @@ def _as_needed_rests(
 ) -> Iterator[_Found]:
     for key in ("rest_between_reps", "rest_between_sets", "rest_after", "rest_between_exercises"):
         value = table.get(key)
-        if isinstance(value, str) and value.strip().lower() == AS_NEEDED:
+        if value == AS_NEEDED:
             yield _Found((*where, key), f'{key} = "{AS_NEEDED}" {needs}')
 
 
@@ -862,8 +868,30 @@ def _header_of(path: tuple[str | int, ...], value: Any) -> str | None:
     return None
 
 
+_RANGE_HOLDERS = frozenset(
+    {
+        ("exercise", "*"),
+        ("phase", "*", "exercise", "*"),
+        ("adjust", "*"),
+        ("program", "schedule"),
+        ("phase", "*", "schedule"),
+    }
+)
+"""The tables whose ranged keys (``reps``...) may be ``{ min, max, target }`` tables."""
+
+
+def _is_range(table: tuple[str | int, ...]) -> bool:
+    """Whether ``table`` is a range (``exercise[1].reps``), not a table an author named
+    ``hold`` (``[phase.exercise.hold]``, an exercise whose id is a key's name)."""
+    return (
+        bool(table)
+        and table[-1] in mistakes.RANGED_KEYS
+        and (_table_kind(table[:-1]) in _RANGE_HOLDERS)
+    )
+
+
 def _known_keys(table: tuple[str | int, ...]) -> list[str]:
-    if table and table[-1] in mistakes.RANGED_KEYS:
+    if _is_range(table):
         return ["min", "max", "target"]
     model = _TABLE_MODELS.get(_table_kind(table))
     if model is None:
@@ -912,7 +940,7 @@ def _short(value: Any) -> str:
 
 
 def _table_name(table: tuple[str | int, ...]) -> str:
-    if table and table[-1] in mistakes.RANGED_KEYS:
+    if _is_range(table):
         return f"the range {_describe_path(table)}"
     if len(table) == 2 and table[0] == "adjust":
         return f"[adjust.{table[1]}]"

@@ -132,8 +132,11 @@ class AsNeeded(float):
     this type, and the engine waits at it.
     """
 
-    def __new__(cls) -> AsNeeded:
+    def __new__(cls, *_: object) -> AsNeeded:  # copy and pickle pass the value: it is fixed
         return super().__new__(cls, AS_NEEDED_SECONDS)
+
+    def __reduce__(self) -> tuple[type[AsNeeded], tuple[()]]:
+        return (AsNeeded, ())
 
     def __repr__(self) -> str:
         return "AsNeeded()"
@@ -145,9 +148,7 @@ def is_as_needed(seconds: float) -> bool:
 
 
 def _as_needed_or(value: Any, handler: ValidatorFunctionWrapHandler) -> float:
-    if isinstance(value, AsNeeded) or (
-        isinstance(value, str) and value.strip().lower() == AS_NEEDED
-    ):
+    if isinstance(value, AsNeeded) or value == AS_NEEDED:  # as the editor schema says
         return AsNeeded()
     try:
         return float(handler(value))

@@ -83,8 +83,8 @@ def phase_problems(program: Program) -> Iterator[tuple[Key, str]]:
         yield (
             ("phase", 0),
             (
-                "[[phase]] needs [program.prescription] with start = DATE: a phase's weeks "
-                "count from the prescription's start"
+                "[[phase]] needs [program.prescription] with start = DATE (or, for a protocol "
+                "for anyone, weeks = N): a phase's weeks count from the prescription's start"
             ),
         )
         return
@@ -174,9 +174,7 @@ def prescription_lines(
     if counted_from == "first session":
         period += ", counted from your first session"
     elif counted_from == "today":
-        period += (
-            ": the weeks count from your first session, and with none recorded yet this is week 1"
-        )
+        period += ": the weeks count from your first session; with none recorded yet, from today"
     first_line = f"Prescribed {period}"
     if prescription.patient:
         first_line += f" for {prescription.patient}"

@@ -410,6 +410,8 @@ class NotifyCue:
             return
         if step.seconds < self.min_seconds:
             return
+        if event.waiting:  # no end to announce: the person says when it is over
+            return
         after = self.program.exercises[step.exercise_index].name
         self._queue.put(f"Rest for {round(step.seconds)} s (after {after}).")
 

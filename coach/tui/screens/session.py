@@ -101,7 +101,11 @@ def next_text(timeline: Timeline, index: int) -> str:
         return f"Next: switch to the {following.side} side"
     if following.kind == "rest":
         after = steps[index + 2] if index + 2 < len(steps) else None
-        rest = f"Rest {format_duration(following.seconds)}"
+        rest = (
+            "Rest as needed"
+            if following.as_needed
+            else f"Rest {format_duration(following.seconds)}"
+        )
         if after is None:
             return f"Next: {rest}, then the end"
         if after.exercise_index != following.exercise_index or after.kind == "prep":
