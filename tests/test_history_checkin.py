@@ -251,3 +251,101 @@ def test_an_import_takes_pain_from_the_symptoms_when_only_they_give_it() -> None
     del data["pain_before"], data["pain_after"]
     back = session_from_json(data, "session")
     assert (back.pain_before, back.pain_after) == (3, 2)
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _recorder_for(store: HistoryStore) -> tuple[Any, Any]:
+    from coach.program.loader import LoadedProgram
+    from coach.session.recording import HistoryRecorder
+    from tests.helpers import program
+
+    p = program(
+        {"id": "a", "reps": 2, "hold": 10, "rest_between_reps": 2},
+        checkin={"stop_above": 4},
+    )
+    recorder = HistoryRecorder(store)
+    recorder.start(LoadedProgram(p, Path("p.toml"), "0" * 64))
+    return recorder, p
+
+
+def test_a_recorded_session_keeps_the_resolved_programs_hash_and_symptoms(
+    tmp_path: Path,
+) -> None:
+    from coach.program.model import program_hash
+    from tests.helpers import program
+    from tests.test_history import Recorded
+
+    p = program({"id": "a", "duration": 5}, checkin={"stop_above": 4})
+    store = HistoryStore(tmp_path / DB_NAME)
+
+    async def run() -> None:
+        session = Recorded(store, p)
+        session.recorder.checkin(symptoms_before={"pain": 3, "tingling": 5})
+        await session.start()
+        await session.finish()
+        session.recorder.checkin(symptoms_after={"pain": 2, "tingling": 6}, note="ok")
+
+    import asyncio
+
+    asyncio.run(run())
+    (row,) = store.sessions()
+    assert row.program_hash == program_hash(p)
+    assert row.symptoms_before == {"pain": 3, "tingling": 5}
+    assert row.symptoms_after == {"pain": 2, "tingling": 6}
+    assert (row.pain_before, row.pain_after, row.note) == (3, 2, "ok")
+    store.close()
+
+
+def test_a_symptom_the_check_in_cannot_ask_is_refused_by_the_recorder(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / DB_NAME)
+    recorder, _ = _recorder_for(store)
+    with pytest.raises(ValueError, match="'itching' is not a symptom"):
+        recorder.checkin(symptoms_before={"itching": 2})
+    with pytest.raises(ValueError, match="rate from 0 to 10"):
+        recorder.checkin(symptoms_before={"tingling": 11})
+    store.close()
+
+
+def test_a_declined_start_is_kept_with_its_ratings_and_never_counts(tmp_path: Path) -> None:
+    from tests.helpers import T0
+
+    store = HistoryStore(tmp_path / DB_NAME)
+    recorder, _ = _recorder_for(store)
+    recorder.checkin(symptoms_before={"pain": 8})
+    kept = recorder.decline(T0)
+    assert kept is not None
+    (row,) = store.sessions()
+    assert (row.status, row.stop_reason, row.pain_before) == ("declined", "declined", 8)
+    assert row.ended_at == row.started_at and row.active_seconds == 0
+    assert [e.completed for e in row.exercises] == [False]
+    assert store.completed_days() == []
+    store.close()
+
+
+def test_the_next_day_question_is_asked_once_on_a_later_day_about_the_last_session(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from coach.session.recording import answer_next_day, next_day_session
+
+    store = history_with(
+        tmp_path / "h",
+        record("mon", day=date(2026, 11, 16)),
+        record("tue", day=date(2026, 11, 17), status="partial"),
+        record("wed", day=date(2026, 11, 18), status="declined"),
+    )
+    # The same day as a session: not asked.
+    assert next_day_session(store, "wrist", date(2026, 11, 18)) is None
+    # Another program: nothing to ask about.
+    assert next_day_session(store, "neck", date(2026, 11, 19)) is None
+    asked = next_day_session(store, "wrist", date(2026, 11, 19))
+    assert asked is not None and asked.id == "tue"  # a declined start did nothing to judge
+    answer_next_day(store, asked, "worse")
+    got = store.get("tue")
+    assert got is not None and got.next_day == "worse"
+    assert next_day_session(store, "wrist", date(2026, 11, 19)) is None  # answered: once
+    with pytest.raises(ValueError, match="better, same or worse"):
+        answer_next_day(store, got, "awful")  # type: ignore[arg-type]
