@@ -149,7 +149,9 @@ async def test_checkin_before_and_after_with_the_stop_advice(
         await pilot.press(*"sore", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-    (row,) = store.sessions()
+    declined, row = store.sessions()
+    # The start not made on the advice is kept too, as declined, with its rating.
+    assert (declined.status, declined.pain_before) == ("declined", 6)
     assert (row.pain_before, row.pain_after, row.note) == (3, 7, "sore")
 
 
