@@ -19,6 +19,33 @@ def stop_advice(pain: int | None, limit: int | None) -> str | None:
     return STOP_ADVICE.format(pain=pain, limit=limit)
 
 
+SYMPTOM_ADVICE = (
+    "Your {symptom} is {rating}/10, above {limit}, the limit this program sets. Stop these "
+    "exercises for now and talk to your doctor or physiotherapist before doing them again."
+)
+"""The same advice as :data:`STOP_ADVICE`, for a symptom other than pain."""
+
+
+def symptom_advice(symptom: str, rating: int | None, limit: int | None) -> str | None:
+    """The program's advice when ``symptom`` is rated above its limit, else None
+    (pain gets :data:`STOP_ADVICE`, word for word)."""
+    if symptom == "pain":
+        return stop_advice(rating, limit)
+    if rating is None or limit is None or rating <= limit:
+        return None
+    return SYMPTOM_ADVICE.format(symptom=symptom, rating=rating, limit=limit)
+
+
+NEXT_DAY_QUESTION = "Since your last session, are things better, the same or worse?"
+"""Asked before the first session on a later day, for a program with ``next_day = true``."""
+
+NEXT_DAY_WORSE_ADVICE = (
+    "Worse since the last session: ease off today (fewer or gentler repetitions, or a rest "
+    "day), and talk to your physiotherapist about the dose before doing more."
+)
+"""The advice when the answer to :data:`NEXT_DAY_QUESTION` is worse."""
+
+
 PAIN_MAX = 10
 """Pain is rated from 0 (none) to 10 (the worst)."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,10 +23,13 @@ from coach.history.records import (
     MAX_DOSE_TEXT,
     MAX_ELAPSED_SECONDS,
     MAX_PLANNED_SECONDS,
+    NEXT_DAY_ANSWERS,
     STATUSES,
     ExerciseRecord,
     HistoryError,
+    NextDay,
     SessionRecord,
+    check_symptoms,
 )
 from coach.text import describe, first_unsafe, visible
 
@@ -335,6 +339,52 @@ def _phase(data: Mapping[str, Any], where: str) -> str | None:
     return value  # type: ignore[no-any-return]
 
 
+def _done_count(data: Mapping[str, Any], where: str) -> int | None:
+    """An exercise's ``done_count``: a whole number >= 0, or absent."""
+    if data.get("done_count") is None:
+        return None
+    return _count(data, "done_count", where)
+
+
+def _program_hash(data: Mapping[str, Any], where: str) -> str | None:
+    """A session's ``program_hash``: 64 hex digits (a sha256), or absent."""
+    value = _optional(data, "program_hash", str, where)
+    if value is not None and re.fullmatch(r"[0-9a-f]{64}", value) is None:
+        raise ValueError(f"{where}.program_hash: expected 64 hex digits (a sha256)")
+    return value  # type: ignore[no-any-return]
+
+
+def _symptoms(
+    data: Mapping[str, Any], where: str
+) -> tuple[dict[str, int] | None, dict[str, int] | None]:
+    """A session's ``symptoms``: ``{"before": {...}, "after": {...}}``, or absent."""
+    value = _optional(data, "symptoms", dict, where)
+    if value is None:
+        return None, None
+    at = f"{where}.symptoms"
+    unknown = set(value) - {"before", "after"}
+    if unknown:
+        raise ValueError(f"{at}: {sorted(unknown)[0]!r} is not before or after")
+    found: list[dict[str, int]] = []
+    for key in ("before", "after"):
+        ratings = _optional(value, key, dict, at) or {}
+        found.append(check_symptoms(ratings, f"{at}.{key}"))
+        pain = data.get(f"pain_{key}")
+        if "pain" in ratings and pain is not None and pain != ratings["pain"]:
+            raise ValueError(
+                f"{at}.{key}.pain: {ratings['pain']} is not pain_{key} ({pain}); "
+                "they are the same rating"
+            )
+    return found[0], found[1]
+
+
+def _next_day(data: Mapping[str, Any], where: str) -> NextDay | None:
+    value = _optional(data, "next_day", str, where)
+    if value is not None and value not in NEXT_DAY_ANSWERS:
+        raise ValueError(f"{where}.next_day: {value!r} is not one of better, same, worse")
+    return value  # type: ignore[no-any-return]
+
+
 def session_from_json(data: Any, where: str) -> SessionRecord:
     """A session from its JSON form (as exported); raises ValueError naming the bad field."""
     where = where or "session"
@@ -346,7 +396,7 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         raise ValueError(f"{where}.id: {session_id!r} is not a session id")
     status = _need(data, "status", str, where)
     if status not in STATUSES:
-        raise ValueError(f"{where}.status: {status!r} is not one of completed, partial")
+        raise ValueError(f"{where}.status: {status!r} is not one of completed, partial, declined")
     try:
         local_date = date.fromisoformat(_need(data, "local_date", str, where))
     except ValueError as error:
@@ -403,8 +453,16 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
                 skipped_steps=_count(item, "skipped_steps", at),
                 load=_dose(item, "load", at),
                 effort=_dose(item, "effort", at),
+                done_count=_done_count(item, at),
             )
         )
+    symptoms_before, symptoms_after = _symptoms(data, where)
+    pain_before = _pain(data, "pain_before", where)
+    pain_after = _pain(data, "pain_after", where)
+    if pain_before is None and symptoms_before is not None:
+        pain_before = symptoms_before.get("pain")
+    if pain_after is None and symptoms_after is not None:
+        pain_after = symptoms_after.get("pain")
     return SessionRecord(
         id=session_id,
         program=_need(data, "program", str, where),
@@ -424,10 +482,14 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
         per_day=_small_int(schedule, "per_day", f"{where}.schedule", 1),
         per_week=_small_int(schedule, "per_week", f"{where}.schedule", 1),
         stop_above=_small_int(data, "stop_above", where, 0),
-        pain_before=_pain(data, "pain_before", where),
-        pain_after=_pain(data, "pain_after", where),
+        pain_before=pain_before,
+        pain_after=pain_after,
         note=_optional(data, "note", str, where) or "",
         exercises=exercises,
         updated_at=_time(data, "updated_at", where, optional=True),
         phase=_phase(data, where),
+        program_hash=_program_hash(data, where),
+        symptoms_before=symptoms_before,
+        symptoms_after=symptoms_after,
+        next_day=_next_day(data, where),
     )

@@ -35,8 +35,19 @@ MAX_DOSE_TEXT = 80
 (``coach.program.model.MAX_DOSE_TEXT``; a test keeps the two the same)."""
 
 
-Status = Literal["running", "completed", "partial"]
-STATUSES: tuple[Status, ...] = ("running", "completed", "partial")
+Status = Literal["running", "completed", "partial", "declined"]
+STATUSES: tuple[Status, ...] = ("running", "completed", "partial", "declined")
+"""``declined``: a start the person chose, or was advised, not to make because of pain.
+It is kept, and never counts as done."""
+
+SYMPTOMS = ("pain", "tingling", "numbness", "stiffness")
+"""The symptoms a check-in may ask about, each rated 0-10 (the program format's list)."""
+
+SYMPTOM_MAX = 10
+
+NextDay = Literal["better", "same", "worse"]
+NEXT_DAY_ANSWERS: tuple[NextDay, ...] = ("better", "same", "worse")
+"""How the person felt the day after a session, against how they felt before it."""
 
 
 class HistoryError(Exception):
@@ -75,6 +86,8 @@ class ExerciseRecord:
     """What it was done against, as the program said then ("red FlexBar")."""
     effort: str | None = None
     """How hard, as the program said then ("about 70% of your maximum")."""
+    done_count: int | None = None
+    """For an exercise with a range: the count done (reps, or seconds held), else None."""
 
     def to_json(self) -> dict[str, Any]:
         """The exercise as JSON, as ``coach history --format json`` and export write it.
@@ -96,6 +109,8 @@ class ExerciseRecord:
             data["load"] = self.load
         if self.effort is not None:
             data["effort"] = self.effort
+        if self.done_count is not None:
+            data["done_count"] = self.done_count
         return data
 
 
@@ -137,6 +152,16 @@ class SessionRecord:
     pid: int | None = None
     phase: str | None = None
     """The prescription's phase whose dose the session had, or None (version 2)."""
+    program_hash: str | None = None
+    """sha256 of the resolved program paced (:func:`coach.program.model.program_hash`):
+    after its phase and adjustments, so two sessions with one hash had one dose."""
+    symptoms_before: dict[str, int] | None = None
+    """Each asked symptom's rating before the session (pain too: it is also kept in
+    ``pain_before``), or None when the session kept no symptoms."""
+    symptoms_after: dict[str, int] | None = None
+    """As :attr:`symptoms_before`, after the session."""
+    next_day: NextDay | None = None
+    """The next day's answer about this session: better, same or worse, or None."""
 
     @property
     def local_zone(self) -> timezone:
@@ -170,6 +195,19 @@ class SessionRecord:
             "updated_at": None if self.updated_at is None else utc_text(self.updated_at),
             # Only when there was one: a history without phases reads as it always has.
             **({} if self.phase is None else {"phase": self.phase}),
+            # The same for what version 2's check-in and hash add.
+            **({} if self.program_hash is None else {"program_hash": self.program_hash}),
+            **(
+                {}
+                if self.symptoms_before is None and self.symptoms_after is None
+                else {
+                    "symptoms": {
+                        "before": dict(self.symptoms_before or {}),
+                        "after": dict(self.symptoms_after or {}),
+                    }
+                }
+            ),
+            **({} if self.next_day is None else {"next_day": self.next_day}),
         }
 
 
@@ -179,6 +217,18 @@ def _schedule_json(per_day: int | None, per_week: int | None) -> dict[str, int] 
     if per_week is not None:
         return {"per_week": per_week}
     return None
+
+
+def check_symptoms(ratings: dict[str, int], where: str) -> dict[str, int]:
+    """``ratings`` if each is a known symptom rated 0-10, else ValueError naming it."""
+    for name, value in ratings.items():
+        if name not in SYMPTOMS:
+            raise ValueError(
+                f"{where}: {name!r} is not a symptom coach asks about; use {', '.join(SYMPTOMS)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SYMPTOM_MAX:
+            raise ValueError(f"{where}.{name}: rate from 0 to {SYMPTOM_MAX} (got {value!r})")
+    return ratings
 
 
 def iso_local(instant: datetime, zone: timezone) -> str:

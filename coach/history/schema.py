@@ -68,6 +68,38 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
+_TOTALS_ADD = """
+        CREATE TRIGGER exercise_totals_add AFTER INSERT ON session_exercises BEGIN
+            INSERT INTO exercise_totals (program_id, exercise_id, name, position, sessions,
+                                         completed, sets_done, reps_done)
+            SELECT program_id, NEW.exercise_id, NEW.name, NEW.position, 1, NEW.completed,
+                   NEW.sets_done, NEW.reps_done
+            FROM sessions WHERE id = NEW.session_id
+            ON CONFLICT (program_id, exercise_id) DO UPDATE SET
+                name = max(name, excluded.name),
+                position = min(position, excluded.position),
+                sessions = sessions + 1,
+                completed = completed + excluded.completed,
+                sets_done = sets_done + excluded.sets_done,
+                reps_done = reps_done + excluded.reps_done;
+        END
+"""
+"""The trigger that adds an exercise row to ``exercise_totals`` (migrations 2 and 6)."""
+
+_TOTALS_REMOVE = """
+        CREATE TRIGGER exercise_totals_remove AFTER DELETE ON session_exercises BEGIN
+            UPDATE exercise_totals SET
+                sessions = sessions - 1,
+                completed = completed - OLD.completed,
+                sets_done = sets_done - OLD.sets_done,
+                reps_done = reps_done - OLD.reps_done
+            WHERE exercise_id = OLD.exercise_id
+              AND program_id = (SELECT program_id FROM sessions WHERE id = OLD.session_id);
+        END
+"""
+"""The trigger that takes an exercise row out of ``exercise_totals`` (migrations 2 and 6)."""
+
+
 def _migration_2(db: sqlite3.Connection) -> None:
     """Running totals per exercise, and each program's sessions in time order.
 
@@ -92,37 +124,8 @@ def _migration_2(db: sqlite3.Connection) -> None:
         ) WITHOUT ROWID
         """
     )
-    db.execute(
-        """
-        CREATE TRIGGER exercise_totals_add AFTER INSERT ON session_exercises BEGIN
-            INSERT INTO exercise_totals (program_id, exercise_id, name, position, sessions,
-                                         completed, sets_done, reps_done)
-            SELECT program_id, NEW.exercise_id, NEW.name, NEW.position, 1, NEW.completed,
-                   NEW.sets_done, NEW.reps_done
-            FROM sessions WHERE id = NEW.session_id
-            ON CONFLICT (program_id, exercise_id) DO UPDATE SET
-                name = max(name, excluded.name),
-                position = min(position, excluded.position),
-                sessions = sessions + 1,
-                completed = completed + excluded.completed,
-                sets_done = sets_done + excluded.sets_done,
-                reps_done = reps_done + excluded.reps_done;
-        END
-        """
-    )
-    db.execute(
-        """
-        CREATE TRIGGER exercise_totals_remove AFTER DELETE ON session_exercises BEGIN
-            UPDATE exercise_totals SET
-                sessions = sessions - 1,
-                completed = completed - OLD.completed,
-                sets_done = sets_done - OLD.sets_done,
-                reps_done = reps_done - OLD.reps_done
-            WHERE exercise_id = OLD.exercise_id
-              AND program_id = (SELECT program_id FROM sessions WHERE id = OLD.session_id);
-        END
-        """
-    )
+    db.execute(_TOTALS_ADD)
+    db.execute(_TOTALS_REMOVE)
     db.execute(
         """
         INSERT INTO exercise_totals (program_id, exercise_id, name, position, sessions,
@@ -186,12 +189,115 @@ def _migration_5(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN phase TEXT")
 
 
+def _migration_6(db: sqlite3.Connection) -> None:
+    """Declined starts, symptoms, the next-day answer, the resolved program's hash and
+    each ranged exercise's count done (version 2).
+
+    ``status`` gains ``declined``: SQLite cannot change a CHECK constraint, so both tables
+    are rebuilt. The migration runs inside the caller's transaction, where foreign keys
+    cannot be switched off; dropping ``sessions`` while ``session_exercises`` refers to it
+    would delete every exercise row (ON DELETE CASCADE), so the child is copied and dropped
+    first, each new table refers to the new ``sessions_new``, and the renames at the end
+    carry that reference over. Rows are copied with the triggers gone, so
+    ``exercise_totals`` (already right) is left alone; the triggers and indexes are then
+    made again as migrations 1 and 2 made them.
+
+    ``symptoms_before`` and ``symptoms_after`` hold JSON objects of ratings
+    (``{"pain": 2, "tingling": 4}``); pain stays in ``pain_before``/``pain_after`` too,
+    so everything that read pain reads it as before. Earlier rows have NULL.
+    """
+    db.execute(
+        """
+        CREATE TABLE sessions_new (
+            id TEXT PRIMARY KEY,
+            program_id TEXT NOT NULL,
+            program_title TEXT NOT NULL,
+            program_version TEXT NOT NULL DEFAULT '',
+            program_sha256 TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            utc_offset INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('running', 'completed', 'partial', 'declined')),
+            stop_reason TEXT,
+            active_seconds REAL NOT NULL DEFAULT 0 CHECK (active_seconds >= 0),
+            planned_seconds REAL NOT NULL DEFAULT 0,
+            skipped_steps INTEGER NOT NULL DEFAULT 0,
+            per_day INTEGER,
+            per_week INTEGER,
+            stop_above INTEGER,
+            pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+            pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+            note TEXT NOT NULL DEFAULT '',
+            host TEXT NOT NULL DEFAULT '',
+            pid INTEGER,
+            updated_at TEXT NOT NULL,
+            phase TEXT,
+            program_hash TEXT,
+            symptoms_before TEXT CHECK (symptoms_before IS NULL OR json_valid(symptoms_before)),
+            symptoms_after TEXT CHECK (symptoms_after IS NULL OR json_valid(symptoms_after)),
+            next_day TEXT CHECK (next_day IN ('better', 'same', 'worse'))
+        )
+        """
+    )
+    columns = (
+        "id, program_id, program_title, program_version, program_sha256, started_at, "
+        "ended_at, utc_offset, local_date, status, stop_reason, active_seconds, "
+        "planned_seconds, skipped_steps, per_day, per_week, stop_above, pain_before, "
+        "pain_after, note, host, pid, updated_at, phase"
+    )
+    db.execute(f"INSERT INTO sessions_new ({columns}) SELECT {columns} FROM sessions")
+    db.execute(
+        """
+        CREATE TABLE session_exercises_new (
+            session_id TEXT NOT NULL REFERENCES sessions_new (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            exercise_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+            sets_done INTEGER NOT NULL DEFAULT 0,
+            sets_planned INTEGER NOT NULL DEFAULT 0,
+            reps_done INTEGER NOT NULL DEFAULT 0,
+            reps_planned INTEGER NOT NULL DEFAULT 0,
+            skipped_steps INTEGER NOT NULL DEFAULT 0,
+            load TEXT,
+            effort TEXT,
+            done_count INTEGER CHECK (done_count >= 0),
+            PRIMARY KEY (session_id, position)
+        ) WITHOUT ROWID
+        """
+    )
+    exercise_columns = (
+        "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
+        "reps_done, reps_planned, skipped_steps, load, effort"
+    )
+    db.execute(
+        f"INSERT INTO session_exercises_new ({exercise_columns}) "
+        f"SELECT {exercise_columns} FROM session_exercises"
+    )
+    # Child first (its triggers go with it; a DROP fires none), then the parent, which
+    # nothing refers to any more.
+    db.execute("DROP TABLE session_exercises")
+    db.execute("DROP TABLE sessions")
+    db.execute("ALTER TABLE sessions_new RENAME TO sessions")
+    db.execute("ALTER TABLE session_exercises_new RENAME TO session_exercises")
+    db.execute("CREATE INDEX sessions_by_day ON sessions (local_date, status, active_seconds)")
+    db.execute("CREATE INDEX sessions_by_program ON sessions (program_id, local_date)")
+    db.execute("CREATE INDEX sessions_by_start ON sessions (started_at)")
+    db.execute("CREATE INDEX sessions_running ON sessions (status) WHERE status = 'running'")
+    db.execute("CREATE INDEX sessions_by_program_start ON sessions (program_id, started_at)")
+    db.execute(_TOTALS_ADD)
+    db.execute(_TOTALS_REMOVE)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

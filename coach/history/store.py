@@ -57,9 +57,12 @@ from coach.history.records import (
     MAX_COUNT,
     MAX_ELAPSED_SECONDS,
     MAX_PLANNED_SECONDS,
+    NEXT_DAY_ANSWERS,
     ExerciseRecord,
     HistoryError,
+    NextDay,
     SessionRecord,
+    check_symptoms,
     parse_utc_text,
     utc_text,
 )
@@ -155,6 +158,11 @@ _ADDED_IN = {
     ("session_exercises", "load"): 4,
     ("session_exercises", "effort"): 4,
     ("sessions", "phase"): 5,
+    ("sessions", "program_hash"): 6,
+    ("sessions", "symptoms_before"): 6,
+    ("sessions", "symptoms_after"): 6,
+    ("sessions", "next_day"): 6,
+    ("session_exercises", "done_count"): 6,
 }
 """The schema version that added a table (``""``) or a column: an older history lacks it."""
 
@@ -299,11 +307,11 @@ _SESSION_COLUMNS = (
     "id, program_id, program_title, program_version, program_sha256, started_at, ended_at, "
     "utc_offset, local_date, status, stop_reason, active_seconds, planned_seconds, "
     "skipped_steps, per_day, per_week, stop_above, pain_before, pain_after, note, host, pid, "
-    "updated_at, phase"
+    "updated_at, phase, program_hash, symptoms_before, symptoms_after, next_day"
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
-    "reps_done, reps_planned, skipped_steps, load, effort"
+    "reps_done, reps_planned, skipped_steps, load, effort, done_count"
 )
 
 
@@ -1036,12 +1044,17 @@ SELECT json_patch(json_object(
             'reps_done', reps_done, 'reps_planned', reps_planned,
             'skipped_steps', skipped_steps),
             -- a merge patch: a NULL load or effort leaves its key out, as to_json does
-            json_object('load', load, 'effort', effort)))
+            json_object('load', load, 'effort', effort, 'done_count', done_count)))
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
     'updated_at', updated_at),
-    -- a merge patch again: a NULL phase leaves the key out, as to_json does
-    json_object('phase', phase)
+    -- a merge patch again: a NULL phase (hash, symptoms, next day) leaves the key out,
+    -- as to_json does
+    json_object('phase', phase, 'program_hash', program_hash,
+        'symptoms', json(CASE WHEN symptoms_before IS NOT NULL OR symptoms_after IS NOT NULL
+            THEN json_object('before', json(coalesce(symptoms_before, '{{}}')),
+                             'after', json(coalesce(symptoms_after, '{{}}'))) END),
+        'next_day', next_day)
 ) FROM sessions WHERE {{good}} ORDER BY started_at, id
 """
 """Each session as its JSON line; ``{good}`` is the test a row must pass to be written."""
@@ -1053,6 +1066,12 @@ _EXPORTABLE = (
     f"coalesce({_GOOD_DAY} "
     + "".join(f"AND typeof({column}) = 'text' " for column in _TEXT_COLUMNS)
     + "AND typeof(stop_reason) IN ('text', 'null') AND typeof(phase) IN ('text', 'null') "
+    "AND typeof(program_hash) IN ('text', 'null') "
+    + "".join(
+        f"AND ({column} IS NULL OR (json_valid({column}) AND json_type({column}) = 'object')) "
+        for column in ("symptoms_before", "symptoms_after")
+    )
+    + "AND (next_day IS NULL OR next_day IN ('better', 'same', 'worse')) "
     "AND typeof(utc_offset) = 'integer' AND abs(utc_offset) <= 64800 "
     "AND typeof(skipped_steps) = 'integer' AND skipped_steps >= 0 "
     "AND julianday(updated_at) IS NOT NULL "
@@ -1060,6 +1079,7 @@ _EXPORTABLE = (
     "AND NOT EXISTS (SELECT 1 FROM session_exercises AS e WHERE e.session_id = sessions.id "
     "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
     "AND typeof(e.load) IN ('text', 'null') AND typeof(e.effort) IN ('text', 'null') "
+    "AND (e.done_count IS NULL OR (typeof(e.done_count) = 'integer' AND e.done_count >= 0)) "
     + "".join(
         f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
     )
@@ -1089,7 +1109,7 @@ def _visible_strings(value: Any) -> Any:
     return value
 
 
-_RANK = {"running": 0, "partial": 1, "completed": 2}
+_RANK = {"running": 0, "partial": 1, "completed": 2, "declined": 2}
 
 
 @dataclass
@@ -1182,7 +1202,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
     db.execute(
         f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
-        f"({', '.join('?' for _ in range(24))})",
+        f"({', '.join('?' for _ in range(28))})",
         (
             record.id,
             record.program,
@@ -1208,11 +1228,15 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
             record.pid,
             utc_text(updated),
             None if record.phase is None else visible(record.phase),
+            record.program_hash,
+            _symptoms_text(record.symptoms_before),
+            _symptoms_text(record.symptoms_after),
+            record.next_day,
         ),
     )
     db.executemany(
         f"INSERT INTO session_exercises ({_EXERCISE_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 record.id,
@@ -1227,10 +1251,15 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
                 exercise.skipped_steps,
                 None if exercise.load is None else visible(exercise.load),
                 None if exercise.effort is None else visible(exercise.effort),
+                exercise.done_count,
             )
             for exercise in record.exercises
         ],
     )
+
+
+def _symptoms_text(ratings: dict[str, int] | None) -> str | None:
+    return None if ratings is None else json.dumps(ratings, sort_keys=True)
 
 
 def first_session_day(folder: Path, program: str) -> date | None:
@@ -1267,9 +1296,11 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
     )
     if not isinstance(row[2], str) or not isinstance(row[3], str) or not isinstance(row[1], int):
         raise TypeError("not an exercise row")
-    load, effort = row[10], row[11]
+    load, effort, done_count = row[10], row[11], row[12]
     if not isinstance(load, str | None) or not isinstance(effort, str | None):
         raise TypeError("not an exercise row")
+    if done_count is not None:
+        done_count = _stored_count(done_count)
     return ExerciseRecord(
         row[2],
         row[3],
@@ -1282,6 +1313,7 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
         skipped,
         load=load,
         effort=effort,
+        done_count=done_count,
     )
 
 
@@ -1368,7 +1400,34 @@ def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> Sess
         updated_at=_stored_time(row["updated_at"], "updated_at"),
         exercises=exercises,
         phase=_stored_phase(row["phase"]),
+        program_hash=_stored_hash(row["program_hash"]),
+        symptoms_before=_stored_symptoms(row["symptoms_before"], "symptoms_before"),
+        symptoms_after=_stored_symptoms(row["symptoms_after"], "symptoms_after"),
+        next_day=_stored_next_day(row["next_day"]),
     )
+
+
+def _stored_symptoms(value: Any, what: str) -> dict[str, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {value!r} is not JSON")
+    ratings = json.loads(value)
+    if not isinstance(ratings, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return check_symptoms(ratings, what)
+
+
+def _stored_next_day(value: Any) -> NextDay | None:
+    if value is None or value in NEXT_DAY_ANSWERS:
+        return value  # type: ignore[no-any-return]
+    raise ValueError(f"next_day {value!r} is not better, same or worse")
+
+
+def _stored_hash(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"program_hash {value!r} is not text")
+    return value
 
 
 def _stored_phase(value: Any) -> str | None:

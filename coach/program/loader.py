@@ -49,6 +49,7 @@ from coach.program.model import (
     Program,
     ProgramInfo,
     Schedule,
+    SymptomLimits,
     TempoPhase,
     apply_dose,
     merge_overrides,
@@ -605,6 +606,11 @@ def _version_2_only(raw: Mapping[str, Any]) -> Iterator[_Found]:
                 yield _Found(("program", "schedule", key), f"{key} in [program.schedule] {needs}")
     if isinstance(info, Mapping):
         yield from _as_needed_rests(info, ("program",), needs)
+    checkin = info.get("checkin") if isinstance(info, Mapping) else None
+    if isinstance(checkin, Mapping):
+        for key in ("ask", "limits", "next_day"):
+            if key in checkin:
+                yield _Found(("program", "checkin", key), f"{key} in [program.checkin] {needs}")
     exercises = raw.get("exercise")
     if not isinstance(exercises, list):
         return
@@ -807,6 +813,7 @@ _TABLE_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("program",): ProgramInfo,
     ("program", "schedule"): Schedule,
     ("program", "checkin"): Checkin,
+    ("program", "checkin", "limits"): SymptomLimits,
     ("exercise", "*"): Exercise,
     ("exercise", "*", "tempo", "*"): TempoPhase,
     ("program", "prescription"): Prescription,
@@ -950,6 +957,7 @@ def _table_name(table: tuple[str | int, ...]) -> str:
         ("program",): "[program]",
         ("program", "schedule"): "[program.schedule]",
         ("program", "checkin"): "[program.checkin]",
+        ("program", "checkin", "limits"): "[program.checkin] limits",
         ("exercise", "*"): "[[exercise]]",
         ("exercise", "*", "tempo", "*"): "a tempo phase",
         ("program", "prescription"): "[program.prescription]",
@@ -1013,7 +1021,13 @@ def _from_pydantic(detail: Any) -> _Found:
         return _Found(table, f"missing required key {last!r} in {_table_name(table)}")
     if kind == "range":
         return _Found((*loc, ctx["key"]), f"{key}: {detail['msg']}")
-    if kind in {"pacing", "schedule", "duplicate_id", "phase", "prescription"}:
+    if kind == "literal_error" and len(loc) > 1 and loc[-2] == "ask":
+        return _Found(
+            loc,
+            f"{_describe_path(loc[:-1])}: {_short(value)} is not a symptom coach asks about; "
+            'write any of "pain", "tingling", "numbness", "stiffness"',
+        )
+    if kind in {"pacing", "schedule", "duplicate_id", "phase", "prescription", "checkin"}:
         target = ctx.get("key")
         if isinstance(target, tuple):
             return _Found(target, detail["msg"])

@@ -13,6 +13,8 @@ than guess.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -407,14 +409,97 @@ class Schedule(_Table):
         return self
 
 
+SYMPTOMS = ("pain", "tingling", "numbness", "stiffness")
+"""The symptoms a check-in may ask about (``coach.history.records.SYMPTOMS`` too)."""
+
+Symptom = Literal["pain", "tingling", "numbness", "stiffness"]
+
+Rating = Annotated[int, Field(ge=0, le=10)]
+"""A symptom's rating: 0 (none) to 10 (the worst)."""
+
+
+class SymptomLimits(_Table):
+    """``limits = { tingling = 3 }`` (version 2): advice above a symptom's rating."""
+
+    pain: Rating | None = None
+    """Advise stopping above this pain rating (the same as ``stop_above``)."""
+
+    tingling: Rating | None = None
+    """Advise stopping above this tingling rating."""
+
+    numbness: Rating | None = None
+    """Advise stopping above this numbness rating."""
+
+    stiffness: Rating | None = None
+    """Advise stopping above this stiffness rating."""
+
+
 class Checkin(_Table):
-    """A pain check-in before and after the session."""
+    """A check-in before and after the session: pain, or (version 2) the symptoms asked."""
 
     pain: bool = True
     """Ask for a 0-10 pain rating before and after the session."""
 
-    stop_above: Annotated[int, Field(ge=0, le=10)] | None = None
+    stop_above: Rating | None = None
     """Advise stopping and talking to a doctor when pain is rated above this (0-10)."""
+
+    ask: Annotated[list[Symptom], Field(min_length=1, max_length=len(SYMPTOMS))] | None = None
+    """(Version 2) The symptoms to rate 0-10 before and after, in the order asked:
+    ``["pain", "tingling", "numbness", "stiffness"]``. ``pain = true`` is ``["pain"]``."""
+
+    limits: SymptomLimits | None = None
+    """(Version 2) Advise stopping above a symptom's rating: ``{ tingling = 3 }``."""
+
+    next_day: bool = False
+    """(Version 2) The first session on a later day first asks whether things are
+    better, the same or worse since the last session."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Checkin:
+        if self.ask is not None:
+            if "pain" in self.model_fields_set:
+                raise PydanticCustomError(
+                    "checkin",
+                    "[program.checkin]: give ask = [...] or pain = true/false, not both "
+                    '(pain = true is ask = ["pain"])',
+                    {"key": "pain"},
+                )
+            for index, name in enumerate(self.ask):
+                if name in self.ask[:index]:
+                    raise PydanticCustomError(
+                        "checkin",
+                        f"[program.checkin]: ask names {name!r} twice",
+                        {"key": ("program", "checkin", "ask", index)},
+                    )
+        if self.limits is not None:
+            if self.limits.pain is not None and self.stop_above is not None:
+                raise PydanticCustomError(
+                    "checkin",
+                    "[program.checkin]: give the pain limit once: stop_above or limits.pain",
+                    {"key": "limits"},
+                )
+            for symptom in SYMPTOMS:
+                if getattr(self.limits, symptom) is not None and symptom not in self.asked:
+                    raise PydanticCustomError(
+                        "checkin",
+                        f"[program.checkin]: limits.{symptom} is for a symptom not asked; "
+                        f'add "{symptom}" to ask',
+                        {"key": ("program", "checkin", "limits", symptom)},
+                    )
+        return self
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        """The symptoms asked, in order: ``ask``, else ``("pain",)`` when ``pain``."""
+        if self.ask is not None:
+            return tuple(self.ask)
+        return ("pain",) if self.pain else ()
+
+    def limit(self, symptom: str) -> int | None:
+        """The rating above which ``symptom`` gets the stop advice, or None."""
+        if symptom == "pain" and self.stop_above is not None:
+            return self.stop_above
+        return None if self.limits is None else getattr(self.limits, symptom, None)
 
 
 MAX_WEEKS = 520
@@ -562,7 +647,7 @@ class ProgramInfo(_Table):
     """The prescribed frequency."""
 
     checkin: Checkin | None = None
-    """Ask for pain before and after."""
+    """Ask for pain (or, version 2, other symptoms) before and after."""
 
     prescription: Prescription | None = None
     """When the program is prescribed, and for whom (version 2)."""
@@ -942,6 +1027,20 @@ class PatientFile(_Table):
     adjust: dict[str, DoseOverride] = Field(default_factory=dict)
     """``[adjust.EXERCISE-ID]`` tables: each exercise's dose for this person. They win over
     a phase's dose where both give the same key."""
+
+
+def program_hash(program: Program) -> str:
+    """The SHA-256 of ``program``'s canonical JSON: the resolved program, as paced.
+
+    Pass the program after its phase and adjustments (``LoadedProgram.program``):
+    two sessions with one hash had one dose, whichever file, phase or week gave
+    it. Keys sorted, no spaces, every field (defaults too), so the hash changes
+    only when what the program says changes; the file's own bytes are hashed
+    apart, as ``LoadedProgram.sha256``.
+    """
+    dumped = program.model_dump(mode="json", by_alias=True)
+    text = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def json_schema() -> dict[str, Any]:

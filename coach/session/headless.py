@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.clock import Clock, SystemClock
+from coach.history.calendar import local_day
+from coach.history.records import HistoryError, NextDay
 from coach.program.durations import format_clock, format_duration
 from coach.program.loader import LoadedProgram
 from coach.program.model import Program
@@ -32,7 +34,15 @@ from coach.program.timeline import (
     not_yet_text,
     range_lines,
 )
-from coach.safety import PAIN_MAX, SAFETY_NOTICE, mark_notice_seen, notice_seen, stop_advice
+from coach.safety import (
+    NEXT_DAY_QUESTION,
+    NEXT_DAY_WORSE_ADVICE,
+    PAIN_MAX,
+    SAFETY_NOTICE,
+    mark_notice_seen,
+    notice_seen,
+    symptom_advice,
+)
 from coach.session.cues import CueOptions, build_cues, close_cues, remember_problems
 from coach.session.engine import (
     Countdown,
@@ -49,7 +59,13 @@ from coach.session.engine import (
     Skipped,
     StepStarted,
 )
-from coach.session.recording import HistoryRecorder, NullRecorder, SessionRecorder
+from coach.session.recording import (
+    HistoryRecorder,
+    NullRecorder,
+    SessionRecorder,
+    answer_next_day,
+    next_day_session,
+)
 from coach.text import json_text, visible
 
 EXIT_COMPLETED = 0
@@ -404,6 +420,71 @@ def ask_pain(question: str, stdin: TextIO, out: TextIO) -> int | None:
         out.write("Please type a whole number from 0 to 10, or press Enter to skip.\n")
 
 
+def _ask_symptoms(
+    asked: tuple[str, ...], question: str, stdin: TextIO, out: TextIO
+) -> dict[str, int]:
+    """Each asked symptom's rating (``question`` with its name), leaving out those skipped."""
+    ratings: dict[str, int] = {}
+    for name in asked:
+        rating = ask_pain(question.format(name), stdin, out)
+        if rating is not None:
+            ratings[name] = rating
+    return ratings
+
+
+def _checkin_before(history: HistoryRecorder, symptoms: bool, before: dict[str, int]) -> None:
+    """Keep the ratings before: as symptoms for a version 2 ``ask``, else as pain."""
+    if symptoms:
+        history.checkin(symptoms_before=before)
+    else:
+        history.checkin(pain_before=before.get("pain"))
+
+
+def _ask_next_day(
+    loaded: LoadedProgram, history: HistoryRecorder, clock: Clock, stdin: TextIO, out: TextIO
+) -> None:
+    """The next-day question, before the first session on a later day; kept with the
+    last session. "Worse" gets the advice to ease off."""
+    today = local_day(clock.now(), history.day_start)
+    try:
+        last = next_day_session(history.store, loaded.program.id, today)
+    except HistoryError as error:
+        out.write(f"coach: {error}\n")
+        return
+    if last is None:
+        return
+    answers: dict[str, NextDay] = {
+        "b": "better",
+        "better": "better",
+        "s": "same",
+        "same": "same",
+        "w": "worse",
+        "worse": "worse",
+    }
+    while True:
+        out.write(
+            f"{NEXT_DAY_QUESTION} (last session {last.local_date.isoformat()}; "
+            "b = better, s = same, w = worse; Enter to skip): "
+        )
+        out.flush()
+        line = stdin.readline()
+        text = line.strip().lower()
+        if not text:
+            if not line:
+                out.write("\n")
+            return
+        if text in answers:
+            break
+        out.write("Please type b, s or w, or press Enter to skip.\n")
+    answer = answers[text]
+    if answer == "worse":
+        out.write(NEXT_DAY_WORSE_ADVICE + "\n")
+    try:
+        answer_next_day(history.store, last, answer)
+    except HistoryError as error:
+        out.write(f"coach: {error}\n")
+
+
 def _is_terminal(stream: TextIO) -> bool:
     try:
         return os.isatty(stream.fileno())
@@ -420,6 +501,7 @@ def run_headless(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     data_dir: Path | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """The ``coach run --headless`` command; returns the exit status.
 
@@ -440,7 +522,8 @@ def run_headless(
         out.flush()
         mark_notice_seen(data_dir)
     checkin = loaded.program.info.checkin
-    wants = checkin is not None and checkin.pain
+    asked = () if checkin is None else checkin.asked
+    wants = bool(asked) or (checkin is not None and checkin.next_day)
     why_not = None
     if wants and recorder is None:
         why_not = "not recorded"
@@ -455,22 +538,35 @@ def run_headless(
         elif why_not == "not recorded":
             out.write("Not recorded: nothing of this session is kept, so no check-in is asked.\n")
         else:
-            out.write(f"Pain check-in skipped: {why_not} to ask on.\n")
+            what = "Pain check-in" if asked == ("pain",) else "Check-in"
+            out.write(f"{what} skipped: {why_not} to ask on.\n")
         out.flush()
-    limit = None if checkin is None else checkin.stop_above
-    before = None
-    if asking:
-        before = ask_pain("Before you start: how much pain do you have now?", stdin, out)
-        advice = stop_advice(before, limit)
-        if advice is not None:
-            out.write(advice + "\n")
+    history = recorder if isinstance(recorder, HistoryRecorder) else None
+    clock = clock or SystemClock()
+    before: dict[str, int] = {}
+    if asking and checkin is not None:
+        if checkin.next_day and history is not None:
+            _ask_next_day(loaded, history, clock, stdin, out)
+        before = _ask_symptoms(asked, "Before you start: how much {} do you have now?", stdin, out)
+        advice = [
+            text
+            for name, rating in before.items()
+            if (text := symptom_advice(name, rating, checkin.limit(name))) is not None
+        ]
+        if advice:
+            out.write("\n".join(advice) + "\n")
             out.write("Start anyway? [y/N] ")
             out.flush()
             if stdin.readline().strip().lower() not in ("y", "yes"):
                 out.write("Not started.\n")
+                if history is not None:
+                    # Kept as declined: the ratings matter, and it never counts as done.
+                    history.start(loaded)
+                    _checkin_before(history, checkin.ask is not None, before)
+                    history.decline(clock.now())
                 return EXIT_STOPPED
-    if isinstance(recorder, HistoryRecorder):
-        recorder.checkin(pain_before=before)
+    if history is not None and checkin is not None:
+        _checkin_before(history, checkin.ask is not None, before)
     listeners = build_cues(loaded.program, cues, json_mode=json_mode)
     result = asyncio.run(
         run_session(
@@ -484,16 +580,20 @@ def run_headless(
             cue_folder=data_dir,
         )
     )
-    if asking and result.stop_reason in (None, "user"):
-        after = ask_pain("How much pain do you have now, after the session?", stdin, out)
-        advice = stop_advice(after, limit)
-        if advice is not None:
-            out.write(advice + "\n")
+    if asking and checkin is not None and asked and result.stop_reason in (None, "user"):
+        after = _ask_symptoms(asked, "How much {} do you have now, after the session?", stdin, out)
+        for name, rating in after.items():
+            text = symptom_advice(name, rating, checkin.limit(name))
+            if text is not None:
+                out.write(text + "\n")
         out.write("A note for your history (Enter to skip): ")
         out.flush()
         note = stdin.readline().strip()
-        if isinstance(recorder, HistoryRecorder):
-            recorder.checkin(pain_after=after, note=note or None)
+        if history is not None:
+            if checkin.ask is not None:
+                history.checkin(symptoms_after=after, note=note or None)
+            else:
+                history.checkin(pain_after=after.get("pain"), note=note or None)
     if result.stop_reason == "SIGPIPE":
         # Keep the interpreter's final flush of a closed pipe quiet.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

@@ -16,7 +16,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -27,12 +27,16 @@ from coach.history.records import (
     LATEST,
     MAX_ACTIVE_SECONDS,
     MAX_ELAPSED_SECONDS,
+    NEXT_DAY_ANSWERS,
     ExerciseRecord,
     HistoryError,
+    NextDay,
     SessionRecord,
+    check_symptoms,
 )
 from coach.history.store import HistoryStore
 from coach.program.loader import LoadedProgram
+from coach.program.model import program_hash
 from coach.program.timeline import Step, Timeline, build_timeline
 from coach.safety import check_pain
 from coach.session.engine import (
@@ -133,7 +137,7 @@ class HistoryRecorder:
         self._skipped: list[set[int]] = []
         self._paused_seconds = 0.0
         self._unsaved = False
-        self._pending_checkin: dict[str, int | str | None] = {}
+        self._pending_checkin: dict[str, object] = {}
         self._writer: _BackgroundWriter | None = None
         self._finished = False
         self._kept: int | None = None
@@ -159,11 +163,32 @@ class HistoryRecorder:
         pain_before: int | None = None,
         pain_after: int | None = None,
         note: str | None = None,
+        symptoms_before: dict[str, int] | None = None,
+        symptoms_after: dict[str, int] | None = None,
     ) -> None:
-        """Add the check-in: before the session starts, during it, or after it ended."""
+        """Add the check-in: before the session starts, during it, or after it ended.
+
+        ``symptoms_before``/``symptoms_after`` are the ratings of a version 2
+        check-in (``ask``); pain among them is kept as ``pain_before``/``pain_after`` too.
+        """
+        for when, ratings in (("before", symptoms_before), ("after", symptoms_after)):
+            if ratings is None:
+                continue
+            check_symptoms(ratings, f"symptoms_{when}")
+            if "pain" in ratings:
+                if when == "before":
+                    pain_before = ratings["pain"]
+                else:
+                    pain_after = ratings["pain"]
         check_pain("pain_before", pain_before)
         check_pain("pain_after", pain_after)
-        values = {"pain_before": pain_before, "pain_after": pain_after, "note": note}
+        values: dict[str, object] = {
+            "pain_before": pain_before,
+            "pain_after": pain_after,
+            "note": note,
+            "symptoms_before": None if symptoms_before is None else dict(symptoms_before),
+            "symptoms_after": None if symptoms_after is None else dict(symptoms_after),
+        }
         self._pending_checkin.update({k: v for k, v in values.items() if v is not None})
         if self.record is not None:
             self._apply_checkin(self.record)
@@ -199,19 +224,46 @@ class HistoryRecorder:
                 record.active_seconds = max(0.0, event.t - self._paused_seconds)
                 self._save()
 
+    def decline(self, at: datetime) -> SessionRecord | None:
+        """Keep a start declined because of pain (status ``declined``), with the check-in
+        given so far, at ``at`` (timezone-aware); call after :meth:`start`, instead of
+        running the session. It never counts as done. Returns the record, or None when
+        the clock is off the calendar the history keeps."""
+        record = self._new_record(at)
+        if record is None:
+            return None
+        record.status = "declined"
+        record.ended_at = record.started_at
+        record.stop_reason = "declined"
+        self.record = record
+        self._finished = True
+        self._save_or_spool()
+        return record
+
     def _begin(self, event: SessionStarted) -> None:
-        assert self._loaded is not None and self._timeline is not None, "start() first"
-        program = self._loaded.program
         started = datetime.fromisoformat(event.started_at)
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
+        record = self._new_record(started)
+        if record is None:
+            return
+        self.record = record
+        try:
+            self._claim = self.store.claim(record.id)
+        except HistoryError as error:
+            self.warn(str(error))
+        self._save()
+
+    def _new_record(self, started: datetime) -> SessionRecord | None:
+        assert self._loaded is not None and self._timeline is not None, "start() first"
+        program = self._loaded.program
         if not EARLIEST <= started.date() <= LATEST:  # the dates import accepts
             # A clock at year 9999 (or 1900) would write a session no command can read.
             self.warn(
                 f"this computer's clock says {started:%Y-%m-%d}: the session runs, but it is "
                 "not recorded (set the clock, and it will be)"
             )
-            return
+            return None
         schedule = program.info.schedule
         checkin = program.info.checkin
         record = SessionRecord(
@@ -225,6 +277,7 @@ class HistoryRecorder:
             program_version=program.info.version,
             program_sha256=self._loaded.sha256,
             phase=self._loaded.phase_name,
+            program_hash=program_hash(program),
             per_day=None if schedule is None else schedule.paced_per_day,
             per_week=None if schedule is None else schedule.paced_per_week,
             stop_above=None if checkin is None else checkin.stop_above,
@@ -244,12 +297,7 @@ class HistoryRecorder:
             ],
         )
         self._apply_checkin(record)
-        self.record = record
-        try:
-            self._claim = self.store.claim(record.id)
-        except HistoryError as error:
-            self.warn(str(error))
-        self._save()
+        return record
 
     def _planned(self, exercise_index: int, unit: str) -> int:
         """How many sets (or reps) of an exercise the plan completes."""
@@ -364,6 +412,31 @@ class HistoryRecorder:
             if self._claim is not None:
                 self._claim.release()
                 self._claim = None
+
+
+def next_day_session(store: HistoryStore, program: str, today: date) -> SessionRecord | None:
+    """The session the next-day question asks about, or None when it is not to be asked.
+
+    It is asked before the first session on a later local day than the last one done
+    (completed or partial: a declined start did nothing to judge), once: not when a
+    session was already done or declined today, nor when it has its answer.
+    """
+    sessions = store.sessions(program=program, until=today)
+    if any(record.local_date == today for record in sessions):
+        return None
+    done = [record for record in sessions if record.status in ("completed", "partial")]
+    if not done or done[-1].next_day is not None:
+        return None
+    return done[-1]
+
+
+def answer_next_day(store: HistoryStore, record: SessionRecord, answer: NextDay) -> None:
+    """Keep ``answer`` against ``record``, the session it is about (it wins an import
+    over the copy without it: it is written later)."""
+    if answer not in NEXT_DAY_ANSWERS:
+        raise ValueError(f"the next-day answer is better, same or worse (got {answer!r})")
+    record.next_day = answer
+    store.save(record)
 
 
 IN_SESSION_PATIENCE = 0.25

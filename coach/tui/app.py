@@ -36,10 +36,11 @@ if TYPE_CHECKING:
     from coach.breaks.host import IdleReader
     from coach.config.settings import Settings
     from coach.errors import SettingsError
+    from coach.history.records import SessionRecord
     from coach.history.store import HistoryStore
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
-    from coach.session.recording import SessionRecorder
+    from coach.session.recording import HistoryRecorder, SessionRecorder
     from coach.status import HistorySettings, Status
     from coach.tui.break_watch import BreakWatch
     from coach.tui.screens.session import SessionOutcome
@@ -445,32 +446,114 @@ class CoachApp(App[None]):
         self.open_history()
         if self.full_settings() is None:
             return  # bad settings: the app is exiting to say so
-        from coach.tui.screens.checkin import AdviceScreen, PainScreen, Rating, stop_advice
+        from coach.history.records import HistoryError
+        from coach.tui.screens.checkin import (
+            AdviceScreen,
+            NextDayScreen,
+            PainScreen,
+            Rating,
+            symptom_advice,
+        )
 
         # The dose prescribed today (the phase in force; a protocol's from its first session).
         loaded = loaded.on(self.today(), self.first_day(loaded.program.id))
         checkin = loaded.program.info.checkin
-        if checkin is None or not checkin.pain or not self.record:
+        if checkin is None or not (checkin.asked or checkin.next_day) or not self.record:
             # --no-record keeps nothing, so it asks nothing either.
-            self._run_session(loaded, None)
+            self._run_session(loaded, {})
             return
+        asked = checkin.asked
+        before: dict[str, int] = {}
 
-        def rated(answer: Rating | None) -> None:
-            if answer is None:
-                return  # escape: back, nothing started
-            before = answer.value
-            advice = stop_advice(before, checkin.stop_above)
-            if advice is None:
+        def declined() -> None:
+            # Kept as declined, with the ratings: it never counts as done.
+            history = self._history_recorder(checkin.ask is not None, before)
+            if history is not None:
+                history.start(loaded)
+                history.decline(self.clock.now())
+
+        def after_ratings() -> None:
+            advice = [
+                text
+                for name, rating in before.items()
+                if (text := symptom_advice(name, rating, checkin.limit(name))) is not None
+            ]
+            if not advice:
                 self._run_session(loaded, before)
                 return
 
             def answered(start: bool | None) -> None:
                 if start:
                     self._run_session(loaded, before)
+                else:
+                    declined()
 
-            self.push_screen(AdviceScreen(advice), answered)
+            self.push_screen(AdviceScreen("\n".join(advice)), answered)
 
-        self.push_screen(PainScreen("Before you start: how much pain do you have now?"), rated)
+        def ask(index: int) -> None:
+            if index == len(asked):
+                after_ratings()
+                return
+            name = asked[index]
+
+            def rated(answer: Rating | None) -> None:
+                if answer is None:
+                    return  # escape: back, nothing started
+                if answer.value is not None:
+                    before[name] = answer.value
+                ask(index + 1)
+
+            self.push_screen(
+                PainScreen(f"Before you start: how much {name} do you have now?", name), rated
+            )
+
+        last = self._next_day_session(loaded) if checkin.next_day else None
+        if last is None:
+            ask(0)
+            return
+
+        def next_day(answer: str | None) -> None:
+            if answer is None:
+                return  # escape: back, nothing started
+            if answer != "skip" and self.store is not None:
+                from coach.session.recording import answer_next_day
+
+                try:
+                    answer_next_day(self.store, last, answer)  # type: ignore[arg-type]
+                except HistoryError as error:
+                    self.notify(str(error), severity="warning", markup=False)
+            ask(0)
+
+        self.push_screen(NextDayScreen(last.local_date.isoformat()), next_day)
+
+    def _next_day_session(self, loaded: LoadedProgram) -> SessionRecord | None:
+        """The session the next-day question is about today, or None."""
+        if self.store is None:
+            return None
+        from coach.history.records import HistoryError
+        from coach.session.recording import next_day_session
+
+        try:
+            return next_day_session(self.store, loaded.program.id, self.today())
+        except HistoryError:
+            return None
+
+    def _history_recorder(self, symptoms: bool, before: dict[str, int]) -> HistoryRecorder | None:
+        """A recorder for the history with the ratings before, or None (not recorded)."""
+        from coach.session.recording import HistoryRecorder
+
+        if not (self.record and self.store is not None and self.history_settings is not None):
+            return None
+        history = HistoryRecorder(
+            self.store,
+            day_start=self.history_settings.day_start,
+            warn=lambda message: self.notify(message, severity="warning", markup=False),
+        )
+        if symptoms:
+            history.checkin(symptoms_before=before)
+        else:
+            history.checkin(pain_before=before.get("pain"))
+        return history
 
     def _cues(self, loaded: LoadedProgram) -> list[Any]:
         from coach.session.cues import CueOptions, build_cues
@@ -484,19 +567,16 @@ class CoachApp(App[None]):
             ring=self.bell,
         )
 
-    def _run_session(self, loaded: LoadedProgram, pain_before: int | None) -> None:
+    def _run_session(self, loaded: LoadedProgram, before: dict[str, int]) -> None:
         from coach.session.recording import HistoryRecorder, NullRecorder
         from coach.tui.screens.session import SessionScreen
         from coach.tui.screens.summary import SummaryScreen
 
+        checkin = loaded.program.info.checkin
+        symptoms = checkin is not None and checkin.ask is not None
         recorder: SessionRecorder = NullRecorder()
-        if self.record and self.store is not None and self.history_settings is not None:
-            history = HistoryRecorder(
-                self.store,
-                day_start=self.history_settings.day_start,
-                warn=lambda message: self.notify(message, severity="warning", markup=False),
-            )
-            history.checkin(pain_before=pain_before)
+        history = self._history_recorder(symptoms, before)
+        if history is not None:
             recorder = history
         cues = self._cues(loaded)
         screen = SessionScreen(
@@ -537,8 +617,11 @@ class CoachApp(App[None]):
             if isinstance(recorder, HistoryRecorder):
                 history_recorder = recorder
 
-                def save(pain_after: int | None, note: str | None) -> None:
-                    history_recorder.checkin(pain_after=pain_after, note=note)
+                def save(after: dict[str, int], note: str | None) -> None:
+                    if symptoms:
+                        history_recorder.checkin(symptoms_after=after, note=note)
+                    else:
+                        history_recorder.checkin(pain_after=after.get("pain"), note=note)
 
             def back_to_library(_: None = None) -> None:
                 # Not to the program's page, where the next keys typed would start it again.

@@ -149,7 +149,10 @@ async def test_checkin_before_and_after_with_the_stop_advice(
         await pilot.press(*"sore", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-    (row,) = store.sessions()
+    # (Both started at the same fake instant: told apart by status, not order.)
+    declined, row = sorted(store.sessions(), key=lambda s: s.status != "declined")
+    # The start not made on the advice is kept too, as declined, with its rating.
+    assert (declined.status, declined.pain_before) == ("declined", 6)
     assert (row.pain_before, row.pain_after, row.note) == (3, 7, "sore")
 
 

@@ -16,17 +16,18 @@ from coach.program.loader import LoadedProgram
 from coach.program.timeline import build_timeline
 from coach.safety import PAIN_MAX
 from coach.tui.literal import literal
-from coach.tui.screens.checkin import pain_input, stop_advice
+from coach.tui.screens.checkin import pain_input, symptom_advice
 from coach.tui.screens.session import SessionOutcome
 
 if TYPE_CHECKING:
     from coach.status import Status
 
-SaveCheckin = Callable[[int | None, str | None], None]
+SaveCheckin = Callable[[dict[str, int], str | None], None]
+"""Keeps the ratings after (each symptom rated; those skipped left out) and the note."""
 
 
 class SummaryScreen(Screen[None]):
-    """The session's summary; with a check-in, asks pain after and a note."""
+    """The session's summary; with a check-in, asks each symptom after and a note."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done")]
 
@@ -51,8 +52,12 @@ class SummaryScreen(Screen[None]):
         self.recorded_status = recorded_status
         checkin = loaded.program.info.checkin
         # Nothing to keep a check-in in (--no-record): nothing is asked.
-        self.asks_pain = checkin is not None and checkin.pain and save_checkin is not None
-        self.limit = None if checkin is None else checkin.stop_above
+        self.asked: tuple[str, ...] = (
+            () if checkin is None or save_checkin is None else checkin.asked
+        )
+        self.asks_pain = bool(self.asked)
+        """True when the check-in asks anything after (pain, or version 2's symptoms)."""
+        self.checkin = checkin
         self._saved = False
 
     def compose(self) -> ComposeResult:
@@ -79,8 +84,9 @@ class SummaryScreen(Screen[None]):
                 lines.append("Not recorded in your history.")
             yield Static("\n".join(lines), id="facts")
             if self.asks_pain:
-                yield Static("How much pain do you have now? 0 = none, 10 = the worst.")
-                yield pain_input("pain-after", "0-10 (Enter to skip)")
+                for name in self.asked:
+                    yield Static(f"How much {name} do you have now? 0 = none, 10 = the worst.")
+                    yield pain_input(f"{name}-after", "0-10 (Enter to skip)")
                 yield Static("", id="advice")
                 yield Static("A note for your history (Enter to finish):")
                 yield Input(placeholder="optional", id="note")
@@ -122,26 +128,36 @@ class SummaryScreen(Screen[None]):
     def on_mount(self) -> None:
         """Focus the first question."""
         if self.asks_pain:
-            self.query_one("#pain-after", Input).focus()
+            self.query_one(f"#{self.asked[0]}-after", Input).focus()
 
-    def _pain(self) -> int | None:
-        text = self.query_one("#pain-after", Input).value.strip()
-        if text.isdigit() and int(text) <= PAIN_MAX:
-            return int(text)
-        return None
+    def _ratings(self) -> dict[str, int]:
+        ratings = {}
+        for name in self.asked:
+            text = self.query_one(f"#{name}-after", Input).value.strip()
+            if text.isdigit() and int(text) <= PAIN_MAX:
+                ratings[name] = int(text)
+        return ratings
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter on the pain moves to the note (showing any advice); on the note, finishes."""
-        if event.input.id == "pain-after":
+        names = [f"{name}-after" for name in self.asked]
+        if event.input.id in names:
             text = event.value.strip()
             if text and (event.validation_result is None or not event.validation_result.is_valid):
                 self.query_one("#advice", Static).update(
                     "Please type a whole number from 0 to 10, or leave it empty."
                 )
                 return
-            advice = stop_advice(self._pain(), self.limit)
-            self.query_one("#advice", Static).update(literal(advice or ""))
-            self.query_one("#note", Input).focus()
+            assert self.checkin is not None
+            advice = [
+                found
+                for name, rating in self._ratings().items()
+                if (found := symptom_advice(name, rating, self.checkin.limit(name))) is not None
+            ]
+            self.query_one("#advice", Static).update(literal("\n".join(advice)))
+            following = names.index(event.input.id) + 1
+            target = names[following] if following < len(names) else "note"
+            self.query_one(f"#{target}", Input).focus()
         else:
             self.action_done()
 
@@ -149,6 +165,6 @@ class SummaryScreen(Screen[None]):
         """Save the check-in (if any) and go back."""
         if self.asks_pain and not self._saved and self.save_checkin is not None:
             note = self.query_one("#note", Input).value.strip()
-            self.save_checkin(self._pain(), note or None)
+            self.save_checkin(self._ratings(), note or None)
         self._saved = True
         self.dismiss(None)
