@@ -13,7 +13,7 @@ import pytest
 from coach.history.exchange import read_export, session_from_json
 from coach.history.records import ExerciseRecord
 from coach.history.schema import SCHEMA_VERSION, migrate, schema_version
-from coach.history.store import DB_NAME, HistoryStore
+from coach.history.store import DB_NAME, HistoryStore, salvage
 from tests.helpers import history_with, read_only, record
 
 HASH = "ab" * 32
@@ -135,6 +135,20 @@ def test_a_read_only_history_from_before_schema_6_reads_the_new_fields_as_none(
         finally:
             store.close()
     assert schema_version(sqlite3.connect(folder / DB_NAME)) == SCHEMA_VERSION - 1
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_salvage_reads_a_history_from_before_schema_6(tmp_path: Path, version: int) -> None:
+    path = tmp_path / DB_NAME
+    _old_history(path, version)
+    export = tmp_path / "salvaged.json"
+    with export.open("w", encoding="utf-8") as out:
+        count, problems = salvage(path, out)
+    assert (count, problems) == (2, [])
+    sessions = {s.id: s for s in read_export(export)}
+    assert sessions["old"].pain_before == 4 and sessions["old"].program_hash is None
+    assert [e.done_count for e in sessions["old"].exercises] == [None, None]
+    assert schema_version(sqlite3.connect(path)) == version
 
 
 # --------------------------------------------------------------------------- records
