@@ -173,8 +173,12 @@ async def test_the_history_keeps_an_exercise_ended_early_as_completed(tmp_path: 
         recorder.finish(await s.finish())
         (record,) = store.sessions()
     assert record.status == "completed" and record.skipped_steps == 0
-    first = record.exercises[0]
+    first, second = record.exercises
     assert first.completed and (first.reps_done, first.sets_done) == (6, 2)
+    assert first.done_count == 6  # ranged reps: the count done is the reps done
+    assert second.done_count is None  # not ranged
+    (again,) = HistoryStore.in_folder(tmp_path).sessions()
+    assert again.exercises[0].done_count == 6  # kept in the history, read back
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -321,10 +321,17 @@ class HistoryRecorder:
             self._skipped[exercise].add(event.index)
 
     def _update_exercises(self, record: SessionRecord) -> None:
+        assert self._loaded is not None
+        program = self._loaded.program
         for index, exercise in enumerate(record.exercises):
             exercise.reps_done = len(self._reps[index])
             exercise.sets_done = len(self._sets[index])
             exercise.skipped_steps = len(self._skipped[index])
+            if program.exercises[index].ranged:
+                # The count done of a ranged exercise (ended early or not): its reps in all,
+                # or, paced by duration, its sets.
+                counted = program.exercises[index].reps is not None
+                exercise.done_count = exercise.reps_done if counted else exercise.sets_done
         record.skipped_steps = sum(len(skipped) for skipped in self._skipped)
 
     def _save(self, *, final: bool = False) -> bool:

@@ -358,6 +358,7 @@ async def test_enough_ends_a_ranged_set_from_its_lower_number(
         assert isinstance(app.screen, SummaryScreen)
     (record,) = store.sessions()
     assert record.status == "completed" and record.exercises[0].reps_done == 2
+    assert record.exercises[0].done_count == 2  # the count done of the ranged reps
 
 
 async def test_an_as_needed_rest_counts_up_until_enter(tmp_path: Path, clock: FakeClock) -> None:

@@ -86,6 +86,7 @@ def test_program_detail(snap_compare: Any, tmp_path: Path) -> None:
 def test_pain_before(snap_compare: Any, tmp_path: Path) -> None:
     async def before(pilot: Any) -> None:
         await start(pilot, pilot.app)
+        await pilot.pause()  # the check-in screen settles (a loaded machine is slower)
 
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=before)
 
