@@ -277,9 +277,12 @@ def build_report(
         schedule_on = None if schedules is None else schedules.get(program)
         if schedule_on is not None:
             now = schedule_on(today)
-            in_force = "none today" if now is None else now.describe()
             weeks = scheduled_adherence(per_day_counts, schedule_on, begin, today, rest_days)
             weeks = [week for week in weeks if week.prescribed]
+            if now is not None:
+                in_force = now.describe()
+            else:  # after the prescription's end, or a program with no schedule
+                in_force = "none today" if weeks else "no schedule"
             if weeks:
                 overall = Adherence(
                     begin,
