@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -183,13 +183,22 @@ class Status:
         }
 
 
-def collect_status(prefs: HistorySettings, now: datetime | None = None) -> Status:
-    """The status now (see ``coach status --help``); reading it never creates a history."""
+def collect_status(
+    prefs: HistorySettings,
+    now: datetime | None = None,
+    plans: Iterable[tuple[str, str, Mapping[str, Any] | None]] | None = None,
+) -> Status:
+    """The status now (see ``coach status --help``); reading it never creates a history.
+
+    ``plans`` are the (id, title, plan) of the programs whose "due" to tell
+    (the app passes its library's); by default, those the library's cache lists.
+    """
     now = now or datetime.now(UTC)
     today = local_day(now, prefs.day_start)
     rows = read_status(prefs.data_dir / DB_NAME, today)
+    plans = _library_plans() if plans is None else list(plans)
     if rows is None:
-        due = due_today(_library_plans(), today, {}, prefs.rest_days)
+        due = due_today(plans, today, {}, prefs.rest_days)
         return Status(today=today.isoformat(), due=tuple(due))  # no history yet
     found: Streaks = streaks(rows.completed_days, today, prefs.rest_days)
     last = None
@@ -205,7 +214,7 @@ def collect_status(prefs: HistorySettings, now: datetime | None = None) -> Statu
         minutes_today=round(rows.seconds_today / 60, 1),
         last_session=last,
         next_break=_next_break(prefs.data_dir, rows.break_state, now),
-        due=tuple(due_today(_library_plans(), today, rows.programs, prefs.rest_days)),
+        due=tuple(due_today(plans, today, rows.programs, prefs.rest_days)),
     )
 
 

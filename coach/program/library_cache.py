@@ -52,6 +52,7 @@ _RULE_MODULES = (
     "text.py",
     "program/due.py",
     "program/durations.py",
+    "program/library.py",
     "program/library_cache.py",
     "program/loader.py",
     "program/model.py",

@@ -413,7 +413,11 @@ class CoachApp(App[None]):
 
         prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)
         try:
-            return collect_status(prefs, self.clock.now())
+            plans = [
+                (entry.id, entry.listing.title, entry.listing.plan)
+                for entry in self.library.entries
+            ]
+            return collect_status(prefs, self.clock.now(), plans)
         except HistoryError:
             return None
 
