@@ -35,7 +35,7 @@ from coach.history.calendar import (
     streaks,
     weekday_numbers,
 )
-from coach.history.due import Due, due_today
+from coach.history.due import Due, due_today, off_days
 from coach.history.locks import hosts_running, lock_path, session_is_alive
 from coach.history.records import iso_local, parse_utc_text
 from coach.history.store import DB_NAME, read_status
@@ -200,7 +200,9 @@ def collect_status(
     if rows is None:
         due = due_today(plans, today, {}, prefs.rest_days)
         return Status(today=today.isoformat(), due=tuple(due))  # no history yet
-    found: Streaks = streaks(rows.completed_days, today, prefs.rest_days)
+    first_days = {program: counts[2] for program, counts in rows.programs.items()}
+    off = off_days(plans, first_days)
+    found: Streaks = streaks(rows.completed_days, today, prefs.rest_days, off)
     last = None
     if rows.last is not None:
         # A damaged row: `coach history` names it; a status line stays quiet.

@@ -11,7 +11,8 @@ from freezegun import freeze_time
 
 from coach import paths
 from coach.cli.main import main
-from coach.history.due import Due, due_today, from_plan
+from coach.history.calendar import Streaks, streaks
+from coach.history.due import Due, due_today, from_plan, off_days
 from coach.history.schedules import schedule_in_force
 from coach.program import library_cache
 from coach.program.due import schedule_on
@@ -120,3 +121,48 @@ def test_a_protocol_is_due_from_its_first_session(write_program: WriteProgram) -
     begun = {"graded": (0, 0, day(2))}
     assert due_today(programs, day(2), begun) == [Due("graded", "Graded", 0, 2, None, 0)]
     assert due_today(programs, day(16), begun) == []  # its 2 weeks are over
+
+
+NO_SCHEDULE = MWF.replace('id = "mwf"', 'id = "free"').replace(
+    '[program.schedule]\nper_day = 2\ndays = ["mon", "wed", "fri"]\n', ""
+)
+
+
+def test_weekdays_a_schedule_leaves_out_neither_make_nor_break_a_streak(
+    write_program: WriteProgram,
+) -> None:
+    mwf = ("mwf", "MWF", plan_of(load_program(write_program(MWF, "m.toml")).program))
+    free = ("free", "Free", plan_of(load_program(write_program(NO_SCHEDULE, "f.toml")).program))
+    active = [day(n) for n in (0, 1, 2, 4, 7)]  # Mon, Tue, Wed, Fri, Mon
+    off = off_days([mwf, free], {"mwf": START})
+    assert [off(day(n)) for n in range(7)] == [False, True, False, True, False, True, True]
+    assert streaks(active, day(8), off_day=off) == Streaks(current=4, longest=4)  # Tue not counted
+    assert streaks(active, day(8)) == Streaks(current=1, longest=3)  # every day counts
+    # A program followed with no schedule at all: any day is its day.
+    assert not any(off_days([mwf, free], {"mwf": START, "free": START})(day(n)) for n in range(7))
+    assert not any(off_days([mwf], {})(day(n)) for n in range(7))  # mwf never done: no say
+    # A missed Wednesday still breaks it.
+    assert streaks([day(0), day(4)], day(5), off_day=off).current == 1
+
+
+def test_status_streak_skips_days_the_schedule_leaves_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(library_cache, "RACY_SECONDS", 0.0)
+    folder = tmp_path / "programs"
+    folder.mkdir()
+    (folder / "mwf.toml").write_text(MWF, encoding="utf-8")
+    monkeypatch.setenv("COACH_PROGRAMS_PATH", str(folder))
+    data = tmp_path / "data"
+    monkeypatch.setenv("COACH_DATA_DIR", str(data))
+    history_with(data, *sessions({0: 2, 2: 2, 4: 2, 7: 1}, program="mwf")).close()
+    load_library(cache=paths.library_cache_file())
+    noon = datetime.combine(day(8), datetime.min.time(), UTC) + timedelta(hours=12)
+    with freeze_time(noon):  # Tuesday: nothing due, and the weekend did not break the streak
+        assert main(["status", "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)
+    assert (status["current_streak"], status["longest_streak"]) == (4, 4)
+    assert status["due"][0]["prescribed_today"] == 0
+    with freeze_time(noon):  # the report counts the streak the same way
+        assert main(["report", "--since", "all"]) == 0
+        assert "Current streak: 4 days (longest: 4 days)" in capsys.readouterr().out

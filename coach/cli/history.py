@@ -194,6 +194,15 @@ def _schedules(store: Any, programs: set[str]) -> dict[str, Any]:
     return found
 
 
+def _off_days(store: Any) -> Any:
+    """The days the library's schedules leave out, which neither make nor break a streak."""
+    from coach.history.due import library_off_days
+    from coach.program.library import load_library
+
+    plans = [(e.id, e.listing.title, e.listing.plan) for e in load_library().entries]
+    return library_off_days(plans, store.first_day)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -217,7 +226,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             progress = store.progress(since=since)
             completed_days = store.completed_days()
             schedules = _schedules(store, {record.program for record in records})
-        found = streaks(completed_days, today, prefs.rest_days)
+            off = _off_days(store)
+        found = streaks(completed_days, today, prefs.rest_days, off)
         damaged = _said_problems(store)  # the report leaves them out
     report = reports.build_report(
         records,

@@ -80,7 +80,12 @@ def _counts(day: date, rest_days: Collection[int]) -> bool:
     return day.weekday() not in rest_days
 
 
-def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int] = ()) -> Streaks:
+def streaks(
+    active_days: Iterable[date],
+    today: date,
+    rest_days: Collection[int] = (),
+    off_day: Callable[[date], bool] | None = None,
+) -> Streaks:
     """Current and longest streak over the days with a completed session.
 
     Rules:
@@ -89,15 +94,21 @@ def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int]
     - a day without one breaks it, except *today* (there is still time) and
       rest days (``rest_days``, as ``date.weekday()`` numbers);
     - a rest day neither breaks nor extends a streak, even with a session on it;
+      nor does a day ``off_day`` says nothing is prescribed on (a weekday the
+      schedules' ``days`` leave out: :func:`coach.history.due.off_days`);
     - days after ``today`` (a clock that was wrong, another computer's
       history) count toward the longest streak only.
     """
-    days = sorted({day for day in active_days if _counts(day, rest_days)})
+
+    def counts(day: date) -> bool:
+        return _counts(day, rest_days) and (off_day is None or not off_day(day))
+
+    days = sorted({day for day in active_days if counts(day)})
     longest = 0
     run = 0
     previous: date | None = None
     for day in days:
-        if previous is not None and _only_rest_between(previous, day, rest_days):
+        if previous is not None and _only_rest_between(previous, day, rest_days, counts, off_day):
             run += 1
         else:
             run = 1
@@ -115,22 +126,26 @@ def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int]
     while day >= earliest:
         if day in present:
             current += 1
-        elif _counts(day, rest_days):
+        elif counts(day):
             break
         day -= timedelta(days=1)
     return Streaks(current=current, longest=max(longest, current))
 
 
-def _only_rest_between(earlier: date, later: date, rest_days: Collection[int]) -> bool:
-    """Whether every day strictly between ``earlier`` and ``later`` is a rest day."""
+def _only_rest_between(
+    earlier: date,
+    later: date,
+    rest_days: Collection[int],
+    counts: Callable[[date], bool],
+    off_day: Callable[[date], bool] | None,
+) -> bool:
+    """Whether every day strictly between ``earlier`` and ``later`` is a rest (or off) day."""
     gap = (later - earlier).days - 1
     if gap <= 0:
         return gap == 0
-    if gap >= 7:
+    if gap >= 7 and off_day is None:
         return len(rest_days) >= 7
-    return all(
-        not _counts(earlier + timedelta(days=offset), rest_days) for offset in range(1, gap + 1)
-    )
+    return all(not counts(earlier + timedelta(days=offset)) for offset in range(1, gap + 1))
 
 
 def week_start(day: date) -> date:

@@ -7,7 +7,7 @@ pydantic: standard library and coach's lean modules only.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -105,3 +105,55 @@ def due_today(
             prescribed = schedule.per_day if schedule.prescribes_on(today, rest_days) else 0
             found.append(Due(program, title, done_today, prescribed, None, done_week))
     return found
+
+
+def off_days(
+    programs: Iterable[tuple[str, str, Mapping[str, Any] | None]],
+    first_days: Mapping[str, date | None],
+) -> Callable[[date], bool]:
+    """Which days prescribe nothing, for :func:`coach.history.calendar.streaks`.
+
+    ``first_days`` maps each program the person has done to its first day
+    (the programs followed; others say nothing). A day is *off* when some
+    followed program's schedule in force then lists ``days`` that leave its
+    weekday out, and no followed program asks for anything on it: one whose
+    schedule in force includes the weekday, or one with no schedule and no
+    prescription at all (any day is its day). A program outside its
+    prescription's dates says nothing either way. An off day neither makes
+    nor breaks a streak.
+    """
+    followed = []
+    seen = set()
+    for program, _title, plan in programs:
+        if plan is None or program in seen or first_days.get(program) is None:
+            continue
+        seen.add(program)
+        followed.append((plan, first_days[program]))
+
+    def off(day: date) -> bool:
+        excluded = False
+        for plan, first in followed:
+            try:
+                schedule = from_plan(schedule_on(plan, day, first))
+            except (KeyError, TypeError, ValueError):
+                return False  # a malformed cache entry: count the day, as without schedules
+            if schedule is None:
+                if "weeks" not in plan:
+                    return False  # no schedule, no prescription: every day is its day
+                continue  # outside its prescription
+            if schedule.days is None or day.weekday() in schedule.days:
+                return False
+            excluded = True
+        return excluded
+
+    return off
+
+
+def library_off_days(
+    programs: Iterable[tuple[str, str, Mapping[str, Any] | None]],
+    first_day: Callable[[str], date | None],
+) -> Callable[[date], bool]:
+    """:func:`off_days` with each program's first day asked of ``first_day``
+    (:meth:`coach.history.store.HistoryStore.first_day`)."""
+    listed = [entry for entry in programs if entry[2] is not None]
+    return off_days(listed, {program: first_day(program) for program, _, _ in listed})

@@ -384,6 +384,7 @@ class CoachApp(App[None]):
                 self.store.path,
                 local_day(self.clock.now(), history.day_start),
                 history.rest_days,
+                self._plans(),
             )
         )
 
@@ -401,6 +402,12 @@ class CoachApp(App[None]):
             self.push_screen(help_screen())
 
     # --- history ------------------------------------------------------------------------------
+
+    def _plans(self) -> list[tuple[str, str, dict[str, Any] | None]]:
+        """(id, title, plan) of the library's programs: what is due, which days are off."""
+        return [
+            (entry.id, entry.listing.title, entry.listing.plan) for entry in self.library.entries
+        ]
 
     def status(self) -> Status | None:
         """Streak and today's numbers, or None without a history."""
