@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -34,9 +35,11 @@ from coach.history.calendar import (
     streaks,
     weekday_numbers,
 )
+from coach.history.due import Due, due_today, off_days
 from coach.history.locks import hosts_running, lock_path, session_is_alive
 from coach.history.records import iso_local, parse_utc_text
 from coach.history.store import DB_NAME, read_status
+from coach.program.library_cache import fresh_listings
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ class Status:
     last_session: LastSession | None = None
     next_break: NextBreak | None = None
     """None when neither ``coach remind`` nor the app keeps the break timers."""
+    due: tuple[Due, ...] = ()
+    """What each prescribed program asks of today (:func:`coach.history.due.due_today`)."""
 
     def to_json(self) -> dict[str, Any]:
         """``coach status --json``: the same keys, in the same order, release after release."""
@@ -174,17 +179,30 @@ class Status:
             "last_session": None if self.last_session is None else self.last_session.to_json(),
             "next_break": None if self.next_break is None else self.next_break.to_json(),
             "today": self.today,
+            "due": [entry.to_json() for entry in self.due],
         }
 
 
-def collect_status(prefs: HistorySettings, now: datetime | None = None) -> Status:
-    """The status now (see ``coach status --help``); reading it never creates a history."""
+def collect_status(
+    prefs: HistorySettings,
+    now: datetime | None = None,
+    plans: Iterable[tuple[str, str, Mapping[str, Any] | None]] | None = None,
+) -> Status:
+    """The status now (see ``coach status --help``); reading it never creates a history.
+
+    ``plans`` are the (id, title, plan) of the programs whose "due" to tell
+    (the app passes its library's); by default, those the library's cache lists.
+    """
     now = now or datetime.now(UTC)
     today = local_day(now, prefs.day_start)
     rows = read_status(prefs.data_dir / DB_NAME, today)
+    plans = _library_plans() if plans is None else list(plans)
     if rows is None:
-        return Status(today=today.isoformat())  # no history yet
-    found: Streaks = streaks(rows.completed_days, today, prefs.rest_days)
+        due = due_today(plans, today, {}, prefs.rest_days)
+        return Status(today=today.isoformat(), due=tuple(due))  # no history yet
+    first_days = {program: counts[2] for program, counts in rows.programs.items()}
+    off = off_days(plans, first_days)
+    found: Streaks = streaks(rows.completed_days, today, prefs.rest_days, off)
     last = None
     if rows.last is not None:
         # A damaged row: `coach history` names it; a status line stays quiet.
@@ -198,7 +216,32 @@ def collect_status(prefs: HistorySettings, now: datetime | None = None) -> Statu
         minutes_today=round(rows.seconds_today / 60, 1),
         last_session=last,
         next_break=_next_break(prefs.data_dir, rows.break_state, now),
+        due=tuple(due_today(plans, today, rows.programs, prefs.rest_days)),
     )
+
+
+def _library_plans() -> list[tuple[str, str, Any]]:
+    """(id, title, plan) of each program the library's cache lists, highest folder first.
+
+    Read from the cache only (no program file, no pydantic): a program the
+    library has not checked since it last changed is left out.
+    """
+    folders = [
+        *paths.extra_programs_dirs(),
+        paths.user_programs_dir(),
+        paths.bundled_programs_dir(),
+    ]
+    rank = {str(Path(os.path.abspath(folder))): n for n, folder in enumerate(folders)}
+    try:
+        listings = fresh_listings(paths.library_cache_file())
+    except OSError:
+        return []
+    ranked = [
+        (rank[str(path.parent)], path.name, listing)
+        for path, listing in listings
+        if str(path.parent) in rank
+    ]
+    return [(listing.id, listing.title, listing.plan) for _, _, listing in sorted(ranked)]
 
 
 def _next_break(data_dir: Path, state: Mapping[str, Any] | None, now: datetime) -> NextBreak | None:
@@ -260,6 +303,7 @@ def format_status(status: Status, now: datetime | None = None) -> str:
     else:
         when = _ago(datetime.fromisoformat(last.started_at), now)
         lines.append(f"Last session: {last.title} ({last.program}), {last.status}, {when}")
+    lines.extend(f"{entry.title} ({entry.program}): {entry.line()}" for entry in status.due)
     upcoming = status.next_break
     if upcoming:
         from coach.program.durations import format_duration

@@ -379,6 +379,7 @@ def test_no_history_gives_zeros_and_creates_nothing(tmp_path: Path) -> None:
         "last_session": None,
         "next_break": None,
         "today": "2026-03-11",
+        "due": [],
     }
     assert not (tmp_path / "not").exists()
 

@@ -168,6 +168,41 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _schedules(store: Any, programs: set[str]) -> dict[str, Any]:
+    """For each of ``programs`` still in the library, the schedule in force day by day.
+
+    A program whose file is gone or broken is left out: the report then judges
+    it by the schedule recorded with its sessions.
+    """
+    if not programs:
+        return {}
+    from coach.errors import ProgramError
+    from coach.history.schedules import schedule_in_force
+    from coach.program.library import load_library
+
+    library = load_library()
+    found = {}
+    for program in sorted(programs):
+        entry = library.get(program)
+        if entry is None:
+            continue
+        try:
+            loaded = entry.load()
+        except ProgramError:
+            continue
+        found[program] = schedule_in_force(loaded, store.first_day(program))
+    return found
+
+
+def _off_days(store: Any) -> Any:
+    """The days the library's schedules leave out, which neither make nor break a streak."""
+    from coach.history.due import library_off_days
+    from coach.program.library import load_library
+
+    plans = [(e.id, e.listing.title, e.listing.plan) for e in load_library().entries]
+    return library_off_days(plans, store.first_day)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -183,13 +218,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         records = []
         progress = Progress([], [], [], [])
         found = streaks([], today, prefs.rest_days)
+        schedules = {}
         damaged = EXIT_OK
     else:
         with store:
             records = store.sessions(since=since)
             progress = store.progress(since=since)
             completed_days = store.completed_days()
-        found = streaks(completed_days, today, prefs.rest_days)
+            schedules = _schedules(store, {record.program for record in records})
+            off = _off_days(store)
+        found = streaks(completed_days, today, prefs.rest_days, off)
         damaged = _said_problems(store)  # the report leaves them out
     report = reports.build_report(
         records,
@@ -199,6 +237,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         streaks=found,
         rest_days=prefs.rest_days,
         generated_at=datetime.now().astimezone(),
+        schedules=schedules,
     )
     text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
     if args.output is None:

@@ -12,9 +12,11 @@ standard library, because ``coach status`` uses it on every shell prompt.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as the settings write them; the index is ``date.weekday()``."""
@@ -78,7 +80,12 @@ def _counts(day: date, rest_days: Collection[int]) -> bool:
     return day.weekday() not in rest_days
 
 
-def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int] = ()) -> Streaks:
+def streaks(
+    active_days: Iterable[date],
+    today: date,
+    rest_days: Collection[int] = (),
+    off_day: Callable[[date], bool] | None = None,
+) -> Streaks:
     """Current and longest streak over the days with a completed session.
 
     Rules:
@@ -87,15 +94,21 @@ def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int]
     - a day without one breaks it, except *today* (there is still time) and
       rest days (``rest_days``, as ``date.weekday()`` numbers);
     - a rest day neither breaks nor extends a streak, even with a session on it;
+      nor does a day ``off_day`` says nothing is prescribed on (a weekday the
+      schedules' ``days`` leave out: :func:`coach.history.due.off_days`);
     - days after ``today`` (a clock that was wrong, another computer's
       history) count toward the longest streak only.
     """
-    days = sorted({day for day in active_days if _counts(day, rest_days)})
+
+    def counts(day: date) -> bool:
+        return _counts(day, rest_days) and (off_day is None or not off_day(day))
+
+    days = sorted({day for day in active_days if counts(day)})
     longest = 0
     run = 0
     previous: date | None = None
     for day in days:
-        if previous is not None and _only_rest_between(previous, day, rest_days):
+        if previous is not None and _only_rest_between(previous, day, rest_days, counts, off_day):
             run += 1
         else:
             run = 1
@@ -113,22 +126,26 @@ def streaks(active_days: Iterable[date], today: date, rest_days: Collection[int]
     while day >= earliest:
         if day in present:
             current += 1
-        elif _counts(day, rest_days):
+        elif counts(day):
             break
         day -= timedelta(days=1)
     return Streaks(current=current, longest=max(longest, current))
 
 
-def _only_rest_between(earlier: date, later: date, rest_days: Collection[int]) -> bool:
-    """Whether every day strictly between ``earlier`` and ``later`` is a rest day."""
+def _only_rest_between(
+    earlier: date,
+    later: date,
+    rest_days: Collection[int],
+    counts: Callable[[date], bool],
+    off_day: Callable[[date], bool] | None,
+) -> bool:
+    """Whether every day strictly between ``earlier`` and ``later`` is a rest (or off) day."""
     gap = (later - earlier).days - 1
     if gap <= 0:
         return gap == 0
-    if gap >= 7:
+    if gap >= 7 and off_day is None:
         return len(rest_days) >= 7
-    return all(
-        not _counts(earlier + timedelta(days=offset), rest_days) for offset in range(1, gap + 1)
-    )
+    return all(not counts(earlier + timedelta(days=offset)) for offset in range(1, gap + 1))
 
 
 def week_start(day: date) -> date:
@@ -211,5 +228,105 @@ def weekly_adherence(
             prescribed = min(per_week, -(-per_week * len(working) // full_week)) if full_week else 0
             done = min(sum(completed_per_day.get(day, 0) for day in days), prescribed)
         result.append(Adherence(first, last, done, prescribed))
+        monday += timedelta(days=7)
+    return result
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    """The schedule in force on one day, as adherence needs it (no pydantic here).
+
+    ``per_day`` and ``per_week`` are the targets (a range's ``target``); at most
+    one is set. ``days`` are the prescribed weekdays (``date.weekday()`` numbers),
+    None for every day. An ``as_needed`` schedule prescribes nothing.
+    """
+
+    per_day: int | None = None
+    per_week: int | None = None
+    days: frozenset[int] | None = None
+    as_needed: bool = False
+
+    def prescribes_on(self, day: date, rest_days: Collection[int] = ()) -> bool:
+        """Whether ``day`` is one the schedule can count (rest days and other weekdays are not)."""
+        if self.as_needed or (self.per_day is None and self.per_week is None):
+            return False
+        if not _counts(day, rest_days):
+            return False
+        return self.days is None or day.weekday() in self.days
+
+    def working_days_a_week(self, rest_days: Collection[int] = ()) -> int:
+        """How many weekdays of a full week the schedule counts."""
+        weekdays = set(range(7)) if self.days is None else set(self.days)
+        return len(weekdays - set(rest_days))
+
+    def describe(self) -> str:
+        """``2 a day on mon, wed``, ``3 a week``, ``as needed`` or ``no schedule``."""
+        if self.as_needed:
+            return "as needed"
+        if self.per_day is not None:
+            text = f"{self.per_day} a day"
+        elif self.per_week is not None:
+            text = f"{self.per_week} a week"
+        else:
+            return "no schedule"
+        if self.days is not None:
+            text += " on " + ", ".join(WEEKDAYS[n] for n in sorted(self.days))
+        return text
+
+
+def scheduled_adherence(
+    completed_per_day: Mapping[date, int],
+    schedule_on: Callable[[date], DaySchedule | None],
+    start: date,
+    end: date,
+    rest_days: Collection[int] = (),
+) -> list[Adherence]:
+    """For each week (Monday to Sunday) touching ``start``..``end``: done / prescribed,
+    each day judged by the schedule in force on it (``schedule_on(day)``).
+
+    A day with no schedule (None: outside the prescription), an as-needed one,
+    a rest day or a weekday not in the schedule's ``days`` prescribes nothing
+    and its sessions do not count. A per-day day prescribes ``per_day`` and
+    counts at most that many. A per-week day prescribes its share of the week
+    (``per_week`` over the schedule's working days a week); a week prescribes
+    the sum of those shares, rounded up, and counts at most that many sessions
+    done on its per-week days. So a phase that ended is judged by its own
+    schedule, and changing a schedule does not rewrite past weeks.
+    """
+    result = []
+    monday = week_start(start)
+    while monday <= end:
+        first = max(monday, start)
+        last = min(monday + timedelta(days=6), end)
+        daily_prescribed = 0
+        daily_done = 0
+        share = Fraction(0)
+        weekly_done = 0
+        day = first
+        while day <= last:
+            schedule = schedule_on(day)
+            done = completed_per_day.get(day, 0)
+            if schedule is None:
+                pass
+            elif schedule.prescribes_on(day, rest_days):
+                if schedule.per_day is not None:
+                    daily_prescribed += schedule.per_day
+                    daily_done += min(done, schedule.per_day)
+                elif schedule.per_week is not None:
+                    working = schedule.working_days_a_week(rest_days)
+                    share += Fraction(schedule.per_week, working)
+                    weekly_done += done
+            elif schedule.per_week is not None and schedule.prescribes_on(day):
+                weekly_done += done  # a rest day's session counts toward its week
+            day += timedelta(days=1)
+        weekly_prescribed = math.ceil(share)
+        result.append(
+            Adherence(
+                first,
+                last,
+                daily_done + min(weekly_done, weekly_prescribed),
+                daily_prescribed + weekly_prescribed,
+            )
+        )
         monday += timedelta(days=7)
     return result

@@ -14,11 +14,18 @@ import html
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from coach.history.calendar import Adherence, Streaks, daily_adherence, weekly_adherence
+from coach.history.calendar import (
+    Adherence,
+    DaySchedule,
+    Streaks,
+    daily_adherence,
+    scheduled_adherence,
+    weekly_adherence,
+)
 from coach.history.records import SessionRecord, safe_text
 from coach.history.store import Progress
 from coach.program.durations import format_clock
@@ -193,10 +200,15 @@ class ProgramReport:
     """(name, sessions completed in, sessions included in, reps done)."""
     pain: list[tuple[date, int | None, int | None]]
     stop_above: int | None
+    in_force: str | None = None
+    """The schedule in force today, from the program file (``as needed``,
+    ``2 a day on mon, wed``), or None when the report had only the history."""
 
     @property
     def schedule(self) -> str:
-        """``2 a day``, ``3 a week``, or ``no schedule``."""
+        """``2 a day``, ``3 a week``, ``as needed`` or ``no schedule``."""
+        if self.in_force is not None:
+            return self.in_force
         if self.per_day is not None:
             return f"{self.per_day} a day"
         if self.per_week is not None:
@@ -232,8 +244,16 @@ def build_report(
     streaks: Streaks,
     rest_days: Collection[int] = (),
     generated_at: datetime,
+    schedules: Mapping[str, Callable[[date], DaySchedule | None]] | None = None,
 ) -> Report:
-    """Put the report together from the sessions since ``start`` (all when None)."""
+    """Put the report together from the sessions since ``start`` (all when None).
+
+    ``schedules`` gives, for a program id, the schedule in force on each day
+    (:func:`coach.history.schedules.schedule_in_force`, from its file): each
+    week is then judged by the schedule of its own days, within the
+    prescription's dates. A program without one (its file is gone) is judged
+    by the schedule recorded with its latest session, as before.
+    """
     first = min((record.local_date for record in records), default=today)
     start = first if start is None else start
     by_program: dict[str, list[SessionRecord]] = defaultdict(list)
@@ -253,7 +273,24 @@ def build_report(
         begin = max(start, min(record.local_date for record in sessions))
         weeks: list[Adherence] = []
         overall = None
-        if latest.per_day is not None or latest.per_week is not None:
+        in_force = None
+        schedule_on = None if schedules is None else schedules.get(program)
+        if schedule_on is not None:
+            now = schedule_on(today)
+            weeks = scheduled_adherence(per_day_counts, schedule_on, begin, today, rest_days)
+            weeks = [week for week in weeks if week.prescribed]
+            if now is not None:
+                in_force = now.describe()
+            else:  # after the prescription's end, or a program with no schedule
+                in_force = "none today" if weeks else "no schedule"
+            if weeks:
+                overall = Adherence(
+                    begin,
+                    today,
+                    sum(week.done for week in weeks),
+                    sum(week.prescribed for week in weeks),
+                )
+        elif latest.per_day is not None or latest.per_week is not None:
             weeks = weekly_adherence(
                 per_day_counts,
                 begin,
@@ -296,6 +333,7 @@ def build_report(
                     if record.pain_before is not None or record.pain_after is not None
                 ],
                 stop_above=latest.stop_above,
+                in_force=in_force,
             )
         )
     completed = sum(record.status == "completed" for record in records)

@@ -1451,6 +1451,9 @@ class StatusRows:
     active_seconds, host, pid) of the latest session."""
     break_state: dict[str, Any] | None = None
     """The saved break timers (None before any break reminder ran)."""
+    programs: dict[str, tuple[int, int, date | None]] = field(default_factory=dict)
+    """For each program with a session: (completed today, completed this week
+    (Monday to today), its first day with anything done), for what is due today."""
 
 
 def read_status(path: Path, today: date) -> StatusRows | None:
@@ -1491,6 +1494,18 @@ def read_status(path: Path, today: date) -> StatusRows | None:
             f"local_date, active_seconds, host, pid FROM sessions WHERE {_GOOD_DAY} "
             "ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
+        monday = today - timedelta(days=today.weekday())
+        programs: dict[str, tuple[int, int, date | None]] = {}
+        for program, on_day, in_week, first in db.execute(
+            "SELECT program_id, count(*) FILTER (WHERE status = 'completed' AND local_date = ?), "
+            "count(*) FILTER (WHERE status = 'completed' AND local_date BETWEEN ? AND ?), "
+            "min(local_date) FILTER (WHERE status IN ('completed', 'partial')) "
+            "FROM sessions GROUP BY program_id",
+            (today.isoformat(), monday.isoformat(), today.isoformat()),
+        ):
+            if isinstance(program, str):
+                found = _days([first] if first else [])
+                programs[program] = (int(on_day), int(in_week), found[0] if found else None)
         state = None
         if version >= 3:
             row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
@@ -1503,7 +1518,7 @@ def read_status(path: Path, today: date) -> StatusRows | None:
         raise _damaged(path, error) from None
     finally:
         db.close()
-    return StatusRows(days, done, seconds, last, state)
+    return StatusRows(days, done, seconds, last, state, programs)
 
 
 # --------------------------------------------------------------------------- damage

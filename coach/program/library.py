@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from coach import paths
 from coach.errors import ProgramError, ProgramIssue
@@ -25,6 +25,7 @@ from coach.program.library_cache import LibraryCache, Outcome, ProgramListing, s
 
 if TYPE_CHECKING:
     from coach.program.loader import LoadedProgram
+    from coach.program.model import Program, Schedule
 
 FolderKind = Literal["COACH_PROGRAMS_PATH", "user", "bundled"]
 
@@ -252,6 +253,7 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
             summary=program.info.summary,
             audience=tuple(program.info.audience),
             total_seconds=session_size(program).seconds,
+            plan=plan_of(loaded.as_written),
         )
     except ProgramError as error:
         return error, None, True
@@ -259,3 +261,36 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
         return unexpected_problem(file, error), None, False
     # A patient file depends on the file it extends too, which its own stamp cannot tell.
     return listing, loaded, loaded.extends is None
+
+
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _schedule_json(schedule: Schedule | None) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {
+        "per_day": None if schedule.as_needed else schedule.paced_per_day,
+        "per_week": None if schedule.as_needed else schedule.paced_per_week,
+        "days": None
+        if schedule.days is None
+        else sorted(_WEEKDAY_NAMES.index(name) for name in schedule.days),
+        "as_needed": schedule.as_needed,
+    }
+
+
+def plan_of(program: Program) -> dict[str, Any]:
+    """``program``'s schedules over time (the program as written, before any phase),
+    as plain data for :func:`coach.program.due.schedule_on`."""
+    prescription = program.info.prescription
+    plan: dict[str, Any] = {"schedule": _schedule_json(program.info.schedule)}
+    if prescription is not None:
+        last = prescription.last_day
+        plan["start"] = None if prescription.start is None else prescription.start.isoformat()
+        plan["last"] = None if last is None else last.isoformat()
+        plan["weeks"] = prescription.weeks  # a protocol's, counted from the first session
+        plan["phases"] = [
+            [phase.first_week, phase.last_week, _schedule_json(phase.schedule)]
+            for phase in program.phases
+        ]
+    return plan

@@ -50,7 +50,9 @@ _RULE_MODULES = (
     "errors.py",
     "files.py",
     "text.py",
+    "program/due.py",
     "program/durations.py",
+    "program/library.py",
     "program/library_cache.py",
     "program/loader.py",
     "program/model.py",
@@ -78,6 +80,8 @@ class ProgramListing(NamedTuple):
     audience: tuple[str, ...]
     total_seconds: float
     """The length of a session, as :func:`coach.program.timeline.build_timeline` counts it."""
+    plan: dict[str, Any] | None = None
+    """Its schedules over time (:func:`coach.program.due.plan_of`), for what is due today."""
 
 
 Outcome = ProgramListing | ProgramError
@@ -190,6 +194,7 @@ class LibraryCache:
                 "summary": outcome.summary,
                 "audience": list(outcome.audience),
                 "total_seconds": outcome.total_seconds,
+                "plan": outcome.plan,
             }
         else:
             entry["issues"] = [
@@ -247,10 +252,38 @@ def _listing_from_json(data: Any) -> ProgramListing:
         summary=_text(data["summary"]),
         audience=tuple(_text(item) for item in audience),
         total_seconds=float(seconds),
+        plan=_plan(data.get("plan")),
     )
     if not listing.id or not listing.title:
         raise ValueError("malformed entry")
     return listing
+
+
+def _plan(data: Any) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("schedule"), dict | None):
+        raise ValueError("malformed entry")
+    return data
+
+
+def fresh_listings(file: Path) -> list[tuple[Path, ProgramListing]]:
+    """Every valid program the cache ``file`` lists whose file has not changed since.
+
+    For ``coach status``, which reads no program file: a program changed
+    since the library last checked it is left out until the library (the
+    app, ``coach list``, a run) checks it again.
+    """
+    cache = LibraryCache(file)
+    found = []
+    for key, entry in list(cache._entries.items()):
+        if "program" not in entry:
+            continue
+        path = Path(key)
+        listing = cache.recall(path, stamp_of(path))
+        if isinstance(listing, ProgramListing):
+            found.append((path, listing))
+    return found
 
 
 def _error_from_json(path: Path, data: Any) -> ProgramError:

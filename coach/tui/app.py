@@ -385,6 +385,7 @@ class CoachApp(App[None]):
                 self.store.path,
                 local_day(self.clock.now(), history.day_start),
                 history.rest_days,
+                self._plans(),
             )
         )
 
@@ -403,6 +404,12 @@ class CoachApp(App[None]):
 
     # --- history ------------------------------------------------------------------------------
 
+    def _plans(self) -> list[tuple[str, str, dict[str, Any] | None]]:
+        """(id, title, plan) of the library's programs: what is due, which days are off."""
+        return [
+            (entry.id, entry.listing.title, entry.listing.plan) for entry in self.library.entries
+        ]
+
     def status(self) -> Status | None:
         """Streak and today's numbers, or None without a history."""
         if self.store is None or self.history_settings is None:
@@ -414,7 +421,11 @@ class CoachApp(App[None]):
 
         prefs = dataclasses.replace(self.history_settings, data_dir=self.store.folder)
         try:
-            return collect_status(prefs, self.clock.now())
+            plans = [
+                (entry.id, entry.listing.title, entry.listing.plan)
+                for entry in self.library.entries
+            ]
+            return collect_status(prefs, self.clock.now(), plans)
         except HistoryError:
             return None
 

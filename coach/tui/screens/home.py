@@ -81,6 +81,8 @@ class HomeScreen(Screen[None]):
         self._shown_query = ""
         self.library = library
         self._status = status
+        self._due: dict[str, str] = {}
+        """Each prescribed program's "due today: 1 of 3 done", from the last status read."""
         # From the listing: the first frame needs neither the programs nor pydantic.
         self._lengths = {
             entry.id: format_clock(entry.listing.total_seconds) for entry in library.entries
@@ -108,21 +110,24 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def _options(self, query: str) -> list[Option]:
-        options = []
-        for entry in self.library.entries:
-            if not matches(entry, query):
-                continue
-            listing = entry.listing
-            audience = ", ".join(listing.audience) or "everyone"
-            # Program text is data: literal() never parses it as markup.
-            prompt = Content.assemble(
-                literal(listing.title).stylize("bold"),
-                literal(f"  {self._lengths[entry.id]}  ({audience})"),
-                "\n",
-                literal(listing.summary or " "),
-            )
-            options.append(Option(prompt, id=entry.id))
-        return options
+        return [
+            Option(self._prompt(entry), id=entry.id)
+            for entry in self.library.entries
+            if matches(entry, query)
+        ]
+
+    def _prompt(self, entry: LibraryEntry) -> Content:
+        listing = entry.listing
+        audience = ", ".join(listing.audience) or "everyone"
+        due = self._due.get(entry.id)
+        # Program text is data: literal() never parses it as markup.
+        return Content.assemble(
+            literal(listing.title).stylize("bold"),
+            literal(f"  {self._lengths[entry.id]}  ({audience})"),
+            literal(f"  - {due}").stylize("italic") if due else "",
+            "\n",
+            literal(listing.summary or " "),
+        )
 
     def on_mount(self) -> None:
         """Show today's numbers; the filter has the focus (``?`` is help, never typed)."""
@@ -153,8 +158,9 @@ class HomeScreen(Screen[None]):
         self.refresh_today()
 
     def refresh_today(self) -> None:
-        """The streak and today's minutes, from the history."""
+        """The streak, today's minutes and what is due today, from the history."""
         status = self._status()
+        self._show_due({} if status is None else {due.program: due.line() for due in status.due})
         today = self.query_one("#today", Static)
         if status is None:
             today.update("")
@@ -164,6 +170,21 @@ class HomeScreen(Screen[None]):
             f"Streak: {streak} day{'s' if streak != 1 else ''} - today: "
             f"{status.sessions_today} done, {status.minutes_today:g} min"
         )
+
+    def _show_due(self, due: dict[str, str]) -> None:
+        """Put "due today: 1 of 3 done" beside each prescribed program in the list."""
+        if due == self._due:
+            return
+        changed = {
+            key for key in due.keys() | self._due.keys() if due.get(key) != self._due.get(key)
+        }
+        self._due = due
+        programs = self.query_one("#programs", OptionList)
+        for index in range(programs.option_count):
+            option = programs.get_option_at_index(index)
+            entry = self.library.get(option.id) if option.id in changed else None
+            if entry is not None:
+                programs.replace_option_prompt_at_index(index, self._prompt(entry))
 
     def show_break(self, text: str) -> None:
         """The break banner: "Next break: micro-break in 7 min" (empty without reminders)."""

@@ -7,10 +7,11 @@ alone: active days are ``#``, others ``.``, and bars are drawn with blocks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from textual.widgets import Footer, Header, Static
 
 from coach.breaks.scheduler import OUTCOMES
 from coach.history.calendar import Streaks, streaks, week_start
+from coach.history.due import library_off_days
 from coach.history.records import HistoryError
 from coach.history.store import HistoryStore, Progress
 from coach.tui.literal import literal
@@ -40,15 +42,21 @@ class ProgressData:
     """Breaks in the last weeks shown, by (kind, outcome)."""
 
 
-def read_progress(path: Path, today: date, rest_days: frozenset[int]) -> ProgressData:
-    """Read the history (call from a worker thread)."""
+def read_progress(
+    path: Path,
+    today: date,
+    rest_days: frozenset[int],
+    plans: Sequence[tuple[str, str, Mapping[str, Any] | None]] = (),
+) -> ProgressData:
+    """Read the history (call from a worker thread); ``plans`` (the library's
+    (id, title, plan)) tell the weekdays their schedules leave out of a streak."""
     with HistoryStore(path) as store:
         active = store.completed_days()
         progress = store.progress()
         breaks = store.break_counts(since=week_start(today) - timedelta(weeks=WEEKS_SHOWN - 1))
-    return ProgressData(
-        today, streaks(active, today, rest_days), progress, frozenset(active), breaks
-    )
+        off = library_off_days(plans, store.first_day)
+        found = streaks(active, today, rest_days, off)
+    return ProgressData(today, found, progress, frozenset(active), breaks)
 
 
 def break_lines(data: ProgressData) -> list[str]:
@@ -96,11 +104,18 @@ class ProgressScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, path: Path, today: date, rest_days: frozenset[int]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        today: date,
+        rest_days: frozenset[int],
+        plans: Sequence[tuple[str, str, Mapping[str, Any] | None]] = (),
+    ) -> None:
         super().__init__()
         self.path = path
         self.today = today
         self.rest_days = rest_days
+        self.plans = plans
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,7 +131,7 @@ class ProgressScreen(Screen[None]):
     def load(self) -> None:
         """Read, then hand the result to the UI thread."""
         try:
-            data = read_progress(self.path, self.today, self.rest_days)
+            data = read_progress(self.path, self.today, self.rest_days, self.plans)
         except HistoryError as error:
             self.app.call_from_thread(self.show_error, str(error))
             return
