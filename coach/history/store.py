@@ -679,9 +679,9 @@ class HistoryStore:
         protocol's weeks count from it; a start quit at once does not), or None."""
         with self._reading() as db:
             row = db.execute(
-                "SELECT min(local_date) FROM sessions WHERE program_id = ? "
-                "AND status IN ('completed', 'partial') AND EXISTS (SELECT 1 FROM "
-                "session_exercises AS e WHERE e.session_id = sessions.id AND e.completed = 1)",
+                "SELECT min(local_date) FROM sessions WHERE program_id = ? AND (status = "
+                "'completed' OR (status = 'partial' AND EXISTS (SELECT 1 FROM "
+                "session_exercises AS e WHERE e.session_id = sessions.id AND e.completed = 1)))",
                 (program,),
             ).fetchone()
         days = _days([row[0]] if row and row[0] else [])
