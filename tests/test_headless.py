@@ -365,10 +365,16 @@ duration = "0.2s"
 """
 
 
-def _terminal_run(tmp_path: Path, answers: list[tuple[bytes, bytes]]) -> tuple[int | None, str]:
-    """Run `checked` with a terminal on stdin; answer each (prompt, answer) once it shows."""
-    program = tmp_path / "checked.toml"
-    program.write_text(CHECKIN)
+def _terminal_run(
+    tmp_path: Path,
+    answers: list[tuple[bytes, bytes]],
+    text: str = CHECKIN,
+    name: str = "checked.toml",
+) -> tuple[int | None, str]:
+    """Run ``text`` (`checked`) with a terminal on stdin; answer each (prompt, answer) once it
+    shows."""
+    program = tmp_path / name
+    program.write_text(text)
     leader, follower = pty.openpty()
     env = {
         **os.environ,
@@ -600,50 +606,64 @@ hold = 0.5
 """
 
 
+class _PlainTerminal:
+    """``coach run FILE --headless`` with a terminal on stdin and no cues; its lines as read."""
+
+    def __init__(self, path: Path) -> None:
+        self.leader, follower = pty.openpty()
+        env = {
+            **os.environ,
+            "COACH_CUES__SPEECH": "false",
+            "COACH_CUES__BELL": "false",
+            "COACH_CUES__SOUNDS": "false",
+            "COACH_CUES__COUNTDOWN": "0",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coach", "run", str(path), "--headless"],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        os.close(follower)
+        self.lines: list[str] = []
+
+    def until(self, text: str) -> None:
+        """Read lines until one holds ``text``."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in {self.lines}")
+
+    def press(self, keys: bytes) -> None:
+        os.write(self.leader, keys)
+
+    def finish(self) -> int:
+        """Wait for the end; the exit status."""
+        self.process.wait(timeout=10)
+        os.close(self.leader)
+        return self.process.returncode
+
+
 def test_e_on_a_terminal_says_enough_from_the_lower_number(tmp_path: Path) -> None:
     """``e`` before the first rep says from when; after it, ends the set, counted as done."""
     path = tmp_path / "ranged.toml"
     path.write_text(RANGED)
-    leader, follower = pty.openpty()
-    env = {
-        **os.environ,
-        "COACH_CUES__SPEECH": "false",
-        "COACH_CUES__BELL": "false",
-        "COACH_CUES__SOUNDS": "false",
-        "COACH_CUES__COUNTDOWN": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "run", str(path), "--headless"],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    os.close(follower)
-    assert process.stdout is not None
-    lines: list[str] = []
-
-    def until(text: str) -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            lines.append(line.rstrip("\n"))
-            if text in line:
-                return
-        raise AssertionError(f"no {text!r} in {lines}")
-
-    until("From the lower number on, press e for enough")
-    until("rep 1/40")
-    os.write(leader, b"e")
-    until("Not yet: enough counts from the lower number (reps: 1-40).")
-    until("rep 2/40")
-    os.write(leader, b"e")
-    until("Enough: 1 rep this set (1-40), counted as done.")
-    until("Session complete")
-    process.wait(timeout=10)
-    os.close(leader)
-    assert process.returncode == 0, process.stderr.read()  # type: ignore[union-attr]
-    assert "  Reps: 1-40 (paced 40)" in lines
-    assert not any("rep 3/40" in line for line in lines)
+    run = _PlainTerminal(path)
+    run.until("From the lower number on, press e for enough")
+    run.until("rep 1/40")
+    run.press(b"e")
+    run.until("Not yet: enough counts from the lower number (reps: 1-40).")
+    run.until("rep 2/40")
+    run.press(b"e")
+    run.until("Enough: 1 rep this set (1-40), counted as done.")
+    run.until("Session complete")
+    assert run.finish() == 0, run.process.stderr.read()  # type: ignore[union-attr]
+    assert "  Reps: 1-40 (paced 40)" in run.lines
+    assert not any("rep 3/40" in line for line in run.lines)
 
 
 def test_an_as_needed_rest_on_a_terminal_waits_for_enter(tmp_path: Path) -> None:
@@ -651,37 +671,9 @@ def test_an_as_needed_rest_on_a_terminal_waits_for_enter(tmp_path: Path) -> None
     path.write_text(
         RANGED.replace("reps = { min = 1, max = 40 }", 'reps = 2\nrest_between_reps = "as needed"')
     )
-    leader, follower = pty.openpty()
-    env = {
-        **os.environ,
-        "COACH_CUES__SPEECH": "false",
-        "COACH_CUES__BELL": "false",
-        "COACH_CUES__SOUNDS": "false",
-        "COACH_CUES__COUNTDOWN": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "run", str(path), "--headless"],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    os.close(follower)
-    assert process.stdout is not None
-    lines: list[str] = []
-
-    def until(text: str) -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            lines.append(line.rstrip("\n"))
-            if text in line:
-                return
-        raise AssertionError(f"no {text!r} in {lines}")
-
-    until("rep 1/2: rest as needed. Take as long as you need; press space or Enter")
-    os.write(leader, b"\r")
-    until("Rested ")
-    until("Session complete")
-    process.wait(timeout=10)
-    os.close(leader)
-    assert process.returncode == 0
+    run = _PlainTerminal(path)
+    run.until("rep 1/2: rest as needed. Take as long as you need; press space or Enter")
+    run.press(b"\r")
+    run.until("Rested ")
+    run.until("Session complete")
+    assert run.finish() == 0

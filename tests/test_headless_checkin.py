@@ -3,17 +3,13 @@ question, and a start declined because of pain kept as ``declined``."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from coach.history.store import HistoryStore
 from coach.session.headless import EXIT_STOPPED
 from tests.helpers import history_with, record
+from tests.test_headless import _terminal_run as terminal_run
 
 SYMPTOMS = """
 schema_version = 2
@@ -35,39 +31,7 @@ duration = "0.2s"
 
 def _terminal_run(tmp_path: Path, answers: list[tuple[bytes, bytes]]) -> tuple[int | None, str]:
     """Run ``glide`` with a terminal on stdin; answer each (prompt, answer) once it shows."""
-    program = tmp_path / "glide.toml"
-    program.write_text(SYMPTOMS)
-    leader, follower = pty.openpty()
-    env = {
-        **os.environ,
-        "COACH_CUES__SPEECH": "false",
-        "COACH_CUES__BELL": "false",
-        "COACH_CUES__COUNTDOWN": "0",
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "run", str(program), "--headless"],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    os.close(follower)
-    assert process.stdout is not None
-    seen = b""
-    deadline = time.monotonic() + 30
-    for prompt, answer in answers:
-        while seen.count(prompt) < 1:
-            assert time.monotonic() < deadline, seen
-            chunk = os.read(process.stdout.fileno(), 4096)
-            assert chunk, seen
-            seen += chunk
-        seen = seen.replace(prompt, b"<asked>", 1)
-        os.write(leader, answer)
-    out, err = process.communicate(timeout=30)
-    os.close(leader)
-    assert b"Traceback" not in err, err
-    return process.returncode, (seen + out).decode()
+    return terminal_run(tmp_path, answers, SYMPTOMS, "glide.toml")
 
 
 def _earlier_session(tmp_path: Path) -> None:
