@@ -291,6 +291,20 @@ def _migration_6(db: sqlite3.Connection) -> None:
     db.execute(_TOTALS_REMOVE)
 
 
+def _migration_7(db: sqlite3.Connection) -> None:
+    """The dose paced of each exercise held or timed, and the time spent in its
+    as-needed rests (version 2).
+
+    ``hold_seconds`` is the hold of each rep and ``duration_seconds`` the work of each
+    set, as the session paced them (a range's target); ``rest_waited`` is the seconds
+    the person took in the exercise's as-needed rests (pauses left out). Earlier rows
+    have NULL, which is what they had.
+    """
+    db.execute("ALTER TABLE session_exercises ADD COLUMN hold_seconds REAL")
+    db.execute("ALTER TABLE session_exercises ADD COLUMN duration_seconds REAL")
+    db.execute("ALTER TABLE session_exercises ADD COLUMN rest_waited REAL")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -298,6 +312,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

@@ -163,6 +163,9 @@ _ADDED_IN = {
     ("sessions", "symptoms_after"): 6,
     ("sessions", "next_day"): 6,
     ("session_exercises", "done_count"): 6,
+    ("session_exercises", "hold_seconds"): 7,
+    ("session_exercises", "duration_seconds"): 7,
+    ("session_exercises", "rest_waited"): 7,
 }
 """The schema version that added a table (``""``) or a column: an older history lacks it."""
 
@@ -311,7 +314,8 @@ _SESSION_COLUMNS = (
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
-    "reps_done, reps_planned, skipped_steps, load, effort, done_count"
+    "reps_done, reps_planned, skipped_steps, load, effort, done_count, hold_seconds, "
+    "duration_seconds, rest_waited"
 )
 
 
@@ -1044,7 +1048,9 @@ SELECT json_patch(json_object(
             'reps_done', reps_done, 'reps_planned', reps_planned,
             'skipped_steps', skipped_steps),
             -- a merge patch: a NULL load or effort leaves its key out, as to_json does
-            json_object('load', load, 'effort', effort, 'done_count', done_count)))
+            json_object('load', load, 'effort', effort, 'done_count', done_count,
+                        'hold_seconds', hold_seconds, 'duration_seconds', duration_seconds,
+                        'rest_waited', rest_waited)))
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
     'updated_at', updated_at),
@@ -1080,6 +1086,11 @@ _EXPORTABLE = (
     "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
     "AND typeof(e.load) IN ('text', 'null') AND typeof(e.effort) IN ('text', 'null') "
     "AND (e.done_count IS NULL OR (typeof(e.done_count) = 'integer' AND e.done_count >= 0)) "
+    + "".join(
+        f"AND (e.{column} IS NULL OR (typeof(e.{column}) IN ('integer', 'real') "
+        f"AND e.{column} BETWEEN 0 AND {MAX_ACTIVE_SECONDS})) "
+        for column in ("hold_seconds", "duration_seconds", "rest_waited")
+    )
     + "".join(
         f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
     )
@@ -1236,7 +1247,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     )
     db.executemany(
         f"INSERT INTO session_exercises ({_EXERCISE_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 record.id,
@@ -1252,6 +1263,9 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
                 None if exercise.load is None else visible(exercise.load),
                 None if exercise.effort is None else visible(exercise.effort),
                 exercise.done_count,
+                exercise.hold_seconds,
+                exercise.duration_seconds,
+                exercise.rest_waited,
             )
             for exercise in record.exercises
         ],
@@ -1301,6 +1315,7 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
         raise TypeError("not an exercise row")
     if done_count is not None:
         done_count = _stored_count(done_count)
+    hold, duration, waited = (_stored_seconds(value) for value in row[13:16])
     return ExerciseRecord(
         row[2],
         row[3],
@@ -1314,7 +1329,21 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
         load=load,
         effort=effort,
         done_count=done_count,
+        hold_seconds=hold,
+        duration_seconds=duration,
+        rest_waited=waited,
     )
+
+
+def _stored_seconds(value: Any) -> float | None:
+    """A stored length in seconds (None stays None); ValueError for a damaged one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not an exercise row")
+    if not 0 <= value <= MAX_ACTIVE_SECONDS:
+        raise ValueError("not an exercise row")
+    return float(value)
 
 
 def _stored_count(value: Any) -> int:
