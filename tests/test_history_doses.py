@@ -167,3 +167,65 @@ async def test_without_a_terminal_an_as_needed_rest_records_no_wait(tmp_path: Pa
         (kept,) = store.sessions()
     assert [e.rest_waited for e in kept.exercises] == [None, None]  # it lasted 30 s, as planned
     assert kept.exercises[1].duration_seconds == 4
+
+
+# --------------------------------------------------------------------------- declined starts
+
+
+def _declined(session_id: str, day: date) -> Any:
+    return record(session_id, day=day, status="declined", active_seconds=0.0)
+
+
+def test_progress_counts_a_declined_start_apart_from_the_sessions_run(tmp_path: Path) -> None:
+    day, later = date(2026, 11, 20), date(2026, 11, 21)
+    store = history_with(
+        tmp_path / "h",
+        record("a", day=day),
+        _declined("b", day),
+        _declined("c", later),
+        record("d", day=later, status="partial"),
+    )
+    progress = store.progress()
+    assert [(d.day, d.sessions, d.completed, d.declined) for d in progress.days] == [
+        (day, 1, 1, 1),
+        (later, 1, 0, 1),
+    ]
+    (program,) = progress.programs
+    assert (program.sessions, program.completed, program.declined) == (2, 1, 2)
+    # Each exercise counts the two sessions run, with the totals table or without it.
+    for shown in (progress, store.progress(since=day)):
+        assert {(t.exercise, t.sessions) for t in shown.exercises} == {
+            ("flexor", 2),
+            ("extensor", 2),
+        }
+    assert progress.weeks()[0][1:3] == (2, 1)
+
+
+def test_migration_7_takes_declined_starts_out_of_the_totals(tmp_path: Path) -> None:
+    """A schema 6 history counted a declined start's exercises; after the upgrade it
+    does not, and saving rows again keeps the totals right."""
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path)
+    migrate(db, 6)
+    for session_id, status in (("a", "completed"), ("b", "declined")):
+        db.execute(
+            "INSERT INTO sessions (id, program_id, program_title, started_at, utc_offset, "
+            "local_date, status, updated_at) VALUES "
+            f"('{session_id}', 'wrist', 'Wrist', '2026-11-20T08:00:00.000Z', 0, '2026-11-20', "
+            f"'{status}', '2026-11-20T08:01:00.000Z')"
+        )
+        db.execute(
+            "INSERT INTO session_exercises (session_id, position, exercise_id, name) "
+            f"VALUES ('{session_id}', 0, 'flexor', 'Flexor stretch')"
+        )
+    db.commit()
+    counted = "SELECT sessions FROM exercise_totals WHERE exercise_id = 'flexor'"
+    assert db.execute(counted).fetchone() == (2,)  # schema 6 counted the declined start
+    db.close()
+    with HistoryStore(path) as store:
+        assert [(t.exercise, t.sessions) for t in store.progress().exercises] == [("flexor", 1)]
+        declined = store.get("b")
+        assert declined is not None
+        store.save(declined)  # saved again: its rows deleted and added, uncounted both times
+        store.save(record("c", exercises=[ExerciseRecord("flexor", "Flexor stretch", 0)]))
+        assert [(t.exercise, t.sessions) for t in store.progress().exercises] == [("flexor", 2)]

@@ -721,10 +721,11 @@ class HistoryStore:
         where = f"{where} AND {_GOOD_DAY}" if where else f"WHERE {_GOOD_DAY}"
         with self._reading() as db:
             days = [
-                DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60)
+                DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60, row[4])
                 for row in db.execute(
-                    "SELECT local_date, count(*), count(*) FILTER (WHERE status = 'completed'), "
-                    f"total(active_seconds) FROM sessions {where} "
+                    "SELECT local_date, count(*) FILTER (WHERE status != 'declined'), "
+                    "count(*) FILTER (WHERE status = 'completed'), total(active_seconds), "
+                    f"count(*) FILTER (WHERE status = 'declined') FROM sessions {where} "
                     "GROUP BY local_date ORDER BY local_date",
                     params,
                 )
@@ -738,12 +739,15 @@ class HistoryStore:
                     row[4] / 60,
                     date.fromisoformat(row[5]),
                     date.fromisoformat(row[6]),
+                    row[7],
                 )
                 for row in db.execute(
                     "SELECT program_id, (SELECT program_title FROM sessions AS latest "
                     "WHERE latest.program_id = s.program_id ORDER BY started_at DESC LIMIT 1), "
-                    "count(*), count(*) FILTER (WHERE status = 'completed'), "
-                    f"total(active_seconds), min(local_date), max(local_date) FROM sessions AS s "
+                    "count(*) FILTER (WHERE status != 'declined'), "
+                    "count(*) FILTER (WHERE status = 'completed'), total(active_seconds), "
+                    "min(local_date), max(local_date), count(*) FILTER (WHERE status = 'declined') "
+                    "FROM sessions AS s "
                     f"{where} GROUP BY program_id ORDER BY count(*) DESC, program_id",
                     params,
                 )
@@ -763,7 +767,7 @@ class HistoryStore:
                     "SELECT s.program_id, e.exercise_id, max(e.name), count(*), "
                     "total(e.completed), total(e.sets_done), total(e.reps_done) "
                     "FROM sessions AS s JOIN session_exercises AS e ON e.session_id = s.id "
-                    f"WHERE 1 {exercise_where} "
+                    f"WHERE s.status != 'declined' {exercise_where} "
                     "GROUP BY s.program_id, e.exercise_id ORDER BY s.program_id, min(e.position)",
                     params,
                 ).fetchall()
@@ -920,8 +924,11 @@ class DayTotal:
 
     day: date
     sessions: int
+    """Sessions run (completed or partial); declined starts are not among them."""
     completed: int
     minutes: float
+    declined: int = 0
+    """Starts declined because of pain."""
 
 
 @dataclass(frozen=True)
@@ -935,6 +942,8 @@ class ProgramTotal:
     minutes: float
     first_day: date
     last_day: date
+    declined: int = 0
+    """Starts declined because of pain (not among ``sessions``)."""
 
 
 @dataclass(frozen=True)
