@@ -279,6 +279,11 @@ def _parse_patient_file(
         for key in patient_file.info.model_fields_set
         if getattr(patient_file.info, key) is not None
     }
+    if "title" not in given:
+        # Listed beside the protocol it extends, it must not read as the protocol.
+        patient = patient_file.patient or base.patient
+        who = patient.label if patient is not None and patient.label else patient_file.info.id
+        given["title"] = f"{base.title}, for {who}"
     info = base.info.model_copy(update=given)
     ids = [exercise.id for exercise in base.exercises]
     exercises: list[Exercise] = []
