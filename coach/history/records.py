@@ -172,6 +172,9 @@ class SessionRecord:
     """As :attr:`symptoms_before`, after the session."""
     next_day: NextDay | None = None
     """The next day's answer about this session: better, same or worse, or None."""
+    computer: str | None = None
+    """The sync id of the computer whose journal gave this copy (:mod:`coach.history.sync`),
+    or None when it was written here. ``host`` says where the session was done."""
 
     @property
     def local_zone(self) -> timezone:

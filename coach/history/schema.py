@@ -361,6 +361,38 @@ def _migration_7(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_8(db: sqlite3.Connection) -> None:
+    """Sync through a shared folder (:mod:`coach.history.sync`).
+
+    ``computer`` on ``sessions``: the sync id of the computer whose journal gave the
+    row as it is, NULL when it was written here (then this computer's journal carries
+    it). ``journaled_at``: the ``updated_at`` of the version this computer last wrote
+    to its journal; every write of the row clears it, so a row needs writing while the
+    two differ. ``sync_journals``: how far each other computer's journal has been
+    read, and the hashes that tell the same file grown from another one.
+    """
+    db.execute("ALTER TABLE sessions ADD COLUMN computer TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN journaled_at TEXT")
+    db.execute(
+        "CREATE INDEX sessions_to_journal ON sessions (updated_at) WHERE computer IS NULL "
+        "AND status != 'running' AND journaled_at IS NOT updated_at"
+    )
+    db.execute(
+        """
+        CREATE TABLE sync_journals (
+            file TEXT PRIMARY KEY,
+            computer TEXT NOT NULL,
+            name TEXT NOT NULL,
+            head TEXT NOT NULL,
+            tail TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -369,6 +401,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_5,
     _migration_6,
     _migration_7,
+    _migration_8,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

@@ -148,6 +148,7 @@ _TABLES = {
     ),
     "breaks": "id, kind, outcome, at, local_date, program_id",
     "break_state": "id, state, updated_at",
+    "sync_journals": "file, computer, name, head, tail, offset, lines, read_at",
 }
 
 
@@ -166,6 +167,8 @@ _ADDED_IN = {
     ("session_exercises", "hold_seconds"): 7,
     ("session_exercises", "duration_seconds"): 7,
     ("session_exercises", "rest_waited"): 7,
+    ("sessions", "computer"): 8,
+    ("sync_journals", ""): 8,
 }
 """The schema version that added a table (``""``) or a column: an older history lacks it."""
 
@@ -310,7 +313,7 @@ _SESSION_COLUMNS = (
     "id, program_id, program_title, program_version, program_sha256, started_at, ended_at, "
     "utc_offset, local_date, status, stop_reason, active_seconds, planned_seconds, "
     "skipped_steps, per_day, per_week, stop_above, pain_before, pain_after, note, host, pid, "
-    "updated_at, phase, program_hash, symptoms_before, symptoms_after, next_day"
+    "updated_at, phase, program_hash, symptoms_before, symptoms_after, next_day, computer"
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
@@ -527,7 +530,8 @@ class HistoryStore:
         ``patience``: how long to wait for another process's write lock (see
         :meth:`_write`); a session in progress waits only briefly.
         """
-        stamped = replace(record, updated_at=self.now())
+        # Written here: this computer's journal carries it (coach.history.sync).
+        stamped = replace(record, updated_at=self.now(), computer=None)
         self._write(lambda db: _upsert(db, stamped), patience=patience)
         record.updated_at = stamped.updated_at
 
@@ -570,7 +574,8 @@ class HistoryStore:
         """
         folder = private_folder(self.folder / "unsaved")
         target = folder / f"{record.id}.json"
-        stamped = replace(record, updated_at=self.now())
+        # Written here: this computer's journal carries it (coach.history.sync).
+        stamped = replace(record, updated_at=self.now(), computer=None)
         write_private(target, json_text(stamped.to_json()))
         return target
 
@@ -786,6 +791,69 @@ class HistoryStore:
             ]
         return Progress(days=days, programs=programs, exercises=exercises, pain=pain)
 
+    # --- sync (coach.history.sync) ------------------------------------------------------------
+
+    def unjournaled(self, limit: int = 500) -> list[SessionRecord]:
+        """Up to ``limit`` sessions written here (not running) whose latest version this
+        computer's journal does not carry yet, oldest write first."""
+        with self._reading() as db:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM sessions WHERE computer IS NULL AND status != 'running' "
+                    "AND journaled_at IS NOT updated_at ORDER BY updated_at LIMIT ?",
+                    (limit,),
+                )
+            ]
+        if not ids:
+            return []
+        order = {session_id: n for n, session_id in enumerate(ids)}
+        return sorted(self.sessions(ids=ids), key=lambda record: order[record.id])
+
+    def mark_journaled(self, records: Iterable[SessionRecord]) -> None:
+        """These versions are in this computer's journal now (a row written again since
+        is left to be journaled again)."""
+        pairs = [
+            (utc_text(record.updated_at), record.id, utc_text(record.updated_at))
+            for record in records
+            if record.updated_at is not None
+        ]
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE sessions SET journaled_at = ? WHERE id = ? AND updated_at = ?", pairs
+            )
+
+        self._write(work)
+
+    def journal_reads(self) -> dict[str, dict[str, Any]]:
+        """How far each other computer's journal has been read, by file name."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT file, computer, name, head, tail, offset, lines, read_at FROM sync_journals"
+            ).fetchall()
+        return {str(row["file"]): dict(row) for row in rows}
+
+    def note_journal_read(self, read: dict[str, Any]) -> None:
+        """Keep how far a journal has been read (``file``, ``computer``, ``name``,
+        ``head``, ``tail``, ``offset``, ``lines``)."""
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO sync_journals "
+                "(file, computer, name, head, tail, offset, lines, read_at) "
+                "VALUES (:file, :computer, :name, :head, :tail, :offset, :lines, :read_at)",
+                {**read, "read_at": utc_text(self.now())},
+            )
+
+        self._write(work)
+
+    def computers(self) -> dict[str | None, int]:
+        """How many sessions each computer's journal gave (None: written here)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT computer, count(*) FROM sessions GROUP BY computer")
+            return {row[0]: int(row[1]) for row in rows}
+
     # --- breaks ----------------------------------------------------------------------------
 
     def update_breaks(
@@ -876,7 +944,9 @@ class HistoryStore:
         out.write("\n]}\n")
         return count
 
-    def merge(self, records: Iterable[SessionRecord]) -> MergeSummary:
+    def merge(
+        self, records: Iterable[SessionRecord], *, computer: str | None = None
+    ) -> MergeSummary:
         """Add sessions by id, all in one transaction; an id already here is never duplicated.
 
         A session already here is replaced only by a more finished copy of
@@ -886,6 +956,10 @@ class HistoryStore:
         exercises) is left alone and listed in ``conflicts``. ``records`` may
         be a generator (:func:`iter_export`): it is read once, inside the
         transaction, so an error in it writes nothing.
+
+        ``computer``: the sync id of the computer whose journal the records come
+        from (:mod:`coach.history.sync`), kept on each row added or replaced; None
+        for an import, whose sessions this computer's journal then carries.
         """
 
         def work(db: sqlite3.Connection) -> MergeSummary:
@@ -896,6 +970,7 @@ class HistoryStore:
                     "program_sha256 FROM sessions WHERE id = ?",
                     (record.id,),
                 ).fetchone()
+                record = replace(record, computer=computer)
                 if row is None:
                     _upsert(db, record)
                     summary.added += 1
@@ -1222,7 +1297,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
     db.execute(
         f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
-        f"({', '.join('?' for _ in range(28))})",
+        f"({', '.join('?' for _ in range(29))})",
         (
             record.id,
             record.program,
@@ -1252,6 +1327,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
             _symptoms_text(record.symptoms_before),
             _symptoms_text(record.symptoms_after),
             record.next_day,
+            record.computer,
         ),
     )
     db.executemany(
@@ -1442,6 +1518,7 @@ def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> Sess
         symptoms_before=_stored_symptoms(row["symptoms_before"], "symptoms_before"),
         symptoms_after=_stored_symptoms(row["symptoms_after"], "symptoms_after"),
         next_day=_stored_next_day(row["next_day"]),
+        computer=row["computer"] if isinstance(row["computer"], str) else None,
     )
 
 
