@@ -273,3 +273,113 @@ def test_a_kill_during_a_journal_write_loses_nothing_recorded(tmp_path: Path, sh
     reader = history_with(tmp_path / "other")
     Sync(reader, shared, Computer("b" * 12, "y")).run()
     assert reader.count() == 3000
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _coach(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args],
+        env={
+            **run_env(data),
+            "COACH_CONFIG_FILE": str(data.parent / f"{data.name}.toml"),
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_sync_init_now_and_status(tmp_path: Path, shared: Path) -> None:
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    history_with(laptop, _session("a", 0)).close()  # type: ignore[arg-type]
+    not_yet = _coach(laptop, "sync", "now")
+    assert not_yet.returncode == 1 and "coach sync init FOLDER" in not_yet.stderr
+    init = _coach(laptop, "sync", "init", str(shared))
+    assert init.returncode == 0, init.stderr
+    assert f"set history.sync_dir = {shared}" in init.stdout
+    assert "wrote 1 session(s)" in init.stdout
+    assert _coach(desktop, "sync", "init", str(shared)).returncode == 0
+    status = _coach(desktop, "sync", "status", "--json")
+    data = json.loads(status.stdout)
+    assert data["folder"] == str(shared) and data["sessions_by_computer"] != {}
+    (other,) = [j for j in data["journals"] if j["file"] != data["journal"]]
+    assert other["lines"] == 1 and other["waiting"] == 0
+    plain = _coach(desktop, "sync", "status")
+    assert "1 session line(s) read" in plain.stdout
+    history = json.loads(_coach(desktop, "history", "--format", "json").stdout)
+    assert [s["id"] for s in history] == ["a"]
+
+
+def test_sync_init_refuses_a_folder_that_holds_the_history(tmp_path: Path) -> None:
+    data = tmp_path / "Sync" / "coach-data"
+    history_with(data).close()
+    refused = _coach(data, "sync", "init", str(tmp_path / "Sync"))
+    assert refused.returncode == 1
+    assert "a sync tool copying a live SQLite database corrupts it" in refused.stderr
+    missing = _coach(data, "sync", "init", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "is not a folder" in missing.stderr
+
+
+def test_a_headless_session_is_synced_once_it_is_recorded(tmp_path: Path, shared: Path) -> None:
+    program = tmp_path / "tiny.toml"
+    program.write_text(
+        'schema_version = 1\n[program]\nid = "tiny"\ntitle = "Tiny"\nprep = 0\n'
+        '[[exercise]]\nid = "a"\nname = "A"\nduration = 0.1\n'
+    )
+    data = tmp_path / "data"
+    ran = _coach(
+        data, "run", str(program), "--headless", env={"COACH_HISTORY__SYNC_DIR": str(shared)}
+    )
+    assert ran.returncode == 0, ran.stderr
+    (journal,) = shared.iterdir()
+    header, line = journal.read_text().splitlines()
+    assert json.loads(line)["program"] == "tiny" and json.loads(header)["format"] == "coach-journal"
+    gone = _coach(
+        data,
+        "run",
+        str(program),
+        "--headless",
+        env={"COACH_HISTORY__SYNC_DIR": str(tmp_path / "gone")},
+    )
+    assert gone.returncode == 0  # recorded all the same
+    assert "the session is recorded here, not synced" in gone.stderr
+
+
+def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path) -> None:
+    import threading
+
+    from coach.history.sync import SyncLoop, SyncResult
+
+    data = tmp_path / "data"
+    history_with(data, _session("a", 0)).close()  # type: ignore[arg-type]
+    seen: list[SyncResult | str] = []
+    arrived = threading.Semaphore(0)
+
+    def report(outcome: SyncResult | str) -> None:
+        seen.append(outcome)
+        arrived.release()
+
+    loop = SyncLoop(data, shared, report, every=3600).start()
+    try:
+        assert arrived.acquire(timeout=30)
+        first = seen[0]
+        assert isinstance(first, SyncResult) and first.written == 1
+        with HistoryStore.in_folder(data) as store:
+            store.save(_session("b", 1))  # type: ignore[arg-type]
+        loop.poke()  # a session was recorded
+        assert arrived.acquire(timeout=30)
+        second = seen[1]
+        assert isinstance(second, SyncResult) and second.written == 1
+    finally:
+        loop.stop()
+    broken = SyncLoop(data, tmp_path / "gone", report, every=3600).start()
+    try:
+        assert arrived.acquire(timeout=30)
+        assert isinstance(seen[2], str) and "does not exist" in seen[2]
+    finally:
+        broken.stop()

@@ -41,8 +41,9 @@ import json
 import os
 import re
 import socket
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,6 +313,105 @@ class Sync:
                 + len(records),
             }
         )
+
+
+def sync_history(store: HistoryStore, folder: Path) -> SyncResult:
+    """One sync of ``store`` through ``folder``, as this computer (made on first use).
+
+    Raises :class:`SyncError` for an unusable folder; a data folder copied from
+    another computer is said once in the warnings."""
+    computer, copied = this_computer(store.folder)
+    result = Sync(store, folder, computer).run()
+    if copied is not None:
+        result.warnings.insert(0, copied)
+    return result
+
+
+SYNC_EVERY = 300.0
+"""Seconds between syncs while the app or ``coach remind`` runs."""
+
+
+class SyncLoop:
+    """Syncs on a thread of its own (its own connection): now, every :data:`SYNC_EVERY`
+    seconds, and whenever :meth:`poke` asks (a session was just recorded).
+
+    ``report`` gets each result, or the error's text, on that thread. Never raises:
+    a sync folder that went away only makes the history this computer's for a while.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        folder: Path,
+        report: Callable[[SyncResult | str], None] | None = None,
+        every: float = SYNC_EVERY,
+    ) -> None:
+        self.data_dir = data_dir
+        self.folder = folder
+        self.report = report
+        self.every = every
+        self._poked = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="coach-sync", daemon=True)
+
+    def start(self) -> SyncLoop:
+        """Begin: the first sync runs at once."""
+        self._poked.set()
+        self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        """Sync soon (a session was just recorded)."""
+        self._poked.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the sync in progress, if any (waiting at most ``timeout``)."""
+        self._stopping = True
+        self._poked.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            self._poked.wait(self.every)
+            if self._stopping:
+                return
+            self._poked.clear()
+            outcome: SyncResult | str
+            try:
+                with HistoryStore.in_folder(self.data_dir) as store:
+                    outcome = sync_history(store, self.folder)
+            except Exception as error:  # a sync must never stop the app
+                outcome = f"cannot sync through {self.folder}: {error}"
+            if self.report is not None and not self._stopping:
+                with contextlib.suppress(Exception):
+                    self.report(outcome)
+
+
+def journal_summaries(store: HistoryStore, folder: Path) -> list[dict[str, Any]]:
+    """What ``coach sync status`` lists: each journal in the folder, how far it was read
+    and whose it is (``file``, ``computer``, ``name``, ``lines``, ``read_at``, ``size``,
+    ``waiting``: bytes not read yet)."""
+    reads = store.journal_reads()
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in sorted(os.scandir(folder), key=lambda item: item.name):
+            if not entry.is_file() or not is_journal(entry.name):
+                continue
+            read = reads.get(entry.name, {})
+            size = entry.stat().st_size
+            found.append(
+                {
+                    "file": entry.name,
+                    "computer": read.get("computer"),
+                    "name": read.get("name"),
+                    "lines": read.get("lines", 0),
+                    "read_at": read.get("read_at"),
+                    "size": size,
+                    "waiting": max(0, size - int(read.get("offset", 0))) if read else size,
+                }
+            )
+    return found
 
 
 def _parse_header(line: bytes) -> dict[str, Any] | None:
