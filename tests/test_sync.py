@@ -383,3 +383,24 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
         assert isinstance(seen[2], str) and "does not exist" in seen[2]
     finally:
         broken.stop()
+
+
+def test_a_long_sync_says_how_far_it_has_gone(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "_CHUNK_LINES", 2)  # as 2,000 are for years of sessions
+    laptop, desktop = places(tmp_path, shared, 2)
+    for n in range(5):
+        laptop.store.save(_session(f"s{n}", n))  # type: ignore[arg-type]
+    said: list[str] = []
+    laptop.sync.progress = said.append
+    laptop.sync.run()
+    assert said == [f"writing {laptop.computer.journal}: {n:,} sessions" for n in (2, 4, 5)]
+    heard: list[str] = []
+    desktop.sync.progress = heard.append
+    assert desktop.sync.run().added == 5
+    assert [line.split(": ")[1] for line in heard][-1].endswith("%, 5 sessions")
+    assert heard[-1].startswith(f"reading {laptop.computer.journal}: 100%")
+    assert len(heard) == 3

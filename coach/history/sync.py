@@ -64,6 +64,9 @@ COMPUTER_FILE = "computer.json"
 _TAIL_BYTES = 256
 """How many bytes before the read offset are hashed to tell a journal grown by appends."""
 
+_CHUNK_LINES = 2000
+"""Journal lines merged in one transaction."""
+
 _JOURNAL_NAME = re.compile(r"^coach-(?P<id>[0-9a-f]{12})\.jsonl$")
 
 
@@ -175,10 +178,18 @@ def _digest(data: bytes) -> str:
 class Sync:
     """One history and one sync folder: write this computer's journal, read the others."""
 
-    def __init__(self, store: HistoryStore, folder: Path, computer: Computer) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        folder: Path,
+        computer: Computer,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
         self.folder = folder
         self.computer = computer
+        self.progress = progress
+        """Told how far a long sync has gone (a first sync of years of sessions)."""
 
     def check_folder(self) -> None:
         """Raise :class:`SyncError` unless the folder is a folder this computer can write."""
@@ -213,7 +224,7 @@ class Sync:
             write_private(path, _header(self.computer) + "\n")
         self._mend_tail(path)
         written = 0
-        while batch := self.store.unjournaled():
+        while batch := self.store.unjournaled(limit=_CHUNK_LINES):
             data = "".join(_line(record) + "\n" for record in batch).encode("utf-8")
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             try:
@@ -225,6 +236,8 @@ class Sync:
                 os.close(fd)
             self.store.mark_journaled(batch)
             written += len(batch)
+            if self.progress is not None and (written > len(batch) or len(batch) == _CHUNK_LINES):
+                self.progress(f"writing {self.computer.journal}: {written:,} sessions")
         return written
 
     @staticmethod
@@ -278,50 +291,66 @@ class Sync:
                     "skipped until this coach is upgraded"
                 )
                 return
-            start = len(head)
+            position, lines, recent = len(head), 0, b""
             if before is not None and before["head"] == _digest(head):
                 offset = int(before["offset"])
-                journal.seek(max(start, offset - _TAIL_BYTES))
-                tail = journal.read(offset - journal.tell())
-                if offset >= start and _digest(tail) == before["tail"]:
-                    start = offset  # the same journal, grown: go on from there
-            journal.seek(start)
-            data = journal.read()
-        end = data.rfind(b"\n") + 1  # a cut last line waits for the next sync
-        computer = None if header["computer"] == self.computer.id else header["computer"]
-        records, bad = _records(data[:end], start)
+                journal.seek(max(len(head), offset - _TAIL_BYTES))
+                tail = journal.read(max(0, offset - journal.tell()))
+                if offset >= len(head) and _digest(tail) == before["tail"]:
+                    # The same journal, grown (even as a new file): go on from there.
+                    position, lines, recent = offset, int(before["lines"]), tail
+            journal.seek(position)
+            computer = None if header["computer"] == self.computer.id else header["computer"]
+            bad: list[str] = []
+            whole = True
+            while whole:
+                # A chunk at a time, each merged and its end noted: a journal of 20
+                # years is never all in memory, and a kill loses at most one chunk.
+                chunk: list[tuple[int, bytes]] = []
+                while len(chunk) < _CHUNK_LINES:
+                    line = journal.readline()
+                    if not line.endswith(b"\n"):
+                        whole = False  # the end, or a cut line that waits for the next sync
+                        break
+                    chunk.append((position, line))
+                    position += len(line)
+                if not chunk:
+                    break
+                records = _records(chunk, bad)
+                summary = self.store.merge(records, computer=computer)
+                result.added += summary.added
+                result.updated += summary.updated
+                lines += len(records)
+                recent = (recent + b"".join(line for _, line in chunk))[-_TAIL_BYTES:]
+                if self.progress is not None and (len(chunk) == _CHUNK_LINES or lines > len(chunk)):
+                    size = max(position, os.fstat(journal.fileno()).st_size)
+                    self.progress(f"reading {name}: {position / size:.0%}, {lines:,} sessions")
+                self.store.note_journal_read(
+                    {
+                        "file": name,
+                        "computer": header["computer"],
+                        "name": header["name"],
+                        "head": _digest(head),
+                        "tail": _digest(recent),
+                        "offset": position,
+                        "lines": lines,
+                    }
+                )
+        result.journals += 1
         if bad:
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
             result.warnings.append(f"{name}: {bad[0]}{more}")
-        summary = self.store.merge(records, computer=computer)
-        result.added += summary.added
-        result.updated += summary.updated
-        result.journals += 1
-        offset = start + end
-        with path.open("rb") as journal:
-            journal.seek(max(len(head), offset - _TAIL_BYTES))
-            tail = journal.read(offset - journal.tell())
-        self.store.note_journal_read(
-            {
-                "file": name,
-                "computer": header["computer"],
-                "name": header["name"],
-                "head": _digest(head),
-                "tail": _digest(tail),
-                "offset": offset,
-                "lines": (0 if before is None or start == len(head) else int(before["lines"]))
-                + len(records),
-            }
-        )
 
 
-def sync_history(store: HistoryStore, folder: Path) -> SyncResult:
+def sync_history(
+    store: HistoryStore, folder: Path, progress: Callable[[str], None] | None = None
+) -> SyncResult:
     """One sync of ``store`` through ``folder``, as this computer (made on first use).
 
     Raises :class:`SyncError` for an unusable folder; a data folder copied from
     another computer is said once in the warnings."""
     computer, copied = this_computer(store.folder)
-    result = Sync(store, folder, computer).run()
+    result = Sync(store, folder, computer, progress).run()
     if copied is not None:
         result.warnings.insert(0, copied)
     return result
@@ -433,39 +462,25 @@ def _parse_header(line: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _records(data: bytes, start: int) -> tuple[list[SessionRecord], list[str]]:
-    """The sessions in whole lines (``data`` begins at byte ``start`` of the journal);
-    and what was wrong with the lines left out."""
+def _records(chunk: list[tuple[int, bytes]], bad: list[str]) -> list[SessionRecord]:
+    """The sessions in whole lines (each with its byte offset in the journal); what was
+    wrong with the lines left out goes to ``bad``."""
     records: list[SessionRecord] = []
-    bad: list[str] = []
-    for line in _lines(data):
-        if not line.text.strip():
+    for offset, raw in chunk:
+        text = raw.decode("utf-8", errors="replace")
+        if not text.strip():
             continue
-        where = f"the line at byte {start + line.offset}"
         try:
-            item = json.loads(line.text)
+            item = json.loads(text)
             record = session_from_json(item, "session")
         except (ValueError, RecursionError) as error:
-            bad.append(f"{where}: {error}; left out")
+            bad.append(f"the line at byte {offset}: {error}; left out")
             continue
         host = item.get("host")
         if isinstance(host, str):
             record.host = visible(host, newlines=False)[:255]
         records.append(record)
-    return records, bad
-
-
-@dataclass(frozen=True)
-class _Line:
-    offset: int
-    text: str
-
-
-def _lines(data: bytes) -> Iterator[_Line]:
-    offset = 0
-    for raw in data.split(b"\n"):
-        yield _Line(offset, raw.decode("utf-8", errors="replace"))
-        offset += len(raw) + 1
+    return records
 
 
 @contextlib.contextmanager
