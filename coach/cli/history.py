@@ -168,8 +168,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _schedules(store: Any, programs: set[str]) -> dict[str, Any]:
-    """For each of ``programs`` still in the library, the schedule in force day by day.
+def _facts(store: Any, programs: set[str]) -> dict[str, Any]:
+    """For each of ``programs`` still in the library, what its file prescribes.
 
     A program whose file is gone or broken is left out: the report then judges
     it by the schedule recorded with its sessions.
@@ -177,7 +177,7 @@ def _schedules(store: Any, programs: set[str]) -> dict[str, Any]:
     if not programs:
         return {}
     from coach.errors import ProgramError
-    from coach.history.schedules import schedule_in_force
+    from coach.history.prescribed import program_facts
     from coach.program.library import load_library
 
     library = load_library()
@@ -190,7 +190,7 @@ def _schedules(store: Any, programs: set[str]) -> dict[str, Any]:
             loaded = entry.load()
         except ProgramError:
             continue
-        found[program] = schedule_in_force(loaded, store.first_day(program))
+        found[program] = program_facts(loaded, store.first_day(program))
     return found
 
 
@@ -203,43 +203,69 @@ def _off_days(store: Any) -> Any:
     return library_off_days(plans, store.first_day)
 
 
+def _until(args: argparse.Namespace, prefs: Any) -> Any:
+    from coach.history.reports import parse_since
+
+    if args.until is None:
+        return None
+    try:
+        return parse_since(args.until, _today(prefs))
+    except ValueError as error:
+        raise UsageError(f"--until: {error}") from None
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from coach.history import reports
     from coach.history.calendar import streaks
-    from coach.history.store import Progress
 
     prefs = _history_settings(args)
     since = _since(args, prefs)
+    until = _until(args, prefs)
+    if since is not None and until is not None and until < since:
+        raise UsageError(f"--until ({until}) is before --since ({since})")
     today = _today(prefs)
+    wanted = None if not args.program else set(args.program)
     store = _open_history(prefs)
     if store is None:
         records = []
-        progress = Progress([], [], [], [])
         found = streaks([], today, prefs.rest_days)
-        schedules = {}
+        facts = {}
         damaged = EXIT_OK
     else:
         with store:
-            records = store.sessions(since=since)
-            progress = store.progress(since=since)
+            records = store.sessions(since=since, until=until)
+            if wanted is not None:
+                records = [record for record in records if record.program in wanted]
             completed_days = store.completed_days()
-            schedules = _schedules(store, {record.program for record in records})
+            facts = _facts(store, {record.program for record in records})
             off = _off_days(store)
         found = streaks(completed_days, today, prefs.rest_days, off)
         damaged = _said_problems(store)  # the report leaves them out
-    report = reports.build_report(
+    from coach.history.report import build_report
+
+    report = build_report(
         records,
-        progress,
         start=since,
+        end=until,
         today=today,
         streaks=found,
         rest_days=prefs.rest_days,
         generated_at=datetime.now().astimezone(),
-        schedules=schedules,
+        facts=facts,
     )
-    text = reports.report_html(report) if args.format == "html" else reports.report_markdown(report)
+    if args.format == "html":
+        from coach.history.report_html import report_html
+
+        text = report_html(report)
+    elif args.format == "csv":
+        from coach.history.report_csv import report_csv
+
+        text = report_csv(report, args.by)
+    else:
+        from coach.history.report_md import report_markdown
+
+        text = report_markdown(report)
     if args.output is None:
         sys.stdout.write(text)
         return damaged
