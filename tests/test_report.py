@@ -349,3 +349,25 @@ def test_chromium_prints_the_summary_and_charts_on_page_one(
         assert expected in flat, expected
     assert "Appendix" not in flat
     assert pages >= 3
+
+
+def test_the_store_sums_exercises_as_the_records_do(folders: Path) -> None:
+    from coach.history.report import exercises_done
+
+    store = HistoryStore.in_folder(folders / "data")
+    try:
+        records = store.sessions()
+        in_sql = store.exercises_done()
+        since = store.exercises_done(since=day(14), until=day(16))
+    finally:
+        store.close()
+    in_python = exercises_done(records)
+    key = lambda row: (row.program, row.exercise, row.phase or "", row.load or "")  # noqa: E731
+    assert sorted(in_sql[0], key=key) == sorted(in_python[0], key=key)
+    assert in_sql[1] == in_python[1]
+    # Days 14 and 16: two Load sessions, both done in full.
+    assert [(r.exercise, r.phase, r.sessions, r.reps_done) for r in since[0]] == [
+        ("grip", "Load", 2, 80),
+        ("heat", "Load", 2, 0),
+    ]
+    assert since[1] == {"s-14-0": (2, 2), "s-16-0": (2, 2)}

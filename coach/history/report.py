@@ -27,6 +27,7 @@ from coach.history.calendar import (
 )
 from coach.history.prescribed import ExerciseDose, PhaseFacts, ProgramFacts
 from coach.history.records import SYMPTOMS, SessionRecord
+from coach.history.store import ExerciseDone
 
 DISCLAIMER = (
     "This report lists the exercise sessions recorded by coach, a timer for exercise "
@@ -173,6 +174,8 @@ class Report:
     programs: list[ProgramReport]
     sessions: list[SessionRecord] = field(default_factory=list)
     """Every session in the period, oldest first (the appendix)."""
+    exercise_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """For each session id: (exercises completed, exercises)."""
 
     @property
     def period(self) -> str:
@@ -242,66 +245,89 @@ def _symptoms(sessions: Sequence[SessionRecord], facts: ProgramFacts | None) -> 
     return result
 
 
-def _exercises(
-    sessions: Sequence[SessionRecord], facts: ProgramFacts | None
-) -> list[ExerciseSummary]:
-    order: dict[str, tuple[int, str]] = {}
-    rows: dict[str, list[tuple[SessionRecord, int]]] = defaultdict(list)
-    for record in sessions:
+def exercises_done(
+    records: Sequence[SessionRecord],
+) -> tuple[list[ExerciseDone], dict[str, tuple[int, int]]]:
+    """:meth:`HistoryStore.exercises_done <coach.history.store.HistoryStore.exercises_done>`
+    worked out from sessions read with their exercises."""
+    groups: dict[tuple[str, str, str | None, str | None], list[tuple[SessionRecord, int]]] = (
+        defaultdict(list)
+    )
+    counts: dict[str, tuple[int, int]] = {}
+    for record in records:
+        counts[record.id] = (sum(e.completed for e in record.exercises), len(record.exercises))
         if record.status == "declined":
             continue
         for index, exercise in enumerate(record.exercises):
-            order.setdefault(exercise.exercise, (exercise.position, exercise.name))
-            order[exercise.exercise] = (order[exercise.exercise][0], exercise.name)
-            rows[exercise.exercise].append((record, index))
+            key = (record.program, exercise.exercise, record.phase, exercise.load)
+            groups[key].append((record, index))
+    done = []
+    for (program, exercise_id, phase, load), rows in groups.items():
+        exercises = [record.exercises[index] for record, index in rows]
+        done.append(
+            ExerciseDone(
+                program=program,
+                exercise=exercise_id,
+                name=max(e.name for e in exercises),
+                position=min(e.position for e in exercises),
+                phase=phase,
+                load=load,
+                first_day=min(record.local_date for record, _ in rows),
+                sessions=len(rows),
+                completed=sum(e.completed for e in exercises),
+                skipped=sum(e.skipped_steps > 0 for e in exercises),
+                sets_done=sum(e.sets_done for e in exercises),
+                sets_planned=sum(e.sets_planned for e in exercises),
+                reps_done=sum(e.reps_done for e in exercises),
+                reps_planned=sum(e.reps_planned for e in exercises),
+                counts=tuple(e.done_count for e in exercises if e.done_count is not None),
+            )
+        )
+    return done, counts
+
+
+def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list[ExerciseSummary]:
+    by_exercise: dict[str, list[ExerciseDone]] = defaultdict(list)
+    for row in rows:
+        by_exercise[row.exercise].append(row)
     result = []
-    for exercise_id in sorted(order, key=lambda key: (order[key][0], key)):
-        done = rows[exercise_id]
+    for exercise_id, parts in sorted(
+        by_exercise.items(), key=lambda item: (min(r.position for r in item[1]), item[0])
+    ):
+        parts.sort(key=lambda row: row.first_day)
         prescribed: list[str] = []
         seconds_done = 0.0
         seconds_planned = 0.0
         timed = False
         loads: Counter[str] = Counter()
-        counts: list[int] = []
-        sets = [0, 0]
-        reps = [0, 0]
-        completed = skipped = 0
-        for record, index in done:
-            exercise = record.exercises[index]
-            completed += exercise.completed
-            skipped += exercise.skipped_steps > 0
-            sets[0] += exercise.sets_done
-            sets[1] += exercise.sets_planned
-            reps[0] += exercise.reps_done
-            reps[1] += exercise.reps_planned
-            if exercise.load:
-                loads[exercise.load] += 1
-            if exercise.done_count is not None:
-                counts.append(exercise.done_count)
-            dose = None if facts is None else facts.doses(record.phase).get(exercise_id)
-            if dose is not None:
-                line = dose.text if record.phase is None else f"{record.phase}: {dose.text}"
-                if line not in prescribed:
-                    prescribed.append(line)
-                if dose.duration is not None:
-                    timed = True
-                    seconds_done += exercise.sets_done * dose.duration
-                    seconds_planned += exercise.sets_planned * dose.duration
+        for row in parts:
+            if row.load:
+                loads[row.load] += row.sessions
+            dose = None if facts is None else facts.doses(row.phase).get(exercise_id)
+            if dose is None:
+                continue
+            line = dose.text if row.phase is None else f"{row.phase}: {dose.text}"
+            if line not in prescribed:
+                prescribed.append(line)
+            if dose.duration is not None:
+                timed = True
+                seconds_done += row.sets_done * dose.duration
+                seconds_planned += row.sets_planned * dose.duration
         result.append(
             ExerciseSummary(
                 exercise=exercise_id,
-                name=order[exercise_id][1],
+                name=parts[-1].name,
                 prescribed=prescribed,
-                sessions=len(done),
-                completed=completed,
-                skipped=skipped,
-                sets_done=sets[0],
-                sets_planned=sets[1],
-                reps_done=reps[0],
-                reps_planned=reps[1],
+                sessions=sum(row.sessions for row in parts),
+                completed=sum(row.completed for row in parts),
+                skipped=sum(row.skipped for row in parts),
+                sets_done=sum(row.sets_done for row in parts),
+                sets_planned=sum(row.sets_planned for row in parts),
+                reps_done=sum(row.reps_done for row in parts),
+                reps_planned=sum(row.reps_planned for row in parts),
                 seconds_done=seconds_done if timed else None,
                 seconds_planned=seconds_planned if timed else None,
-                counts=counts,
+                counts=[count for row in parts for count in row.counts],
                 loads=sorted(loads.items(), key=lambda item: (-item[1], item[0])),
             )
         )
@@ -347,6 +373,7 @@ def _sum(weeks: Sequence[Adherence], first: date, last: date) -> Adherence:
 
 def _program(
     sessions: list[SessionRecord],
+    exercise_rows: Sequence[ExerciseDone],
     facts: ProgramFacts | None,
     *,
     start: date,
@@ -433,7 +460,7 @@ def _program(
         overall=overall,
         weeks=weeks,
         symptoms=_symptoms(sessions, facts),
-        exercises=_exercises(sessions, facts),
+        exercises=_exercises(exercise_rows, facts),
     )
 
 
@@ -457,12 +484,16 @@ def build_report(
     generated_at: datetime,
     rest_days: Collection[int] = (),
     facts: Mapping[str, ProgramFacts] | None = None,
+    exercises: tuple[Sequence[ExerciseDone], Mapping[str, tuple[int, int]]] | None = None,
 ) -> Report:
     """The report over ``records`` (already limited to the period and the programs asked).
 
     ``start`` defaults to the first session, ``end`` to ``today``. ``facts``
     gives, per program id, what its file prescribes; a program without (its
     file is gone) is judged by the schedule its latest session recorded.
+    ``exercises`` gives what was done of each exercise over the same sessions
+    (:meth:`~coach.history.store.HistoryStore.exercises_done`); without it, it is
+    worked out from the records' exercises (:func:`exercises_done`).
     """
     records = [r for r in records if (start is None or r.local_date >= start)]
     records = [r for r in records if end is None or r.local_date <= end]
@@ -476,9 +507,19 @@ def build_report(
     by_program: dict[str, list[SessionRecord]] = defaultdict(list)
     for record in records:
         by_program[record.program].append(record)
+    rows, done_counts = exercises_done(records) if exercises is None else exercises
+    rows_by_program: dict[str, list[ExerciseDone]] = defaultdict(list)
+    for row in rows:
+        rows_by_program[row.program].append(row)
     programs = [
         _program(
-            sessions, known.get(program), start=start, end=end, today=today, rest_days=rest_days
+            sessions,
+            rows_by_program.get(program, []),
+            known.get(program),
+            start=start,
+            end=end,
+            today=today,
+            rest_days=rest_days,
         )
         for program, sessions in sorted(
             by_program.items(), key=lambda item: (-len(item[1]), item[0])
@@ -509,4 +550,5 @@ def build_report(
         minutes=sum(record.active_seconds for record in records) / 60,
         programs=programs,
         sessions=list(records),
+        exercise_counts=dict(done_counts),
     )

@@ -53,7 +53,7 @@ _SESSION_HEAD = [
 ]
 
 
-def _by_session(records: Sequence[SessionRecord]) -> list[list[str]]:
+def _by_session(report: Report) -> list[list[str]]:
     rows = [
         [
             *_SESSION_HEAD,
@@ -65,7 +65,8 @@ def _by_session(records: Sequence[SessionRecord]) -> list[list[str]]:
             "note",
         ]
     ]
-    for record in records:
+    for record in report.sessions:
+        done, total = report.exercise_counts.get(record.id, (0, 0))
         symptoms = []
         for symptom in SYMPTOMS:
             before, after = ratings(record, symptom)
@@ -74,8 +75,8 @@ def _by_session(records: Sequence[SessionRecord]) -> list[list[str]]:
             [
                 *_session_cells(record),
                 _number(round(record.active_seconds / 60, 2)),
-                str(sum(e.completed for e in record.exercises)),
-                str(len(record.exercises)),
+                str(done),
+                str(total),
                 *symptoms,
                 record.next_day or "",
                 spreadsheet_cell(record.note),
@@ -126,7 +127,5 @@ def report_csv(report: Report, by: By = "session") -> str:
     """The report's sessions as CSV, one row per session or per exercise done in one."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(
-        _by_session(report.sessions) if by == "session" else _by_exercise(report.sessions)
-    )
+    writer.writerows(_by_session(report) if by == "session" else _by_exercise(report.sessions))
     return out.getvalue()

@@ -16,6 +16,7 @@ every character but letters and digits is written as a CSS escape).
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
@@ -38,7 +39,10 @@ from coach.history.report_text import (
 from coach.program.durations import format_clock
 
 
+@functools.lru_cache(maxsize=4096)
 def _h(text: str) -> str:
+    """``text`` for HTML: control characters made visible, then escaped (cached: a long
+    report repeats its ids and names)."""
     return html.escape(safe_text(text))
 
 
@@ -270,7 +274,7 @@ def _sessions(report: Report, sessions: Sequence[SessionRecord], *, full: bool) 
             cells += (
                 f"<td>{_h(record.phase or '-')}</td><td>{record.status}</td>"
                 f'<td class="n">{format_clock(record.active_seconds)}</td>'
-                f'<td class="n">{exercises_done_text(record)}</td>'
+                f'<td class="n">{exercises_done_text(report, record)}</td>'
             )
         cells += (
             f"<td{flag}>{_h(symptoms_text(record))}</td><td>{record.next_day or '-'}</td>"

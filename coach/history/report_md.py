@@ -158,7 +158,9 @@ def _program(program: ProgramReport) -> list[str]:
     return lines
 
 
-def _sessions(title: str, sessions: Sequence[SessionRecord], *, full: bool) -> list[str]:
+def _sessions(
+    report: Report, title: str, sessions: Sequence[SessionRecord], *, full: bool
+) -> list[str]:
     if not sessions:
         return []
     if full:
@@ -187,7 +189,7 @@ def _sessions(title: str, sessions: Sequence[SessionRecord], *, full: bool) -> l
                 md(record.phase or "-"),
                 record.status,
                 format_clock(record.active_seconds),
-                exercises_done_text(record),
+                exercises_done_text(report, record),
             ]
             lines.append(_row(*common, *middle, *tail))
         else:
@@ -215,6 +217,6 @@ def report_markdown(report: Report) -> str:
     ]
     for program in report.programs:
         lines += _program(program)
-    lines += _sessions("## Notes and next-day answers", report.annotated, full=False)
-    lines += _sessions("## Appendix: every session", report.sessions, full=True)
+    lines += _sessions(report, "## Notes and next-day answers", report.annotated, full=False)
+    lines += _sessions(report, "## Appendix: every session", report.sessions, full=True)
     return "\n".join(lines).rstrip("\n") + "\n"

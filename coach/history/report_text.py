@@ -9,8 +9,9 @@ has made control characters visible.
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from coach.history.calendar import Adherence
 from coach.history.records import SessionRecord, safe_text
@@ -114,14 +115,16 @@ def symptoms_text(record: SessionRecord) -> str:
     return ", ".join(parts) or "-"
 
 
-def exercises_done_text(record: SessionRecord) -> str:
+def exercises_done_text(report: Report, record: SessionRecord) -> str:
     """``3/4`` exercises completed."""
-    return f"{sum(e.completed for e in record.exercises)}/{len(record.exercises)}"
+    done, total = report.exercise_counts.get(record.id, (0, 0))
+    return f"{done}/{total}"
 
 
 def local_time(record: SessionRecord) -> str:
     """The session's start, in the time zone it started in: ``08:15``."""
-    return record.started_at.astimezone(record.local_zone).strftime("%H:%M")
+    local = record.started_at + timedelta(seconds=record.utc_offset)  # UTC, moved to it
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -134,6 +137,7 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])(?=\s)")
 
 
+@functools.lru_cache(maxsize=4096)
 def md(text: str) -> str:
     """``text`` as Markdown that shows it as it is, and reads as plain text.
 
