@@ -20,7 +20,7 @@ from coach.history.records import safe_text
 from coach.history.report import ProgramReport, SymptomSeries, WeekCount, number
 
 WIDTH = 640
-LEFT = 40
+LEFT = 48
 RIGHT = 10
 TOP = 12
 MAX_POINTS = 400
@@ -70,7 +70,7 @@ class _Axis:
                 parts.append(
                     f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}" '
                     'stroke="#000"/>'
-                    f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">'
+                    f'<text x="{x:.1f}" y="{bottom + 17}" text-anchor="middle">'
                     f"{monday.strftime('%d %b')}</text>"
                 )
             monday += timedelta(days=7)
@@ -90,15 +90,26 @@ def _median_text(value: float | None) -> str:
 
 def symptom_chart(program: ProgramReport, series: SymptomSeries, first: date, last: date) -> str:
     """One symptom before and after each session and as a weekly median, with the limit."""
-    height = 170
+    height = 180
     bottom = height - 28.0
-    plot = bottom - TOP
+    plot = bottom - TOP - 12
 
     def y(value: float) -> float:
         return bottom - plot * value / 10
 
     axis = _Axis(first, last)
-    body = [
+    legend = (
+        f'<circle cx="{LEFT + 4}" cy="7" r="3" fill="none" stroke="#246"/>'
+        f'<text x="{LEFT + 11}" y="11">before</text>'
+        f'<rect x="{LEFT + 62}" y="4" width="6" height="6" fill="#000"/>'
+        f'<text x="{LEFT + 72}" y="11">after</text>'
+        f'<line x1="{LEFT + 116}" y1="7" x2="{LEFT + 140}" y2="7" stroke="#000" '
+        'stroke-dasharray="5 3"/>'
+        f'<text x="{LEFT + 144}" y="11">weekly median before</text>'
+        f'<line x1="{LEFT + 300}" y1="7" x2="{LEFT + 324}" y2="7" stroke="#000"/>'
+        f'<text x="{LEFT + 328}" y="11">after</text>'
+    )
+    body = [legend] + [
         f'<line x1="{LEFT}" y1="{y(v):.1f}" x2="{WIDTH - RIGHT}" y2="{y(v):.1f}" '
         f'stroke="#ccc"/><text x="{LEFT - 6}" y="{y(v) + 3:.1f}" text-anchor="end">{v}</text>'
         for v in (0, 5, 10)
@@ -191,7 +202,7 @@ def weeks_chart(program: ProgramReport) -> str:
             )
         if index % every == 0:
             body.append(
-                f'<text x="{x + bar / 2:.1f}" y="{bottom + 14}" text-anchor="middle">'
+                f'<text x="{x + bar / 2:.1f}" y="{bottom + 17}" text-anchor="middle">'
                 f"{week.monday.strftime('%d %b')}</text>"
             )
     listed = [
