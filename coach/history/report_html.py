@@ -26,6 +26,7 @@ from coach.history.report_charts import dose_chart, symptom_chart, weeks_chart
 from coach.history.report_text import (
     counts_text,
     done_text,
+    dose_summary,
     exercises_done_text,
     generated_text,
     loads_text,
@@ -126,7 +127,7 @@ def _summary(report: Report) -> list[str]:
         return [*parts, "<p>No sessions were recorded in this period.</p>"]
     parts.append(
         '<table class="keep"><tr><th>Program</th><th>Versions</th><th>Phase</th><th>Days</th>'
-        '<th>Schedule</th><th class="n">Done / prescribed</th></tr>'
+        '<th>Schedule</th><th>Dose</th><th class="n">Done / prescribed</th></tr>'
     )
     for program in report.programs:
         rows = program.phases or []
@@ -137,18 +138,19 @@ def _summary(report: Report) -> list[str]:
         )
         if not rows:
             parts.append(
-                f'<tr>{first}<td colspan="3">{_h(program.in_force)}</td><td class="n">-</td></tr>'
+                f'<tr>{first}<td colspan="4">{_h(program.in_force)}</td><td class="n">-</td></tr>'
             )
             continue
         for index, phase in enumerate(rows):
             parts.append(
                 f"<tr>{first if index == 0 else ''}<td>{_h(phase.phase or '-')}</td>"
                 f"<td>{phase.first_day} to {phase.last_day}</td><td>{_h(phase.schedule)}</td>"
+                f"<td>{dose_summary(phase.doses, _h)}</td>"
                 f'<td class="n">{_h(percent(phase.adherence))}</td></tr>'
             )
         if len(rows) > 1:
             parts.append(
-                f'<tr><td colspan="3"><b>All phases</b></td>'
+                f'<tr><td colspan="4"><b>All phases</b></td>'
                 f'<td class="n"><b>{_h(percent(program.overall))}</b></td></tr>'
             )
     parts.append("</table>")

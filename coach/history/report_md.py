@@ -14,6 +14,7 @@ from coach.history.report import DISCLAIMER, ProgramReport, Report, number
 from coach.history.report_text import (
     counts_text,
     done_text,
+    dose_summary,
     exercises_done_text,
     generated_text,
     loads_text,
@@ -47,19 +48,30 @@ def _summary(report: Report) -> list[str]:
     if not report.programs:
         return [*lines, "No sessions were recorded in this period.", ""]
     lines += [
-        _row("Program", "Versions", "Prescribed", "Adherence", "In force on " + str(report.end)),
-        "|---|---|---|---:|---|",
+        _row("Program", "Versions", "Prescribed", "Phase", "Schedule", "Dose", "Done / prescribed"),
+        "|---|---|---|---|---|---|---:|",
     ]
     for program in report.programs:
-        lines.append(
-            _row(
-                f"{md(program.title)} ({md(program.program)})",
-                md(versions_text(program)),
-                md(prescription_text(program)),
-                percent(program.overall),
-                md(program.in_force),
+        first = [
+            f"{md(program.title)} ({md(program.program)})",
+            md(versions_text(program)),
+            md(prescription_text(program)),
+        ]
+        if not program.phases:
+            lines.append(_row(*first, "-", md(program.in_force), "-", "-"))
+            continue
+        for index, phase in enumerate(program.phases):
+            lines.append(
+                _row(
+                    *(first if index == 0 else ["", "", ""]),
+                    md(phase.phase or "-"),
+                    md(phase.schedule),
+                    dose_summary(phase.doses, md),
+                    percent(phase.adherence),
+                )
             )
-        )
+        if len(program.phases) > 1:
+            lines.append(_row("", "", "", "All phases", "", "", percent(program.overall)))
     lines.append("")
     trends = [
         f"- {md(program.title)}, {series.symptom}: {md(series.trend())}"

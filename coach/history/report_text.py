@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from coach.history.calendar import Adherence
+from coach.history.prescribed import ExerciseDose
 from coach.history.records import SessionRecord, safe_text
 from coach.history.report import ExerciseSummary, ProgramReport, Report, number, ratings
 from coach.program.durations import format_duration
@@ -61,6 +63,11 @@ def versions_text(program: ProgramReport) -> str:
     ):
         versions.append(f"{program.facts.version} (the file now)")
     return ", ".join(versions) or "-"
+
+
+def dose_summary(doses: Sequence[ExerciseDose], escape: Callable[[str], str]) -> str:
+    """``Grip squeeze 2 x 8-12, red putty; Heat 1 x 2m`` (each text through ``escape``)."""
+    return "; ".join(f"{escape(d.name)} {escape(d.short)}" for d in doses) or "-"
 
 
 def streak_text(report: Report) -> str:

@@ -722,7 +722,9 @@ class HistoryStore:
                     )
                 )
             except (TypeError, ValueError):
-                self._problem(row[0], f"a damaged row of exercise {row[1]!r}, left out")
+                line = visible(f"program {row[0]}: damaged rows of exercise {row[1]!r}, left out")
+                if line not in self.problems:
+                    self.problems.append(line)
         return done, counts
 
     def completed_days(self) -> list[date]:
