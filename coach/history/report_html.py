@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Sequence
+from datetime import date
 
 from coach.history.records import SessionRecord, safe_text
 from coach.history.report import DISCLAIMER, ProgramReport, Report, number, ratings
@@ -64,7 +65,7 @@ h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.2em 0 .3em}
 h3{font-size:1em;margin:1em 0 .3em}
 table{border-collapse:collapse;margin:.4em 0 .8em}
 td,th{border:1px solid #999;padding:.15em .5em;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right}.flag{font-weight:bold}
+td.n,th.n{text-align:right}.nw{white-space:nowrap}.flag{font-weight:bold}
 dl.who{display:grid;grid-template-columns:max-content auto;gap:0 1em;margin:.3em 0}
 dl.who dt{font-weight:bold}dl.who dd{margin:0}
 figure.chart{margin:.5em 0 1em}figure.chart svg{max-width:100%;height:auto;display:block}
@@ -97,6 +98,11 @@ def _page_style(report: Report) -> str:
     )
 
 
+def _days(first: date, last: date) -> str:
+    """``2026-11-23 to 2026-12-06``, each date kept on one line."""
+    return f'<span class="nw">{first}</span> to <span class="nw">{last}</span>'
+
+
 def _who(report: Report) -> list[str]:
     rows = []
     if report.patients:
@@ -105,7 +111,8 @@ def _who(report: Report) -> list[str]:
         rows.append(("Prescribed by", ", ".join(report.prescribers)))
     rows.append(("Report period", f"{report.period} (weeks run Monday to Sunday)"))
     for program in report.programs:
-        rows.append((f"Prescription: {program.title}", prescription_text(program)))
+        if program.facts is not None and program.facts.start is not None:
+            rows.append((f"Prescription: {program.title}", prescription_text(program)))
     rows.append(("Generated", generated_text(report.generated_at)))
     return (
         ['<dl class="who">']
@@ -144,7 +151,7 @@ def _summary(report: Report) -> list[str]:
         for index, phase in enumerate(rows):
             parts.append(
                 f"<tr>{first if index == 0 else ''}<td>{_h(phase.phase or '-')}</td>"
-                f"<td>{phase.first_day} to {phase.last_day}</td><td>{_h(phase.schedule)}</td>"
+                f"<td>{_days(phase.first_day, phase.last_day)}</td><td>{_h(phase.schedule)}</td>"
                 f"<td>{dose_summary(phase.doses, _h)}</td>"
                 f'<td class="n">{_h(percent(phase.adherence))}</td></tr>'
             )
@@ -194,8 +201,8 @@ def _program(program: ProgramReport) -> list[str]:
         for phase in program.phases:
             dose = "<br>".join(f"{_h(d.name)}: {_h(d.text)}" for d in phase.doses) or "-"
             parts.append(
-                f"<tr><td>{_h(phase.phase or '-')}</td><td>{phase.first_day} to "
-                f"{phase.last_day}</td><td>{_h(phase.schedule)}</td><td>{dose}</td>"
+                f"<tr><td>{_h(phase.phase or '-')}</td><td>{_days(phase.first_day, phase.last_day)}"
+                f"</td><td>{_h(phase.schedule)}</td><td>{dose}</td>"
                 f'<td class="n">{_h(percent(phase.adherence))}</td></tr>'
             )
         parts.append("</table>")
