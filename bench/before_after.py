@@ -36,12 +36,27 @@ subprocess.run(
 )
 TREES = {f"before ({options.rev})": str(old_tree), "after (working tree)": str(REPO)}
 work = Path(tempfile.mkdtemp(prefix="sbs-"))
-(work / "data").mkdir()
-(work / "data" / "safety-notice-seen").touch()
+for name in ("tree", REPO.name):  # each tree's data folder (see env)
+    (work / "data" / name).mkdir(parents=True)
+    (work / "data" / name / "safety-notice-seen").touch()
 prog = work / "short.toml"
 prog.write_text(
     'schema_version = 1\n[program]\nid = "short"\ntitle = "Short"\nprep = 0\n'
     '[[exercise]]\nid = "a"\nname = "A"\nduration = 2\n'
+)
+
+
+# A library as a clinic's patient has one: the bundled programs, a patient file that
+# extends the graded protocol by id, and a program of their own with a schedule and
+# a session today, so `coach status` has something due to say.
+library = work / "programs"
+library.mkdir()
+(library / "js.toml").write_text(
+    'schema_version = 2\nextends = "hand-wrist-graded"\n[program]\nid = "graded-for-js"\n'
+    '[patient]\nlabel = "J. S."\naffected_side = "right"\n'
+)
+(library / "mine.toml").write_text(
+    prog.read_text().replace('id = "short"', 'id = "mine"') + "[program.schedule]\nper_day = 3\n"
 )
 
 
@@ -50,9 +65,12 @@ def env(tree):
         "PATH": os.environ["PATH"],
         "HOME": str(work),
         "TERM": "xterm-256color",
-        "COACH_DATA_DIR": str(work / "data"),
         "COACH_CONFIG_FILE": str(work / "none.toml"),
-        "COACH_CACHE_DIR": str(work / "cache"),
+        # Each tree its own history (a newer schema is refused by an older coach) and
+        # cache (its rules hold the code's own stamps).
+        "COACH_DATA_DIR": str(work / "data" / Path(tree).name),
+        "COACH_CACHE_DIR": str(work / "cache" / Path(tree).name),
+        "COACH_PROGRAMS_PATH": str(library),
         "PYTHONPATH": tree,
         "COACH_CUES__SPEECH": "false",
         "COACH_CUES__BELL": "false",
@@ -73,6 +91,7 @@ cmds = {
     "coach status": [PY, "-m", "coach", "status"],
     "coach status --json": [PY, "-m", "coach", "status", "--json"],
     "coach --version": [PY, "-m", "coach", "--version"],
+    "coach list (reads every file)": [PY, "-m", "coach", "list"],
     "coach plan typist-micro-break --json": [
         PY,
         "-m",
@@ -93,6 +112,15 @@ cmds = {
         "--no-record",
     ],
 }
+for tree in TREES.values():  # a session of "mine" today in each history; caches filled
+    subprocess.run(
+        [PY, "-m", "coach", "run", "mine", "--headless", "--quiet"],
+        env={**env(tree), "COACH_CUES__COUNTDOWN": "0"},
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    subprocess.run([PY, "-m", "coach", "list"], env=env(tree), capture_output=True, check=True)
 runs = options.runs
 res = {(c, t): [] for c in cmds for t in TREES}
 for r in range(0 if options.frames else runs + 1):
@@ -126,7 +154,8 @@ for r in range(runs + 1):
     if r:
         ff["bare Textual app"].append(v)
     for t, tree in TREES.items():
-        v = appbench.first_frame([PY, "-m", "coach"], env(tree), b"Typist micro-break", None)
+        # The first program in the list (by title): the list is drawn.
+        v = appbench.first_frame([PY, "-m", "coach"], env(tree), b"Graded hand", None)
         if r:
             ff[t].append(v)
 base = statistics.median(ff["bare Textual app"])

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -677,3 +677,70 @@ def test_an_as_needed_rest_on_a_terminal_waits_for_enter(tmp_path: Path) -> None
     run.until("Rested ")
     run.until("Session complete")
     assert run.finish() == 0
+
+
+WAITS_BETWEEN = """\
+schema_version = 2
+[program]
+id = "waits"
+title = "Waits"
+prep = 0
+rest_between_exercises = "as needed"
+[[exercise]]
+id = "squeeze"
+name = "Putty squeeze"
+reps = 1
+hold = 0.5
+[[exercise]]
+id = "shake"
+name = "Shake out"
+duration = 0.5
+"""
+
+
+def _history_json() -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "coach", "history", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return cast(list[dict[str, Any]], json.loads(done.stdout))
+
+
+def test_the_history_keeps_how_long_an_as_needed_rest_took(tmp_path: Path) -> None:
+    path = tmp_path / "waits.toml"
+    path.write_text(WAITS_BETWEEN)
+    run = _PlainTerminal(path)
+    run.until("rest as needed. Take as long as you need")
+    run.press(b" ")
+    run.until("Session complete")
+    assert run.finish() == 0
+    (session,) = _history_json()
+    squeeze, shake = session["exercises"]
+    assert session["status"] == "completed"
+    assert 0 < squeeze["rest_waited"] < 10  # the rest after it belongs to it
+    assert squeeze["hold_seconds"] == 0.5 and "duration_seconds" not in squeeze
+    assert shake["duration_seconds"] == 0.5 and "rest_waited" not in shake
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_a_kill_during_an_as_needed_rest_keeps_what_was_done(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    """The exercise before the wait is kept; the session reads as partial, not lost."""
+    path = tmp_path / "waits.toml"
+    path.write_text(WAITS_BETWEEN)
+    run = _PlainTerminal(path)
+    run.until("rest as needed. Take as long as you need")
+    # The exercise's end was written before the rest began (and before this line).
+    run.process.send_signal(how)
+    run.process.wait(timeout=10)
+    os.close(run.leader)
+    (session,) = _history_json()  # a killed run's row is reaped as partial here
+    assert session["status"] == "partial"
+    assert [e["completed"] for e in session["exercises"]] == [True, False]
+    if how == signal.SIGTERM:
+        assert run.process.returncode == 128 + signal.SIGTERM
+        assert session["stop_reason"] == "SIGTERM"

@@ -82,8 +82,9 @@ def test_every_earlier_history_keeps_its_sessions_exercises_and_totals(
             assert key not in old.to_json()
         assert "done_count" not in old.exercises[0].to_json()
         before = {(t.exercise, t.sessions) for t in store.progress().exercises}
-        # The triggers are back: a new session adds to the totals.
-        store.save(_full("new", status="declined", exercises=[ExerciseRecord("ex0", "Ex", 0)]))
+        # The triggers are back: a new session adds to the totals, a declined start not.
+        store.save(_full("no", status="declined", exercises=[ExerciseRecord("ex0", "Ex", 0)]))
+        store.save(_full("new", exercises=[ExerciseRecord("ex0", "Ex", 0)]))
         after = {(t.exercise, t.sessions) for t in store.progress().exercises}
     if version >= 2:  # totals began with schema 2
         assert ("ex0", 2) in before

@@ -163,6 +163,10 @@ def text_count(data: Path) -> None:
     _sql(_good(data), "UPDATE session_exercises SET sets_done = 'lots' WHERE session_id = 'b'")
 
 
+def text_hold(data: Path) -> None:
+    _sql(_good(data), "UPDATE session_exercises SET hold_seconds = 'long' WHERE session_id = 'b'")
+
+
 def garbage_wal(data: Path) -> None:
     path = _good(data)
     path.with_name(DB_NAME + "-wal").write_bytes(random.Random(3).randbytes(50_000))
@@ -175,6 +179,7 @@ DAMAGED_ROW: dict[str, Variant] = {
     "garbage-time": garbage_time,
     "text-offset": text_offset,
     "text-count": text_count,
+    "text-hold": text_hold,
     "garbage-wal": garbage_wal,
 }
 """Histories with one bad row (or a WAL SQLite ignores): the rest still shows."""

@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from coach import paths
 from coach.program import library, library_cache
@@ -294,3 +296,101 @@ def test_listing_from_a_warm_cache_imports_neither_pydantic_nor_textual(
     )
     count, broken, heavy = result.stdout.split(" ", 2)
     assert int(count) >= 8 and broken == "3" and heavy.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- patient files
+
+BASE = (
+    'schema_version = 2\n[program]\nid = "tendon"\ntitle = "Tendon glides"\nprep = 0\n'
+    "[program.schedule]\nper_day = 3\n"
+    '[[exercise]]\nid = "glide"\nname = "Glide"\nreps = 10\nhold = 3\n'
+)
+PATIENT = (
+    'schema_version = 2\nextends = "{ref}"\n[program]\nid = "tendon-for-js"\n'
+    '[patient]\nlabel = "J. S."\n[adjust.glide]\nreps = 6\n'
+)
+
+
+def _seconds(found: Library, ident: str) -> float:
+    entry = found.get(ident)
+    assert entry is not None, [b.error for b in found.broken]
+    return entry.listing.total_seconds
+
+
+@pytest.mark.usefixtures("trusting")
+@pytest.mark.parametrize("ref", ["./tendon.toml", "tendon"])
+def test_a_patient_file_is_listed_from_the_cache_until_its_base_changes(
+    user_dir: Path, cache: Path, checks: list[Path], ref: str
+) -> None:
+    base, patient = user_dir / "tendon.toml", user_dir / "js.toml"
+    base.write_text(BASE)
+    patient.write_text(PATIENT.format(ref=ref))
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 3
+    checks.clear()
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 3
+    assert checks == []  # nothing changed: neither file read
+    base.write_text(BASE.replace("hold = 3", "hold = 5"))
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 5
+    assert sorted(checks) == [patient, base]  # the patient file's own stamp did not move
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_patient_file_found_by_id_is_checked_again_when_another_file_may_be_found(
+    user_dir: Path, cache: Path, checks: list[Path]
+) -> None:
+    (user_dir / "tendon.toml").write_text(BASE)
+    (user_dir / "js.toml").write_text(PATIENT.format(ref="tendon"))
+    load_library(cache=cache)
+    checks.clear()
+    # A file earlier in the folder now declares the id: it is the one found.
+    (user_dir / "a-new.toml").write_text(BASE.replace("hold = 3", "hold = 7"))
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 7
+    assert user_dir / "js.toml" in checks
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_patient_file_whose_base_is_missing_is_never_kept_broken(
+    user_dir: Path, cache: Path, checks: list[Path]
+) -> None:
+    patient = user_dir / "js.toml"
+    patient.write_text(PATIENT.format(ref="./tendon.toml"))
+    first = load_library(cache=cache)
+    assert [b.path for b in first.broken] == [patient]
+    (user_dir / "tendon.toml").write_text(BASE)  # the patient file itself is unchanged
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 3
+
+
+@pytest.mark.usefixtures("trusting")
+def test_status_says_what_is_due_for_a_patient_file(
+    user_dir: Path,
+    cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from coach.cli.main import main
+    from tests.helpers import history_with, record
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("COACH_DATA_DIR", str(data))
+    (user_dir / "tendon.toml").write_text(BASE)
+    (user_dir / "js.toml").write_text(PATIENT.format(ref="./tendon.toml"))
+    load_library(cache=cache)  # as the app and `coach run` do
+    today = date(2026, 11, 20)
+    history_with(data, record("a", day=today, program="tendon-for-js", exercises=[])).close()
+    with freeze_time("2026-11-20 12:00:00"):
+        assert main(["status", "--json"]) == 0
+    # Only a program with a session (or a prescription) is due: the patient's, from the cache.
+    (entry,) = json.loads(capsys.readouterr().out)["due"]
+    assert (entry["program"], entry["done_today"], entry["prescribed_today"]) == (
+        "tendon-for-js",
+        1,
+        3,
+    )
+
+
+def test_every_module_of_the_program_package_is_among_the_checking_rules() -> None:
+    """A change to any of them may change what a file says: the cache must notice."""
+    package = Path(library_cache.__file__).parent
+    modules = {f"program/{file.name}" for file in package.glob("*.py")} - {"program/__init__.py"}
+    assert modules <= set(library_cache._RULE_MODULES)

@@ -285,3 +285,21 @@ def test_the_library_lists_a_patient_file_and_follows_its_base(
     os.utime(base, ns=(base.stat().st_mtime_ns + 10**9,) * 2)
     entry = load_library([ProgramFolder(folder, "user")], cache=cache).get("tendon-for-js")
     assert entry is not None and entry.listing.total_seconds == 6 * 3 + 10 + 5 * 4
+
+
+@pytest.mark.parametrize(
+    ("patient", "title"),
+    [
+        ('[patient]\nlabel = "J. S."\naffected_side = "right"\n', "Tendon glides, for J. S."),
+        ('[patient]\naffected_side = "right"\n', "Tendon glides, for tendon-for-js"),
+    ],
+)
+def test_a_patient_file_without_a_title_never_reads_as_its_protocol(
+    tmp_path: Path, patient: str, title: str
+) -> None:
+    text = (
+        'schema_version = 2\nextends = "./tendon.toml"\n[program]\nid = "tendon-for-js"\n' + patient
+    )
+    loaded = load_program(write(tmp_path, patient=text))
+    assert loaded.program.title == title
+    assert loaded.extends is not None and loaded.extends.program.title == "Tendon glides"

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("coach.cli.session", "_cmd_run"),
     "app": ("coach.cli.session", "_cmd_app"),
     "remind": ("coach.cli.breaks", "_cmd_remind"),
+    "sync": ("coach.cli.sync", "_cmd_sync"),
 }
 """Each command's module and function, imported when the command runs."""
 

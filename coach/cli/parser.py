@@ -396,6 +396,44 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     unset.add_argument("key", metavar="KEY", help="a dotted key, as `coach config show` lists")
+
+    sync = commands.add_parser(
+        "sync",
+        help="share your history between your computers through a synced folder",
+        description=(
+            "Keep one history on every computer you use, through a folder your sync tool "
+            "(Syncthing, Nextcloud, Dropbox, iCloud Drive, OneDrive, a git repository) already "
+            "shares. Each computer writes only its own journal there and reads the others', "
+            "so the streak, progress and report count every computer's sessions; the database "
+            "itself never goes in the folder. The app and `coach remind` sync when they start "
+            "and every few minutes, and a session syncs when it is recorded. Break timers stay "
+            "per computer."
+        ),
+        epilog=(
+            "examples:\n"
+            "  coach sync init ~/Sync/coach    use this folder (it must exist)\n"
+            "  coach sync now                  write and read the journals now\n"
+            "  coach sync status --json        the journals and how far each was read\n"
+            "see docs/sync.md for each sync tool's set-up"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sync_actions = sync.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    sync_init = sync_actions.add_parser(
+        "init", help="set history.sync_dir to FOLDER, then sync once"
+    )
+    sync_init.add_argument("folder", metavar="FOLDER", help="the folder your sync tool shares")
+    sync_init.add_argument("--json", action="store_true", help="print what the sync did as JSON")
+    sync_now = sync_actions.add_parser(
+        "now", help="write this computer's journal and read the others' now"
+    )
+    sync_now.add_argument("--json", action="store_true", help="print what it did as JSON")
+    sync_status = sync_actions.add_parser(
+        "status", help="this computer's journal and the others': how far each was read"
+    )
+    sync_status.add_argument("--json", action="store_true", help="print as JSON")
     return parser
 
 

@@ -67,16 +67,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         else:
             recorder = HistoryRecorder(store, day_start=settings.history.day_start_time)
     try:
-        return run_headless(
+        code = run_headless(
             loaded,
             json_mode=args.json,
             cues=CueOptions.from_settings(settings.cues),
             recorder=recorder,
             data_dir=effective_data_dir(settings),
         )
+        if recorder is not None and store is not None:
+            _sync_after(store, settings.history.sync_dir)
+        return code
     finally:
         if store is not None:
             store.close()
+
+
+def _sync_after(store: Any, folder: Any) -> None:
+    """Sync once a session is recorded (when a sync folder is set): a warning at most,
+    never a failed run."""
+    if folder is None:
+        return
+    from coach.history.sync import SyncError, sync_history
+
+    try:
+        result = sync_history(store, folder)
+    except (SyncError, OSError, Exception) as error:  # the session is recorded all the same
+        print(f"coach: warning: the session is recorded here, not synced: {error}", file=sys.stderr)
+        return
+    for warning in result.warnings:
+        print(f"coach: sync: {warning}", file=sys.stderr)
 
 
 # --- remind ----------------------------------------------------------------------------------

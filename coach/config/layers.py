@@ -165,18 +165,19 @@ def place(key: Key, value: Any, origin: Origin, layer: Layer) -> None:
 def file_layer(path: Path, data: Mapping[str, Any], text: str) -> Layer:
     """A TOML file's settings as a layer.
 
-    A relative ``data_dir`` in a file means beside that file, not wherever
-    coach happens to be started from.
+    A relative ``data_dir`` (or ``history.sync_dir``) in a file means beside that
+    file, not wherever coach happens to be started from.
     """
     origin = Origin("file", str(path), file=path, text=text)
     layer: Layer = {}
     place((), data, origin, layer)
-    data_dir = layer.get(("data_dir",))
-    if data_dir is not None and isinstance(data_dir[0], str):
-        folder = Path(data_dir[0]).expanduser()
-        if not folder.is_absolute():
-            folder = path.parent / folder
-        layer[("data_dir",)] = (str(folder), origin)
+    for key in (("data_dir",), ("history", "sync_dir")):
+        given = layer.get(key)
+        if given is not None and isinstance(given[0], str):
+            folder = Path(given[0]).expanduser()
+            if not folder.is_absolute():
+                folder = path.parent / folder
+            layer[key] = (str(folder), origin)
     return layer
 
 

@@ -228,6 +228,27 @@ class HistorySettings(_Section):
     rest_days: list[Weekday] = Field(default_factory=list)
     """Days that never break a streak, for example ["sat", "sun"]."""
 
+    sync_dir: Path | None = Field(
+        default=None,
+        json_schema_extra={"when_unset": "no sync: this computer's history only"},
+        examples=["~/Sync/coach"],
+    )
+    """A folder your sync tool (Syncthing, Nextcloud, Dropbox...) shares between your
+    computers: each writes its own journal there and reads the others', so the streak,
+    progress and report count every computer's sessions. The history itself stays
+    out of it (see docs/sync.md); `coach sync init FOLDER` sets it."""
+
+    @field_validator("sync_dir")
+    @classmethod
+    def _expand_sync_dir(cls, value: Path | None) -> Path | None:
+        """Expand a leading ``~``; refuse a path no system could use."""
+        if value is None:
+            return None
+        problem = paths.unusable_path(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value.expanduser()
+
     @field_validator("day_start")
     @classmethod
     def _check_day_start(cls, value: str) -> str:

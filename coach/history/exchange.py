@@ -278,6 +278,13 @@ def _seconds(data: Mapping[str, Any], key: str, where: str, limit: float) -> flo
     return float(value)
 
 
+def _optional_seconds(data: Mapping[str, Any], key: str, where: str) -> float | None:
+    """An exercise's ``hold_seconds``, ``duration_seconds`` or ``rest_waited``, or absent."""
+    if data.get(key) is None:
+        return None
+    return _seconds(data, key, where, MAX_ACTIVE_SECONDS)
+
+
 def _small_int(data: Mapping[str, Any], key: str, where: str, low: int) -> int | None:
     value = _optional(data, key, int, where)
     if value is not None and not low <= value <= _MAX_INT:
@@ -454,6 +461,9 @@ def session_from_json(data: Any, where: str) -> SessionRecord:
                 load=_dose(item, "load", at),
                 effort=_dose(item, "effort", at),
                 done_count=_done_count(item, at),
+                hold_seconds=_optional_seconds(item, "hold_seconds", at),
+                duration_seconds=_optional_seconds(item, "duration_seconds", at),
+                rest_waited=_optional_seconds(item, "rest_waited", at),
             )
         )
     symptoms_before, symptoms_after = _symptoms(data, where)

@@ -88,6 +88,13 @@ class ExerciseRecord:
     """How hard, as the program said then ("about 70% of your maximum")."""
     done_count: int | None = None
     """For an exercise with a range: the count done (reps, or seconds held), else None."""
+    hold_seconds: float | None = None
+    """The hold of each rep as the session paced it (seconds), or None without one."""
+    duration_seconds: float | None = None
+    """The work of each set as the session paced it (seconds), or None without one."""
+    rest_waited: float | None = None
+    """Seconds the person took in this exercise's as-needed rests (pauses left out), or
+    None when it had none they ended (with no terminal they last 30 s, as planned)."""
 
     def to_json(self) -> dict[str, Any]:
         """The exercise as JSON, as ``coach history --format json`` and export write it.
@@ -111,6 +118,9 @@ class ExerciseRecord:
             data["effort"] = self.effort
         if self.done_count is not None:
             data["done_count"] = self.done_count
+        for key in ("hold_seconds", "duration_seconds", "rest_waited"):
+            if (value := getattr(self, key)) is not None:
+                data[key] = value
         return data
 
 
@@ -162,6 +172,9 @@ class SessionRecord:
     """As :attr:`symptoms_before`, after the session."""
     next_day: NextDay | None = None
     """The next day's answer about this session: better, same or worse, or None."""
+    computer: str | None = None
+    """The sync id of the computer whose journal gave this copy (:mod:`coach.history.sync`),
+    or None when it was written here. ``host`` says where the session was done."""
 
     @property
     def local_zone(self) -> timezone:

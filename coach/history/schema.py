@@ -291,6 +291,108 @@ def _migration_6(db: sqlite3.Connection) -> None:
     db.execute(_TOTALS_REMOVE)
 
 
+_TOTALS_ADD_7 = """
+        CREATE TRIGGER exercise_totals_add AFTER INSERT ON session_exercises BEGIN
+            INSERT INTO exercise_totals (program_id, exercise_id, name, position, sessions,
+                                         completed, sets_done, reps_done)
+            SELECT program_id, NEW.exercise_id, NEW.name, NEW.position, 1, NEW.completed,
+                   NEW.sets_done, NEW.reps_done
+            FROM sessions WHERE id = NEW.session_id AND status != 'declined'
+            ON CONFLICT (program_id, exercise_id) DO UPDATE SET
+                name = max(name, excluded.name),
+                position = min(position, excluded.position),
+                sessions = sessions + 1,
+                completed = completed + excluded.completed,
+                sets_done = sets_done + excluded.sets_done,
+                reps_done = reps_done + excluded.reps_done;
+        END
+"""
+"""The trigger that adds an exercise row to ``exercise_totals``, from migration 7 on: a
+declined start's exercises were never begun, so they are left out."""
+
+_TOTALS_REMOVE_7 = """
+        CREATE TRIGGER exercise_totals_remove AFTER DELETE ON session_exercises
+        WHEN (SELECT status FROM sessions WHERE id = OLD.session_id) != 'declined' BEGIN
+            UPDATE exercise_totals SET
+                sessions = sessions - 1,
+                completed = completed - OLD.completed,
+                sets_done = sets_done - OLD.sets_done,
+                reps_done = reps_done - OLD.reps_done
+            WHERE exercise_id = OLD.exercise_id
+              AND program_id = (SELECT program_id FROM sessions WHERE id = OLD.session_id);
+        END
+"""
+"""The trigger that takes an exercise row out of ``exercise_totals``, from migration 7
+on. A session's exercises are deleted while the session row still holds the status they
+were added under (see ``_upsert``), so the two triggers agree."""
+
+
+def _migration_7(db: sqlite3.Connection) -> None:
+    """The dose paced of each exercise held or timed, the time spent in its as-needed
+    rests, and totals without declined starts (version 2).
+
+    ``hold_seconds`` is the hold of each rep and ``duration_seconds`` the work of each
+    set, as the session paced them (a range's target); ``rest_waited`` is the seconds
+    the person took in the exercise's as-needed rests (pauses left out). Earlier rows
+    have NULL, which is what they had.
+
+    A declined start keeps its program's exercises (none begun); ``exercise_totals``
+    counted them as sessions of each exercise. The triggers now leave them out, and the
+    totals are summed again without them.
+    """
+    db.execute("ALTER TABLE session_exercises ADD COLUMN hold_seconds REAL")
+    db.execute("ALTER TABLE session_exercises ADD COLUMN duration_seconds REAL")
+    db.execute("ALTER TABLE session_exercises ADD COLUMN rest_waited REAL")
+    db.execute("DROP TRIGGER exercise_totals_add")
+    db.execute("DROP TRIGGER exercise_totals_remove")
+    db.execute(_TOTALS_ADD_7)
+    db.execute(_TOTALS_REMOVE_7)
+    db.execute("DELETE FROM exercise_totals")
+    db.execute(
+        """
+        INSERT INTO exercise_totals (program_id, exercise_id, name, position, sessions,
+                                     completed, sets_done, reps_done)
+        SELECT s.program_id, e.exercise_id, max(e.name), min(e.position), count(*),
+               total(e.completed), total(e.sets_done), total(e.reps_done)
+        FROM session_exercises AS e JOIN sessions AS s ON s.id = e.session_id
+        WHERE s.status != 'declined'
+        GROUP BY s.program_id, e.exercise_id
+        """
+    )
+
+
+def _migration_8(db: sqlite3.Connection) -> None:
+    """Sync through a shared folder (:mod:`coach.history.sync`).
+
+    ``computer`` on ``sessions``: the sync id of the computer whose journal gave the
+    row as it is, NULL when it was written here (then this computer's journal carries
+    it). ``journaled_at``: the ``updated_at`` of the version this computer last wrote
+    to its journal; every write of the row clears it, so a row needs writing while the
+    two differ. ``sync_journals``: how far each other computer's journal has been
+    read, and the hashes that tell the same file grown from another one.
+    """
+    db.execute("ALTER TABLE sessions ADD COLUMN computer TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN journaled_at TEXT")
+    db.execute(
+        "CREATE INDEX sessions_to_journal ON sessions (updated_at) WHERE computer IS NULL "
+        "AND status != 'running' AND journaled_at IS NOT updated_at"
+    )
+    db.execute(
+        """
+        CREATE TABLE sync_journals (
+            file TEXT PRIMARY KEY,
+            computer TEXT NOT NULL,
+            name TEXT NOT NULL,
+            head TEXT NOT NULL,
+            tail TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -298,6 +400,8 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
+    _migration_8,
 )
 """Schema changes in order: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 

@@ -148,6 +148,7 @@ _TABLES = {
     ),
     "breaks": "id, kind, outcome, at, local_date, program_id",
     "break_state": "id, state, updated_at",
+    "sync_journals": "file, computer, name, head, tail, offset, lines, read_at",
 }
 
 
@@ -163,6 +164,11 @@ _ADDED_IN = {
     ("sessions", "symptoms_after"): 6,
     ("sessions", "next_day"): 6,
     ("session_exercises", "done_count"): 6,
+    ("session_exercises", "hold_seconds"): 7,
+    ("session_exercises", "duration_seconds"): 7,
+    ("session_exercises", "rest_waited"): 7,
+    ("sessions", "computer"): 8,
+    ("sync_journals", ""): 8,
 }
 """The schema version that added a table (``""``) or a column: an older history lacks it."""
 
@@ -307,11 +313,12 @@ _SESSION_COLUMNS = (
     "id, program_id, program_title, program_version, program_sha256, started_at, ended_at, "
     "utc_offset, local_date, status, stop_reason, active_seconds, planned_seconds, "
     "skipped_steps, per_day, per_week, stop_above, pain_before, pain_after, note, host, pid, "
-    "updated_at, phase, program_hash, symptoms_before, symptoms_after, next_day"
+    "updated_at, phase, program_hash, symptoms_before, symptoms_after, next_day, computer"
 )
 _EXERCISE_COLUMNS = (
     "session_id, position, exercise_id, name, completed, sets_done, sets_planned, "
-    "reps_done, reps_planned, skipped_steps, load, effort, done_count"
+    "reps_done, reps_planned, skipped_steps, load, effort, done_count, hold_seconds, "
+    "duration_seconds, rest_waited"
 )
 
 
@@ -523,7 +530,8 @@ class HistoryStore:
         ``patience``: how long to wait for another process's write lock (see
         :meth:`_write`); a session in progress waits only briefly.
         """
-        stamped = replace(record, updated_at=self.now())
+        # Written here: this computer's journal carries it (coach.history.sync).
+        stamped = replace(record, updated_at=self.now(), computer=None)
         self._write(lambda db: _upsert(db, stamped), patience=patience)
         record.updated_at = stamped.updated_at
 
@@ -566,7 +574,8 @@ class HistoryStore:
         """
         folder = private_folder(self.folder / "unsaved")
         target = folder / f"{record.id}.json"
-        stamped = replace(record, updated_at=self.now())
+        # Written here: this computer's journal carries it (coach.history.sync).
+        stamped = replace(record, updated_at=self.now(), computer=None)
         write_private(target, json_text(stamped.to_json()))
         return target
 
@@ -778,10 +787,11 @@ class HistoryStore:
         where = f"{where} AND {_GOOD_DAY}" if where else f"WHERE {_GOOD_DAY}"
         with self._reading() as db:
             days = [
-                DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60)
+                DayTotal(date.fromisoformat(row[0]), row[1], row[2], row[3] / 60, row[4])
                 for row in db.execute(
-                    "SELECT local_date, count(*), count(*) FILTER (WHERE status = 'completed'), "
-                    f"total(active_seconds) FROM sessions {where} "
+                    "SELECT local_date, count(*) FILTER (WHERE status != 'declined'), "
+                    "count(*) FILTER (WHERE status = 'completed'), total(active_seconds), "
+                    f"count(*) FILTER (WHERE status = 'declined') FROM sessions {where} "
                     "GROUP BY local_date ORDER BY local_date",
                     params,
                 )
@@ -795,12 +805,15 @@ class HistoryStore:
                     row[4] / 60,
                     date.fromisoformat(row[5]),
                     date.fromisoformat(row[6]),
+                    row[7],
                 )
                 for row in db.execute(
                     "SELECT program_id, (SELECT program_title FROM sessions AS latest "
                     "WHERE latest.program_id = s.program_id ORDER BY started_at DESC LIMIT 1), "
-                    "count(*), count(*) FILTER (WHERE status = 'completed'), "
-                    f"total(active_seconds), min(local_date), max(local_date) FROM sessions AS s "
+                    "count(*) FILTER (WHERE status != 'declined'), "
+                    "count(*) FILTER (WHERE status = 'completed'), total(active_seconds), "
+                    "min(local_date), max(local_date), count(*) FILTER (WHERE status = 'declined') "
+                    "FROM sessions AS s "
                     f"{where} GROUP BY program_id ORDER BY count(*) DESC, program_id",
                     params,
                 )
@@ -820,7 +833,7 @@ class HistoryStore:
                     "SELECT s.program_id, e.exercise_id, max(e.name), count(*), "
                     "total(e.completed), total(e.sets_done), total(e.reps_done) "
                     "FROM sessions AS s JOIN session_exercises AS e ON e.session_id = s.id "
-                    f"WHERE 1 {exercise_where} "
+                    f"WHERE s.status != 'declined' {exercise_where} "
                     "GROUP BY s.program_id, e.exercise_id ORDER BY s.program_id, min(e.position)",
                     params,
                 ).fetchall()
@@ -838,6 +851,69 @@ class HistoryStore:
                 )
             ]
         return Progress(days=days, programs=programs, exercises=exercises, pain=pain)
+
+    # --- sync (coach.history.sync) ------------------------------------------------------------
+
+    def unjournaled(self, limit: int = 500) -> list[SessionRecord]:
+        """Up to ``limit`` sessions written here (not running) whose latest version this
+        computer's journal does not carry yet, oldest write first."""
+        with self._reading() as db:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM sessions WHERE computer IS NULL AND status != 'running' "
+                    "AND journaled_at IS NOT updated_at ORDER BY updated_at LIMIT ?",
+                    (limit,),
+                )
+            ]
+        if not ids:
+            return []
+        order = {session_id: n for n, session_id in enumerate(ids)}
+        return sorted(self.sessions(ids=ids), key=lambda record: order[record.id])
+
+    def mark_journaled(self, records: Iterable[SessionRecord]) -> None:
+        """These versions are in this computer's journal now (a row written again since
+        is left to be journaled again)."""
+        pairs = [
+            (utc_text(record.updated_at), record.id, utc_text(record.updated_at))
+            for record in records
+            if record.updated_at is not None
+        ]
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE sessions SET journaled_at = ? WHERE id = ? AND updated_at = ?", pairs
+            )
+
+        self._write(work)
+
+    def journal_reads(self) -> dict[str, dict[str, Any]]:
+        """How far each other computer's journal has been read, by file name."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT file, computer, name, head, tail, offset, lines, read_at FROM sync_journals"
+            ).fetchall()
+        return {str(row["file"]): dict(row) for row in rows}
+
+    def note_journal_read(self, read: dict[str, Any]) -> None:
+        """Keep how far a journal has been read (``file``, ``computer``, ``name``,
+        ``head``, ``tail``, ``offset``, ``lines``)."""
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO sync_journals "
+                "(file, computer, name, head, tail, offset, lines, read_at) "
+                "VALUES (:file, :computer, :name, :head, :tail, :offset, :lines, :read_at)",
+                {**read, "read_at": utc_text(self.now())},
+            )
+
+        self._write(work)
+
+    def computers(self) -> dict[str | None, int]:
+        """How many sessions each computer's journal gave (None: written here)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT computer, count(*) FROM sessions GROUP BY computer")
+            return {row[0]: int(row[1]) for row in rows}
 
     # --- breaks ----------------------------------------------------------------------------
 
@@ -929,7 +1005,9 @@ class HistoryStore:
         out.write("\n]}\n")
         return count
 
-    def merge(self, records: Iterable[SessionRecord]) -> MergeSummary:
+    def merge(
+        self, records: Iterable[SessionRecord], *, computer: str | None = None
+    ) -> MergeSummary:
         """Add sessions by id, all in one transaction; an id already here is never duplicated.
 
         A session already here is replaced only by a more finished copy of
@@ -939,6 +1017,10 @@ class HistoryStore:
         exercises) is left alone and listed in ``conflicts``. ``records`` may
         be a generator (:func:`iter_export`): it is read once, inside the
         transaction, so an error in it writes nothing.
+
+        ``computer``: the sync id of the computer whose journal the records come
+        from (:mod:`coach.history.sync`), kept on each row added or replaced; None
+        for an import, whose sessions this computer's journal then carries.
         """
 
         def work(db: sqlite3.Connection) -> MergeSummary:
@@ -949,6 +1031,7 @@ class HistoryStore:
                     "program_sha256 FROM sessions WHERE id = ?",
                     (record.id,),
                 ).fetchone()
+                record = replace(record, computer=computer)
                 if row is None:
                     _upsert(db, record)
                     summary.added += 1
@@ -977,8 +1060,11 @@ class DayTotal:
 
     day: date
     sessions: int
+    """Sessions run (completed or partial); declined starts are not among them."""
     completed: int
     minutes: float
+    declined: int = 0
+    """Starts declined because of pain."""
 
 
 @dataclass(frozen=True)
@@ -992,6 +1078,8 @@ class ProgramTotal:
     minutes: float
     first_day: date
     last_day: date
+    declined: int = 0
+    """Starts declined because of pain (not among ``sessions``)."""
 
 
 @dataclass(frozen=True)
@@ -1131,7 +1219,9 @@ SELECT json_patch(json_object(
             'reps_done', reps_done, 'reps_planned', reps_planned,
             'skipped_steps', skipped_steps),
             -- a merge patch: a NULL load or effort leaves its key out, as to_json does
-            json_object('load', load, 'effort', effort, 'done_count', done_count)))
+            json_object('load', load, 'effort', effort, 'done_count', done_count,
+                        'hold_seconds', hold_seconds, 'duration_seconds', duration_seconds,
+                        'rest_waited', rest_waited)))
         FROM (SELECT * FROM session_exercises WHERE session_id = sessions.id ORDER BY position)
     )),
     'updated_at', updated_at),
@@ -1167,6 +1257,11 @@ _EXPORTABLE = (
     "AND NOT (typeof(e.exercise_id) = 'text' AND typeof(e.name) = 'text' "
     "AND typeof(e.load) IN ('text', 'null') AND typeof(e.effort) IN ('text', 'null') "
     "AND (e.done_count IS NULL OR (typeof(e.done_count) = 'integer' AND e.done_count >= 0)) "
+    + "".join(
+        f"AND (e.{column} IS NULL OR (typeof(e.{column}) IN ('integer', 'real') "
+        f"AND e.{column} BETWEEN 0 AND {MAX_ACTIVE_SECONDS})) "
+        for column in ("hold_seconds", "duration_seconds", "rest_waited")
+    )
     + "".join(
         f"AND typeof(e.{column}) = 'integer' AND e.{column} >= 0 " for column in _COUNT_COLUMNS
     )
@@ -1289,7 +1384,7 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
     db.execute("DELETE FROM session_exercises WHERE session_id = ?", (record.id,))
     db.execute(
         f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES "
-        f"({', '.join('?' for _ in range(28))})",
+        f"({', '.join('?' for _ in range(29))})",
         (
             record.id,
             record.program,
@@ -1319,11 +1414,12 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
             _symptoms_text(record.symptoms_before),
             _symptoms_text(record.symptoms_after),
             record.next_day,
+            record.computer,
         ),
     )
     db.executemany(
         f"INSERT INTO session_exercises ({_EXERCISE_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 record.id,
@@ -1339,6 +1435,9 @@ def _upsert(db: sqlite3.Connection, record: SessionRecord) -> None:
                 None if exercise.load is None else visible(exercise.load),
                 None if exercise.effort is None else visible(exercise.effort),
                 exercise.done_count,
+                exercise.hold_seconds,
+                exercise.duration_seconds,
+                exercise.rest_waited,
             )
             for exercise in record.exercises
         ],
@@ -1388,6 +1487,7 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
         raise TypeError("not an exercise row")
     if done_count is not None:
         done_count = _stored_count(done_count)
+    hold, duration, waited = (_stored_seconds(value) for value in row[13:16])
     return ExerciseRecord(
         row[2],
         row[3],
@@ -1401,7 +1501,21 @@ def _exercise_from_row(row: tuple[Any, ...]) -> ExerciseRecord:
         load=load,
         effort=effort,
         done_count=done_count,
+        hold_seconds=hold,
+        duration_seconds=duration,
+        rest_waited=waited,
     )
+
+
+def _stored_seconds(value: Any) -> float | None:
+    """A stored length in seconds (None stays None); ValueError for a damaged one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not an exercise row")
+    if not 0 <= value <= MAX_ACTIVE_SECONDS:
+        raise ValueError("not an exercise row")
+    return float(value)
 
 
 def _stored_count(value: Any) -> int:
@@ -1491,6 +1605,7 @@ def _session_from_row(row: sqlite3.Row, exercises: list[ExerciseRecord]) -> Sess
         symptoms_before=_stored_symptoms(row["symptoms_before"], "symptoms_before"),
         symptoms_after=_stored_symptoms(row["symptoms_after"], "symptoms_after"),
         next_day=_stored_next_day(row["next_day"]),
+        computer=row["computer"] if isinstance(row["computer"], str) else None,
     )
 
 

@@ -186,11 +186,16 @@ def load_library(
                 outcome, loaded, _ = _check(file)
             else:
                 check = stamp_of(file)
-                recalled = store.recall(file, check)
+                recalled = store.recall(file, check, [item.path for item in folders])
                 if recalled is None:
                     outcome, loaded, cacheable = _check(file)
                     if cacheable:
-                        store.remember(file, check, outcome)
+                        depends = (
+                            None
+                            if loaded is None or loaded.extends is None
+                            else (loaded.depends_on)
+                        )
+                        store.remember(file, check, outcome, depends)
                 else:
                     outcome = recalled
             if isinstance(outcome, ProgramError):
@@ -238,8 +243,7 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
 
     Returns the outcome, the program when it is valid, and whether the
     outcome may be cached (not when the check failed unexpectedly: it may be
-    a passing shortage, such as memory; nor for a patient file, whose program
-    changes when the one it extends does).
+    a passing shortage, such as memory; nor for a patient file's problems).
     """
     from coach.program.loader import load_program
     from coach.program.timeline import session_size
@@ -256,11 +260,23 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
             plan=plan_of(loaded.as_written),
         )
     except ProgramError as error:
-        return error, None, True
+        # A patient file's problems may be in (or be the lack of) the file it extends,
+        # which may appear or be mended with this file unchanged: not kept.
+        return error, None, not _names_a_base(file)
     except Exception as error:  # anything but KeyboardInterrupt and SystemExit
         return unexpected_problem(file, error), None, False
-    # A patient file depends on the file it extends too, which its own stamp cannot tell.
-    return listing, loaded, loaded.extends is None
+    # A patient file is kept with what it depends on (LoadedProgram.depends_on).
+    return listing, loaded, True
+
+
+def _names_a_base(file: Path) -> bool:
+    """Whether ``file`` is (or may be) a patient file: one that ``extends`` another."""
+    from coach.program.loader import is_patient_file
+
+    try:
+        return is_patient_file(file.read_bytes().decode("utf-8", errors="replace"))
+    except OSError:
+        return True
 
 
 _WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

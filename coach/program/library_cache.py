@@ -21,6 +21,13 @@ is checked again:
 - and only while the code that decided it is the same: this coach's version,
   the size and time of each of its checking modules, and where pydantic is
   installed (see :func:`_rules`);
+- a patient file's entry (one that ``extends`` another) is used only if every
+  file and folder its program depends on
+  (:attr:`coach.program.loader.LoadedProgram.depends_on`: the files it
+  extends, and for an ``extends`` by id the folders searched and the files
+  read there) has the stamp it had, and had been left alone as above; and, in
+  the library, only if the folders searched are still its first folders. A
+  patient file with problems is never kept (the file it names may appear);
 - a cache file that cannot be read, is not JSON or has an unexpected shape
   is ignored as a whole; a malformed entry is a miss;
 - it is written to a temporary file that then replaces the old one in one
@@ -55,8 +62,10 @@ _RULE_MODULES = (
     "program/library.py",
     "program/library_cache.py",
     "program/loader.py",
+    "program/mistakes.py",
     "program/model.py",
     "program/nesting.py",
+    "program/phases.py",
     "program/positions.py",
     "program/timeline.py",
 )
@@ -158,8 +167,14 @@ class LibraryCache:
         files: dict[str, Any] = data["files"]
         return {key: value for key, value in files.items() if isinstance(value, dict)}
 
-    def recall(self, path: Path, check: FileCheck | None) -> Outcome | None:
-        """What ``path`` said when it was checked, if it cannot have changed since."""
+    def recall(
+        self, path: Path, check: FileCheck | None, folders: list[Path] | None = None
+    ) -> Outcome | None:
+        """What ``path`` said when it was checked, if it cannot have changed since.
+
+        ``folders``: the library's folders, in order; a patient file found by id in
+        other folders is a miss. None: not checked (``coach status``, which reads
+        no settings for them)."""
         if check is None or self._rules is None:
             return None
         key = os.path.abspath(path)
@@ -173,6 +188,8 @@ class LibraryCache:
             RACY_SECONDS * 1e9
         ):
             return None
+        if "depends" in entry and not _still(entry, checked_ns, folders):
+            return None
         try:
             if "program" in entry:
                 return _listing_from_json(entry["program"])
@@ -180,13 +197,23 @@ class LibraryCache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def remember(self, path: Path, check: FileCheck | None, outcome: Outcome) -> None:
-        """Keep what checking ``path`` (looked at as ``check``) gave."""
+    def remember(
+        self,
+        path: Path,
+        check: FileCheck | None,
+        outcome: Outcome,
+        depends: tuple[Path, ...] | None = None,
+    ) -> None:
+        """Keep what checking ``path`` (looked at as ``check``) gave; ``depends``: for a
+        patient file, what its program depends on (stamped now, after the check)."""
         if check is None or self._rules is None:
             return
         key = os.path.abspath(path)
         self._seen.add(key)
         entry: dict[str, Any] = {"stamp": list(check.stamp), "checked_ns": check.checked_ns}
+        if depends is not None:
+            entry["depends"] = [[os.path.abspath(item), _stamp_now(item)] for item in depends]
+            entry["searched"] = [os.path.abspath(item) for item in depends if item.is_dir()]
         if isinstance(outcome, ProgramListing):
             entry["program"] = {
                 "id": outcome.id,
@@ -228,6 +255,32 @@ class LibraryCache:
         except OSError:
             return
         self._changed = False
+
+
+def _stamp_now(path: Path) -> list[int] | None:
+    check = stamp_of(path)
+    return None if check is None else list(check.stamp)
+
+
+def _still(entry: dict[str, Any], checked_ns: int, folders: list[Path] | None) -> bool:
+    """Whether what a patient file's program depends on is as it was (and was then
+    settled: left alone :data:`RACY_SECONDS` before the patient file was checked)."""
+    depends, searched = entry.get("depends"), entry.get("searched")
+    if not isinstance(depends, list) or not isinstance(searched, list):
+        return False
+    if folders is not None:
+        first = [os.path.abspath(folder) for folder in folders[: len(searched)]]
+        if first != searched:
+            return False
+    for item in depends:
+        if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
+            return False
+        now = _stamp_now(Path(item[0]))
+        if now != item[1]:
+            return False
+        if now is not None and checked_ns - max(now[1], now[2]) < RACY_SECONDS * 1e9:
+            return False
+    return True
 
 
 def _text(value: object) -> str:

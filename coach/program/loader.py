@@ -90,6 +90,12 @@ class LoadedProgram:
     extends: LoadedProgram | None = None
     """For a patient file, the program it extends (as loaded for it), else None."""
 
+    depends_on: tuple[Path, ...] = ()
+    """For a patient file, every other file and folder whose change could change what
+    it makes: the files it extends, and for an ``extends`` by id the library folders
+    searched and the files read to find it (a new or edited file there could be found
+    instead). The library's cache checks their stamps (:mod:`coach.program.library_cache`)."""
+
     @property
     def sources(self) -> tuple[Path, ...]:
         """Every other file this program was made from: the files a patient file extends."""
@@ -170,18 +176,19 @@ def _load(path: Path, chain: tuple[Path, ...], *, base: bool = False) -> LoadedP
             [ProgramIssue(path, f"not UTF-8 text (byte 0x{data[error.start]:02x})", line)]
         ) from None
     sha256 = hashlib.sha256(data).hexdigest()
-    if not _is_patient_file(text):
+    if not is_patient_file(text):
         program = parse_program(text, path, resolve_sides=not base)
         return LoadedProgram(program, path, sha256)
-    program, extended = _parse_patient_file(text, path, chain)
+    program, extended, looked_at = _parse_patient_file(text, path, chain)
     if not base:
         program = _resolved_sides(program, path, text, extended)
     # The hash of the resolved program: this file's bytes and those of what it extends.
     sha256 = hashlib.sha256(f"{sha256} extends {extended.sha256}".encode()).hexdigest()
-    return LoadedProgram(program, path, sha256, extends=extended)
+    depends_on = tuple(dict.fromkeys((*looked_at, *extended.depends_on)))
+    return LoadedProgram(program, path, sha256, extends=extended, depends_on=depends_on)
 
 
-def _is_patient_file(text: str) -> bool:
+def is_patient_file(text: str) -> bool:
     """Whether ``text`` has a top-level ``extends`` key (cheap: a line that starts with it,
     before the first table; :func:`_parse_patient_file` then parses it for real)."""
     for line in mistakes.without_bom(text).splitlines():
@@ -195,8 +202,9 @@ def _is_patient_file(text: str) -> bool:
 
 def _parse_patient_file(
     text: str, path: Path, chain: tuple[Path, ...]
-) -> tuple[Program, LoadedProgram]:
-    """The program a patient file makes, and the program it extends (as loaded for it).
+) -> tuple[Program, LoadedProgram, tuple[Path, ...]]:
+    """The program a patient file makes, the program it extends (as loaded for it) and
+    what was looked at to find that (:attr:`LoadedProgram.depends_on`).
 
     Its ``[program]`` keys replace the extended program's (a table, such as
     ``[program.schedule]``, whole); its ``[patient]`` replaces the program's;
@@ -227,7 +235,7 @@ def _parse_patient_file(
     if issues or patient_file is None:
         raise _errors(path, positions, issues)
 
-    base_path = _find_extended(patient_file.extends, path, positions)
+    base_path, looked_at = _find_extended(patient_file.extends, path, positions)
     here = path.resolve()
     if base_path.resolve() in (*chain, here):
         raise _errors(
@@ -271,6 +279,11 @@ def _parse_patient_file(
         for key in patient_file.info.model_fields_set
         if getattr(patient_file.info, key) is not None
     }
+    if "title" not in given:
+        # Listed beside the protocol it extends, it must not read as the protocol.
+        patient = patient_file.patient or base.patient
+        who = patient.label if patient is not None and patient.label else patient_file.info.id
+        given["title"] = f"{base.title}, for {who}"
     info = base.info.model_copy(update=given)
     ids = [exercise.id for exercise in base.exercises]
     exercises: list[Exercise] = []
@@ -332,17 +345,20 @@ def _parse_patient_file(
     if phase_issues:
         raise _errors(path, positions, phase_issues)
     _check_limits(program, path, positions)
-    return program, extended
+    return program, extended, looked_at
 
 
-def _find_extended(ref: str, path: Path, positions: dict[Any, tuple[int, int]]) -> Path:
-    """The file a patient file's ``extends`` names: a path relative to it, or a library id."""
+def _find_extended(
+    ref: str, path: Path, positions: dict[Any, tuple[int, int]]
+) -> tuple[Path, tuple[Path, ...]]:
+    """The file a patient file's ``extends`` names (a path relative to it, or a library
+    id), and every file and folder looked at to find it, in order, ending with it."""
     from coach.program.library import looks_like_path, program_folders
 
     if looks_like_path(ref):
         target = (path.parent / Path(ref).expanduser()).resolve()
         if target.is_file():
-            return target
+            return target, (target,)
         raise _errors(
             path,
             positions,
@@ -351,7 +367,9 @@ def _find_extended(ref: str, path: Path, positions: dict[Any, tuple[int, int]]) 
     folders = [folder.path for folder in program_folders()]
     declares = re.compile(rf"""^\s*id\s*=\s*["']{re.escape(ref)}["']\s*(#.*)?$""", re.MULTILINE)
     here = path.resolve()
+    looked_at: list[Path] = []
     for folder in folders:
+        looked_at.append(folder)  # a folder made later, or a file added, is looked at too
         try:
             files = sorted(folder.glob("*.toml"))
         except OSError:
@@ -359,12 +377,13 @@ def _find_extended(ref: str, path: Path, positions: dict[Any, tuple[int, int]]) 
         for file in files:
             if file.resolve() == here:
                 continue
+            looked_at.append(file)
             try:
                 text = file.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
             if file.stem == ref or declares.search(text):
-                return file
+                return file, tuple(looked_at)
     searched = ", ".join(str(folder) for folder in folders)
     raise _errors(
         path,

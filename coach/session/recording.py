@@ -43,6 +43,7 @@ from coach.session.engine import (
     Event,
     ExerciseCompleted,
     RepCompleted,
+    RestEnded,
     Resumed,
     SessionResult,
     SessionStarted,
@@ -218,6 +219,9 @@ class HistoryRecorder:
                 self._sets[step.exercise_index].add(index)
             case Skipped(index=int(), step=Step()):
                 self._note_skipped(event)
+            case RestEnded(step=Step() as step):
+                exercise = record.exercises[step.exercise_index]
+                exercise.rest_waited = round((exercise.rest_waited or 0.0) + event.seconds, 3)
             case ExerciseCompleted(index=int(), step=Step() as step):
                 self._update_exercises(record)
                 record.exercises[step.exercise_index].completed = True
@@ -292,6 +296,8 @@ class HistoryRecorder:
                     reps_planned=self._planned(index, "rep"),
                     load=exercise.load,
                     effort=exercise.effort,
+                    hold_seconds=exercise.paced_hold,
+                    duration_seconds=exercise.paced_duration,
                 )
                 for index, exercise in enumerate(program.exercises)
             ],

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from coach.errors import SettingsError
     from coach.history.records import SessionRecord
     from coach.history.store import HistoryStore
+    from coach.history.sync import SyncLoop, SyncResult
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import HistoryRecorder, SessionRecorder
@@ -122,6 +123,9 @@ class CoachApp(App[None]):
         """How long the person has been idle, where the platform tells (for natural breaks)."""
         self._detect_idle = context.detect_idle and context.idle is None
         self.break_watch: BreakWatch | None = None
+        self.sync_loop: SyncLoop | None = None
+        """Syncs the history through ``history.sync_dir``, when one is set."""
+        self._sync_said: str | None = None
         self._home = HomeScreen(
             self.library, status=self.status, today=self.today, first_day=self.first_day
         )
@@ -211,6 +215,7 @@ class CoachApp(App[None]):
 
     def _after_history(self) -> None:
         self._start_breaks()
+        self._start_sync()
         notice = self._notice
         if notice is None:
             notice = self.store is not None and not notice_seen(self.store.folder)
@@ -284,6 +289,7 @@ class CoachApp(App[None]):
         if self.store is not None:
             self.history_settings = _history_settings(settings)
         self._start_breaks()
+        self._start_sync()
         if settings.ui.theme in self.available_themes and settings.ui.theme != self.theme:
             self.theme = settings.ui.theme
 
@@ -367,6 +373,41 @@ class CoachApp(App[None]):
         """Save when the break timers were last kept, so a restart knows."""
         if self.break_watch is not None:
             self.break_watch.close()
+        if self.sync_loop is not None:
+            self.sync_loop.stop()
+
+    # --- sync ---------------------------------------------------------------------------------
+
+    def _start_sync(self) -> None:
+        """Sync now and every few minutes, once the history and the settings are known."""
+        if self.store is None or self._settings is None or not self.record:
+            return
+        folder = self._settings.history.sync_dir
+        if self.sync_loop is not None:
+            if self.sync_loop.folder == folder:
+                return
+            self.sync_loop.stop()  # the settings screen changed it
+            self.sync_loop = None
+        if folder is None:
+            return
+        from coach.history.sync import SyncLoop
+
+        def report(outcome: SyncResult | str) -> None:
+            self.call_from_thread(self._synced, outcome)
+
+        self.sync_loop = SyncLoop(self.store.folder, folder, report).start()
+
+    def _synced(self, outcome: SyncResult | str) -> None:
+        if isinstance(outcome, str):
+            if outcome != self._sync_said:  # said once, not every few minutes
+                self._sync_said = outcome
+                self.notify(outcome, title="Sync", severity="warning", markup=False)
+            return
+        self._sync_said = None
+        if outcome.added or outcome.updated:
+            self._home.refresh_today()  # sessions from another computer: the streak moved
+        for warning in outcome.warnings:
+            self.notify(warning, title="Sync", severity="warning", markup=False, timeout=10)
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -601,6 +642,8 @@ class CoachApp(App[None]):
         def finished(outcome: SessionOutcome | None) -> None:
             if self.break_watch is not None:
                 self.break_watch.kick()  # a session is a break: the timers start again
+            if self.sync_loop is not None:
+                self.sync_loop.poke()  # to the other computers now
             if outcome is None:
                 return
             if self.store is not None:  # no cues at all (quiet) clears an old failure too
