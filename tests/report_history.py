@@ -15,7 +15,10 @@ report is made on Wednesday 2026-12-16 (day 23, week 4).
   Week 2: 2 a day on days 7-13, but on day 9 one is partial (heat not done):
   13 of 14, 13 completed. Gentle: 24 of 28.
 - Phase "Load" (weeks 3-4): 3 a week. Grip 2 x 8-12 each side, red putty;
-  heat 1 x 2m. Week 3: days 14, 16, 18, 19 (4, 3 count): 3 of 3. Week 4 so far
+  heat 1 x 2m. These sessions record the dose paced (schema 7): a hold of 3 s,
+  and heat of 90 s (as a patient file could have shortened it), which wins over
+  the file's 2m; the grip's as-needed rests took 45 s (day 14) and 30.5 s (day 16).
+  Week 3: days 14, 16, 18, 19 (4, 3 count): 3 of 3. Week 4 so far
   (Mon-Wed, 3 of 7 days of 3 a week, rounded up: 2): day 21: 1 of 2. Load: 4 of 5.
   All: 28 of 33.
 - The check-in asks pain (limit 5) and tingling (limit 3), and next day.
@@ -99,6 +102,7 @@ def _record(
     status: str = "completed",
     pain: tuple[int | None, int | None] | None = None,
     tingling: tuple[int | None, int | None] | None = None,
+    rest: float | None = None,
     **changes: object,
 ) -> SessionRecord:
     load_phase = offset >= 14
@@ -117,6 +121,9 @@ def _record(
         reps_planned=sets * 10,
         load="red putty" if load_phase else None,
         done_count=None if status == "declined" else sets * 10,
+        # Sessions from week 3 on were recorded by a coach that keeps the dose paced.
+        hold_seconds=3.0 if load_phase else None,
+        rest_waited=rest,
     )
     heat = ExerciseRecord(
         "heat",
@@ -126,6 +133,7 @@ def _record(
         sets_done=1 if status == "completed" else 0,
         sets_planned=1,
         skipped_steps=1 if status == "partial" else 0,
+        duration_seconds=90.0 if load_phase else None,
     )
     before: dict[str, int] = {}
     after: dict[str, int] = {}
@@ -200,8 +208,8 @@ def sessions() -> list[SessionRecord]:
             records.append(_record(offset, n, status=status, **extra))  # type: ignore[arg-type]
     # Weeks 3 and 4.
     records += [
-        _record(14, 0, pain=(3, 1)),
-        _record(16, 0, pain=(2, 1), note=HOSTILE_NOTE),
+        _record(14, 0, pain=(3, 1), rest=45.0),
+        _record(16, 0, pain=(2, 1), note=HOSTILE_NOTE, rest=30.5),
         _record(18, 0),
         _record(19, 0),
         _record(21, 0, pain=(2, 0)),

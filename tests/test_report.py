@@ -182,10 +182,12 @@ def test_exercises_done_against_prescribed(report: Report) -> None:
         "Gentle: 1 x 8-12 reps, hold 3s, each side",
         "Load: 2 x 8-12 reps, hold 3s, each side, red putty",
     ]
-    # Heat: the partial session of day 9 did not get to it.
+    assert (grip.rest_waited, grip.rest_sessions) == (75.5, 2)
+    # Heat: the partial session of day 9 did not get to it. Gentle's sessions kept no
+    # duration: the phase's 1m counts; Load's kept the 90 s they paced, not the file's 2m.
     assert (heat.sessions, heat.completed, heat.skipped) == (31, 30, 1)
-    assert (heat.seconds_done, heat.seconds_planned) == (25 * 60 + 5 * 120, 26 * 60 + 5 * 120)
-    assert heat.counts == [] and heat.loads == []
+    assert (heat.seconds_done, heat.seconds_planned) == (25 * 60 + 5 * 90, 26 * 60 + 5 * 90)
+    assert heat.counts == [] and heat.loads == [] and heat.rest_sessions == 0
 
 
 def test_notes_and_next_day_answers(report: Report) -> None:

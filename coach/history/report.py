@@ -121,6 +121,9 @@ class ExerciseSummary:
     """For a ranged exercise: the count done in each session that recorded one."""
     loads: list[tuple[str, int]]
     """Each load used and in how many sessions."""
+    rest_waited: float = 0.0
+    """Seconds taken in its as-needed rests, over :attr:`rest_sessions` sessions."""
+    rest_sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,23 @@ def exercises_done(
                 reps_done=sum(e.reps_done for e in exercises),
                 reps_planned=sum(e.reps_planned for e in exercises),
                 counts=tuple(e.done_count for e in exercises if e.done_count is not None),
+                paced_seconds_done=sum(
+                    e.sets_done * e.duration_seconds
+                    for e in exercises
+                    if e.duration_seconds is not None
+                ),
+                paced_seconds_planned=sum(
+                    e.sets_planned * e.duration_seconds
+                    for e in exercises
+                    if e.duration_seconds is not None
+                ),
+                paced_sessions=sum(e.duration_seconds is not None for e in exercises),
+                unpaced_sets_done=sum(e.sets_done for e in exercises if e.duration_seconds is None),
+                unpaced_sets_planned=sum(
+                    e.sets_planned for e in exercises if e.duration_seconds is None
+                ),
+                rest_waited=sum(e.rest_waited or 0.0 for e in exercises),
+                rest_sessions=sum(e.rest_waited is not None for e in exercises),
             )
         )
     return done, counts
@@ -303,16 +323,20 @@ def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list
         for row in parts:
             if row.load:
                 loads[row.load] += row.sessions
+            if row.paced_sessions:  # the duration each session paced (schema 7)
+                timed = True
+                seconds_done += row.paced_seconds_done
+                seconds_planned += row.paced_seconds_planned
             dose = None if facts is None else facts.doses(row.phase).get(exercise_id)
             if dose is None:
                 continue
             line = dose.text if row.phase is None else f"{row.phase}: {dose.text}"
             if line not in prescribed:
                 prescribed.append(line)
-            if dose.duration is not None:
+            if dose.duration is not None:  # older sessions: the phase's duration
                 timed = True
-                seconds_done += row.sets_done * dose.duration
-                seconds_planned += row.sets_planned * dose.duration
+                seconds_done += row.unpaced_sets_done * dose.duration
+                seconds_planned += row.unpaced_sets_planned * dose.duration
         result.append(
             ExerciseSummary(
                 exercise=exercise_id,
@@ -329,6 +353,8 @@ def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list
                 seconds_planned=seconds_planned if timed else None,
                 counts=[count for row in parts for count in row.counts],
                 loads=sorted(loads.items(), key=lambda item: (-item[1], item[0])),
+                rest_waited=sum(row.rest_waited for row in parts),
+                rest_sessions=sum(row.rest_sessions for row in parts),
             )
         )
     return result

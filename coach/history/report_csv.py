@@ -100,6 +100,9 @@ def _by_exercise(records: Sequence[SessionRecord]) -> list[list[str]]:
             "load",
             "effort",
             "skipped_steps",
+            "hold_seconds",
+            "duration_seconds",
+            "rest_waited",
         ]
     ]
     for record in records:
@@ -118,6 +121,9 @@ def _by_exercise(records: Sequence[SessionRecord]) -> list[list[str]]:
                     spreadsheet_cell(exercise.load or ""),
                     spreadsheet_cell(exercise.effort or ""),
                     str(exercise.skipped_steps),
+                    _number(exercise.hold_seconds),
+                    _number(exercise.duration_seconds),
+                    _number(exercise.rest_waited),
                 ]
             )
     return rows

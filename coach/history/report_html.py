@@ -34,6 +34,7 @@ from coach.history.report_text import (
     local_time,
     percent,
     prescription_text,
+    rest_text,
     streak_text,
     symptoms_text,
     versions_text,
@@ -213,7 +214,7 @@ def _program(program: ProgramReport) -> list[str]:
         parts.append(
             "<h3>Exercises</h3><table><tr><th>Exercise</th><th>Prescribed</th>"
             '<th class="n">Completed in</th><th>Done</th><th>Count done</th><th>Load</th>'
-            '<th class="n">Skipped in</th></tr>'
+            '<th class="n">Skipped in</th><th>As-needed rests</th></tr>'
         )
         for exercise in program.exercises:
             prescribed = "<br>".join(_h(line) for line in exercise.prescribed) or "-"
@@ -221,7 +222,8 @@ def _program(program: ProgramReport) -> list[str]:
                 f"<tr><td>{_h(exercise.name)}</td><td>{prescribed}</td>"
                 f'<td class="n">{exercise.completed} of {exercise.sessions}</td>'
                 f"<td>{_h(done_text(exercise))}</td><td>{_h(counts_text(exercise))}</td>"
-                f'<td>{_h(loads_text(exercise))}</td><td class="n">{exercise.skipped}</td></tr>'
+                f'<td>{_h(loads_text(exercise))}</td><td class="n">{exercise.skipped}</td>'
+                f"<td>{_h(rest_text(exercise))}</td></tr>"
             )
         parts.append("</table>")
     if program.weeks:

@@ -22,6 +22,7 @@ from coach.history.report_text import (
     md,
     percent,
     prescription_text,
+    rest_text,
     sentence,
     streak_text,
     symptoms_text,
@@ -150,9 +151,10 @@ def _program(program: ProgramReport) -> list[str]:
             "### Exercises",
             "",
             _row(
-                "Exercise", "Prescribed", "Completed in", "Done", "Count done", "Load", "Skipped in"
+                *("Exercise", "Prescribed", "Completed in", "Done", "Count done", "Load"),
+                *("Skipped in", "As-needed rests"),
             ),
-            "|---|---|---:|---|---|---|---:|",
+            "|---|---|---:|---|---|---|---:|---|",
         ]
         for exercise in program.exercises:
             lines.append(
@@ -164,6 +166,7 @@ def _program(program: ProgramReport) -> list[str]:
                     counts_text(exercise),
                     md(loads_text(exercise)),
                     str(exercise.skipped),
+                    rest_text(exercise),
                 )
             )
         lines.append("")

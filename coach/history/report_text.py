@@ -105,6 +105,14 @@ def counts_text(exercise: ExerciseSummary) -> str:
     return f"{span}, median {number(float(median(counts)))} ({len(counts)} {noun})"
 
 
+def rest_text(exercise: ExerciseSummary) -> str:
+    """``4m10s in 5 sessions`` (its as-needed rests), or ``-``."""
+    if not exercise.rest_sessions:
+        return "-"
+    noun = "session" if exercise.rest_sessions == 1 else "sessions"
+    return f"{format_duration(exercise.rest_waited)} in {exercise.rest_sessions} {noun}"
+
+
 def loads_text(exercise: ExerciseSummary) -> str:
     """``red FlexBar (12), green FlexBar (3)`` or ``-``."""
     return ", ".join(f"{load} ({count})" for load, count in exercise.loads) or "-"

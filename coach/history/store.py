@@ -689,14 +689,25 @@ class HistoryStore:
         where, params = _filters(since=since, until=until, program=None, ids=None)
         inside = where.replace("WHERE", "AND", 1)
         with self._reading() as db:
+            # A read-only history not yet upgraded lacks the later columns: they read NULL.
+            have = {row[1] for row in db.execute("PRAGMA table_info(session_exercises)")}
+            load, count, duration, waited = (
+                f"e.{name}" if name in have else "NULL"
+                for name in ("load", "done_count", "duration_seconds", "rest_waited")
+            )
             rows = db.execute(
                 "SELECT s.program_id, e.exercise_id, max(e.name), min(e.position), s.phase, "
-                "e.load, min(s.local_date), count(*), total(e.completed), "
+                f"{load}, min(s.local_date), count(*), total(e.completed), "
                 "total(e.skipped_steps > 0), total(e.sets_done), total(e.sets_planned), "
-                "total(e.reps_done), total(e.reps_planned), group_concat(e.done_count) "
+                f"total(e.reps_done), total(e.reps_planned), group_concat({count}), "
+                # Time worked as paced (schema 7), and the sets of older rows without it.
+                f"total(e.sets_done * {duration}), total(e.sets_planned * {duration}), "
+                f"count({duration}), total(iif({duration} IS NULL, e.sets_done, 0)), "
+                f"total(iif({duration} IS NULL, e.sets_planned, 0)), "
+                f"total({waited}), count({waited}) "
                 "FROM sessions AS s JOIN session_exercises AS e ON e.session_id = s.id "
                 f"WHERE s.status != 'declined' {inside} "
-                "GROUP BY s.program_id, e.exercise_id, s.phase, e.load "
+                f"GROUP BY s.program_id, e.exercise_id, s.phase, {load} "
                 "ORDER BY s.program_id, min(e.position), min(s.started_at)",
                 params,
             ).fetchall()
@@ -728,6 +739,13 @@ class HistoryStore:
                         reps_done=int(row[12]),
                         reps_planned=int(row[13]),
                         counts=tuple(int(n) for n in str(row[14]).split(",")) if row[14] else (),
+                        paced_seconds_done=float(row[15]),
+                        paced_seconds_planned=float(row[16]),
+                        paced_sessions=int(row[17]),
+                        unpaced_sets_done=int(row[18]),
+                        unpaced_sets_planned=int(row[19]),
+                        rest_waited=float(row[20]),
+                        rest_sessions=int(row[21]),
                     )
                 )
             except (TypeError, ValueError):
@@ -1121,6 +1139,18 @@ class ExerciseDone:
     reps_planned: int
     counts: tuple[int, ...] = ()
     """The count done of a ranged exercise, for each session that recorded one."""
+    paced_seconds_done: float = 0.0
+    """Seconds of work done (sets done x the duration paced), over the sessions that
+    recorded the duration paced (schema 7 on; an exercise timed by ``duration``)."""
+    paced_seconds_planned: float = 0.0
+    paced_sessions: int = 0
+    """How many sessions recorded the duration paced."""
+    unpaced_sets_done: int = 0
+    """Sets done in the sessions that did not record a duration (older ones, or reps)."""
+    unpaced_sets_planned: int = 0
+    rest_waited: float = 0.0
+    """Seconds taken in its as-needed rests, over the sessions that recorded them."""
+    rest_sessions: int = 0
 
 
 @dataclass(frozen=True)
