@@ -81,9 +81,9 @@ def test_report_markdown_and_html(
 ) -> None:
     assert main(["report"]) == 0
     text = capsys.readouterr().out
-    assert "# Exercise adherence report" in text and "Quick (quick)" in text
+    assert "# Exercise report" in text and "Quick (quick)" in text
     assert "not an assessment or a diagnosis" in text
-    assert "| Week of | Sessions completed | Stopped early | Minutes |" in text
+    assert "| Week of (Monday) | Completed | Counted / prescribed |" in text
     assert main(["report", "--since", "all"]) == 0
     assert "Quick (quick)" in capsys.readouterr().out
     out = tmp_path / "report.html"

@@ -13,18 +13,16 @@ import pytest
 
 from coach.history.calendar import Streaks
 from coach.history.records import ExerciseRecord, SessionRecord, safe_text
+from coach.history.report import Report, build_report
+from coach.history.report_html import report_html
+from coach.history.report_md import report_markdown
+from coach.history.report_text import md
 from coach.history.reports import (
-    build_report,
     history_csv,
     history_json,
     history_table,
-    md,
     parse_since,
-    report_html,
-    report_markdown,
 )
-from coach.history.store import ExerciseTotal as Total
-from coach.history.store import Progress
 
 TODAY = date(2026, 3, 11)  # a Wednesday
 MON = date(2026, 3, 2)
@@ -303,14 +301,9 @@ def month() -> list[SessionRecord]:
     ]
 
 
-def progress(*totals: Total) -> Progress:
-    return Progress(days=[], programs=[], exercises=list(totals), pain=[])
-
-
-def build(records: list[SessionRecord], start: date | None = MON, **kwargs: object):  # type: ignore[no-untyped-def]
+def build(records: list[SessionRecord], start: date | None = MON) -> Report:
     return build_report(
         records,
-        kwargs.pop("progress", progress()),  # type: ignore[arg-type]
         start=start,
         today=TODAY,
         streaks=Streaks(2, 7),
@@ -329,34 +322,38 @@ def test_build_report_totals(month: list[SessionRecord]) -> None:
     assert report.active_days == 8
     assert report.minutes == pytest.approx(7 * 5 + 2 + 3 * 10 + 3)
     assert [p.program for p in report.programs] == ["wrists", "neck", "breathing"]
-    assert report.notes == [(date(2026, 3, 9), "Wrist stretches", "new band")]
+    assert [record.id for record in report.annotated] == ["w7"]
+    assert [record.id for record in report.sessions] == [record.id for record in month]
 
 
 def test_build_report_per_day_adherence(month: list[SessionRecord]) -> None:
     wrists = build(month).programs[0]
     assert (wrists.completed, wrists.partial) == (7, 1)
-    assert wrists.schedule == "1 a day"
+    # No program file: judged by the schedule its latest session recorded.
+    assert wrists.in_force == "1 a day"
     assert wrists.last_day == date(2026, 3, 10)
     # Week 1: Mon, Tue (two, one counts), Wed, Fri = 4 of 5 working days.
     # Week 2 so far (Mon-Wed): Mon, Tue = 2 of 3 (today is not over, but it is prescribed).
-    assert [(w.start, w.end, w.done, w.prescribed) for w in wrists.weeks] == [
-        (MON, date(2026, 3, 8), 4, 5),
-        (date(2026, 3, 9), TODAY, 2, 3),
+    assert [(w.monday, w.completed, w.counted, w.prescribed) for w in wrists.weeks] == [
+        (MON, 5, 4, 5),
+        (date(2026, 3, 9), 2, 2, 3),
     ]
     assert wrists.overall is not None
     assert (wrists.overall.start, wrists.overall.end) == (MON, TODAY)
     assert (wrists.overall.done, wrists.overall.prescribed) == (6, 8)
-    assert wrists.pain == [(date(2026, 3, 6), 2, 6)]
-    assert wrists.stop_above == 5
+    (pain,) = wrists.symptoms
+    assert (pain.symptom, pain.limit, pain.points) == ("pain", 5, [(date(2026, 3, 6), 2, 6)])
+    assert pain.above == 1
 
 
 def test_build_report_per_week_adherence(month: list[SessionRecord]) -> None:
     neck = build(month).programs[1]
-    assert neck.schedule == "3 a week"
+    assert neck.in_force == "3 a week"
     # From its first session, Wed 4: three working days of five -> ceil(9 / 5) = 2
     # prescribed, two done (Wed and Sat). Mon 9 - Wed 11: again 2, one done.
-    assert [(w.start, w.done, w.prescribed) for w in neck.weeks] == [
-        (date(2026, 3, 4), 2, 2),
+    # Each week is named by its Monday, as everywhere in the report.
+    assert [(w.monday, w.counted, w.prescribed) for w in neck.weeks] == [
+        (MON, 2, 2),
         (date(2026, 3, 9), 1, 2),
     ]
     assert neck.overall is not None
@@ -369,8 +366,9 @@ def test_build_report_per_week_adherence(month: list[SessionRecord]) -> None:
 
 def test_build_report_without_a_schedule(month: list[SessionRecord]) -> None:
     breathing = build(month).programs[2]
-    assert breathing.schedule == "no schedule"
-    assert breathing.weeks == [] and breathing.overall is None
+    assert breathing.in_force == "no schedule"
+    assert breathing.phases == [] and breathing.overall is None
+    assert [(w.monday, w.completed, w.prescribed) for w in breathing.weeks] == [(MON, 1, 0)]
     assert (breathing.completed, breathing.minutes) == (1, 3.0)
 
 
@@ -381,27 +379,24 @@ def test_build_report_start_defaults_to_the_first_session(month: list[SessionRec
 
 
 def test_report_text_has_the_numbers(month: list[SessionRecord]) -> None:
-    report = build(
-        month,
-        progress=progress(Total("wrists", "flex", "Wrist flexor stretch", 8, 7, 3, 30)),
-    )
+    month[0].exercises = [ExerciseRecord("flex", "Wrist flexor stretch", 0, True, 2, 2, 30, 30, 0)]
+    report = build(month)
     text = report_markdown(report)
-    assert "- Sessions completed: 11 (and 1 stopped early)" in text
+    assert "- Sessions completed: 11 (1 stopped early, 0 declined)" in text
     assert "- Current streak: 2 days (longest: 7 days)" in text
     assert "## Wrist stretches (wrists)" in text
     assert "- Adherence: 6/8 (75%)" in text
-    assert "| 2026-03-02 | 4/5 (80%) |" in text
-    assert "| 2026-03-09 | 2/3 (67%) |" in text
+    assert "| 2026-03-02 | 5 | 4/5 |" in text
+    assert "| 2026-03-09 | 2 | 2/3 |" in text
     assert "- Adherence: 3/4 (75%)" in text  # neck
-    assert "- Prescribed: no schedule" in text and "- Adherence: -" in text
-    assert "| Wrist flexor stretch | 7 of 8 sessions | 30 |" in text
-    assert "Pain, 0-10 (the program advises stopping above 5):" in text
-    assert "| 2026-03-06 | 2 | 6 | above the program's limit |" in text
-    assert "- 2026-03-09, Wrist stretches: new band" in text
+    assert "- Adherence: -" in text  # breathing
+    assert "| Wrist flexor stretch | - | 1 of 1 | 30 of 30 reps, 2 of 2 sets | - | - | 0 |" in text
+    assert "### Pain (0-10, limit 5)" in text
+    assert "| 2026-03-09 | 07:00 | wrists | - | - | new band |" in text
     page = report_html(report)
     assert "<li>Adherence: 6/8 (75%)</li>" in page
-    assert '<tr><td>2026-03-02</td><td class="n">4/5 (80%)</td></tr>' in page
-    assert '<td class="flag">above the program\'s limit</td>' in page
+    assert '<tr><td>2026-03-02</td><td class="n">5</td><td class="n">4/5</td></tr>' in page
+    assert '<td class="flag">pain 2-&gt;6</td>' in page
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</body></html>")
 
 
@@ -433,11 +428,8 @@ def hostile() -> list[SessionRecord]:
     ]
 
 
-def hostile_report(records: list[SessionRecord]):  # type: ignore[no-untyped-def]
-    return build(
-        records,
-        progress=progress(Total(records[0].program, "e", HOSTILE, 1, 1, 0, 0)),
-    )
+def hostile_report(records: list[SessionRecord]) -> Report:
+    return build(records)
 
 
 def test_html_escapes_program_text(hostile: list[SessionRecord]) -> None:
@@ -451,27 +443,23 @@ def test_html_escapes_program_text(hostile: list[SessionRecord]) -> None:
     assert "\x9b" not in page
     # The only tags are coach's own.
     tags = set(re.findall(r"</?([a-zA-Z0-9]+)", page))
-    assert tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "br"} | {
-        "em",
-        "ul",
-        "li",
-        "table",
-        "tr",
-        "th",
-        "td",
+    assert tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p"} | {
+        *("br", "b", "ul", "li", "table", "tr", "th", "td", "section", "div", "dl", "dt", "dd"),
+        "span",
+        *("figure", "figcaption", "svg", "line", "text", "circle", "rect", "polyline"),
     }
 
 
 def test_markdown_escapes_program_text(hostile: list[SessionRecord]) -> None:
     text = report_markdown(hostile_report(hostile))
-    # Every < > of the text is backslash-escaped, so no HTML reaches a Markdown renderer.
-    assert re.findall(r"(?<!\\)[<>]", text) == []
-    assert "\\<script\\>alert\\(1\\)\\</script\\>" in text
+    # Every < > of the text is backslash-escaped, so no HTML reaches a Markdown renderer
+    # (coach's own "1->2" is no tag).
+    assert re.findall(r"(?<![\\-])[<>]", text) == []
+    assert "\\<script\\>alert(1)\\</script\\>" in text
     assert "\\[bold\\]x\\[/bold\\]" in text
     assert "\\*\\*y\\*\\*" in text and "**y**" not in text
     # A newline in a note cannot start a heading of its own.
     assert not any(line.startswith("# Injected") for line in text.splitlines())
-    assert "\\# Injected heading" in text
     assert md("a|b") == "a\\|b"  # table cells stay cells
     assert "\x9b" not in text
     assert r"\\x1b\[31m" in text  # made visible, then its \ and [ escaped

@@ -10,10 +10,11 @@ from freezegun import freeze_time
 
 from coach.cli.main import main
 from coach.history.calendar import DaySchedule, Streaks, scheduled_adherence
+from coach.history.prescribed import ProgramFacts, program_facts
 from coach.history.records import SessionRecord
-from coach.history.reports import build_report, report_markdown
+from coach.history.report import Report, build_report
+from coach.history.report_md import report_markdown
 from coach.history.schedules import schedule_in_force
-from coach.history.store import Progress
 from coach.program.loader import load_program
 from tests.helpers import WriteProgram, history_with
 
@@ -81,15 +82,14 @@ def sessions(days: dict[int, int], program: str = "graded", **extra: object) -> 
     return records
 
 
-def report(records: list[SessionRecord], today: date, schedules: dict[str, object]):  # type: ignore[no-untyped-def]
+def report(records: list[SessionRecord], today: date, facts: dict[str, ProgramFacts]) -> Report:
     return build_report(
         records,
-        Progress([], [], [], []),
         start=None,
         today=today,
         streaks=Streaks(0, 0),
         generated_at=datetime(2027, 1, 1, tzinfo=UTC),
-        schedules=schedules,  # type: ignore[arg-type]
+        facts=facts,
     )
 
 
@@ -105,8 +105,8 @@ def test_each_week_is_judged_by_its_phase(write_program: WriteProgram) -> None:
     done = {n: 2 for n in range(14)} | {14: 1, 16: 1, 18: 1, 21: 1, 23: 1, 25: 1}
     records = sessions(done, per_week=3)
     today = day(30)  # Wednesday of week 5
-    graded = report(records, today, {"graded": on}).programs[0]
-    assert [(w.start, w.done, w.prescribed) for w in graded.weeks] == [
+    graded = report(records, today, {"graded": program_facts(loaded, day(0))}).programs[0]
+    assert [(w.monday, w.counted, w.prescribed) for w in graded.weeks] == [
         (day(0), 14, 14),
         (day(7), 14, 14),
         (day(14), 3, 3),
@@ -115,7 +115,16 @@ def test_each_week_is_judged_by_its_phase(write_program: WriteProgram) -> None:
     ]
     assert graded.overall is not None
     assert (graded.overall.done, graded.overall.prescribed) == (34, 36)
-    assert graded.schedule == "3 a week"
+    assert graded.in_force == "3 a week"
+    # Per phase: weeks 1-2 at 2 a day, then the program's 3 a week.
+    assert [(p.phase, p.first_day, p.last_day, p.schedule) for p in graded.phases] == [
+        ("Range of motion", day(0), day(13), "2 a day"),
+        (None, day(14), day(30), "3 a week"),
+    ]
+    assert [(p.adherence.done, p.adherence.prescribed) for p in graded.phases] == [
+        (28, 28),
+        (6, 8),
+    ]
 
     # Judged by the latest recorded schedule alone, weeks 1-2 would be 3 of 3 a week.
     unfair = report(records, today, {}).programs[0]
@@ -126,9 +135,10 @@ def test_prescription_end_ends_adherence(write_program: WriteProgram) -> None:
     loaded = load_program(write_program(GRADED))
     done = {n: 2 for n in range(14)} | {35: 3, 44: 1, 50: 1}  # days 44 and 50: after it ended
     records = sessions(done)
-    graded = report(records, day(55), {"graded": schedule_in_force(loaded, day(0))}).programs[0]
+    graded = report(records, day(55), {"graded": program_facts(loaded, day(0))}).programs[0]
     # Weeks 3-5 were prescribed and missed; the weeks after its end are not judged.
-    assert [(w.start, w.done, w.prescribed) for w in graded.weeks] == [
+    # (Days 44 and 50 still show what was done those weeks: 1 each, nothing prescribed.)
+    assert [(w.monday, w.counted, w.prescribed) for w in graded.weeks if w.prescribed] == [
         (day(0), 14, 14),
         (day(7), 14, 14),
         (day(14), 0, 3),
@@ -137,7 +147,7 @@ def test_prescription_end_ends_adherence(write_program: WriteProgram) -> None:
         (day(35), 3, 3),
     ]
     assert graded.completed == len(records)  # sessions after the end still show
-    assert graded.schedule == "none today"
+    assert graded.in_force == "none: the prescription ended on 2027-01-03"
 
 
 def test_days_only_count_the_listed_weekdays(write_program: WriteProgram) -> None:
@@ -156,12 +166,11 @@ def test_days_only_count_the_listed_weekdays(write_program: WriteProgram) -> Non
         + EXERCISE
     )
     loaded = load_program(write_program(text))
-    on = schedule_in_force(loaded, None)
     # Mon, Tue (not prescribed: does not count), Fri; then the next Mon and Wed.
     records = sessions({0: 1, 1: 1, 4: 1, 7: 1, 9: 1}, program="mwf")
-    mwf = report(records, day(10), {"mwf": on}).programs[0]
-    assert [(w.done, w.prescribed) for w in mwf.weeks] == [(2, 3), (2, 2)]
-    assert mwf.schedule == "1 a day on mon, wed, fri"
+    mwf = report(records, day(10), {"mwf": program_facts(loaded, None)}).programs[0]
+    assert [(w.completed, w.counted, w.prescribed) for w in mwf.weeks] == [(3, 2, 3), (2, 2, 2)]
+    assert mwf.in_force == "1 a day on mon, wed, fri"
 
 
 def test_as_needed_has_no_adherence(write_program: WriteProgram) -> None:
@@ -180,11 +189,17 @@ def test_as_needed_has_no_adherence(write_program: WriteProgram) -> None:
     )
     loaded = load_program(write_program(text))
     records = sessions({0: 1, 3: 2}, program="flare")
-    flare = report(records, day(5), {"flare": schedule_in_force(loaded, None)}).programs[0]
-    assert flare.weeks == [] and flare.overall is None
-    assert flare.schedule == "as needed"
-    markdown = report_markdown(report(records, day(5), {"flare": schedule_in_force(loaded, None)}))
-    assert "- Prescribed: as needed" in markdown
+    facts = {"flare": program_facts(loaded, None)}
+    flare = report(records, day(5), facts).programs[0]
+    assert [(w.completed, w.prescribed) for w in flare.weeks] == [(3, 0)]
+    assert flare.overall is None
+    assert flare.in_force == "as needed"
+    markdown = report_markdown(report(records, day(5), facts))
+    assert "| as needed | - | 3/0 |" not in markdown
+    assert (
+        "| Flare-up (flare) | - | none (the program's schedule applies every day) | - | "
+        "as needed | Grip 1 x 10 | - |" in markdown
+    )
 
 
 def test_a_protocol_counts_from_its_first_session(write_program: WriteProgram) -> None:
@@ -227,6 +242,14 @@ def test_coach_report_judges_by_the_program_file(
     with freeze_time(datetime.combine(day(20), datetime.min.time(), UTC) + timedelta(hours=12)):
         assert main(["report", "--since", "all"]) == 0
     text = capsys.readouterr().out
-    assert "- Prescribed: 3 a week" in text
-    assert "- Adherence: 31/31 (100%)" in text
-    assert f"| {day(0)} | 14/14 (100%) |" in text
+    assert "|  |  |  | All phases |  |  | 31/31 (100%) |" in text
+    # Weeks 1-2 at 2 a day; week 3 (to today, its Sunday) at 3 a week.
+    assert (
+        f"| Range of motion | {day(0)} to {day(13)} | 2 a day | Grip: 1 x 10 reps, hold 3s | 28/28 (100%) |"
+        in text
+    )
+    assert (
+        f"| - | {day(14)} to {day(20)} | 3 a week | Grip: 1 x 10 reps, hold 3s | 3/3 (100%) |"
+        in text
+    )
+    assert f"| {day(0)} | 14 | 14/14 |" in text

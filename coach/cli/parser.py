@@ -231,11 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="an adherence report to send to your physiotherapist",
+        help="a report of what was done, to send to your physiotherapist",
         description=(
-            "Write a report of what was done: each program, sessions prescribed and done per "
-            "week, streak, the pain trend from check-ins, and your notes. Markdown by default; "
-            "--format html for a page to print or attach."
+            "Write a report of what was done: who and what was prescribed, adherence per phase "
+            "against the schedule in force each day, the streak, symptoms before and after "
+            "with the program's limits, each exercise's dose done, notes and next-day answers, "
+            "and every session in an appendix. Markdown by default; --format html for a page "
+            "with charts to print or attach; --format csv for a spreadsheet. Weeks run Monday "
+            "to Sunday."
         ),
     )
     report.add_argument(
@@ -245,7 +248,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="from this day on: YYYY-MM-DD, today, yesterday, a span such as 7d, 4w, 3m, 1y "
         "ago, or all (default: 12w, the last twelve weeks)",
     )
-    report.add_argument("--format", choices=("md", "html"), default="md")
+    report.add_argument(
+        "--until",
+        metavar="DATE",
+        default=None,
+        help="up to and including this day (the same forms as --since; default: today)",
+    )
+    report.add_argument(
+        "--program",
+        metavar="ID",
+        action="append",
+        default=None,
+        help="only this program (give it again for more)",
+    )
+    report.add_argument("--format", choices=("md", "html", "csv"), default="md")
+    report.add_argument(
+        "--by",
+        choices=("session", "exercise"),
+        default="session",
+        help="with --format csv: one row per session (default) or per exercise of a session",
+    )
     report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
     remind = commands.add_parser(

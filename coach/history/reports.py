@@ -1,4 +1,5 @@
-"""History as text: ``coach history`` (table, JSON, CSV) and ``coach report`` (Markdown, HTML).
+"""History as text: ``coach history`` (table, JSON, CSV), and the dates both it and
+``coach report`` take (``coach report`` itself: :mod:`coach.history.report`).
 
 Everything here reads :class:`~coach.history.store.SessionRecord` lists and
 :class:`~coach.history.store.Progress`; it never touches the database. Text that
@@ -10,24 +11,12 @@ CSV cell that a spreadsheet would run as a formula is quoted.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-from coach.history.calendar import (
-    Adherence,
-    DaySchedule,
-    Streaks,
-    daily_adherence,
-    scheduled_adherence,
-    weekly_adherence,
-)
 from coach.history.records import SessionRecord, safe_text
-from coach.history.store import Progress
 from coach.program.durations import format_clock
 from coach.text import json_text
 
@@ -124,7 +113,7 @@ def _shorten(text: str, width: int) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     """A CSV text cell a spreadsheet will show, not run (OWASP's advice), with no controls."""
     return (
         "'" + safe_text(text, newlines=True)
@@ -159,9 +148,9 @@ def history_csv(records: Sequence[SessionRecord]) -> str:
         data = record.to_json()
         writer.writerow(
             [
-                _cell(record.id),
-                _cell(record.program),
-                _cell(record.title),
+                spreadsheet_cell(record.id),
+                spreadsheet_cell(record.program),
+                spreadsheet_cell(record.title),
                 record.status,
                 data["started_at"],
                 data["ended_at"] or "",
@@ -172,367 +161,7 @@ def history_csv(records: Sequence[SessionRecord]) -> str:
                 record.skipped_steps,
                 "" if record.pain_before is None else record.pain_before,
                 "" if record.pain_after is None else record.pain_after,
-                _cell(record.note),
+                spreadsheet_cell(record.note),
             ]
         )
     return out.getvalue()
-
-
-# --------------------------------------------------------------------------- coach report
-
-
-@dataclass(frozen=True)
-class ProgramReport:
-    """One program's part of the report."""
-
-    program: str
-    title: str
-    per_day: int | None
-    per_week: int | None
-    completed: int
-    partial: int
-    minutes: float
-    last_day: date
-    weeks: list[Adherence]
-    """Adherence per week, when the program has a schedule."""
-    overall: Adherence | None
-    exercises: list[tuple[str, int, int, int]]
-    """(name, sessions completed in, sessions included in, reps done)."""
-    pain: list[tuple[date, int | None, int | None]]
-    stop_above: int | None
-    in_force: str | None = None
-    """The schedule in force today, from the program file (``as needed``,
-    ``2 a day on mon, wed``), or None when the report had only the history."""
-
-    @property
-    def schedule(self) -> str:
-        """``2 a day``, ``3 a week``, ``as needed`` or ``no schedule``."""
-        if self.in_force is not None:
-            return self.in_force
-        if self.per_day is not None:
-            return f"{self.per_day} a day"
-        if self.per_week is not None:
-            return f"{self.per_week} a week"
-        return "no schedule"
-
-
-@dataclass(frozen=True)
-class Report:
-    """What ``coach report`` says."""
-
-    start: date
-    end: date
-    generated_at: datetime
-    streaks: Streaks
-    active_days: int
-    completed: int
-    partial: int
-    minutes: float
-    programs: list[ProgramReport]
-    notes: list[tuple[date, str, str]]
-    """(day, program title, note)."""
-    weeks: list[tuple[date, int, int, float]]
-    """(Monday, sessions, completed, minutes) for each week with a session."""
-
-
-def build_report(
-    records: Sequence[SessionRecord],
-    progress: Progress,
-    *,
-    start: date | None,
-    today: date,
-    streaks: Streaks,
-    rest_days: Collection[int] = (),
-    generated_at: datetime,
-    schedules: Mapping[str, Callable[[date], DaySchedule | None]] | None = None,
-) -> Report:
-    """Put the report together from the sessions since ``start`` (all when None).
-
-    ``schedules`` gives, for a program id, the schedule in force on each day
-    (:func:`coach.history.schedules.schedule_in_force`, from its file): each
-    week is then judged by the schedule of its own days, within the
-    prescription's dates. A program without one (its file is gone) is judged
-    by the schedule recorded with its latest session, as before.
-    """
-    first = min((record.local_date for record in records), default=today)
-    start = first if start is None else start
-    by_program: dict[str, list[SessionRecord]] = defaultdict(list)
-    for record in records:
-        by_program[record.program].append(record)
-    exercises_by_program = defaultdict(list)
-    for total in progress.exercises:
-        exercises_by_program[total.program].append(
-            (total.name, total.completed, total.sessions, total.reps_done)
-        )
-    programs = []
-    for program, sessions in sorted(by_program.items(), key=lambda item: (-len(item[1]), item[0])):
-        latest = sessions[-1]
-        done = [record for record in sessions if record.status == "completed"]
-        per_day_counts = Counter(record.local_date for record in done)
-        # Adherence runs from the first day this program was done in the period.
-        begin = max(start, min(record.local_date for record in sessions))
-        weeks: list[Adherence] = []
-        overall = None
-        in_force = None
-        schedule_on = None if schedules is None else schedules.get(program)
-        if schedule_on is not None:
-            now = schedule_on(today)
-            weeks = scheduled_adherence(per_day_counts, schedule_on, begin, today, rest_days)
-            weeks = [week for week in weeks if week.prescribed]
-            if now is not None:
-                in_force = now.describe()
-            else:  # after the prescription's end, or a program with no schedule
-                in_force = "none today" if weeks else "no schedule"
-            if weeks:
-                overall = Adherence(
-                    begin,
-                    today,
-                    sum(week.done for week in weeks),
-                    sum(week.prescribed for week in weeks),
-                )
-        elif latest.per_day is not None or latest.per_week is not None:
-            weeks = weekly_adherence(
-                per_day_counts,
-                begin,
-                today,
-                per_day=latest.per_day,
-                per_week=latest.per_week,
-                rest_days=rest_days,
-            )
-            overall = Adherence(
-                begin,
-                today,
-                sum(week.done for week in weeks),
-                sum(week.prescribed for week in weeks),
-            )
-            if latest.per_day is not None:
-                # Counting per day keeps an extra session from hiding a missed day.
-                days = daily_adherence(per_day_counts, latest.per_day, begin, today, rest_days)
-                overall = Adherence(
-                    begin,
-                    today,
-                    sum(day.done for day in days),
-                    sum(day.prescribed for day in days),
-                )
-        programs.append(
-            ProgramReport(
-                program=program,
-                title=latest.title,
-                per_day=latest.per_day,
-                per_week=latest.per_week,
-                completed=len(done),
-                partial=len(sessions) - len(done),
-                minutes=sum(record.active_seconds for record in sessions) / 60,
-                last_day=latest.local_date,
-                weeks=weeks,
-                overall=overall,
-                exercises=exercises_by_program.get(program, []),
-                pain=[
-                    (record.local_date, record.pain_before, record.pain_after)
-                    for record in sessions
-                    if record.pain_before is not None or record.pain_after is not None
-                ],
-                stop_above=latest.stop_above,
-                in_force=in_force,
-            )
-        )
-    completed = sum(record.status == "completed" for record in records)
-    return Report(
-        start=start,
-        end=today,
-        generated_at=generated_at,
-        streaks=streaks,
-        active_days=len({r.local_date for r in records if r.status == "completed"}),
-        completed=completed,
-        partial=len(records) - completed,
-        minutes=sum(record.active_seconds for record in records) / 60,
-        programs=programs,
-        notes=[(record.local_date, record.title, record.note) for record in records if record.note],
-        weeks=progress.weeks(),
-    )
-
-
-_DISCLAIMER = (
-    "This report lists the exercise sessions recorded by coach, a timer for exercise "
-    "programs. It is a record of what was done, not an assessment or a diagnosis."
-)
-
-
-def _percent(adherence: Adherence | None) -> str:
-    if adherence is None or adherence.ratio is None:
-        return "-"
-    return f"{adherence.done}/{adherence.prescribed} ({adherence.ratio:.0%})"
-
-
-def _pain_value(value: int | None) -> str:
-    return "-" if value is None else str(value)
-
-
-def _limit(report: ProgramReport) -> str:
-    if report.stop_above is None:
-        return ""
-    return f" (the program advises stopping above {report.stop_above})"
-
-
-def _above(report: ProgramReport, before: int | None, after: int | None) -> bool:
-    limit = report.stop_above
-    return limit is not None and any(v is not None and v > limit for v in (before, after))
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
-
-
-def md(text: str) -> str:
-    """Text for Markdown: special characters escaped, control characters visible."""
-    return _MD_SPECIAL.sub(r"\\\1", safe_text(text))
-
-
-def report_markdown(report: Report) -> str:
-    """The report as Markdown."""
-    lines = [
-        "# Exercise adherence report",
-        "",
-        f"Period: {report.start.isoformat()} to {report.end.isoformat()}  ",
-        f"Generated: {report.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip()}",
-        "",
-        f"_{_DISCLAIMER}_",
-        "",
-        "## Summary",
-        "",
-        f"- Sessions completed: {report.completed} (and {report.partial} stopped early)",
-        f"- Days with a completed session: {report.active_days}",
-        f"- Time exercising: {report.minutes:.0f} min",
-        f"- Current streak: {report.streaks.current} days (longest: {report.streaks.longest} days)",
-        "",
-    ]
-    if report.weeks:
-        lines += [
-            "| Week of | Sessions completed | Stopped early | Minutes |",
-            "|---|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {monday.isoformat()} | {done} | {total - done} | {minutes:.0f} |"
-            for monday, total, done, minutes in report.weeks
-        ]
-        lines.append("")
-    if not report.programs:
-        lines += ["No sessions were recorded in this period.", ""]
-    for program in report.programs:
-        lines += [
-            f"## {md(program.title)} ({md(program.program)})",
-            "",
-            f"- Prescribed: {program.schedule}",
-            f"- Done: {program.completed} completed, {program.partial} stopped early, "
-            f"{program.minutes:.0f} min; last on {program.last_day.isoformat()}",
-            f"- Adherence: {_percent(program.overall)}",
-            "",
-        ]
-        if program.weeks:
-            lines += ["| Week of | Done / prescribed |", "|---|---:|"]
-            lines += [f"| {week.start.isoformat()} | {_percent(week)} |" for week in program.weeks]
-            lines.append("")
-        if program.exercises:
-            lines += ["| Exercise | Completed in | Reps |", "|---|---:|---:|"]
-            lines += [
-                f"| {md(name)} | {completed} of {sessions} sessions | {reps} |"
-                for name, completed, sessions, reps in program.exercises
-            ]
-            lines.append("")
-        if program.pain:
-            lines += [f"Pain, 0-10{_limit(program)}:", ""]
-            lines += ["| Date | Before | After | |", "|---|---:|---:|---|"]
-            for day, before, after in program.pain:
-                flag = "above the program's limit" if _above(program, before, after) else ""
-                lines.append(
-                    f"| {day.isoformat()} | {_pain_value(before)} | {_pain_value(after)} | {flag} |"
-                )
-            lines.append("")
-    if report.notes:
-        lines += ["## Notes", ""]
-        lines += [
-            f"- {day.isoformat()}, {md(title)}: {md(note)}" for day, title, note in report.notes
-        ]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _h(text: str) -> str:
-    return html.escape(safe_text(text))
-
-
-def report_html(report: Report) -> str:
-    """The report as a self-contained HTML page."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Exercise adherence report</title>",
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #999;"
-        "padding:.2em .6em;text-align:left}td.n{text-align:right}.flag{font-weight:bold}"
-        "</style></head><body>",
-        "<h1>Exercise adherence report</h1>",
-        f"<p>Period: {report.start.isoformat()} to {report.end.isoformat()}<br>"
-        f"Generated: {_h(report.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip())}</p>",
-        f"<p><em>{_h(_DISCLAIMER)}</em></p>",
-        "<h2>Summary</h2><ul>",
-        f"<li>Sessions completed: {report.completed} (and {report.partial} stopped early)</li>",
-        f"<li>Days with a completed session: {report.active_days}</li>",
-        f"<li>Time exercising: {report.minutes:.0f} min</li>",
-        f"<li>Current streak: {report.streaks.current} days (longest: "
-        f"{report.streaks.longest} days)</li></ul>",
-    ]
-    if report.weeks:
-        parts.append(
-            "<table><tr><th>Week of</th><th>Sessions completed</th><th>Stopped early</th>"
-            "<th>Minutes</th></tr>"
-        )
-        parts += [
-            f'<tr><td>{monday.isoformat()}</td><td class="n">{done}</td>'
-            f'<td class="n">{total - done}</td><td class="n">{minutes:.0f}</td></tr>'
-            for monday, total, done, minutes in report.weeks
-        ]
-        parts.append("</table>")
-    if not report.programs:
-        parts.append("<p>No sessions were recorded in this period.</p>")
-    for program in report.programs:
-        parts += [
-            f"<h2>{_h(program.title)} ({_h(program.program)})</h2><ul>",
-            f"<li>Prescribed: {_h(program.schedule)}</li>",
-            f"<li>Done: {program.completed} completed, {program.partial} stopped early, "
-            f"{program.minutes:.0f} min; last on {program.last_day.isoformat()}</li>",
-            f"<li>Adherence: {_h(_percent(program.overall))}</li></ul>",
-        ]
-        if program.weeks:
-            parts.append("<table><tr><th>Week of</th><th>Done / prescribed</th></tr>")
-            parts += [
-                f'<tr><td>{week.start.isoformat()}</td><td class="n">{_h(_percent(week))}</td></tr>'
-                for week in program.weeks
-            ]
-            parts.append("</table>")
-        if program.exercises:
-            parts.append("<table><tr><th>Exercise</th><th>Completed in</th><th>Reps</th></tr>")
-            parts += [
-                f'<tr><td>{_h(name)}</td><td class="n">{completed} of {sessions} sessions</td>'
-                f'<td class="n">{reps}</td></tr>'
-                for name, completed, sessions, reps in program.exercises
-            ]
-            parts.append("</table>")
-        if program.pain:
-            parts.append(f"<p>Pain, 0-10{_limit(program)}:</p>")
-            parts.append("<table><tr><th>Date</th><th>Before</th><th>After</th><th></th></tr>")
-            for day, before, after in program.pain:
-                flag = "above the program's limit" if _above(program, before, after) else ""
-                parts.append(
-                    f'<tr><td>{day.isoformat()}</td><td class="n">{_pain_value(before)}</td>'
-                    f'<td class="n">{_pain_value(after)}</td><td class="flag">{flag}</td></tr>'
-                )
-            parts.append("</table>")
-    if report.notes:
-        parts.append("<h2>Notes</h2><ul>")
-        parts += [
-            f"<li>{day.isoformat()}, {_h(title)}: {_h(note)}</li>"
-            for day, title, note in report.notes
-        ]
-        parts.append("</ul>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
