@@ -313,6 +313,11 @@ def test_sync_init_now_and_status(tmp_path: Path, shared: Path) -> None:
     assert "1 session line(s) read" in plain.stdout
     history = json.loads(_coach(desktop, "history", "--format", "json").stdout)
     assert [s["id"] for s in history] == ["a"]
+    laptop_id = json.loads(_coach(laptop, "sync", "status", "--json").stdout)["computer"]
+    assert history[0]["computer"] == laptop_id  # whose journal it came from
+    table = _coach(desktop, "history").stdout
+    assert "COMPUTER" in table.splitlines()[0] and laptop_id in table
+    assert "COMPUTER" not in _coach(laptop, "history").stdout  # all done here: no column
 
 
 def test_sync_init_refuses_a_folder_that_holds_the_history(tmp_path: Path) -> None:
@@ -404,3 +409,48 @@ def test_a_long_sync_says_how_far_it_has_gone(
     assert [line.split(": ")[1] for line in heard][-1].endswith("%, 5 sessions")
     assert heard[-1].startswith(f"reading {laptop.computer.journal}: 100%")
     assert len(heard) == 3
+
+
+# --------------------------------------------------------------------------- report --from
+
+
+def _report(data: Path, *args: str) -> str:
+    done = _coach(data, "report", "--since", "all", *args)
+    assert done.returncode == 0, done.stderr
+    return "\n".join(line for line in done.stdout.splitlines() if not line.startswith("Generated"))
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_report_from_files_gives_the_numbers_importing_them_would(
+    tmp_path: Path, shared: Path, fmt: str
+) -> None:
+    patient = tmp_path / "patient"
+    history_with(
+        patient,
+        _session("a", 0),  # type: ignore[arg-type]
+        record("b", day=_day(1), started=T0 + timedelta(days=1), status="partial"),
+        record("c", day=_day(3), started=T0 + timedelta(days=3), pain_after=6, note="sore"),
+    ).close()
+    export = tmp_path / "export.json"
+    assert _coach(patient, "export", str(export)).returncode == 0
+    assert _coach(patient, "sync", "init", str(shared)).returncode == 0
+    (journal,) = shared.iterdir()
+    imported = tmp_path / "imported"
+    assert _coach(imported, "import", str(export)).returncode == 0
+    expected = _report(imported, "--format", fmt)
+    assert "wrist" in expected
+    reader = tmp_path / "clinician"
+    for given in (export, shared, journal):
+        assert _report(reader, "--format", fmt, "--from", str(given)) == expected, given
+    assert not reader.exists()  # the clinician's own history was never opened
+
+
+def test_report_from_something_that_is_not_coach_s_says_so(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("dear physio\n")
+    said = _coach(tmp_path / "reader", "report", "--from", str(junk))
+    assert said.returncode == 1 and f"cannot read {junk}" in said.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    said = _coach(tmp_path / "reader", "report", "--from", str(empty))
+    assert said.returncode == 1 and "holds no coach journal" in said.stderr

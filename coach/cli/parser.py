@@ -268,6 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="session",
         help="with --format csv: one row per session (default) or per exercise of a session",
     )
+    report.add_argument(
+        "--from",
+        dest="from_path",
+        metavar="PATH",
+        type=Path,
+        help="report on these files alone, never touching your own history: an export "
+        "(`coach export`), a journal, or a sync folder, as a patient sends them",
+    )
     report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
     remind = commands.add_parser(

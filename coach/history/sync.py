@@ -274,6 +274,10 @@ class Sync:
             except OSError as error:
                 result.warnings.append(f"{name}: cannot be read ({error.strerror or error})")
 
+    def read_file(self, name: str, result: SyncResult) -> None:
+        """Merge the one journal ``name`` in the folder (``coach report --from FILE``)."""
+        self._read_one(name, self.store.journal_reads().get(name), result)
+
     def _read_one(self, name: str, before: dict[str, Any] | None, result: SyncResult) -> None:
         path = self.folder / name
         with path.open("rb") as journal:
