@@ -37,6 +37,10 @@ from coach.history.store import BreakRecord, BreakUpdate, HistoryStore
 HEARTBEAT = 60.0
 """The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""
 
+IDLE_MIN = 5.0
+"""Idle readings shorter than this are gaps between keystrokes, still work; longer ones
+(reading, thinking) neither count as work nor reset the timers (active time)."""
+
 REMIND_LOCK = "remind.lock"
 """``coach remind`` holds this one alone: one reminder per history."""
 
@@ -220,9 +224,10 @@ class BreakHost:
         now = self.clock.monotonic()
         idle = self._read_idle()
         previous, self._sampled = self._sampled, now
-        if idle is not None and previous is not None and getattr(self.idle, "fine", False):
+        if idle is not None and getattr(self.idle, "fine", False):
             self.counting = "active"
-            self.inactive += min(max(0.0, idle), max(0.0, now - previous))
+            if previous is not None and idle >= IDLE_MIN:
+                self.inactive += min(idle, max(0.0, now - previous))
         return idle
 
     def close(self) -> None:

@@ -424,7 +424,8 @@ class BreakScheduler:
             away = max(away, min(idle, span))
         if inactive:
             for timer in self.timers.values():
-                timer.since = min(now, timer.since + inactive)
+                # Only idle time after the timer started (not a break still on) moves it.
+                timer.since += min(inactive, max(0.0, now - timer.since))
         if day != self.work_day:
             self.work_day, self.work_seconds, self.limit_told = day, 0.0, False
         else:
