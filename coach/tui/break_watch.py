@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
@@ -39,6 +40,7 @@ class BreakWatch:
         *,
         start_program: Callable[[str], bool],
         on_change: Callable[[], None],
+        play_end: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.host = host
@@ -46,6 +48,8 @@ class BreakWatch:
         """Start a session of a program by id; False if there is no such program."""
         self.on_change = on_change
         """Called when :attr:`upcoming` or its banner text may have changed."""
+        self.play_end = play_end
+        """Plays the session's end sound when a timed break is over (or rings the bell)."""
         self.look: Look | None = None
         self.prompting = False
         self._kick = asyncio.Event()
@@ -54,6 +58,34 @@ class BreakWatch:
     def upcoming(self) -> Due | None:
         """The next break, as last seen."""
         return None if self.look is None else self.look.scheduler.next_due()
+
+    @property
+    def paused_until(self) -> datetime | None:
+        """When paused reminders come back, while they are paused (as last seen)."""
+        if self.look is None:
+            return None
+        scheduler = self.look.scheduler
+        return scheduler.paused_until if scheduler.paused(self.host.clock.monotonic()) else None
+
+    def pause(self, until: datetime) -> None:
+        """Pause reminders until ``until`` (shared with ``coach remind`` through the history)."""
+        self._sync(lambda host: host.pause(until))
+        self.on_change()
+        self.kick()
+
+    def resume(self) -> bool:
+        """End a pause now; False if there was none."""
+        look = self._sync(lambda host: host.resume())
+        self.on_change()
+        self.kick()
+        return look is not None and look.answered
+
+    def break_over(self, kind: str) -> None:
+        """A timed break ran out: a line and the end sound."""
+        name = "micro-break" if kind == "micro" else "rest break"
+        self.app.notify(f"Break over: {name} done. Back to it, gently.", markup=False, timeout=8)
+        if self.play_end is not None:
+            self.play_end()
 
     def kick(self) -> None:
         """Look again now (a session ended, an answer was given, settings changed)."""
@@ -108,7 +140,8 @@ class BreakWatch:
                 wake = look.scheduler.wake_at()
                 if offer is not None:
                     wake = now + RETRY  # waiting for an answer, or for the session to end
-                changes = banner_changes_at(due, now)
+                warning = self.host.policy.warning
+                changes = banner_changes_at(due, now, warning)
                 # The banner may change before the next look at the timers.
                 woke_late = False
                 while changes is not None and changes < wake:
@@ -119,7 +152,7 @@ class BreakWatch:
                     if self._kick.is_set() or woke_late:
                         break
                     self.on_change()
-                    changes = banner_changes_at(due, clock.monotonic())
+                    changes = banner_changes_at(due, clock.monotonic(), warning)
                 if self._kick.is_set() or woke_late:
                     continue
             self.host.planned = wake
@@ -163,7 +196,12 @@ class BreakWatch:
             )
         from coach.tui.screens.breaks import PauseScreen
 
-        self.app.push_screen(PauseScreen(due, self.host.clock), lambda _: self.kick())
+        def ended(ran_out: bool | None) -> None:
+            if ran_out:
+                self.break_over(due.kind)
+            self.kick()
+
+        self.app.push_screen(PauseScreen(due, self.host.clock), ended)
 
     def close(self) -> None:
         """Let go of the timers (and save when this host stopped)."""
