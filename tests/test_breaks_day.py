@@ -418,3 +418,28 @@ async def test_the_reminder_announces_a_prescribed_session_once_and_not_when_don
     reminder.stop()
     await task
     assert len([e for e in events(out) if e["event"] == "session_due"]) == 1
+
+
+# --------------------------------------------------------------------------- do-not-disturb
+
+
+async def test_a_due_break_waits_while_do_not_disturb_is_on(store: HistoryStore) -> None:
+    clock = FakeClock(start=0.0)
+    quiet = [True]
+    notifier = Notifier()
+    policy = BreakPolicy(POLICY.micro, POLICY.rest)
+    reminder, out = make(store, clock, policy, dnd=lambda: quiet[0], notifier=notifier)
+    task = asyncio.create_task(reminder.run())
+    await clock.advance(20 * MIN)
+    assert reminder.fired == []
+    quiet[0] = False
+    await clock.advance(31)
+    reminder.stop()
+    await task
+    assert len(reminder.fired) == 1
+    names = [e["event"] for e in events(out)]
+    assert names.index("paused") < names.index("resumed") < names.index("break")
+    paused = next(e for e in events(out) if e["event"] == "paused")
+    assert paused["until"] is None
+    # No notification during do-not-disturb, not even the warning's.
+    assert [title for title, _ in notifier.sent] == ["Time for a micro-break"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -303,3 +304,42 @@ def test_a_prescribed_session_is_announced_at_its_time(tmp_path: Path) -> None:
     assert (said[0]["done_today"], said[0]["prescribed_today"]) == (0, 1)
     assert said[0]["message"] == "Median nerve glide: 1 of 1 today"
     assert datetime.fromisoformat(str(said[0]["at"])).strftime("%H:%M:%S") == f"{due}:00"
+
+
+@pytest.mark.skipif(shutil.which("gsettings") is None, reason="no gsettings")
+def test_gnome_do_not_disturb_holds_the_break_until_it_is_off(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        GSETTINGS_BACKEND="keyfile",  # the real gsettings, its settings in a file of its own
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        COACH_BREAKS__MICRO__EVERY="1s",
+        COACH_BREAKS__MICRO__LENGTH="1s",
+        COACH_BREAKS__WARNING="0",
+        COACH_BREAKS__REST__EVERY="1h",
+    )
+
+    def banners(value: str) -> None:
+        key = ["org.gnome.desktop.notifications", "show-banners"]
+        subprocess.run(["gsettings", "set", *key, value], env=env, check=True)
+
+    banners("false")  # do not disturb
+    process = remind(env)
+    try:
+        stream = events(process)
+        seen = []
+        for event in stream:
+            seen.append(event)
+            if event["event"] == "paused":
+                break
+        banners("true")
+        process.send_signal(signal.SIGUSR1)  # look again now, rather than within 30 s
+        for event in stream:
+            seen.append(event)
+            if event["event"] == "break":
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    names = [e["event"] for e in seen]
+    assert names.index("paused") < names.index("resumed") < names.index("break"), names
+    assert "do-not-disturb" in str(seen[names.index("paused")]["message"])

@@ -28,6 +28,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
+from coach.breaks.dnd import DndReader, find_dnd_reader
 from coach.breaks.host import HEARTBEAT, REMIND_LOCK, BreakHost, HostClaim, Look, remind_pid
 from coach.breaks.pause import format_until
 from coach.breaks.scheduler import (
@@ -138,6 +139,9 @@ SAMPLE = 5.0
 """Seconds between idle readings while counting active time (a reading costs one X11
 round trip, about 0.1 ms)."""
 
+DND_RETRY = 30.0
+"""Seconds between readings of do-not-disturb while a due break waits for it to end."""
+
 Player = Callable[[], None]
 """Plays the session's end chime (see :class:`coach.session.audio.SoundPlayer`)."""
 
@@ -157,6 +161,7 @@ class Reminder:
         once: bool = False,
         prescribed: Sequence[Prescribed] = (),
         play_end: Player | None = None,
+        dnd: DndReader | None = None,
     ) -> None:
         self.host = host
         self.out = out
@@ -167,6 +172,8 @@ class Reminder:
         self.once = once
         self.prescribed = tuple(prescribed)
         self.play_end = play_end
+        self.dnd = dnd
+        """Reads the desktop's do-not-disturb (:mod:`coach.breaks.dnd`), where it can."""
         self.fired: list[Due] = []
         self.stopped_by: int | None = None
         """The signal that stopped the loop, if one did."""
@@ -291,7 +298,7 @@ class Reminder:
         name = "Micro-break" if kind == "micro" else "Rest break"
         text = f"{name} in {seconds} s"
         self._say("warning", text, kind=kind, due_in_seconds=seconds)
-        if self.notifier is not None:
+        if self.notifier is not None and not self._dnd_on():
             self._notify(text, "Finish what you are typing.", "low")
 
     def _session_due(self, program: Prescribed, index: int, when: datetime) -> None:
@@ -314,21 +321,22 @@ class Reminder:
             done_today=told[0],
             prescribed_today=told[1],
         )
-        if self.notifier is not None:
+        if self.notifier is not None and not self._dnd_on():
             self._notify(text, f"coach run {program.program}", "normal")
 
     async def _hold(self, due: Due) -> bool:
-        """Wait for a pause in typing before a due break, at most ``max_wait``; True if it waited.
+        """Hold a due break while do-not-disturb is on, then for a pause in typing; True if held.
 
-        Only where idle time can be read and ``breaks.start_on_pause`` is on:
-        the break starts once input has stopped for :data:`PAUSE_IDLE` seconds.
+        The pause in typing only where idle time can be read and
+        ``breaks.start_on_pause`` is on: the break starts once input has
+        stopped for :data:`PAUSE_IDLE` seconds, or after ``max_wait``.
         """
+        waited = await self._while_dnd()
         policy = self.host.policy
-        if not policy.start_on_pause or self.host.idle is None:
-            return False
+        if not policy.start_on_pause or self.host.idle is None or self._stop.is_set():
+            return waited
         clock = self.host.clock
         give_up = clock.monotonic() + policy.max_wait
-        waited = False
         while not self._stop.is_set():
             idle = self.host.read_idle()
             now = clock.monotonic()
@@ -338,6 +346,32 @@ class Reminder:
             self._wake.clear()
             await sleep_until_or(clock, min(give_up, now + PAUSE_IDLE - idle), self._wake)
         return waited
+
+    def _dnd_on(self) -> bool:
+        return self.dnd is not None and self.dnd() is True
+
+    async def _while_dnd(self) -> bool:
+        """Hold a due break while the desktop's do-not-disturb is on; True if it held it.
+
+        Said once each way (``paused`` with a null ``until``, then ``resumed``);
+        do-not-disturb is read again every :data:`DND_RETRY` seconds.
+        """
+        if not self._dnd_on():
+            return False
+        self._say(
+            "paused",
+            "the desktop's do-not-disturb is on: the break waits for it",
+            until=None,
+        )
+        clock = self.host.clock
+        while not self._stop.is_set():
+            self._wake.clear()
+            await sleep_until_or(clock, clock.monotonic() + DND_RETRY, self._wake)
+            if not self._dnd_on():
+                break
+        if not self._stop.is_set():
+            self._say("resumed", "do-not-disturb is off: break reminders are back on")
+        return True
 
     async def _wait_until(self, wake: float) -> float:
         """Sleep until ``wake`` (or a stop, or a kick); returns when this last meant to wake.
@@ -545,6 +579,7 @@ def run_remind(
         once=once,
         prescribed=config.prescribed,
         play_end=None if player is None else (lambda: player.play("end")),
+        dnd=find_dnd_reader(),
     )
 
     async def main() -> int:
