@@ -128,3 +128,26 @@ def announcement(
 def describe(program: Prescribed, done_today: int, prescribed_today: int) -> str:
     """``Median nerve glide: 1 of 3 today`` (the session about to be done, plain text)."""
     return f"{program.title}: {done_today + 1} of {prescribed_today} today"
+
+
+def prescribed_in(library: Any) -> list[Prescribed]:
+    """The programs of a :class:`coach.program.library.Library` with ``schedule.times``.
+
+    Loads (pydantic) only the programs with a schedule or a prescription.
+    """
+    from coach.errors import ProgramError
+
+    found = []
+    for entry in library.entries:
+        plan = entry.listing.plan
+        if plan is None:
+            continue  # no schedule, no prescription: nothing is due at a time
+        try:
+            schedule = entry.load().program.info.schedule
+        except ProgramError:
+            continue  # changed since it was listed: `coach list` says what is wrong
+        if schedule is not None and schedule.times:
+            found.append(
+                Prescribed(entry.id, entry.listing.title, parse_times(schedule.times), plan)
+            )
+    return found

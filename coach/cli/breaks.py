@@ -57,33 +57,11 @@ def _print_remind_config(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    prescribed = _prescribed(library)
+    from coach.breaks.sessions import prescribed_in
+
+    prescribed = prescribed_in(library)
     sys.stdout.write(json.dumps(config_json(settings, titles, prescribed)) + "\n")
     return EXIT_OK
-
-
-def _prescribed(library: Any) -> list[Any]:
-    """The library's programs with ``[program.schedule] times``, for ``session_due``."""
-    from coach.breaks.sessions import Prescribed, parse_times
-    from coach.program.loader import ProgramError
-
-    found = []
-    for entry in library.entries:
-        plan = entry.listing.plan
-        if plan is None:
-            continue  # no schedule, no prescription: nothing is due at a time
-        try:
-            schedule = entry.load().program.info.schedule
-        except ProgramError:
-            continue  # changed since it was listed: `coach list` says what is wrong
-        if schedule is not None and schedule.times:
-            found.append(
-                Prescribed(entry.id, entry.listing.title, parse_times(schedule.times), plan)
-            )
-    return found
-
-
-# --- history ---------------------------------------------------------------------------------
 
 
 def _cmd_pause(args: argparse.Namespace) -> int:

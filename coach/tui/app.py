@@ -346,6 +346,9 @@ class CoachApp(App[None]):
             on_change=self._show_break,
             play_end=self._break_over_sound,
         )
+        from coach.breaks.sessions import prescribed_in
+
+        self.break_watch.prescribed = tuple(prescribed_in(self.library))
         self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
 
     def _show_break(self) -> None:

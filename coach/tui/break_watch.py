@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 
 from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
+from coach.breaks.sessions import Prescribed, announcement, describe, next_announcement
 from coach.clock import sleep_until_or
 from coach.history.records import HistoryError
 
@@ -50,6 +51,10 @@ class BreakWatch:
         """Called when :attr:`upcoming` or its banner text may have changed."""
         self.play_end = play_end
         """Plays the session's end sound when a timed break is over (or rings the bell)."""
+        self.prescribed: tuple[Prescribed, ...] = ()
+        """Programs whose sessions are due at set times, to announce then."""
+        self._next_session: tuple[datetime, Prescribed, int] | None = None
+        self._sessions_from: datetime | None = None
         self.look: Look | None = None
         self.prompting = False
         self._kick = asyncio.Event()
@@ -132,6 +137,9 @@ class BreakWatch:
                 )
             now = clock.monotonic()
             wake = now + RETRY
+            session_at = self._sessions(look)
+            if session_at is not None:
+                wake = min(wake, session_at)
             if look is not None:
                 offer = look.due or look.scheduler.reminded(now)
                 if offer is not None and not self._busy():
@@ -140,6 +148,8 @@ class BreakWatch:
                 wake = look.scheduler.wake_at()
                 if offer is not None:
                     wake = now + RETRY  # waiting for an answer, or for the session to end
+                if session_at is not None:
+                    wake = min(wake, session_at)
                 warning = self.host.policy.warning
                 changes = banner_changes_at(due, now, warning)
                 # The banner may change before the next look at the timers.
@@ -157,6 +167,44 @@ class BreakWatch:
                     continue
             self.host.planned = wake
             await self._sleep(wake)
+
+    def _sessions(self, look: Look | None) -> float | None:
+        """Announce the prescribed sessions whose time has come; when the next comes, or None."""
+        if not self.prescribed:
+            return None
+        clock = self.host.clock
+        wall = clock.now()
+        if self._sessions_from is None:
+            self._sessions_from = wall  # times before the app started are not announced
+            self._next_session = next_announcement(self.prescribed, wall)
+        while self._next_session is not None and self._next_session[0] <= wall:
+            when, program, index = self._next_session
+            self._next_session = next_announcement(self.prescribed, when)
+            if look is None or not look.scheduler.paused(clock.monotonic()):
+                self._announce(program, index, when)
+        if self._next_session is None:
+            return None
+        return clock.monotonic() + (self._next_session[0] - wall).total_seconds()
+
+    def _announce(self, program: Prescribed, index: int, when: datetime) -> None:
+        from coach.history.calendar import local_day
+
+        store = self.host.store
+        day = local_day(when, self.host.day_start)
+        try:
+            told = announcement(
+                program,
+                index,
+                day,
+                store.completed_on(program.program, day),
+                store.first_day(program.program),
+            )
+        except HistoryError:
+            return
+        if told is not None:
+            self.app.notify(
+                describe(program, *told), title="Prescribed session", timeout=30, markup=False
+            )
 
     async def _sleep(self, deadline: float) -> None:
         """Until ``deadline`` on the app's clock, or a kick."""

@@ -115,3 +115,41 @@ async def test_the_command_palette_offers_pausing_and_resuming(tmp_path: Path) -
         await pilot.pause()
         state = store.break_state()
         assert state is not None and state["paused_until"] == "2026-11-22T04:00:00.000Z"
+
+
+GLIDE = """\
+schema_version = 2
+
+[program]
+id = "glide"
+title = "Median nerve glide"
+
+[program.schedule]
+times = ["10:01", "15:00"]
+
+[[exercise]]
+id = "glide"
+name = "Glide"
+reps = 2
+hold = 1
+"""
+
+
+async def test_the_app_announces_a_prescribed_session_at_its_time(tmp_path: Path) -> None:
+    from coach import paths
+
+    folder = paths.user_programs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "glide.toml").write_text(GLIDE, encoding="utf-8")
+    clock = clock_at_ten()
+    app, _ = make_app(tmp_path, clock, micro={"every": 3600, "length": 20})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def said() -> list[str]:
+            return [str(n.message) for n in app._notifications if n.title == "Prescribed session"]
+
+        await settle(pilot, clock, 59)
+        assert said() == []
+        await settle(pilot, clock, 1)
+        assert said() == ["Median nerve glide: 1 of 2 today"]
