@@ -16,7 +16,12 @@ from coach.breaks.host import BreakHost
 from coach.breaks.pause import PauseError, pause_until
 from coach.breaks.remind import Reminder
 from coach.breaks.scheduler import BreakPolicy, BreakScheduler, KindPolicy
-from coach.breaks.sessions import Prescribed, announcement, next_announcement
+from coach.breaks.sessions import (
+    Prescribed,
+    announcement,
+    next_announcement,
+    next_announcements,
+)
 from coach.clock import FakeClock
 from coach.config.hours import HoursError, parse_hours
 from coach.history.store import HistoryStore
@@ -443,3 +448,18 @@ async def test_a_due_break_waits_while_do_not_disturb_is_on(store: HistoryStore)
     assert paused["until"] is None
     # No notification during do-not-disturb, not even the warning's.
     assert [title for title, _ in notifier.sent] == ["Time for a micro-break"]
+
+
+@pytest.mark.usefixtures("utc")
+async def test_programs_due_at_the_same_time_are_each_announced(store: HistoryStore) -> None:
+    other = Prescribed("neck", "Neck range of motion", (8 * 60,))
+    assert len(next_announcements([GLIDE, other], at(7))) == 2
+    clock = FakeClock(start=0.0, wall=at(7, 59))
+    policy = BreakPolicy(POLICY.micro, POLICY.rest, warning=0)
+    reminder, out = make(store, clock, policy, prescribed=[GLIDE, other])
+    task = asyncio.create_task(reminder.run())
+    await clock.advance(2 * MIN)
+    reminder.stop()
+    await task
+    said = [e["program"] for e in events(out) if e["event"] == "session_due"]
+    assert said == ["median-nerve-glide", "neck"]

@@ -37,6 +37,10 @@ from coach.history.store import BreakRecord, BreakUpdate, HistoryStore
 HEARTBEAT = 60.0
 """The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""
 
+PAUSE_IDLE = 3.0
+"""Seconds without input that count as a pause in typing: a held break starts then
+(``breaks.start_on_pause``)."""
+
 IDLE_MIN = 5.0
 """Idle readings shorter than this are gaps between keystrokes, still work; longer ones
 (reading, thinking) neither count as work nor reset the timers (active time)."""

@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
 from coach.breaks.dnd import DndReader, find_dnd_reader
-from coach.breaks.host import HEARTBEAT, REMIND_LOCK, BreakHost, HostClaim, Look, remind_pid
+from coach.breaks.host import (
+    HEARTBEAT,
+    PAUSE_IDLE,
+    REMIND_LOCK,
+    BreakHost,
+    HostClaim,
+    Look,
+    remind_pid,
+)
 from coach.breaks.pause import format_until
 from coach.breaks.scheduler import (
     LATE_IS_ASLEEP,
@@ -38,7 +46,7 @@ from coach.breaks.scheduler import (
     Kind,
     describe_due,
 )
-from coach.breaks.sessions import Prescribed, announcement, describe, next_announcement
+from coach.breaks.sessions import Prescribed, announcement, describe, next_announcements
 from coach.clock import sleep_until_or
 from coach.files import LinkRefused
 from coach.history.calendar import local_day
@@ -132,9 +140,6 @@ class Notifier(Protocol):
         ...
 
 
-PAUSE_IDLE = 3.0
-"""Seconds without input that count as a pause in typing: a held break starts then."""
-
 SAMPLE = 5.0
 """Seconds between idle readings while counting active time (a reading costs one X11
 round trip, about 0.1 ms)."""
@@ -188,7 +193,7 @@ class Reminder:
         self._paused: datetime | None = None
         """The pause last said (``paused``), until ``resumed`` is said."""
         self._waiting: tuple[Kind, float] | None = None
-        self._next_session: tuple[datetime, Prescribed, int] | None = None
+        self._next_sessions: list[tuple[datetime, Prescribed, int]] = []
 
     def stop(self, signum: int | None = None) -> None:
         """End the loop at once (from a signal handler, with its number, or a test)."""
@@ -204,7 +209,7 @@ class Reminder:
         """Wait for breaks and tell the person, until stopped (or one break, with ``once``)."""
         clock = self.host.clock
         look = self.host.sync()
-        self._next_session = next_announcement(self.prescribed, clock.now())
+        self._next_sessions = next_announcements(self.prescribed, clock.now())
         self._report_look(look)
         while not self._stop.is_set():
             if look.due is not None:
@@ -259,8 +264,8 @@ class Reminder:
                 wakes.append(warn)
         if self._over is not None:
             wakes.append(self._over[1])
-        if self._next_session is not None:
-            wakes.append(look.now + (self._next_session[0] - clock.now()).total_seconds())
+        if self._next_sessions:
+            wakes.append(look.now + (self._next_sessions[0][0] - clock.now()).total_seconds())
         return min(wakes)
 
     def _timed(self, look: Look) -> None:
@@ -284,11 +289,12 @@ class Reminder:
         ):
             self._warn(upcoming.kind, upcoming.at - now, upcoming.at)
         wall = clock.now()
-        while self._next_session is not None and self._next_session[0] <= wall:
-            when, program, index = self._next_session
-            self._next_session = next_announcement(self.prescribed, when)
-            if not scheduler.paused(now):
-                self._session_due(program, index, when)
+        while self._next_sessions and self._next_sessions[0][0] <= wall:
+            batch = self._next_sessions
+            self._next_sessions = next_announcements(self.prescribed, batch[0][0])
+            for when, program, index in batch:
+                if not scheduler.paused(now):
+                    self._session_due(program, index, when)
 
     def _warn(self, kind: Kind, due_in: float, at: float) -> None:
         self._warned = (kind, at)

@@ -86,17 +86,26 @@ def _at(day: date, minutes: int) -> datetime:
 def next_announcement(
     programs: Iterable[Prescribed], after: datetime
 ) -> tuple[datetime, Prescribed, int] | None:
-    """The first prescribed time strictly after ``after`` (aware): (when, program, index).
+    """The first prescribed time strictly after ``after`` (aware): (when, program, index)."""
+    found = next_announcements(programs, after)
+    return found[0] if found else None
 
-    Days the program leaves out are checked when the time comes (see
-    :func:`announcement`); this only finds the next time on the clock.
+
+def next_announcements(
+    programs: Iterable[Prescribed], after: datetime
+) -> list[tuple[datetime, Prescribed, int]]:
+    """Every (when, program, index) at the first prescribed time strictly after ``after``.
+
+    Several programs may share a time; all of them are given. Days a program
+    leaves out are checked when the time comes (see :func:`announcement`);
+    this only finds the next time on the clock.
     """
-    best: tuple[datetime, Prescribed, int] | None = None
+    found: list[tuple[datetime, Prescribed, int]] = []
     local = after.astimezone()
     for program in programs:
         for offset in range(2):
             day = local.date() + timedelta(days=offset)
-            found = next(
+            hit = next(
                 (
                     (when, index)
                     for index, minutes in enumerate(program.times)
@@ -104,11 +113,13 @@ def next_announcement(
                 ),
                 None,
             )
-            if found is not None:
-                if best is None or found[0] < best[0]:
-                    best = (found[0], program, found[1])
+            if hit is not None:
+                found.append((hit[0], program, hit[1]))
                 break
-    return best
+    if not found:
+        return []
+    first = min(when for when, _, _ in found)
+    return [entry for entry in found if entry[0] == first]
 
 
 def announcement(

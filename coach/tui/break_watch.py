@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 
 from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
-from coach.breaks.sessions import Prescribed, announcement, describe, next_announcement
+from coach.breaks.sessions import Prescribed, announcement, describe, next_announcements
 from coach.clock import sleep_until_or
 from coach.history.records import HistoryError
 
@@ -53,7 +53,7 @@ class BreakWatch:
         """Plays the session's end sound when a timed break is over (or rings the bell)."""
         self.prescribed: tuple[Prescribed, ...] = ()
         """Programs whose sessions are due at set times, to announce then."""
-        self._next_session: tuple[datetime, Prescribed, int] | None = None
+        self._next_sessions: list[tuple[datetime, Prescribed, int]] = []
         self._sessions_from: datetime | None = None
         self.look: Look | None = None
         self.prompting = False
@@ -176,15 +176,16 @@ class BreakWatch:
         wall = clock.now()
         if self._sessions_from is None:
             self._sessions_from = wall  # times before the app started are not announced
-            self._next_session = next_announcement(self.prescribed, wall)
-        while self._next_session is not None and self._next_session[0] <= wall:
-            when, program, index = self._next_session
-            self._next_session = next_announcement(self.prescribed, when)
-            if look is None or not look.scheduler.paused(clock.monotonic()):
-                self._announce(program, index, when)
-        if self._next_session is None:
+            self._next_sessions = next_announcements(self.prescribed, wall)
+        while self._next_sessions and self._next_sessions[0][0] <= wall:
+            batch = self._next_sessions
+            self._next_sessions = next_announcements(self.prescribed, batch[0][0])
+            for when, program, index in batch:
+                if look is None or not look.scheduler.paused(clock.monotonic()):
+                    self._announce(program, index, when)
+        if not self._next_sessions:
             return None
-        return clock.monotonic() + (self._next_session[0] - wall).total_seconds()
+        return clock.monotonic() + (self._next_sessions[0][0] - wall).total_seconds()
 
     def _announce(self, program: Prescribed, index: int, when: datetime) -> None:
         from coach.history.calendar import local_day
