@@ -240,7 +240,9 @@ def test_idle_detection_on_a_real_x_server() -> None:
     finally:
         stop(server)
     assert check.ok is True
-    assert re.fullmatch(rf"x11 \(XScreenSaver on {display}\): idle for \d+ s now", check.detail)
+    assert re.fullmatch(
+        rf"x11 \(XScreenSaver on {display}\): idle for \d+ s now; counting: active", check.detail
+    )
 
 
 # --------------------------------------------------------------------------- terminal and bell

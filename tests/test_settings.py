@@ -425,7 +425,8 @@ def test_the_rendered_file_reads_back_as_the_defaults(shipped_file: Path) -> Non
 def test_the_commented_out_file_pins_nothing() -> None:
     text = render_config(commented_out=True)
     data = tomllib.loads(text)
-    assert data == {"cues": {}, "breaks": {"micro": {}, "rest": {}}, "history": {}, "ui": {}}
+    breaks: dict[str, dict[str, object]] = {"hours": {}, "micro": {}, "rest": {}}
+    assert data == {"cues": {}, "breaks": breaks, "history": {}, "ui": {}}
     assert '# every = "10m"' in text
     assert "# speech_command = " in text
     # Uncommenting every setting line (but the examples for settings that are

@@ -242,7 +242,12 @@ def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Chec
         probe.close()
     if reading is None:
         return Check("idle detection", False, f"{found.detail}, but reading it failed; {_NO_IDLE}")
-    return Check("idle detection", True, f"{found.detail}: idle for {reading:.0f} s now")
+    counting = "active" if probe.fine else "wall"  # as `coach status --json` says
+    return Check(
+        "idle detection",
+        True,
+        f"{found.detail}: idle for {reading:.0f} s now; counting: {counting}",
+    )
 
 
 def _colour(environ: Mapping[str, str], term: str) -> str:

@@ -326,6 +326,31 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--no-bell", action="store_true", help="don't ring the terminal bell")
     remind.add_argument("--print-config", action="store_true", help=argparse.SUPPRESS)
 
+    pause = commands.add_parser(
+        "pause",
+        help="pause break reminders for a while (a meeting, the rest of the day)",
+        description=(
+            "No break reminders until then, from the app or `coach remind` (they share the "
+            "pause through the history); they come back by themselves, and the timers start "
+            "fresh when they do. `coach status` shows the pause."
+        ),
+        epilog=(
+            "examples:\n"
+            "  coach pause 1h              for an hour\n"
+            "  coach pause 1h30m           for an hour and a half\n"
+            "  coach pause until 14:00     until the clock says 14:00 (tomorrow, if it has)\n"
+            "  coach pause tomorrow        until the next day starts (history.day_start)\n"
+            "  coach resume                back on now"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pause.add_argument("until", nargs="+", metavar="WHEN", help="1h, until 14:00, or tomorrow")
+    commands.add_parser(
+        "resume",
+        help="end a pause of break reminders now",
+        description="Break reminders back on now; the timers start fresh.",
+    )
+
     doctor = commands.add_parser(
         "doctor",
         help="check what this computer gives coach (notifications, speech, idle time...)",

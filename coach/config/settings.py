@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -184,6 +185,66 @@ class BreakKind(_Section):
     """The id of the program to run in the break (`coach list` shows them)."""
 
 
+def _check_ranges(value: list[str] | None) -> list[str] | None:
+    from coach.config.hours import HoursError, parse_hours
+
+    if value is not None:
+        try:
+            parse_hours({"mon": value})
+        except HoursError as error:
+            raise ValueError(str(error).removeprefix("mon: ")) from None
+    return value
+
+
+Ranges = Annotated[list[str] | None, AfterValidator(_check_ranges)]
+"""Ranges of local time, ``["09:00-12:30", "13:30-18:00"]``."""
+
+
+def _day_hours(day: str) -> Any:
+    return Field(
+        default=None,
+        json_schema_extra={"when_unset": "as weekdays or weekend say, else none"},
+    )
+
+
+class WorkingHours(_Section):
+    """When break reminders may come, as ranges of local time for each weekday. With none
+    set, at any time; with some, only inside them (a day left out has none)."""
+
+    weekdays: Ranges = Field(
+        default=None,
+        json_schema_extra={"when_unset": "no working hours: reminders at any time"},
+        examples=[["09:00-12:30", "13:30-18:00"]],
+    )
+    """Monday to Friday, unless a day below is set."""
+
+    weekend: Ranges = Field(default=None, json_schema_extra={"when_unset": "none"}, examples=[[]])
+    """Saturday and Sunday, unless a day below is set."""
+
+    mon: Ranges = Field(
+        default=None,
+        json_schema_extra={"when_unset": "as weekdays says"},
+        examples=[["08:00-12:00", "13:00-16:00"]],
+    )
+    """Monday's ranges."""
+    tue: Ranges = _day_hours("Tuesday")
+    """Tuesday's ranges."""
+    wed: Ranges = _day_hours("Wednesday")
+    """Wednesday's ranges."""
+    thu: Ranges = _day_hours("Thursday")
+    """Thursday's ranges."""
+    fri: Ranges = _day_hours("Friday")
+    """Friday's ranges."""
+    sat: Ranges = _day_hours("Saturday")
+    """Saturday's ranges."""
+    sun: Ranges = _day_hours("Sunday")
+    """Sunday's ranges."""
+
+    def table(self) -> dict[str, list[str]]:
+        """The ranges set, by key (for :func:`coach.config.hours.parse_hours`)."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
 class BreakSettings(_Section):
     """Break reminders while you work."""
 
@@ -207,7 +268,22 @@ class BreakSettings(_Section):
     """Time at work in a day after which coach suggests stopping for the day."""
 
     idle_detection: bool = True
-    """Count time away from the keyboard as a break, so breaks don't stack up."""
+    """Count time away from the keyboard as a break, so breaks don't stack up; where the
+    system tells idle time, the timers count time at work, not time on the clock."""
+
+    warning: Duration = 30.0
+    """How long before each break to warn of it (0: no warning)."""
+
+    start_on_pause: bool = True
+    """Where idle time can be read, start a due break as soon as you stop typing for a
+    few seconds, rather than mid-sentence."""
+
+    max_wait: PositiveDuration = 120.0
+    """The longest a due break waits for you to stop typing."""
+
+    hours: WorkingHours = Field(default_factory=WorkingHours)
+    """Working hours: no reminders outside them, and the timers start fresh at the start
+    of each range."""
 
     micro: BreakKind = Field(default_factory=lambda: BreakKind(every=600, length=20))
     """Micro-breaks: a few seconds away from the keys, often."""
@@ -906,9 +982,17 @@ def _render_model(
         if value is None:
             extra = field.json_schema_extra
             when_unset = extra.get("when_unset") if isinstance(extra, dict) else None
+            if not field.examples:
+                lines.append(f"# Left out by default: {when_unset or 'not set'}.")
+                continue
             lines.append(f"# Left out by default: {when_unset or 'not set'}. Example:")
-            if field.examples:
-                lines.append("# " + tomli_w.dumps({name: field.examples[0]}).rstrip("\n"))
+            example = field.examples[0]
+            if isinstance(example, list):  # on one line: a JSON list of strings is TOML
+                import json
+
+                lines.append(f"# {name} = {json.dumps(example)}")
+            else:
+                lines.append("# " + tomli_w.dumps({name: example}).rstrip("\n"))
             continue
         if _is_duration(field):
             value = format_duration(value)

@@ -775,6 +775,16 @@ class HistoryStore:
         days = _days([row[0]] if row and row[0] else [])
         return days[0] if days else None
 
+    def completed_on(self, program: str, day: date) -> int:
+        """How many sessions of ``program`` were completed on the local day ``day``."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT count(*) FROM sessions WHERE program_id = ? AND local_date = ? "
+                "AND status = 'completed'",
+                (program, day.isoformat()),
+            ).fetchone()
+        return int(row[0])
+
     def count(self) -> int:
         """How many sessions the history holds."""
         with self._reading() as db:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -92,6 +92,7 @@ class CoachApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False),
         Binding("question_mark,f1", "help", "Help", priority=True),
+        Binding("f4", "pause_breaks", "Pause breaks", show=False),
     ]
     NOTICE_MARK = NOTICE_MARK
     """A file in the data folder: the first-start safety notice was shown."""
@@ -345,16 +346,102 @@ class CoachApp(App[None]):
             idle=self.idle,
         )
         self.break_watch = BreakWatch(
-            self, host, start_program=self._start_break_program, on_change=self._show_break
+            self,
+            host,
+            start_program=self._start_break_program,
+            on_change=self._show_break,
+            play_end=self._break_over_sound,
         )
+        from coach.breaks.sessions import prescribed_in
+
+        self.break_watch.prescribed = tuple(prescribed_in(self.library))
         self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
 
     def _show_break(self) -> None:
         from coach.tui.screens.breaks import banner_text
 
         watch = self.break_watch
-        text = "" if watch is None else banner_text(watch.upcoming, self.clock.monotonic())
+        text = ""
+        if watch is not None:
+            text = banner_text(
+                watch.upcoming,
+                self.clock.monotonic(),
+                warning=watch.host.policy.warning,
+                paused_until=watch.paused_until,
+                wall=self.clock.now(),
+            )
         self._home.show_break(text)
+
+    def _break_over_sound(self) -> None:
+        """The session's end sound when a timed break is over; the bell where none plays."""
+        cues = self.settings.cues
+        if cues.quiet:
+            return
+        if cues.sounds:
+            from coach.session.audio import SoundPlayer, find_audio_output, find_player
+
+            command = find_player()
+            if command is not None and find_audio_output().heard:
+                player = SoundPlayer(command)
+                player.play("end")
+                player.close(wait=0)  # it plays the sound, then its thread ends
+                return
+        if cues.bell:
+            self.bell()
+
+    def action_pause_breaks(self) -> None:
+        """F4: pause break reminders for an hour, or resume them if they are paused."""
+        watch = self.break_watch
+        if watch is None:
+            self.notify("Break reminders are off here.", markup=False)
+            return
+        if watch.paused_until is not None:
+            watch.resume()
+            self.notify("Break reminders are back on.", markup=False)
+            return
+        self._pause_breaks(["1h"])
+
+    def _pause_breaks(self, words: list[str]) -> None:
+        from coach.breaks.pause import format_until, pause_until
+
+        watch = self.break_watch
+        if watch is None:
+            return
+        wall = self.clock.now()
+        until = pause_until(words, wall, watch.host.day_start)
+        watch.pause(until)
+        self.notify(
+            f"Break reminders paused until {format_until(until, wall)} (F4 resumes them).",
+            markup=False,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: Textual's commands, and pausing break reminders."""
+        yield from super().get_system_commands(screen)
+        if self.break_watch is None:
+            return
+        yield SystemCommand(
+            "Pause break reminders for an hour",
+            "No break reminders for an hour (F4)",
+            lambda: self._pause_breaks(["1h"]),
+        )
+        yield SystemCommand(
+            "Pause break reminders until tomorrow",
+            "No break reminders until the next day starts",
+            lambda: self._pause_breaks(["tomorrow"]),
+        )
+        yield SystemCommand(
+            "Resume break reminders",
+            "End a pause of break reminders now",
+            self._resume_breaks,
+        )
+
+    def _resume_breaks(self) -> None:
+        watch = self.break_watch
+        if watch is not None and watch.resume():
+            self.notify("Break reminders are back on.", markup=False)
+        else:
+            self.notify("Break reminders were not paused.", markup=False)
 
     def _start_break_program(self, program_id: str) -> bool:
         entry = self.library.get(program_id)

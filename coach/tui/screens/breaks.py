@@ -6,6 +6,7 @@ The timers themselves are :class:`coach.breaks.host.BreakHost`'s; these are view
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from textual.app import ComposeResult
@@ -22,28 +23,47 @@ from coach.tui.literal import literal
 Answer = Literal["start", "postpone", "skip"]
 
 
-def banner_text(due: Due | None, now: float) -> str:
-    """``Next break: micro-break in 7 min`` (whole minutes, rounded up), or that one is due."""
+def banner_text(
+    due: Due | None,
+    now: float,
+    *,
+    warning: float = 0.0,
+    paused_until: datetime | None = None,
+    wall: datetime | None = None,
+) -> str:
+    """``Next break: micro-break in 7 min`` (whole minutes, rounded up), or that one is due.
+
+    In the last ``warning`` seconds, ``Micro-break in 30 s`` (each second);
+    while reminders are paused, until when.
+    """
+    if paused_until is not None:
+        from coach.breaks.pause import format_until
+
+        return f"Break reminders paused until {format_until(paused_until, wall or paused_until)}"
     if due is None:
         return ""
     name = "micro-break" if due.kind == "micro" else "rest break"
     left = due.at - now
     if left <= 0:
         return f"Break due now: {name}"
+    if left <= warning:
+        return f"{name.capitalize()} in {math.ceil(left - 1e-9)} s"
     if left <= 60:
         return f"Next break: {name} in less than a minute"
     return f"Next break: {name} in {math.ceil(left / 60)} min"
 
 
-def banner_changes_at(due: Due | None, now: float) -> float | None:
+def banner_changes_at(due: Due | None, now: float, warning: float = 0.0) -> float | None:
     """When :func:`banner_text` will next read differently (a clock reading), or None."""
     if due is None:
         return None
     left = due.at - now
     if left <= 0:
         return None
+    if left <= warning:
+        return due.at - (math.ceil(left - 1e-9) - 1)  # each second of the warning
     if left <= 60:
-        return due.at
+        return due.at - warning if warning > 0 else due.at
     # The minutes shown drop at each whole minute before the break.
     return due.at - (math.ceil(left / 60) - 1) * 60
 
