@@ -343,3 +343,32 @@ def test_gnome_do_not_disturb_holds_the_break_until_it_is_off(tmp_path: Path) ->
     names = [e["event"] for e in seen]
     assert names.index("paused") < names.index("resumed") < names.index("break"), names
     assert "do-not-disturb" in str(seen[names.index("paused")]["message"])
+
+
+def test_remind_syncs_the_history_when_it_starts(tmp_path: Path) -> None:
+    """Another computer's session, in the shared folder, reaches this history."""
+    from coach.history.store import HistoryStore
+    from coach.history.sync import Computer, Sync
+    from tests.helpers import history_with, record
+
+    shared = tmp_path / "Sync"
+    shared.mkdir()
+    other = history_with(tmp_path / "desktop", record("theirs"))
+    Sync(other, shared, Computer("d" * 12, "desktop")).run()
+    other.close()
+    env = environment(tmp_path, COACH_HISTORY__SYNC_DIR=str(shared))
+    process = remind(env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if (tmp_path / "data" / "history.db").exists():
+                with HistoryStore.in_folder(tmp_path / "data") as store:
+                    if [s.id for s in store.sessions()] == ["theirs"]:
+                        break
+            assert time.monotonic() < deadline, "coach remind did not sync"
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.1)  # a real process in real time
+        assert any(p.name.startswith("coach-") and "d" * 12 not in p.name for p in shared.iterdir())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)

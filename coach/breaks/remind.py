@@ -68,6 +68,8 @@ class RemindConfig:
     """Play the session sounds (the end chime when a break is over)."""
     prescribed: tuple[Prescribed, ...] = ()
     """Programs whose sessions are due at set times (``[program.schedule] times``)."""
+    sync_dir: Path | None = None
+    """``history.sync_dir``: the history syncs through it while the reminder runs."""
 
 
 def config_json(
@@ -85,6 +87,7 @@ def config_json(
         "bell": bool(settings.cues.bell and not settings.cues.quiet),
         "sounds": bool(settings.cues.sounds and not settings.cues.quiet),
         "prescribed": [program.to_json() for program in prescribed],
+        "sync_dir": None if settings.history.sync_dir is None else str(settings.history.sync_dir),
     }
 
 
@@ -98,6 +101,7 @@ def config_from_json(data: Mapping[str, Any]) -> RemindConfig:
         bool(data["bell"]),
         bool(data.get("sounds", False)),
         tuple(Prescribed.from_json(item) for item in data.get("prescribed", ())),
+        None if data.get("sync_dir") is None else Path(data["sync_dir"]),
     )
 
 
@@ -599,18 +603,44 @@ def run_remind(
                 loop.add_signal_handler(usr1, reminder.kick)
         return await reminder.run()
 
+    syncing = None
+    if config.sync_dir is not None:
+        # The history, not the break timers: those stay per computer.
+        from coach.history.sync import SyncLoop
+
+        syncing = SyncLoop(config.data_dir, config.sync_dir, _said_sync).start()
     try:
         return asyncio.run(main())
     except HistoryError as error:
         print(f"coach remind: {visible(str(error))}", file=sys.stderr)
         return 1
     finally:
+        if syncing is not None:
+            syncing.stop()
         single.release()
         store.close()
         if idle is not None:
             idle.close()
         if player is not None:
             player.close()
+
+
+_last_sync_failure: list[str] = []
+
+
+def _said_sync(outcome: Any) -> None:
+    """A sync's warnings, or its failure once (not every few minutes), on stderr: the
+    sync thread's; stdout is the events'."""
+    if isinstance(outcome, str):
+        if _last_sync_failure == [outcome]:
+            return
+        _last_sync_failure[:] = [outcome]
+        lines = [outcome]
+    else:
+        _last_sync_failure.clear()
+        lines = outcome.warnings
+    for line in lines:
+        print(f"coach remind: sync: {visible(line, newlines=False)}", file=sys.stderr, flush=True)
 
 
 def _terminal() -> TextIO | None:
