@@ -454,3 +454,62 @@ def test_report_from_something_that_is_not_coach_s_says_so(tmp_path: Path) -> No
     empty.mkdir()
     said = _coach(tmp_path / "reader", "report", "--from", str(empty))
     assert said.returncode == 1 and "holds no coach journal" in said.stderr
+
+
+def test_an_overlong_line_is_skipped_without_reading_it_whole(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "MAX_LINE_BYTES", 4096)
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    header, line = journal.read_text().splitlines()
+    journal.write_text("\n".join([header, "x" * 10_000, line]) + "\n")
+    result = desktop.sync.run()
+    assert desktop.ids() == ["a"]
+    (warning,) = result.warnings
+    assert f"the line at byte {len(header) + 1}: longer than coach writes" in warning
+
+
+def test_a_session_whose_id_is_another_here_is_left_alone_and_said(
+    tmp_path: Path, shared: Path
+) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    desktop.store.save(replace(_session("a", 0), program="neck"))  # type: ignore[type-var]
+    laptop.sync.run()
+    result = desktop.sync.run()
+    assert [s.program for s in desktop.store.sessions()] == ["neck"]
+    (warning,) = result.warnings
+    assert "1 session(s) whose id is another session's here" in warning
+
+
+def test_the_sync_loop_says_each_warning_once_while_it_lasts(tmp_path: Path, shared: Path) -> None:
+    import threading
+
+    from coach.history.sync import SyncLoop, SyncResult
+
+    (shared / f"coach-{'e' * 12}.jsonl").write_text(
+        json.dumps({"format": "coach-journal", "version": 9, "computer": "e" * 12}) + "\n"
+    )
+    seen: list[SyncResult | str] = []
+    arrived = threading.Semaphore(0)
+
+    def report(outcome: SyncResult | str) -> None:
+        seen.append(outcome)
+        arrived.release()
+
+    loop = SyncLoop(tmp_path / "data", shared, report, every=3600).start()
+    try:
+        assert arrived.acquire(timeout=30)
+        loop.poke()
+        assert arrived.acquire(timeout=30)
+    finally:
+        loop.stop()
+    first, second = seen
+    assert isinstance(first, SyncResult) and isinstance(second, SyncResult)
+    assert len(first.warnings) == 1 and "journal version 9" in first.warnings[0]
+    assert second.warnings == []

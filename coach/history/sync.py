@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.files import private_folder, write_private
-from coach.history.exchange import session_from_json
+from coach.history.exchange import MAX_LINE_BYTES, session_from_json
 from coach.history.records import SessionRecord
 from coach.history.store import HistoryStore
 from coach.text import json_text, visible
@@ -306,13 +306,23 @@ class Sync:
             journal.seek(position)
             computer = None if header["computer"] == self.computer.id else header["computer"]
             bad: list[str] = []
+            conflicts: list[str] = []
             whole = True
             while whole:
                 # A chunk at a time, each merged and its end noted: a journal of 20
                 # years is never all in memory, and a kill loses at most one chunk.
                 chunk: list[tuple[int, bytes]] = []
                 while len(chunk) < _CHUNK_LINES:
-                    line = journal.readline()
+                    line = journal.readline(MAX_LINE_BYTES)
+                    if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+                        # Longer than coach writes: skipped, never all read into memory.
+                        skipped = _skip_line(journal)
+                        if skipped is None:
+                            whole = False  # its end has not arrived yet
+                            break
+                        bad.append(f"the line at byte {position}: longer than coach writes")
+                        position += len(line) + skipped
+                        continue
                     if not line.endswith(b"\n"):
                         whole = False  # the end, or a cut line that waits for the next sync
                         break
@@ -324,6 +334,7 @@ class Sync:
                 summary = self.store.merge(records, computer=computer)
                 result.added += summary.added
                 result.updated += summary.updated
+                conflicts.extend(summary.conflicts)
                 lines += len(records)
                 recent = (recent + b"".join(line for _, line in chunk))[-_TAIL_BYTES:]
                 if self.progress is not None and (len(chunk) == _CHUNK_LINES or lines > len(chunk)):
@@ -341,6 +352,11 @@ class Sync:
                     }
                 )
         result.journals += 1
+        if conflicts:
+            result.warnings.append(
+                f"{name}: {len(conflicts)} session(s) whose id is another session's here, "
+                f"left as they are: {', '.join(conflicts[:3])}"
+            )
         if bad:
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
             result.warnings.append(f"{name}: {bad[0]}{more}")
@@ -385,6 +401,7 @@ class SyncLoop:
         self.every = every
         self._poked = threading.Event()
         self._stopping = False
+        self._warned: set[str] = set()
         self._thread = threading.Thread(target=self._work, name="coach-sync", daemon=True)
 
     def start(self) -> SyncLoop:
@@ -416,6 +433,12 @@ class SyncLoop:
                     outcome = sync_history(store, self.folder)
             except Exception as error:  # a sync must never stop the app
                 outcome = f"cannot sync through {self.folder}: {error}"
+            if isinstance(outcome, SyncResult):
+                # Each warning once while it lasts (a newer journal, say), not every
+                # few minutes; said again if it goes away and comes back.
+                fresh = [line for line in outcome.warnings if line not in self._warned]
+                self._warned = set(outcome.warnings)
+                outcome.warnings = fresh
             if self.report is not None and not self._stopping:
                 with contextlib.suppress(Exception):
                     self.report(outcome)
@@ -464,6 +487,19 @@ def _parse_header(line: bytes) -> dict[str, Any] | None:
     name = data.get("name")
     data["name"] = visible(name) if isinstance(name, str) and name else data["computer"]
     return data
+
+
+def _skip_line(journal: Any) -> int | None:
+    """Read past the rest of an over-long line; how many bytes, or None if it has no end
+    yet (the file is still arriving)."""
+    skipped = 0
+    while True:
+        part = journal.readline(MAX_LINE_BYTES)
+        skipped += len(part)
+        if part.endswith(b"\n"):
+            return skipped
+        if len(part) < MAX_LINE_BYTES:
+            return None
 
 
 def _records(chunk: list[tuple[int, bytes]], bad: list[str]) -> list[SessionRecord]:
