@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from coach.history.calendar import streaks
+from coach.history.records import SessionRecord
 from coach.history.store import HistoryStore
 from coach.history.sync import Computer, Sync, SyncError, this_computer
 from tests.helpers import T0, history_with, record, run_env
@@ -57,15 +58,15 @@ def _day(n: int) -> date:
     return date(2026, 11, 20) + timedelta(days=n)
 
 
-def _session(session_id: str, n: int) -> object:
+def _session(session_id: str, n: int) -> SessionRecord:
     return record(session_id, day=_day(n), started=T0 + timedelta(days=n))
 
 
 def test_sessions_on_each_of_three_computers_appear_on_all(tmp_path: Path, shared: Path) -> None:
     laptop, desktop, practice = places(tmp_path, shared, 3)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    desktop.store.save(_session("b", 1))  # type: ignore[arg-type]
-    practice.store.save(_session("c", 2))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    desktop.store.save(_session("b", 1))
+    practice.store.save(_session("c", 2))
     for place in (laptop, desktop, practice):
         place.sync.run()
     for place in (laptop, desktop, practice):
@@ -85,7 +86,7 @@ def test_syncing_again_adds_nothing_twice_and_writes_nothing_new(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     assert laptop.sync.run().written == 1
     first = desktop.sync.run()
     assert (first.added, first.written) == (1, 0)
@@ -98,7 +99,7 @@ def test_syncing_again_adds_nothing_twice_and_writes_nothing_new(
 
 def test_an_answer_given_on_another_computer_travels_back(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     desktop.sync.run()
     (copy,) = desktop.store.sessions()
@@ -112,8 +113,8 @@ def test_an_answer_given_on_another_computer_travels_back(tmp_path: Path, shared
 
 def test_a_cut_off_last_line_is_read_when_it_is_whole(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     whole = journal.read_bytes()
@@ -130,10 +131,10 @@ def test_a_journal_replaced_by_a_longer_copy_is_read_from_where_it_was_left(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     desktop.sync.run()
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     copy = journal.with_name(".incoming")
@@ -148,7 +149,7 @@ def test_a_journal_replaced_by_a_longer_copy_is_read_from_where_it_was_left(
 
 def test_conflict_copies_are_merged_like_journals(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     for copy in (
@@ -159,7 +160,7 @@ def test_conflict_copies_are_merged_like_journals(tmp_path: Path, shared: Path) 
         text = journal.read_text()
         (shared / copy).write_text(text)
     journal.unlink()
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()  # a new journal holds only b (a was journaled already)
     result = desktop.sync.run()
     assert result.journals == 4 and result.added == 2
@@ -170,7 +171,7 @@ def test_a_journal_from_a_newer_coach_is_skipped_with_a_warning(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     lines = journal.read_text().splitlines()
@@ -187,8 +188,8 @@ def test_a_journal_from_a_newer_coach_is_skipped_with_a_warning(
 
 def test_a_damaged_line_is_left_out_and_named(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     header, first, second = journal.read_text().splitlines()
@@ -224,10 +225,10 @@ def test_a_crash_mid_write_leaves_a_cut_line_that_the_next_write_mends(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("b", 1))
     (unwritten,) = laptop.store.unjournaled()
     with journal.open("a") as out:  # the process died half-way through b's line
         out.write(json.dumps(unwritten.to_json())[:50])
@@ -243,7 +244,7 @@ def test_a_kill_during_a_journal_write_loses_nothing_recorded(tmp_path: Path, sh
     """kill -9 while a large journal is being written: the history is whole, and the
     next sync writes what was missing."""
     data = tmp_path / "data"
-    store = history_with(data, *[_session(f"s{n:05d}", n % 300) for n in range(3000)])  # type: ignore[arg-type]
+    store = history_with(data, *[_session(f"s{n:05d}", n % 300) for n in range(3000)])
     store.close()
     script = (
         "import sys; from pathlib import Path\n"
@@ -296,7 +297,7 @@ def _coach(
 
 def test_sync_init_now_and_status(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
-    history_with(laptop, _session("a", 0)).close()  # type: ignore[arg-type]
+    history_with(laptop, _session("a", 0)).close()
     not_yet = _coach(laptop, "sync", "now")
     assert not_yet.returncode == 1 and "coach sync init FOLDER" in not_yet.stderr
     init = _coach(laptop, "sync", "init", str(shared))
@@ -361,7 +362,7 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
     from coach.history.sync import SyncLoop, SyncResult
 
     data = tmp_path / "data"
-    history_with(data, _session("a", 0)).close()  # type: ignore[arg-type]
+    history_with(data, _session("a", 0)).close()
     seen: list[SyncResult | str] = []
     arrived = threading.Semaphore(0)
 
@@ -375,7 +376,7 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
         first = seen[0]
         assert isinstance(first, SyncResult) and first.written == 1
         with HistoryStore.in_folder(data) as store:
-            store.save(_session("b", 1))  # type: ignore[arg-type]
+            store.save(_session("b", 1))
         loop.poke()  # a session was recorded
         assert arrived.acquire(timeout=30)
         second = seen[1]
@@ -398,7 +399,7 @@ def test_a_long_sync_says_how_far_it_has_gone(
     monkeypatch.setattr(sync, "_CHUNK_LINES", 2)  # as 2,000 are for years of sessions
     laptop, desktop = places(tmp_path, shared, 2)
     for n in range(5):
-        laptop.store.save(_session(f"s{n}", n))  # type: ignore[arg-type]
+        laptop.store.save(_session(f"s{n}", n))
     said: list[str] = []
     laptop.sync.progress = said.append
     laptop.sync.run()
@@ -427,7 +428,7 @@ def test_report_from_files_gives_the_numbers_importing_them_would(
     patient = tmp_path / "patient"
     history_with(
         patient,
-        _session("a", 0),  # type: ignore[arg-type]
+        _session("a", 0),
         record("b", day=_day(1), started=T0 + timedelta(days=1), status="partial"),
         record("c", day=_day(3), started=T0 + timedelta(days=3), pain_after=6, note="sore"),
     ).close()
@@ -463,7 +464,7 @@ def test_an_overlong_line_is_skipped_without_reading_it_whole(
 
     monkeypatch.setattr(sync, "MAX_LINE_BYTES", 4096)
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     header, line = journal.read_text().splitlines()
@@ -478,8 +479,8 @@ def test_a_session_whose_id_is_another_here_is_left_alone_and_said(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    desktop.store.save(replace(_session("a", 0), program="neck"))  # type: ignore[type-var]
+    laptop.store.save(_session("a", 0))
+    desktop.store.save(replace(_session("a", 0), program="neck"))
     laptop.sync.run()
     result = desktop.sync.run()
     assert [s.program for s in desktop.store.sessions()] == ["neck"]
