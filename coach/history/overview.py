@@ -293,17 +293,19 @@ def read_progress(
     plans: Plans = (),
     weeks: int = 12,
 ) -> ProgressData:
-    """Read the history (call from a worker thread) for a calendar of at most ``weeks`` weeks.
+    """Read the history (call from a worker thread) for a calendar of at most ``weeks`` weeks,
+    from the week of the first completed session; the totals are those weeks'.
 
     ``plans`` (the library's) tell the weekdays their schedules leave out of a
     streak, and what each week prescribed.
     """
     with HistoryStore(path) as store:
         active = store.completed_days()
-        progress = store.progress()
-        first_session = progress.days[0].day if progress.days else None
-        start = first_monday(today, first_session, weeks)
-        records = store.sessions(since=start, until=today)
+        start = first_monday(today, min(active, default=None), weeks)
+        # Totals over the weeks shown, not the whole history: a 20-year history
+        # would otherwise cost the sums of every session ever (docs/benchmarks.md).
+        progress = store.progress(since=start, until=today)
+        records = store.sessions(since=start, until=today, with_exercises=False)
         breaks = store.break_counts(since=start)
         first_days: dict[str, date | None] = {}
 

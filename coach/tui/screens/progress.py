@@ -13,6 +13,7 @@ numbers beside it.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
@@ -207,9 +208,6 @@ class ProgressScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
 
     DEFAULT_CSS = """
-    ProgressScreen .chart-row { height: 1; }
-    ProgressScreen .chart-label { width: 17; }
-    ProgressScreen .chart-caption { width: 1fr; padding-left: 1; }
     ProgressScreen .flag { text-style: bold; }
     """
 
@@ -226,6 +224,8 @@ class ProgressScreen(Screen[None]):
         self.rest_days = rest_days
         self.plans = plans
         self.data: ProgressData | None = None
+        """What was read, once it has been."""
+        self._laying_out = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -245,14 +245,20 @@ class ProgressScreen(Screen[None]):
         except HistoryError as error:
             self.app.call_from_thread(self.show_error, str(error))
             return
-        self.app.call_from_thread(self.show, data)
+        # Waits until the screen is filled in (Textual awaits a coroutine handed to it);
+        # its annotation cannot say that of an async callable returning None.
+        self.app.call_from_thread(self.show, data)  # type: ignore[arg-type]
 
     def show_error(self, message: str) -> None:
         """The history could not be read."""
         self.query_one("#body", Static).update(literal(f"Cannot read the history: {message}"))
 
-    def show(self, data: ProgressData) -> None:
-        """Fill the screen in."""
+    async def show(self, data: ProgressData) -> None:
+        """Fill the screen in (again after a resize: one layout at a time)."""
+        async with self._laying_out:
+            await self._lay_out(data)
+
+    async def _lay_out(self, data: ProgressData) -> None:
         self.data = data
         weeks = weeks_that_fit(self.app.size.width)
         progress = data.progress
@@ -283,27 +289,25 @@ class ProgressScreen(Screen[None]):
             for series in checkin.series:
                 for when, ratings in (("before", series.before), ("after", series.after)):
                     row = ratings[-count:]
+                    label = f"  {series.symptom.capitalize()} {when}"
                     widgets.append(
-                        Horizontal(
-                            Static(
-                                literal(f"  {series.symptom.capitalize()} {when}"),
-                                classes="chart-label",
-                            ),
-                            SymptomChart(row, id=f"chart-{index}-{series.symptom}-{when}"),
-                            Static(literal(caption(row)), classes="chart-caption"),
-                            classes="chart-row",
+                        SymptomChart(
+                            row,
+                            label=f"{label:<{CHART_LABEL}}",
+                            caption=caption(row),
+                            id=f"chart-{index}-{series.symptom}-{when}",
                         )
                     )
             extra = flagged_lines(checkin)
             if extra:
                 widgets.append(Static(literal("\n".join(extra)), classes="flag"))
-        rest = ["", "Programs (sessions completed / all, minutes):"]
+        rest = ["", "Programs, these weeks (sessions completed / all, minutes):"]
         rest += [
             f"  {total.title} ({total.program}): {total.completed}/{total.sessions}, "
             f"{total.minutes:.0f} min"
             for total in progress.programs
         ] or ["  none yet"]
-        rest += ["", "Exercises (completed in / done in sessions, reps):"]
+        rest += ["", "Exercises, these weeks (completed in / done in sessions, reps):"]
         rest += [
             f"  {total.program}: {total.name}: {total.completed}/{total.sessions}, "
             f"{total.reps_done} reps"
@@ -312,10 +316,10 @@ class ProgressScreen(Screen[None]):
         rest += ["", "Breaks, these weeks:", *break_lines(data)]
         widgets.append(Static(literal("\n".join(rest)), id="totals"))
         scroll = self.query_one("#progress", VerticalScroll)
-        scroll.remove_children()
-        scroll.mount_all(widgets)
+        await scroll.remove_children()
+        await scroll.mount_all(widgets)
 
-    def on_resize(self) -> None:
+    async def on_resize(self) -> None:
         """Lay the calendar out again for the new width (the weeks already read)."""
         if self.data is not None:
-            self.show(self.data)
+            await self.show(self.data)

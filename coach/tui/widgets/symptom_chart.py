@@ -52,35 +52,49 @@ def bar_rows(ratings: Sequence[int | None], height: int = 1) -> list[str]:
 
 
 class _FixedScale:
-    """The renderable: :func:`bar_rows`, each bar coloured by its value."""
+    """The renderable: a label, :func:`bar_rows` (each bar coloured by its value), a caption."""
 
-    def __init__(self, ratings: Sequence[int | None], height: int, low: Color, high: Color) -> None:
+    def __init__(
+        self,
+        ratings: Sequence[int | None],
+        height: int,
+        low: Color,
+        high: Color,
+        label: str = "",
+        caption: str = "",
+    ) -> None:
         self.ratings = ratings
         self.height = height
         self.low = low
         self.high = high
+        self.label = label
+        self.caption = caption
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
-        shown = list(self.ratings)[-width:] if width > 0 else []
+        room = options.max_width - len(self.label) - (len(self.caption) + 1 if self.caption else 0)
+        shown = list(self.ratings)[-room:] if room > 0 else []
         for index, row in enumerate(bar_rows(shown, self.height)):
+            yield Segment(self.label if index == self.height - 1 else " " * len(self.label))
             for char, value in zip(row, shown, strict=True):
                 if value is None or char == " ":
                     yield Segment(char)
                 else:
                     colour = self.low.blend(self.high, value / SYMPTOM_MAX)
                     yield Segment(char, Style(color=colour.rich_color))
+            if self.caption and index == self.height - 1:
+                yield Segment(" " + self.caption)
             if index < self.height - 1:
                 yield Segment.line()
 
 
 class SymptomChart(Sparkline):
     """Ratings (0-10, None for not rated), one column per session, the latest at the right
-    when there are more than fit."""
+    when there are more than fit; after ``label`` and before ``caption`` (plain text: the
+    screen's own words and numbers, never a program's), all on one widget's line."""
 
     DEFAULT_CSS = """
     SymptomChart {
-        width: auto;
+        width: 1fr;
     }
     """
 
@@ -88,20 +102,24 @@ class SymptomChart(Sparkline):
         self,
         ratings: Sequence[int | None],
         *,
+        label: str = "",
+        caption: str = "",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__([float(v) for v in ratings if v is not None], id=id, classes=classes)
         self.ratings = tuple(ratings)
         """The ratings drawn, oldest first."""
-
-    def get_content_width(self, container: object, viewport: object) -> int:
-        """One cell per session (at least one, so an empty chart keeps its place)."""
-        return max(1, len(self.ratings))
+        self.label = label
+        """What the chart shows, padded to line the charts up (``Pain before``)."""
+        self.caption = caption
+        """Its numbers (``latest 2, median 2, highest 6``)."""
 
     def render(self) -> TextualRenderResult:
-        """The bars on the fixed 0-10 scale."""
+        """The label, the bars on the fixed 0-10 scale, the caption."""
         _, base = self.background_colors
         low = base + self.get_component_styles("sparkline--min-color").color
         high = base + self.get_component_styles("sparkline--max-color").color
-        return _FixedScale(self.ratings, max(1, self.size.height), low, high)
+        return _FixedScale(
+            self.ratings, max(1, self.size.height), low, high, self.label, self.caption
+        )
