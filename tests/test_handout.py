@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import html5lib
@@ -21,6 +22,8 @@ from pytest import CaptureFixture
 
 from coach import paths
 from coach.cli.main import main
+from coach.history.records import SessionRecord
+from coach.history.store import HistoryStore
 from coach.program.handout import (
     ExerciseSheet,
     Handout,
@@ -282,6 +285,29 @@ def test_markdown_escapes_only_what_markdown_would_misread(plain: str, written: 
 def test_the_handout_goes_without_json_and_steps(capsys: CaptureFixture[str]) -> None:
     assert main(["plan", "typist-micro-break", "--format", "md", "--json"]) == 2
     assert "goes without --json and --steps" in capsys.readouterr().err
+
+
+def test_a_protocol_s_dates_count_from_the_first_session_recorded(
+    capsys: CaptureFixture[str],
+) -> None:
+    first = date(2026, 11, 2)
+    started = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with HistoryStore.in_folder(paths.default_data_dir()) as store:
+        store.save(
+            SessionRecord(
+                id="first",
+                program="hand-wrist-graded",
+                title="Graded",
+                started_at=started,
+                utc_offset=0,
+                local_date=first,
+                status="completed",
+                ended_at=started + timedelta(minutes=10),
+            )
+        )
+    text = text_of(handout(capsys, "hand-wrist-graded", "html"))
+    assert "Period 2026-11-02 to 2026-12-13 (6 weeks), counted from your first session" in text
+    assert "Range of motion Weeks 1-2 2026-11-02 to 2026-11-15 1 a day" in text
 
 
 @pytest.mark.e2e

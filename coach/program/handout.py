@@ -206,6 +206,8 @@ def handout_of(loaded: LoadedProgram, *, dated: bool = True) -> Handout:
             facts.append(("Period", f"from {start.isoformat()}, no end date"))
         else:
             facts.append(("Period", f"{start.isoformat()} to {end.isoformat()}{length}"))
+        if start is not None and loaded.counted_from == "first session":
+            facts[-1] = ("Period", facts[-1][1] + ", counted from your first session")
         if prescription.review is not None:
             facts.append(("Review", prescription.review.isoformat()))
     if not program.phases:
