@@ -135,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("program", metavar="PROGRAM")
     plan.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    plan.add_argument(
+        "--format",
+        choices=("text", "html", "md"),
+        default="text",
+        help=(
+            "html or md: a handout to print for the patient (exercises, instructions, "
+            "each phase's dose, the schedule, the safety text); default: text"
+        ),
+    )
     plan.add_argument("--steps", action="store_true", help="list every step with its start time")
     plan.add_argument(
         "--on",
