@@ -140,10 +140,10 @@ def test_a_journal_replaced_by_a_longer_copy_is_read_from_where_it_was_left(
     copy = journal.with_name(".incoming")
     shutil.copy(journal, copy)
     os.replace(copy, journal)  # as Syncthing does: a new file, renamed over the old
-    (before,) = desktop.store.journal_reads().values()
+    before = desktop.store.journal_reads()[journal.name]
     result = desktop.sync.run()
-    assert (result.added, result.updated) == (1, 0)
-    (after,) = desktop.store.journal_reads().values()
+    assert (result.added, result.updated, result.read) == (1, 0, 1)  # b alone was read
+    after = desktop.store.journal_reads()[journal.name]
     assert after["lines"] == before["lines"] + 1 == 2  # only the new line was read
 
 
@@ -161,7 +161,7 @@ def test_conflict_copies_are_merged_like_journals(tmp_path: Path, shared: Path) 
         (shared / copy).write_text(text)
     journal.unlink()
     laptop.store.save(_session("b", 1))
-    laptop.sync.run()  # a new journal holds only b (a was journaled already)
+    laptop.sync.run()  # its journal gone, a new one holds a and b again
     result = desktop.sync.run()
     assert result.journals == 4 and result.added == 2
     assert desktop.ids() == ["a", "b"]
@@ -229,7 +229,7 @@ def test_a_crash_mid_write_leaves_a_cut_line_that_the_next_write_mends(
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     laptop.store.save(_session("b", 1))
-    (unwritten,) = laptop.store.unjournaled()
+    ((unwritten, _),) = laptop.store.unjournaled()
     with journal.open("a") as out:  # the process died half-way through b's line
         out.write(json.dumps(unwritten.to_json())[:50])
     desktop.sync.run()
@@ -514,3 +514,98 @@ def test_the_sync_loop_says_each_warning_once_while_it_lasts(tmp_path: Path, sha
     assert isinstance(first, SyncResult) and isinstance(second, SyncResult)
     assert len(first.warnings) == 1 and "journal version 9" in first.warnings[0]
     assert second.warnings == []
+
+
+# --------------------------------------------------------------------------- this computer's journal
+
+
+def test_a_lost_journal_is_written_again_whole(tmp_path: Path, shared: Path) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    for n in range(3):
+        laptop.store.save(_session(f"s{n}", n))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    journal.unlink()  # deleted by hand, or by the sync tool, before the desktop read it
+    laptop.store.save(_session("s9", 9))
+    assert laptop.sync.run().written == 4
+    desktop.sync.run()
+    assert desktop.ids() == ["s0", "s1", "s2", "s9"]
+
+
+@pytest.mark.parametrize("damage", ["emptied", "cut header", "older copy"])
+def test_a_journal_that_is_not_the_one_left_is_mended(
+    tmp_path: Path, shared: Path, damage: str
+) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    older = journal.read_bytes()
+    laptop.store.save(_session("b", 1))
+    laptop.sync.run()
+    journal.write_bytes({"emptied": b"", "cut header": older[:20], "older copy": older}[damage])
+    laptop.sync.run()
+    result = desktop.sync.run()
+    assert result.warnings == [] and desktop.ids() == ["a", "b"]
+    lines = journal.read_text().splitlines()
+    assert json.loads(lines[0])["format"] == "coach-journal"
+
+
+def test_a_restored_backup_takes_back_what_its_journal_holds(tmp_path: Path, shared: Path) -> None:
+    (laptop,) = places(tmp_path, shared, 1)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    laptop.store.close()
+    backup = tmp_path / "backup"
+    shutil.copytree(laptop.data, backup)
+    again = HistoryStore.in_folder(laptop.data)
+    again.save(_session("b", 1))
+    Sync(again, shared, laptop.computer).run()
+    again.close()
+    shutil.rmtree(laptop.data)
+    shutil.copytree(backup, laptop.data)  # the disk failed; last week's backup is back
+    restored = HistoryStore.in_folder(laptop.data)
+    result = Sync(restored, shared, laptop.computer).run()
+    assert result.added == 1 and [s.id for s in restored.sessions()] == ["a", "b"]
+
+
+def test_a_row_whose_time_is_written_otherwise_is_journaled_once(
+    tmp_path: Path, shared: Path
+) -> None:
+    import sqlite3
+
+    from coach.history.store import DB_NAME
+
+    (laptop,) = places(tmp_path, shared, 1)
+    laptop.store.save(_session("a", 0))
+    db = sqlite3.connect(laptop.data / DB_NAME)
+    db.execute("UPDATE sessions SET updated_at = '2026-11-20T09:30:00Z'")  # no milliseconds
+    db.commit()
+    db.close()
+    assert laptop.sync.run().written == 1
+    assert laptop.sync.run().written == 0
+    assert len((shared / laptop.computer.journal).read_text().splitlines()) == 2
+
+
+def test_a_skipped_long_line_is_not_read_again(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "MAX_LINE_BYTES", 4096)
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    with journal.open("a") as out:
+        out.write("x" * 10_000 + "\n")
+    assert len(desktop.sync.run().warnings) == 1
+    again = desktop.sync.run()
+    assert (again.warnings, again.read) == ([], 0)
+
+
+def test_a_file_name_in_the_folder_is_shown_as_text(tmp_path: Path, shared: Path) -> None:
+    (shared / "coach-\x1b]0;owned\x07\x1b[2J.jsonl").write_text("not a journal\n")
+    said = _coach(tmp_path / "reader", "report", "--from", str(shared))
+    assert "\x1b" not in said.stderr and "\x07" not in said.stderr
+    assert "not a coach journal" in said.stderr

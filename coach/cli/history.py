@@ -245,6 +245,7 @@ def _history_from(path: Path, folder: Path) -> Any:
     from coach.history.records import HistoryError
     from coach.history.store import HistoryStore
     from coach.history.sync import Computer, Sync, SyncResult, is_journal
+    from coach.text import visible
 
     path = path.expanduser()
     store = HistoryStore.in_folder(folder)
@@ -254,7 +255,10 @@ def _history_from(path: Path, folder: Path) -> Any:
         if path.is_dir():
             names = [entry.name for entry in path.iterdir() if is_journal(entry.name)]
             if not names:
-                print(f"coach: {path} holds no coach journal (coach-*.jsonl)", file=sys.stderr)
+                print(
+                    visible(f"coach: {path} holds no coach journal (coach-*.jsonl)"),
+                    file=sys.stderr,
+                )
                 return None
             Sync(store, path, reader).read(result)
         elif _is_journal_file(path):
@@ -262,10 +266,10 @@ def _history_from(path: Path, folder: Path) -> Any:
         else:
             store.merge(read_export(path))
     except (ValueError, HistoryError, OSError) as error:
-        print(f"coach: cannot read {path}: {error}", file=sys.stderr)
+        print(visible(f"coach: cannot read {path}: {error}"), file=sys.stderr)
         return None
     for warning in result.warnings:
-        print(f"coach: {warning}", file=sys.stderr)
+        print(f"coach: {visible(warning, newlines=False)}", file=sys.stderr)
     return store
 
 

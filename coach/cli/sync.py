@@ -133,7 +133,13 @@ def _status(store: HistoryStore, folder: Path, *, json_mode: bool) -> int:
 
     computer, copied = this_computer(store.folder)
     journals = journal_summaries(store, folder)
-    waiting = len(store.unjournaled(limit=10**9))
+    if store.read_only is not None:
+        print(
+            f"coach: cannot sync: the history {store.path} cannot be written ({store.read_only})",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    waiting = store.count_unjournaled()
     counts = store.computers()
     if json_mode:
         print(

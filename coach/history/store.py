@@ -887,38 +887,58 @@ class HistoryStore:
 
     # --- sync (coach.history.sync) ------------------------------------------------------------
 
-    def unjournaled(self, limit: int = 500) -> list[SessionRecord]:
+    _UNJOURNALED = (
+        "FROM sessions WHERE computer IS NULL AND status != 'running' "
+        "AND journaled_at IS NOT updated_at"
+    )
+
+    def unjournaled(self, limit: int = 500) -> list[tuple[SessionRecord, str]]:
         """Up to ``limit`` sessions written here (not running) whose latest version this
-        computer's journal does not carry yet, oldest write first."""
+        computer's journal does not carry yet, oldest write first; each with its
+        ``updated_at`` as stored (for :meth:`mark_journaled`)."""
         with self._reading() as db:
-            ids = [
-                row[0]
+            stored = {
+                str(row[0]): str(row[1])
                 for row in db.execute(
-                    "SELECT id FROM sessions WHERE computer IS NULL AND status != 'running' "
-                    "AND journaled_at IS NOT updated_at ORDER BY updated_at LIMIT ?",
+                    f"SELECT id, updated_at {self._UNJOURNALED} ORDER BY updated_at LIMIT ?",
                     (limit,),
                 )
-            ]
-        if not ids:
+            }
+        if not stored:
             return []
-        order = {session_id: n for n, session_id in enumerate(ids)}
-        return sorted(self.sessions(ids=ids), key=lambda record: order[record.id])
+        order = {session_id: n for n, session_id in enumerate(stored)}
+        records = sorted(self.sessions(ids=list(stored)), key=lambda r: order[r.id])
+        return [(record, stored[record.id]) for record in records]
 
-    def mark_journaled(self, records: Iterable[SessionRecord]) -> None:
+    def count_unjournaled(self) -> int:
+        """How many sessions written here this computer's journal lacks."""
+        with self._reading() as db:
+            return int(db.execute(f"SELECT count(*) {self._UNJOURNALED}").fetchone()[0])
+
+    def mark_journaled(self, written: Iterable[tuple[SessionRecord, str]]) -> int:
         """These versions are in this computer's journal now (a row written again since
-        is left to be journaled again)."""
-        pairs = [
-            (utc_text(record.updated_at), record.id, utc_text(record.updated_at))
-            for record in records
-            if record.updated_at is not None
-        ]
+        is left to be journaled again); how many rows were marked."""
+        pairs = [(stored, record.id, stored) for record, stored in written]
 
-        def work(db: sqlite3.Connection) -> None:
+        def work(db: sqlite3.Connection) -> int:
+            before = db.total_changes
             db.executemany(
                 "UPDATE sessions SET journaled_at = ? WHERE id = ? AND updated_at = ?", pairs
             )
+            return db.total_changes - before
 
-        self._write(work)
+        marked: int = self._write(work)
+        return marked
+
+    def journal_again(self) -> None:
+        """Every session written here is to be appended to this computer's journal again
+        (the journal is not the one it wrote)."""
+        self._write(
+            lambda db: db.execute(
+                "UPDATE sessions SET journaled_at = NULL WHERE computer IS NULL "
+                "AND journaled_at IS NOT NULL"
+            )
+        )
 
     def journal_reads(self) -> dict[str, dict[str, Any]]:
         """How far each other computer's journal has been read, by file name."""

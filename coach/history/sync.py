@@ -97,6 +97,8 @@ class SyncResult:
     """Sessions replaced by a later or more finished copy."""
     journals: int = 0
     """Other journals (and conflict copies) read."""
+    read: int = 0
+    """Session lines merged (new, updated or already here)."""
     warnings: list[str] = field(default_factory=list)
     """What was skipped, and why (each once per sync)."""
 
@@ -202,30 +204,57 @@ class Sync:
             raise SyncError(f"cannot write in the sync folder {self.folder}")
 
     def run(self) -> SyncResult:
-        """Write, then read: one sync. Raises :class:`SyncError` for an unusable folder."""
-        self.check_folder()
-        result = SyncResult()
+        """Write, then read: one sync. Raises :class:`SyncError` for an unusable folder
+        or a history that cannot be written."""
         with _only_one(self.store.folder) as ours:
             if not ours:
+                result = SyncResult()
                 result.warnings.append("another coach is syncing this history; left to it")
                 return result
-            result.written = self.write()
-            self.read(result)
+            return self.run_locked()
+
+    def run_locked(self) -> SyncResult:
+        """:meth:`run`, with the data folder's sync lock already held."""
+        if self.store.read_only is not None:
+            raise SyncError(
+                f"cannot sync: the history {self.store.path} cannot be written "
+                f"({self.store.read_only})"
+            )
+        self.check_folder()
+        result = SyncResult()
+        result.written = self.write(result)
+        self.read(result)
         return result
 
     # --- this computer's journal ---------------------------------------------------------
 
-    def write(self) -> int:
-        """Append every session written here that the journal lacks; how many."""
+    def write(self, result: SyncResult | None = None) -> int:
+        """Append every session written here that the journal lacks; how many.
+
+        The journal is first read from where this computer last left it: what it
+        holds beyond that was written by this data folder before a backup was
+        restored (merged back). If it is not the file this computer left (gone,
+        emptied, cut short, an older copy put back by the sync tool, or a new
+        sync folder), every session written here is appended again: merging
+        twice adds nothing, and no other computer loses one.
+        """
+        result = SyncResult() if result is None else result
         path = self.folder / self.computer.journal
-        if not path.exists():
+        name = self.computer.journal
+        if not path.exists() or not self._has_header(path):
             # Header first, whole: a reader never sees a journal without one (a cut
-            # header is only a half-copied file, read again later).
+            # header is only a half-copied file, read again later). Only this
+            # computer writes this file, so what was there is only a bad copy of it.
             write_private(path, _header(self.computer) + "\n")
         self._mend_tail(path)
+        journals = result.journals
+        continued = self._read_one(name, self.store.journal_reads().get(name), result)
+        result.journals = journals  # its own journal is not another computer's
+        if not continued:
+            self.store.journal_again()
         written = 0
         while batch := self.store.unjournaled(limit=_CHUNK_LINES):
-            data = "".join(_line(record) + "\n" for record in batch).encode("utf-8")
+            data = "".join(_line(record) + "\n" for record, _ in batch).encode("utf-8")
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             try:
                 view = memoryview(data)
@@ -234,11 +263,40 @@ class Sync:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self.store.mark_journaled(batch)
             written += len(batch)
+            if self.store.mark_journaled(batch) == 0:
+                break  # nothing could be marked: never append the same batch twice
             if self.progress is not None and (written > len(batch) or len(batch) == _CHUNK_LINES):
-                self.progress(f"writing {self.computer.journal}: {written:,} sessions")
+                self.progress(f"writing {name}: {written:,} sessions")
+        if written:
+            self._note_end(path, name, written)
         return written
+
+    @staticmethod
+    def _has_header(path: Path) -> bool:
+        with path.open("rb") as journal:
+            head = journal.readline(64 * 1024)
+        return head.endswith(b"\n") and _parse_header(head) is not None
+
+    def _note_end(self, path: Path, name: str, appended: int) -> None:
+        """This computer left its journal here: its end, and the bytes before it."""
+        before = self.store.journal_reads().get(name)
+        with path.open("rb") as journal:
+            head = journal.readline()
+            size = journal.seek(0, os.SEEK_END)
+            journal.seek(max(len(head), size - _TAIL_BYTES))
+            tail = journal.read()
+        self.store.note_journal_read(
+            {
+                "file": name,
+                "computer": self.computer.id,
+                "name": self.computer.name,
+                "head": _digest(head),
+                "tail": _digest(tail),
+                "offset": size,
+                "lines": (0 if before is None else int(before["lines"])) + appended,
+            }
+        )
 
     @staticmethod
     def _mend_tail(path: Path) -> None:
@@ -272,37 +330,42 @@ class Sync:
             try:
                 self._read_one(name, reads.get(name), result)
             except OSError as error:
-                result.warnings.append(f"{name}: cannot be read ({error.strerror or error})")
+                shown = visible(name, newlines=False)
+                result.warnings.append(f"{shown}: cannot be read ({error.strerror or error})")
 
     def read_file(self, name: str, result: SyncResult) -> None:
         """Merge the one journal ``name`` in the folder (``coach report --from FILE``)."""
         self._read_one(name, self.store.journal_reads().get(name), result)
 
-    def _read_one(self, name: str, before: dict[str, Any] | None, result: SyncResult) -> None:
+    def _read_one(self, name: str, before: dict[str, Any] | None, result: SyncResult) -> bool:
+        """Merge one journal from where it was left (``before``); whether it went on
+        from there (False: read from the start, or not read)."""
         path = self.folder / name
+        shown = visible(name, newlines=False)  # a file name in a shared folder is data
+        continued = False
         with path.open("rb") as journal:
-            head = journal.readline()
+            head = journal.readline(64 * 1024)
             if not head.endswith(b"\n"):
-                return  # half-copied: read again next time
+                return False  # half-copied: read again next time
             header = _parse_header(head)
             if header is None:
-                result.warnings.append(f"{name}: not a coach journal; skipped")
-                return
+                result.warnings.append(f"{shown}: not a coach journal; skipped")
+                return False
             version = header["version"]
             if version > JOURNAL_VERSION:
                 result.warnings.append(
-                    f"{name}: written by a newer coach (journal version {version}); "
+                    f"{shown}: written by a newer coach (journal version {version}); "
                     "skipped until this coach is upgraded"
                 )
-                return
-            position, lines, recent = len(head), 0, b""
+                return False
+            position, lines = len(head), 0
             if before is not None and before["head"] == _digest(head):
                 offset = int(before["offset"])
                 journal.seek(max(len(head), offset - _TAIL_BYTES))
                 tail = journal.read(max(0, offset - journal.tell()))
                 if offset >= len(head) and _digest(tail) == before["tail"]:
                     # The same journal, grown (even as a new file): go on from there.
-                    position, lines, recent = offset, int(before["lines"]), tail
+                    position, lines, continued = offset, int(before["lines"]), True
             journal.seek(position)
             computer = None if header["computer"] == self.computer.id else header["computer"]
             bad: list[str] = []
@@ -336,7 +399,11 @@ class Sync:
                 result.updated += summary.updated
                 conflicts.extend(summary.conflicts)
                 lines += len(records)
-                recent = (recent + b"".join(line for _, line in chunk))[-_TAIL_BYTES:]
+                result.read += len(records)
+                # The bytes before the new end, from the file (a skipped line among them).
+                journal.seek(max(len(head), position - _TAIL_BYTES))
+                recent = journal.read(position - journal.tell())
+                journal.seek(position)
                 if self.progress is not None and (len(chunk) == _CHUNK_LINES or lines > len(chunk)):
                     size = max(position, os.fstat(journal.fileno()).st_size)
                     self.progress(f"reading {name}: {position / size:.0%}, {lines:,} sessions")
@@ -354,12 +421,13 @@ class Sync:
         result.journals += 1
         if conflicts:
             result.warnings.append(
-                f"{name}: {len(conflicts)} session(s) whose id is another session's here, "
+                f"{shown}: {len(conflicts)} session(s) whose id is another session's here, "
                 f"left as they are: {', '.join(conflicts[:3])}"
             )
         if bad:
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-            result.warnings.append(f"{name}: {bad[0]}{more}")
+            result.warnings.append(f"{shown}: {bad[0]}{more}")
+        return continued
 
 
 def sync_history(
@@ -369,8 +437,14 @@ def sync_history(
 
     Raises :class:`SyncError` for an unusable folder; a data folder copied from
     another computer is said once in the warnings."""
-    computer, copied = this_computer(store.folder)
-    result = Sync(store, folder, computer, progress).run()
+    with _only_one(store.folder) as ours:
+        if not ours:
+            busy = SyncResult()
+            busy.warnings.append("another coach is syncing this history; left to it")
+            return busy
+        # Inside the lock: the app and the reminder starting at once make one id.
+        computer, copied = this_computer(store.folder)
+        result = Sync(store, folder, computer, progress).run_locked()
     if copied is not None:
         result.warnings.insert(0, copied)
     return result
