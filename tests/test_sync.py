@@ -609,3 +609,28 @@ def test_a_file_name_in_the_folder_is_shown_as_text(tmp_path: Path, shared: Path
     said = _coach(tmp_path / "reader", "report", "--from", str(shared))
     assert "\x1b" not in said.stderr and "\x07" not in said.stderr
     assert "not a coach journal" in said.stderr
+
+
+def test_an_older_history_that_cannot_be_written_says_it_cannot_sync(
+    tmp_path: Path, shared: Path
+) -> None:
+    import sqlite3
+
+    from coach.history.schema import migrate
+    from coach.history.store import DB_NAME
+    from tests.helpers import read_only
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = sqlite3.connect(folder / DB_NAME)
+    migrate(db, 7)  # before sync existed
+    db.commit()
+    db.close()
+    with read_only(folder):
+        store = HistoryStore(folder / DB_NAME)
+        try:
+            assert store.read_only is not None
+            with pytest.raises(SyncError, match=r"cannot sync: the history .* cannot be written"):
+                Sync(store, shared, Computer("a" * 12, "x")).run()
+        finally:
+            store.close()

@@ -206,6 +206,7 @@ class Sync:
     def run(self) -> SyncResult:
         """Write, then read: one sync. Raises :class:`SyncError` for an unusable folder
         or a history that cannot be written."""
+        _check_writable(self.store)
         with _only_one(self.store.folder) as ours:
             if not ours:
                 result = SyncResult()
@@ -215,11 +216,7 @@ class Sync:
 
     def run_locked(self) -> SyncResult:
         """:meth:`run`, with the data folder's sync lock already held."""
-        if self.store.read_only is not None:
-            raise SyncError(
-                f"cannot sync: the history {self.store.path} cannot be written "
-                f"({self.store.read_only})"
-            )
+        _check_writable(self.store)
         self.check_folder()
         result = SyncResult()
         result.written = self.write(result)
@@ -437,6 +434,7 @@ def sync_history(
 
     Raises :class:`SyncError` for an unusable folder; a data folder copied from
     another computer is said once in the warnings."""
+    _check_writable(store)
     with _only_one(store.folder) as ours:
         if not ours:
             busy = SyncResult()
@@ -595,6 +593,13 @@ def _records(chunk: list[tuple[int, bytes]], bad: list[str]) -> list[SessionReco
             record.host = visible(host, newlines=False)[:255]
         records.append(record)
     return records
+
+
+def _check_writable(store: HistoryStore) -> None:
+    if store.read_only is not None:
+        raise SyncError(
+            f"cannot sync: the history {store.path} cannot be written ({store.read_only})"
+        )
 
 
 @contextlib.contextmanager
