@@ -541,4 +541,5 @@ def check_notifier(
     if answer.server is not None:
         return NotifierCheck(notifier, True, f"{found.detail}: {answer.server} answers")
     works = False if answer.asked else None
-    return NotifierCheck(notifier, works, f"{found.detail}, but {answer.detail}", answer.fix)
+    detail = f"{notifier.name} ({notifier.path}) is installed, but {answer.detail}"
+    return NotifierCheck(notifier, works, detail, answer.fix)

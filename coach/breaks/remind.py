@@ -4,7 +4,9 @@
 minute, which only read the clock, so that a suspend is noticed on waking),
 then tells the person (a desktop notification, the terminal bell, a line on
 stdout, and ``--exec CMD``) and goes back to sleep. SIGINT and SIGTERM end
-it cleanly.
+it cleanly. When desktop notifications will not show (no notifier, or no
+notification server answering on the bus), it says so once at start, with
+why, as a ``notice`` line.
 
 Imports only the standard library and coach's lean modules: a waiting
 reminder should cost next to nothing, in CPU and memory. Its settings come
@@ -130,6 +132,7 @@ class Reminder:
         notifier: Notifier | None = None,
         exec_command: str | None = None,
         once: bool = False,
+        cannot_notify: tuple[str, str | None] | None = None,
     ) -> None:
         self.host = host
         self.out = out
@@ -138,6 +141,8 @@ class Reminder:
         self.notifier = notifier
         self.exec_command = exec_command
         self.once = once
+        self.cannot_notify = cannot_notify
+        """Why desktop notifications will not show, and how to fix it: said once at start."""
         self.fired: list[Due] = []
         self.stopped_by: int | None = None
         """The signal that stopped the loop, if one did."""
@@ -153,6 +158,7 @@ class Reminder:
     async def run(self) -> int:
         """Wait for breaks and tell the person, until stopped (or one break, with ``once``)."""
         clock = self.host.clock
+        self._report_cannot_notify()
         look = self.host.sync()
         self._report_look(look)
         while not self._stop.is_set():
@@ -202,6 +208,18 @@ class Reminder:
             now = clock.monotonic()
             if self._stop.is_set() or now >= wake or now - step > LATE_IS_ASLEEP:
                 return step
+
+    def _report_cannot_notify(self) -> None:
+        if self.cannot_notify is None:
+            return
+        reason, fix = self.cannot_notify
+        also = "; breaks are still announced here" + (
+            " and with the bell" if self.bell is not None else ""
+        )
+        text = f"desktop notifications will not show: {reason}{also}"
+        if fix:
+            text += f". Fix: {fix}"
+        self._say("notice", text, about="notifications", reason=reason, fix=fix)
 
     def _report_look(self, look: Look) -> None:
         for kind in look.natural:
@@ -334,10 +352,14 @@ def run_remind(
         )
         return 1
     notifier = None
+    cannot_notify = None
     if notify:
-        from coach.notify import find_notifier
+        from coach.notify import check_notifier
 
-        notifier = find_notifier()
+        found = check_notifier()  # asks the bus for its server: a few ms
+        notifier = found.notifier  # kept even when nothing answers: a server may start later
+        if found.works is False:
+            cannot_notify = (found.detail, found.fix)
     idle = None
     if config.policy.idle_detection:
         from coach.breaks.idle import find_idle_probe
@@ -358,6 +380,7 @@ def run_remind(
         notifier=notifier,
         exec_command=exec_command,
         once=once,
+        cannot_notify=cannot_notify,
     )
 
     async def main() -> int:
