@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
@@ -35,7 +35,13 @@ from coach.breaks.scheduler import (
     LATE_IS_ASLEEP,
     BreakPolicy,
     Due,
-    describe_due,
+)
+from coach.breaks.words import (
+    BreakProgram,
+    IdeaTurns,
+    break_words,
+    programs_from_json,
+    programs_json,
 )
 from coach.clock import sleep_until_or
 from coach.files import LinkRefused
@@ -53,11 +59,19 @@ class RemindConfig:
     data_dir: Path
     day_start: time
     bell: bool
+    programs: Mapping[str, BreakProgram] = field(default_factory=dict)
+    """The break programs' titles, lengths and summaries, for the words."""
+    micro_ideas: tuple[str, ...] = ()
+    """``breaks.micro_ideas``."""
 
 
-def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
+def config_json(
+    settings: Any,
+    titles: Mapping[str, str],
+    programs: Mapping[str, BreakProgram] | None = None,
+) -> dict[str, Any]:
     """The settings ``coach remind`` needs, as JSON, from full
-    :class:`coach.config.settings.Settings`."""
+    :class:`coach.config.settings.Settings` (and the break programs, from the library)."""
     from coach.config.settings import effective_data_dir
 
     policy = BreakPolicy.from_settings(settings.breaks).with_titles(titles)
@@ -66,6 +80,8 @@ def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
         "data_dir": str(effective_data_dir(settings)),
         "day_start": settings.history.day_start,
         "bell": bool(settings.cues.bell and not settings.cues.quiet),
+        "programs": programs_json(programs or {}),
+        "micro_ideas": list(settings.breaks.micro_ideas),
     }
 
 
@@ -77,6 +93,8 @@ def config_from_json(data: Mapping[str, Any]) -> RemindConfig:
         Path(data["data_dir"]),
         time(int(hours), int(minutes)),
         bool(data["bell"]),
+        programs_from_json(data.get("programs", {})),
+        tuple(str(idea) for idea in data.get("micro_ideas", ())),
     )
 
 
@@ -133,6 +151,8 @@ class Reminder:
         exec_command: str | None = None,
         once: bool = False,
         cannot_notify: tuple[str, str | None] | None = None,
+        programs: Mapping[str, BreakProgram] | None = None,
+        ideas: IdeaTurns | None = None,
     ) -> None:
         self.host = host
         self.out = out
@@ -142,6 +162,10 @@ class Reminder:
         self.exec_command = exec_command
         self.once = once
         self.cannot_notify = cannot_notify
+        self.programs: Mapping[str, BreakProgram] = programs or {}
+        """The break programs' titles, lengths and summaries (from the library)."""
+        self.ideas = ideas or IdeaTurns(())
+        """The micro-break ideas, in turn."""
         """Why desktop notifications will not show, and how to fix it: said once at start."""
         self.fired: list[Due] = []
         self.stopped_by: int | None = None
@@ -233,10 +257,13 @@ class Reminder:
 
     def _fire(self, due: Due) -> None:
         self.fired.append(due)
-        title, body = describe_due(due)
+        program = self.programs.get(due.program) if due.program else None
+        idea = self.ideas.next() if due.kind == "micro" and not due.program else None
+        title, lines = break_words(due, program=program, idea=idea, cli_hint=True)
+        body = "\n".join(lines)
         self._say(
             "break",
-            f"{title}: {body}",
+            f"{title}: {' '.join(lines)}",
             kind=due.kind,
             length_seconds=due.length,
             program=due.program,
@@ -381,6 +408,8 @@ def run_remind(
         exec_command=exec_command,
         once=once,
         cannot_notify=cannot_notify,
+        programs=config.programs,
+        ideas=IdeaTurns.starting_at(config.micro_ideas, host.clock.now()),
     )
 
     async def main() -> int:

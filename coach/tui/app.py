@@ -316,12 +316,25 @@ class CoachApp(App[None]):
         if not self.breaks_enabled or self.store is None or self._settings is None:
             return
         from coach.breaks.scheduler import BreakPolicy
+        from coach.breaks.words import BreakProgram, IdeaTurns
 
         titles = {entry.id: entry.listing.title for entry in self.library.entries}
-        policy = BreakPolicy.from_settings(self._settings.breaks).with_titles(titles)
+        breaks = self._settings.breaks
+        policy = BreakPolicy.from_settings(breaks).with_titles(titles)
+        programs = {
+            entry.id: BreakProgram(
+                entry.listing.title, entry.listing.total_seconds, entry.listing.summary
+            )
+            for entry in self.library.entries
+            if entry.id in (breaks.micro.program, breaks.rest.program)
+        }
+        ideas = IdeaTurns.starting_at(breaks.micro_ideas, self.clock.now())
         if self.break_watch is not None:
             # The settings changed: the same timers under the new policy.
             self.break_watch.host.policy = policy
+            self.break_watch.programs = programs
+            if self.break_watch.ideas.ideas != ideas.ideas:
+                self.break_watch.ideas = ideas
             self.break_watch.kick()
             return
         from coach.breaks.host import BreakHost
@@ -339,7 +352,12 @@ class CoachApp(App[None]):
             idle=self.idle,
         )
         self.break_watch = BreakWatch(
-            self, host, start_program=self._start_break_program, on_change=self._show_break
+            self,
+            host,
+            start_program=self._start_break_program,
+            on_change=self._show_break,
+            programs=programs,
+            ideas=ideas,
         )
         self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
 
 from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
+from coach.breaks.words import BreakProgram, IdeaTurns
 from coach.clock import sleep_until_or
 from coach.history.records import HistoryError
 
@@ -39,9 +40,15 @@ class BreakWatch:
         *,
         start_program: Callable[[str], bool],
         on_change: Callable[[], None],
+        programs: Mapping[str, BreakProgram] | None = None,
+        ideas: IdeaTurns | None = None,
     ) -> None:
         self.app = app
         self.host = host
+        self.programs: Mapping[str, BreakProgram] = programs or {}
+        """The break programs' titles, lengths and summaries (from the library)."""
+        self.ideas = ideas or IdeaTurns(())
+        """The micro-break ideas, one a prompt in turn."""
         self.start_program = start_program
         """Start a session of a program by id; False if there is no such program."""
         self.on_change = on_change
@@ -130,17 +137,22 @@ class BreakWatch:
         await sleep_until_or(self.host.clock, deadline, self._kick)
 
     def _prompt(self, due: Due) -> None:
+        from coach.breaks.words import break_words
         from coach.tui.screens.breaks import BreakPrompt
 
         policy = self.host.policy
         self.prompting = True
         self.app.bell()
+        program = self.programs.get(due.program) if due.program else None
+        idea = self.ideas.next() if due.kind == "micro" and not due.program else None
+        # The app's own prompt: "Start now" runs the program, so no `coach run` hint.
+        title, lines = break_words(due, program=program, idea=idea)
 
         def answered(answer: str | None) -> None:
             self.prompting = False
             if answer == "start":
                 self._sync(lambda host: host.take(due.kind))
-                self._start(due)
+                self._start(due, idea)
             elif answer == "postpone":
                 look = self._sync(lambda host: host.postpone(due.kind))
                 if look is not None and not look.answered:
@@ -149,9 +161,10 @@ class BreakWatch:
                 self._sync(lambda host: host.skip(due.kind))
             self.kick()
 
-        self.app.push_screen(BreakPrompt(due, policy.postpone, policy.max_postpones), answered)
+        prompt = BreakPrompt(due, policy.postpone, policy.max_postpones, words=(title, lines))
+        self.app.push_screen(prompt, answered)
 
-    def _start(self, due: Due) -> None:
+    def _start(self, due: Due, idea: str | None = None) -> None:
         """Start the break: its program if it has one (and it exists), else a plain pause."""
         if due.program and self.start_program(due.program):
             return
@@ -163,7 +176,8 @@ class BreakWatch:
             )
         from coach.tui.screens.breaks import PauseScreen
 
-        self.app.push_screen(PauseScreen(due, self.host.clock), lambda _: self.kick())
+        pause = PauseScreen(due, self.host.clock, idea=idea)
+        self.app.push_screen(pause, lambda _: self.kick())
 
     def close(self) -> None:
         """Let go of the timers (and save when this host stopped)."""
