@@ -155,3 +155,27 @@ async def test_no_ideas_gives_the_plain_words(tmp_path: Path, clock: FakeClock) 
             "20s away from the keys.",
             "Let your hands rest and look into the distance.",
         ]
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Days are local: pin the time zone so the snapshot reads the same everywhere."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_rest_prompt_snapshot(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, utc: None
+) -> None:
+    async def before(pilot: Any) -> None:
+        await pilot.pause()
+        await clock.advance(50 * 60)
+        await pilot.pause()
+
+    app = make_app(tmp_path, clock, micro={"every": 7200, "length": 20})
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
