@@ -42,7 +42,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from coach.text import visible
 
@@ -51,6 +51,7 @@ __all__ = [
     "NotifierCheck",
     "NotifierLookup",
     "NotifyCommand",
+    "Sender",
     "ServerAnswer",
     "Urgency",
     "ask_notification_server",
@@ -135,6 +136,14 @@ def _plain_text(text: str, *, limit: int, newlines: bool) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+class Sender(Protocol):
+    """What sends a notification: a :class:`Notifier`, or a test's fake."""
+
+    def send(self, title: str, body: str, *, urgency: Urgency = "normal") -> bool:
+        """Show a notification; False (with a reason in ``last_failure``) if it could not."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from coach.errors import SettingsError
     from coach.history.records import SessionRecord
     from coach.history.store import HistoryStore
+    from coach.notify import Sender
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import HistoryRecorder, SessionRecorder
@@ -80,6 +81,11 @@ class AppContext:
     """How long the person has been idle, for natural breaks."""
     detect_idle: bool = False
     """Find the platform's idle probe when ``idle`` is None and the settings want one."""
+    notifier: Sender | None = None
+    """Sends the desktop notification of a break due while the terminal is not in front."""
+    detect_notifier: bool = False
+    """Find the system's notifier (:mod:`coach.notify`) when first needed, if ``notifier``
+    is None; without either, a break due out of sight only rings the bell."""
 
 
 class CoachApp(App[None]):
@@ -358,6 +364,8 @@ class CoachApp(App[None]):
             on_change=self._show_break,
             programs=programs,
             ideas=ideas,
+            notifier=self.context.notifier,
+            find_notifier=self.context.detect_notifier,
         )
         self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
 

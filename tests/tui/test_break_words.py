@@ -179,3 +179,124 @@ def test_the_rest_prompt_snapshot(
 
     app = make_app(tmp_path, clock, micro={"every": 7200, "length": 20})
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+# --------------------------------------------------------------------------- out of sight
+
+
+class FakeNotifier:
+    """Records what it is asked to send; fails when told to."""
+
+    def __init__(self, works: bool = True) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.works = works
+        self.last_failure: str | None = None if works else "no server \x1b[2J here"
+
+    def send(self, title: str, body: str, *, urgency: str = "normal") -> bool:
+        self.sent.append((title, body, urgency))
+        return self.works
+
+
+def app_with(
+    tmp_path: Path, clock: FakeClock, notifier: FakeNotifier, micro: float = 60, rest: float = 7200
+) -> CoachApp:
+    store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
+    settings = Settings(
+        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},
+        breaks={
+            "idle_detection": False,
+            "micro": {"every": micro, "length": 20},
+            "rest": {"every": rest, "length": 300, "program": "rest-break"},
+            "micro_ideas": ["Look far away."],
+        },
+    )
+    return CoachApp(
+        AppContext(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=False,
+            notifier=notifier,
+        )
+    )
+
+
+async def wait_for_workers(app: CoachApp, pilot: Any) -> None:
+    assert app.break_watch is not None
+    for worker in app.break_watch.notifying:
+        await worker.wait()
+    await pilot.pause()
+
+
+async def test_a_break_due_out_of_sight_sends_the_desktop_notification(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from textual import events
+
+    notifier = FakeNotifier()
+    app = app_with(tmp_path, clock, notifier)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await clock.advance(60)  # in front: the prompt only
+        await pilot.pause()
+        assert isinstance(app.screen, BreakPrompt) and notifier.sent == []
+        await pilot.press("s")
+        app.post_message(events.AppBlur())  # the person went to another window
+        await pilot.pause()
+        await clock.advance(60)
+        await pilot.pause()
+        await wait_for_workers(app, pilot)
+        assert isinstance(app.screen, BreakPrompt)  # the prompt waits for them too
+        assert notifier.sent == [
+            ("Time for a micro-break", "20s away from the keys.\nLook far away.", "normal")
+        ]
+        await pilot.press("s")
+        app.post_message(events.AppFocus())  # back in front: prompts only again
+        await pilot.pause()
+        await clock.advance(60)
+        await pilot.pause()
+        await wait_for_workers(app, pilot)
+        assert isinstance(app.screen, BreakPrompt) and len(notifier.sent) == 1
+
+
+async def test_a_rest_break_out_of_sight_is_critical_with_no_cli_hint(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from textual import events
+
+    notifier = FakeNotifier()
+    app = app_with(tmp_path, clock, notifier, micro=7200, rest=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        await clock.advance(60)
+        await pilot.pause()
+        await wait_for_workers(app, pilot)
+        assert notifier.sent == [
+            (
+                "Time for a rest break",
+                "5m: Stand up and stretch.\nFive minutes up from the desk: stand and loosen up, "
+                "slow neck turns and tilts, wrist stretches and a palm-on-the-desk stretch.",
+                "critical",
+            )
+        ]
+
+
+async def test_a_failed_notification_is_said_in_the_app(tmp_path: Path, clock: FakeClock) -> None:
+    from textual import events
+
+    notifier = FakeNotifier(works=False)
+    app = app_with(tmp_path, clock, notifier)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        await clock.advance(60)
+        await pilot.pause()
+        await wait_for_workers(app, pilot)
+        assert len(notifier.sent) == 1
+        said = [n.message for n in app._notifications]
+        # The reason comes from outside: shown, never obeyed.
+        assert "The desktop notification failed: no server \\x1b[2J here" in said
