@@ -134,7 +134,7 @@ def test_remind_once_waits_for_one_break_and_exits(tmp_path: Path) -> None:
     kinds = [e["kind"] for e in map(json.loads, out.splitlines()) if e["event"] == "break"]
     assert kinds == ["rest"]  # both due together: the rest break wins
     rows = wait_for_lines(tmp_path / "hook.txt", 1)
-    assert rows[0][1:] == ["rest", "wrist-forearm-stretches", "2"]
+    assert rows[0][1:] == ["rest", "rest-break", "2"]
 
 
 def test_sigint_ends_it_cleanly_and_a_second_reminder_is_refused(tmp_path: Path) -> None:

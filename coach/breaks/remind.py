@@ -4,7 +4,9 @@
 minute, which only read the clock, so that a suspend is noticed on waking),
 then tells the person (a desktop notification, the terminal bell, a line on
 stdout, and ``--exec CMD``) and goes back to sleep. SIGINT and SIGTERM end
-it cleanly.
+it cleanly. When desktop notifications will not show (no notifier, or no
+notification server answering on the bus), it says so once at start, with
+why, as a ``notice`` line.
 
 Imports only the standard library and coach's lean modules: a waiting
 reminder should cost next to nothing, in CPU and memory. Its settings come
@@ -23,7 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
@@ -44,9 +46,15 @@ from coach.breaks.scheduler import (
     BreakPolicy,
     Due,
     Kind,
-    describe_due,
 )
 from coach.breaks.sessions import Prescribed, announcement, describe, next_announcements
+from coach.breaks.words import (
+    BreakProgram,
+    IdeaTurns,
+    break_words,
+    programs_from_json,
+    programs_json,
+)
 from coach.clock import sleep_until_or
 from coach.files import LinkRefused
 from coach.history.calendar import local_day
@@ -70,13 +78,20 @@ class RemindConfig:
     """Programs whose sessions are due at set times (``[program.schedule] times``)."""
     sync_dir: Path | None = None
     """``history.sync_dir``: the history syncs through it while the reminder runs."""
+    programs: Mapping[str, BreakProgram] = field(default_factory=dict)
+    """The break programs' titles, lengths and summaries, for the words."""
+    micro_ideas: tuple[str, ...] = ()
+    """``breaks.micro_ideas``."""
 
 
 def config_json(
-    settings: Any, titles: Mapping[str, str], prescribed: Sequence[Prescribed] = ()
+    settings: Any,
+    titles: Mapping[str, str],
+    programs: Mapping[str, BreakProgram] | None = None,
+    prescribed: Sequence[Prescribed] = (),
 ) -> dict[str, Any]:
     """The settings ``coach remind`` needs, as JSON, from full
-    :class:`coach.config.settings.Settings`."""
+    :class:`coach.config.settings.Settings` (and the break programs, from the library)."""
     from coach.config.settings import effective_data_dir
 
     policy = BreakPolicy.from_settings(settings.breaks).with_titles(titles)
@@ -88,6 +103,8 @@ def config_json(
         "sounds": bool(settings.cues.sounds and not settings.cues.quiet),
         "prescribed": [program.to_json() for program in prescribed],
         "sync_dir": None if settings.history.sync_dir is None else str(settings.history.sync_dir),
+        "programs": programs_json(programs or {}),
+        "micro_ideas": list(settings.breaks.micro_ideas),
     }
 
 
@@ -102,6 +119,8 @@ def config_from_json(data: Mapping[str, Any]) -> RemindConfig:
         bool(data.get("sounds", False)),
         tuple(Prescribed.from_json(item) for item in data.get("prescribed", ())),
         None if data.get("sync_dir") is None else Path(data["sync_dir"]),
+        programs_from_json(data.get("programs", {})),
+        tuple(str(idea) for idea in data.get("micro_ideas", ())),
     )
 
 
@@ -171,6 +190,9 @@ class Reminder:
         prescribed: Sequence[Prescribed] = (),
         play_end: Player | None = None,
         dnd: DndReader | None = None,
+        cannot_notify: tuple[str, str | None] | None = None,
+        programs: Mapping[str, BreakProgram] | None = None,
+        ideas: IdeaTurns | None = None,
     ) -> None:
         self.host = host
         self.out = out
@@ -183,6 +205,12 @@ class Reminder:
         self.play_end = play_end
         self.dnd = dnd
         """Reads the desktop's do-not-disturb (:mod:`coach.breaks.dnd`), where it can."""
+        self.cannot_notify = cannot_notify
+        self.programs: Mapping[str, BreakProgram] = programs or {}
+        """The break programs' titles, lengths and summaries (from the library)."""
+        """Why desktop notifications will not show, and how to fix it: said once at start."""
+        self.ideas = ideas or IdeaTurns(())
+        """The micro-break ideas, in turn."""
         self.fired: list[Due] = []
         self.stopped_by: int | None = None
         """The signal that stopped the loop, if one did."""
@@ -212,6 +240,7 @@ class Reminder:
     async def run(self) -> int:
         """Wait for breaks and tell the person, until stopped (or one break, with ``once``)."""
         clock = self.host.clock
+        self._report_cannot_notify()
         look = self.host.sync()
         self._next_sessions = next_announcements(self.prescribed, clock.now())
         self._report_look(look)
@@ -411,6 +440,18 @@ class Reminder:
                     return step  # idle for a break's length just now: a natural break
                 # Other idle time moves the break later: the look at ``wake`` finds how much.
 
+    def _report_cannot_notify(self) -> None:
+        if self.cannot_notify is None:
+            return
+        reason, fix = self.cannot_notify
+        also = "; breaks are still announced here" + (
+            " and with the bell" if self.bell is not None else ""
+        )
+        text = f"desktop notifications will not show: {reason}{also}"
+        if fix:
+            text += f". Fix: {fix}"
+        self._say("notice", text, about="notifications", reason=reason, fix=fix)
+
     def _report_look(self, look: Look) -> None:
         for kind in look.natural:
             self._say("natural", f"{_kind_name(kind)} taken naturally (idle)", kind=kind)
@@ -438,10 +479,13 @@ class Reminder:
     def _fire(self, due: Due) -> None:
         self.fired.append(due)
         self._over = (due.kind, self.host.clock.monotonic() + due.length)
-        title, body = describe_due(due)
+        program = self.programs.get(due.program) if due.program else None
+        idea = self.ideas.next() if due.kind == "micro" and not due.program else None
+        title, lines = break_words(due, program=program, idea=idea, cli_hint=True)
+        body = "\n".join(lines)
         self._say(
             "break",
-            f"{title}: {body}",
+            f"{title}: {' '.join(lines)}",
             kind=due.kind,
             length_seconds=due.length,
             program=due.program,
@@ -557,10 +601,14 @@ def run_remind(
         )
         return 1
     notifier = None
+    cannot_notify = None
     if notify:
-        from coach.notify import find_notifier
+        from coach.notify import check_notifier
 
-        notifier = find_notifier()
+        found = check_notifier()  # asks the bus for its server: a few ms
+        notifier = found.notifier  # kept even when nothing answers: a server may start later
+        if found.works is False:
+            cannot_notify = (found.detail, found.fix)
     idle = None
     if config.policy.idle_detection:
         from coach.breaks.idle import find_idle_probe
@@ -590,6 +638,9 @@ def run_remind(
         prescribed=config.prescribed,
         play_end=None if player is None else (lambda: player.play("end")),
         dnd=find_dnd_reader(),
+        cannot_notify=cannot_notify,
+        programs=config.programs,
+        ideas=IdeaTurns.starting_at(config.micro_ideas, host.clock.now()),
     )
 
     async def main() -> int:

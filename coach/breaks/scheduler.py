@@ -697,20 +697,3 @@ def _parse_utc(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time without a zone")
     return moment
-
-
-def describe_due(due: Due) -> tuple[str, str]:
-    """A title and a body for telling a person a break is due (plain text)."""
-    from coach.program.durations import format_duration
-
-    length = format_duration(due.length)
-    if due.kind == "micro":
-        title = "Time for a micro-break"
-        body = f"{length} away from the keys: let your hands rest and look into the distance."
-    else:
-        title = "Time for a rest break"
-        body = f"{length} up and away from the desk."
-    if due.program:
-        name = due.program_title or due.program
-        body += f" Program: {name} (coach run {due.program})."
-    return title, body

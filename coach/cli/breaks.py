@@ -43,6 +43,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 def _print_remind_config(args: argparse.Namespace) -> int:
     """The settings `coach remind` needs, checked, as JSON (for its own use)."""
     from coach.breaks.remind import config_json
+    from coach.breaks.words import BreakProgram
     from coach.config.settings import load_settings
 
     settings = load_settings(_overrides(args))
@@ -57,10 +58,17 @@ def _print_remind_config(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    programs = {
+        entry.id: BreakProgram(
+            entry.listing.title, entry.listing.total_seconds, entry.listing.summary
+        )
+        for entry in library.entries
+        if entry.id in (settings.breaks.micro.program, settings.breaks.rest.program)
+    }
     from coach.breaks.sessions import prescribed_in
 
     prescribed = prescribed_in(library)
-    sys.stdout.write(json.dumps(config_json(settings, titles, prescribed)) + "\n")
+    sys.stdout.write(json.dumps(config_json(settings, titles, programs, prescribed)) + "\n")
     return EXIT_OK
 
 

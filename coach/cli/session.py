@@ -158,6 +158,7 @@ def _cmd_app(
             start=start,
             record=record,
             detect_idle=True,
+            detect_notifier=True,
         )
     )
     try:

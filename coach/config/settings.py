@@ -67,6 +67,7 @@ from pydantic_settings import (
 
 from coach import paths
 from coach.config import layers
+from coach.config.profiles import MICRO_IDEAS
 from coach.config.quick import DAY_START_PATTERN
 from coach.errors import SettingsError
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
@@ -166,6 +167,10 @@ class CueSettings(_Section):
 
     quiet: bool = False
     """Turn off the bell, sounds and speech at once, whatever the settings above say."""
+
+
+_MAX_IDEAS = 50
+_MAX_IDEA = 120
 
 
 class BreakKind(_Section):
@@ -288,10 +293,32 @@ class BreakSettings(_Section):
     micro: BreakKind = Field(default_factory=lambda: BreakKind(every=600, length=20))
     """Micro-breaks: a few seconds away from the keys, often."""
 
+    micro_ideas: list[str] = Field(default_factory=lambda: list(MICRO_IDEAS))
+    """Short ideas for a micro-break without a program, one a break in turn, each
+    a line of its own (at most 120 characters); [] for the plain words."""
+
     rest: BreakKind = Field(
-        default_factory=lambda: BreakKind(every=3000, length=300, program="wrist-forearm-stretches")
+        default_factory=lambda: BreakKind(every=3000, length=300, program="rest-break")
     )
-    """Rest breaks: a few minutes up and away, with a program of stretches."""
+    """Rest breaks: a few minutes up from the desk, with a program of stretches."""
+
+    @field_validator("micro_ideas")
+    @classmethod
+    def _check_micro_ideas(cls, value: list[str]) -> list[str]:
+        """Each idea one line of text, not blank, at most 120 characters; at most 50."""
+        if len(value) > _MAX_IDEAS:
+            raise ValueError(f"at most {_MAX_IDEAS} ideas, not {len(value)}")
+        ideas = []
+        for idea in value:
+            text = idea.strip()
+            if not text:
+                raise ValueError("an idea is blank: write some words, or leave it out")
+            if "\n" in text or "\r" in text:
+                raise ValueError(f"{text[:40]!r}...: an idea is one line, without line breaks")
+            if len(text) > _MAX_IDEA:
+                raise ValueError(f"{text[:40]!r}... is {len(text)} characters: at most {_MAX_IDEA}")
+            ideas.append(text)
+        return ideas
 
 
 class HistorySettings(_Section):
@@ -998,8 +1025,9 @@ def _render_model(
             value = format_duration(value)
         elif isinstance(value, Path):
             value = str(value)
-        line = tomli_w.dumps({name: value}).rstrip("\n")
-        lines.append(f"# {line}" if commented_out else line)
+        # A long list takes several lines: each is commented out.
+        for line in tomli_w.dumps({name: value}).rstrip("\n").splitlines():
+            lines.append(f"# {line}" if commented_out else line)
     for name, field, section in sections:
         key = (*prefix, name)
         lines.append("")
@@ -1027,8 +1055,9 @@ def render_config(*, commented_out: bool) -> str:
 def setting_text(value: Any, *, unset: str = "", separator: str = ",", no_items: str = "") -> str:
     """A setting's value as text a person reads and can type back to ``coach config set``.
 
-    Durations as ``5m``, ``true``/``false``, lists joined by ``separator``;
-    ``unset`` for a value left out, ``no_items`` for an empty list.
+    Durations as ``5m``, ``true``/``false``, lists joined by ``separator``
+    (as a JSON list when an item has a comma); ``unset`` for a value left out,
+    ``no_items`` for an empty list.
     """
     if value is None:
         return unset
@@ -1037,6 +1066,9 @@ def setting_text(value: Any, *, unset: str = "", separator: str = ",", no_items:
     if isinstance(value, float):
         return format_duration(value)
     if isinstance(value, list | tuple):
+        if any("," in str(item) for item in value):
+            # Comma-separated, it would not read back as the same list: JSON does.
+            return json.dumps([str(item) for item in value], ensure_ascii=False)
         return separator.join(str(item) for item in value) or no_items
     return str(value)
 

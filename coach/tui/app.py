@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from coach.history.records import SessionRecord
     from coach.history.store import HistoryStore
     from coach.history.sync import SyncLoop, SyncResult
+    from coach.notify import Sender
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import HistoryRecorder, SessionRecorder
@@ -81,6 +82,11 @@ class AppContext:
     """How long the person has been idle, for natural breaks."""
     detect_idle: bool = False
     """Find the platform's idle probe when ``idle`` is None and the settings want one."""
+    notifier: Sender | None = None
+    """Sends the desktop notification of a break due while the terminal is not in front."""
+    detect_notifier: bool = False
+    """Find the system's notifier (:mod:`coach.notify`) when first needed, if ``notifier``
+    is None; without either, a break due out of sight only rings the bell."""
 
 
 class CoachApp(App[None]):
@@ -323,12 +329,25 @@ class CoachApp(App[None]):
         if not self.breaks_enabled or self.store is None or self._settings is None:
             return
         from coach.breaks.scheduler import BreakPolicy
+        from coach.breaks.words import BreakProgram, IdeaTurns
 
         titles = {entry.id: entry.listing.title for entry in self.library.entries}
-        policy = BreakPolicy.from_settings(self._settings.breaks).with_titles(titles)
+        breaks = self._settings.breaks
+        policy = BreakPolicy.from_settings(breaks).with_titles(titles)
+        programs = {
+            entry.id: BreakProgram(
+                entry.listing.title, entry.listing.total_seconds, entry.listing.summary
+            )
+            for entry in self.library.entries
+            if entry.id in (breaks.micro.program, breaks.rest.program)
+        }
+        ideas = IdeaTurns.starting_at(breaks.micro_ideas, self.clock.now())
         if self.break_watch is not None:
             # The settings changed: the same timers under the new policy.
             self.break_watch.host.policy = policy
+            self.break_watch.programs = programs
+            if self.break_watch.ideas.ideas != ideas.ideas:
+                self.break_watch.ideas = ideas
             self.break_watch.kick()
             return
         from coach.breaks.host import BreakHost
@@ -351,6 +370,10 @@ class CoachApp(App[None]):
             start_program=self._start_break_program,
             on_change=self._show_break,
             play_end=self._break_over_sound,
+            programs=programs,
+            ideas=ideas,
+            notifier=self.context.notifier,
+            find_notifier=self.context.detect_notifier,
         )
         from coach.breaks.sessions import prescribed_in
 

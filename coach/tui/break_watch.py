@@ -5,14 +5,17 @@ The app is one of the hosts of the shared break timers (see
 breaks and the same answers. This loop runs on the app's clock (a fake one
 in tests), wakes only when the banner's text changes or a break falls due,
 and never prompts in the middle of a session: a session is a break, and its
-end resets the timers.
+end resets the timers. When a break falls due while the terminal says it is
+not in front (Textual's ``AppBlur``; terminals that report focus), the prompt
+would go unseen, so it also sends the desktop notification ``coach remind``
+sends (without its ``coach run`` hint: the prompt is waiting in the app).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +24,15 @@ from textual.screen import ModalScreen
 from coach.breaks.host import BreakHost, Look
 from coach.breaks.scheduler import LATE_IS_ASLEEP, Due
 from coach.breaks.sessions import Prescribed, announcement, describe, next_announcements
+from coach.breaks.words import BreakProgram, IdeaTurns
 from coach.clock import sleep_until_or
 from coach.history.records import HistoryError
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.worker import Worker
+
+    from coach.notify import Sender, Urgency
 
 RETRY = 60.0
 """Seconds before looking again when the history was busy or a prompt had to wait."""
@@ -42,9 +49,24 @@ class BreakWatch:
         start_program: Callable[[str], bool],
         on_change: Callable[[], None],
         play_end: Callable[[], None] | None = None,
+        programs: Mapping[str, BreakProgram] | None = None,
+        ideas: IdeaTurns | None = None,
+        notifier: Sender | None = None,
+        find_notifier: bool = False,
     ) -> None:
         self.app = app
         self.host = host
+        self.programs: Mapping[str, BreakProgram] = programs or {}
+        """The break programs' titles, lengths and summaries (from the library)."""
+        self.ideas = ideas or IdeaTurns(())
+        """The micro-break ideas, one a prompt in turn."""
+        self.notifier = notifier
+        """Sends the desktop notification of a break due out of sight (found when needed)."""
+        self._find_notifier = find_notifier and notifier is None
+        self.notifying: list[Worker[None]] = []
+        """The notifications being sent (each on a thread)."""
+        self.notified: list[Due] = []
+        """The breaks a desktop notification was sent for (because the app was not in front)."""
         self.start_program = start_program
         """Start a session of a program by id; False if there is no such program."""
         self.on_change = on_change
@@ -212,17 +234,25 @@ class BreakWatch:
         await sleep_until_or(self.host.clock, deadline, self._kick)
 
     def _prompt(self, due: Due) -> None:
+        from coach.breaks.words import break_words
         from coach.tui.screens.breaks import BreakPrompt
 
         policy = self.host.policy
         self.prompting = True
         self.app.bell()
+        program = self.programs.get(due.program) if due.program else None
+        idea = self.ideas.next() if due.kind == "micro" and not due.program else None
+        # The app's own prompt: "Start now" runs the program, so no `coach run` hint.
+        title, lines = break_words(due, program=program, idea=idea)
+        if not self.app.app_focus:
+            # The terminal said it is not in front (AppBlur): the prompt would go unseen.
+            self._notify(due, title, "\n".join(lines))
 
         def answered(answer: str | None) -> None:
             self.prompting = False
             if answer == "start":
                 self._sync(lambda host: host.take(due.kind))
-                self._start(due)
+                self._start(due, idea)
             elif answer == "postpone":
                 look = self._sync(lambda host: host.postpone(due.kind))
                 if look is not None and not look.answered:
@@ -231,9 +261,38 @@ class BreakWatch:
                 self._sync(lambda host: host.skip(due.kind))
             self.kick()
 
-        self.app.push_screen(BreakPrompt(due, policy.postpone, policy.max_postpones), answered)
+        prompt = BreakPrompt(due, policy.postpone, policy.max_postpones, words=(title, lines))
+        self.app.push_screen(prompt, answered)
 
-    def _start(self, due: Due) -> None:
+    def _notify(self, due: Due, title: str, body: str) -> None:
+        """Send the break's desktop notification, as ``coach remind`` does, on a thread."""
+        self.notified.append(due)
+        urgency: Urgency = "critical" if due.kind == "rest" else "normal"
+
+        def send() -> None:
+            notifier = self.notifier
+            if notifier is None and self._find_notifier:
+                from coach.notify import find_notifier
+
+                self._find_notifier = False  # looked once: the answer will not change
+                notifier = self.notifier = find_notifier()
+            if notifier is None:
+                return
+            if not notifier.send(title, body, urgency=urgency):
+                reason = getattr(notifier, "last_failure", None) or "no reason given"
+                self.app.call_from_thread(
+                    self.app.notify,
+                    f"The desktop notification failed: {reason}",
+                    severity="warning",
+                    markup=False,
+                )
+
+        worker = self.app.run_worker(
+            send, name="break-notify", group="notify", thread=True, exit_on_error=False
+        )
+        self.notifying = [w for w in self.notifying if w.is_running] + [worker]
+
+    def _start(self, due: Due, idea: str | None = None) -> None:
         """Start the break: its program if it has one (and it exists), else a plain pause."""
         if due.program and self.start_program(due.program):
             return
@@ -250,7 +309,7 @@ class BreakWatch:
                 self.break_over(due.kind)
             self.kick()
 
-        self.app.push_screen(PauseScreen(due, self.host.clock), ended)
+        self.app.push_screen(PauseScreen(due, self.host.clock, idea=idea), ended)
 
     def close(self) -> None:
         """Let go of the timers (and save when this host stopped)."""

@@ -15,7 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Static
 
-from coach.breaks.scheduler import Due, describe_due
+from coach.breaks.scheduler import Due
+from coach.breaks.words import break_words
 from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.tui.literal import literal
@@ -77,19 +78,30 @@ class BreakPrompt(ModalScreen[Answer]):
         Binding("s", "answer('skip')", "Skip"),
     ]
 
-    def __init__(self, due: Due, postpone: float, max_postpones: int) -> None:
+    def __init__(
+        self,
+        due: Due,
+        postpone: float,
+        max_postpones: int,
+        *,
+        words: tuple[str, list[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.due = due
         self.postpone = postpone
         self.max_postpones = max_postpones
+        self.words = words or break_words(due)
+        """The title and lines (:func:`coach.breaks.words.break_words`, with no CLI hint)."""
 
     def compose(self) -> ComposeResult:
-        title, body = describe_due(self.due)
+        title, lines = self.words
         left = self.max_postpones - self.due.postpones
         with Vertical(id="dialog"):
             yield Static(title, classes="heading")
-            # The program's title is data from a file: literal() never reads markup in it.
-            yield Static(literal(body))
+            # The program's title and summary, and the ideas, are data from files:
+            # literal() never reads markup in them. Each line is a line of its own.
+            for line in lines:
+                yield Static(literal(line), classes="words")
             if self.due.can_postpone:
                 hint = (
                     f"Postpone puts it off {format_duration(self.postpone)} "
@@ -131,10 +143,12 @@ class PauseScreen(Screen[bool]):
         Binding("q,escape", "end", "End the break"),
     ]
 
-    def __init__(self, due: Due, clock: Clock) -> None:
+    def __init__(self, due: Due, clock: Clock, *, idea: str | None = None) -> None:
         super().__init__()
         self.due = due
         self.clock = clock
+        self.idea = idea
+        """The micro-break's idea the prompt showed, shown again here (or None)."""
         self._ends = clock.monotonic() + due.length
 
     def compose(self) -> ComposeResult:
@@ -143,10 +157,14 @@ class PauseScreen(Screen[bool]):
             kind = "Micro-break" if self.due.kind == "micro" else "Rest break"
             yield Static(f"{kind}: {format_duration(self.due.length)}", classes="heading")
             yield Digits("", id="remaining")
-            yield Static(
-                "Take your hands off the keys. Let them hang loose and relax your shoulders; "
-                "look at something far away. Stop if anything hurts."
-            )
+            if self.idea:
+                yield Static(literal(self.idea), id="idea")
+                yield Static("Stop if anything hurts.")
+            else:
+                yield Static(
+                    "Take your hands off the keys. Let them hang loose and relax your "
+                    "shoulders; look at something far away. Stop if anything hurts."
+                )
         yield Footer()
 
     def on_mount(self) -> None:
