@@ -271,12 +271,17 @@ def _check(file: Path) -> tuple[Outcome, LoadedProgram | None, bool]:
 
 def _names_a_base(file: Path) -> bool:
     """Whether ``file`` is (or may be) a patient file: one that ``extends`` another."""
+    from coach.files import NotARegularFile, read_regular_file
     from coach.program.loader import is_patient_file
 
     try:
-        return is_patient_file(file.read_bytes().decode("utf-8", errors="replace"))
+        # Never opened plainly: a FIFO would block, a device never end.
+        data = read_regular_file(file, 1 << 20)
+    except NotARegularFile:
+        return False  # its problem is what it is, whatever else appears
     except OSError:
         return True
+    return is_patient_file(data.decode("utf-8", errors="replace"))
 
 
 _WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
