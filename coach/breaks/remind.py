@@ -226,7 +226,9 @@ class Reminder:
                 if self.once:
                     break
             wake = self._plan(look)
-            self.host.planned = await self._wait_until(wake)
+            # Idle time counts only where work time does: not paused, inside the hours.
+            sampling = self.host.counting == "active" and look.scheduler.counts_now(look.now)
+            self.host.planned = await self._wait_until(wake, sampling=sampling)
             if self._stop.is_set():
                 break
             self._reap()
@@ -265,6 +267,10 @@ class Reminder:
                 wakes.append(warn)
         if self._over is not None:
             wakes.append(self._over[1])
+        if not scheduler.in_hours(look.now):
+            start = scheduler.next_range_start(look.now)
+            if start is not None:
+                wakes.append(start)  # to read idle time again from there
         if self._next_sessions:
             wakes.append(look.now + (self._next_sessions[0][0] - clock.now()).total_seconds())
         return min(wakes)
@@ -380,7 +386,7 @@ class Reminder:
             self._say("resumed", "do-not-disturb is off: break reminders are back on")
         return True
 
-    async def _wait_until(self, wake: float) -> float:
+    async def _wait_until(self, wake: float, *, sampling: bool = False) -> float:
         """Sleep until ``wake`` (or a stop, or a kick); returns when this last meant to wake.
 
         The event loop's timers stop while the machine is suspended, and the
@@ -388,11 +394,10 @@ class Reminder:
         :data:`HEARTBEAT`, and a step that ends much later than planned means
         the machine slept: the caller looks at once, and starts the timers
         afresh if the sleep was long. A step costs a clock reading, nothing
-        more; while counting active time, also an idle reading every
-        :data:`SAMPLE` seconds.
+        more; with ``sampling`` (counting active time), also an idle reading
+        every :data:`SAMPLE` seconds.
         """
         clock = self.host.clock
-        sampling = self.host.counting == "active"
         self._wake.clear()
         while True:
             limit = SAMPLE if sampling else HEARTBEAT
