@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import needs_xvfb, start_xvfb, stop
+
 pytestmark = pytest.mark.e2e  # real processes in real time
 
 HOOK = (
@@ -343,3 +345,48 @@ def test_gnome_do_not_disturb_holds_the_break_until_it_is_off(tmp_path: Path) ->
     names = [e["event"] for e in seen]
     assert names.index("paused") < names.index("resumed") < names.index("break"), names
     assert "do-not-disturb" in str(seen[names.index("paused")]["message"])
+
+
+@needs_xvfb
+def test_on_a_real_x_server_idle_time_is_not_work(tmp_path: Path) -> None:
+    server, display = start_xvfb()  # nobody types on it: idle from the start
+    env = environment(
+        tmp_path,
+        DISPLAY=display,
+        WAYLAND_DISPLAY="",
+        XDG_SESSION_TYPE="x11",
+        COACH_BREAKS__MICRO__EVERY="12s",
+        COACH_BREAKS__MICRO__LENGTH="10m",  # longer than the test: no natural break
+        COACH_BREAKS__WARNING="0",
+        COACH_BREAKS__REST__EVERY="1h",
+    )
+    env.pop("WAYLAND_DISPLAY")
+    env["COACH_BREAKS__IDLE_DETECTION"] = "true"
+    try:
+        process = remind(env)
+        try:
+            stream = events(process)
+            assert next(stream)["event"] == "waiting"
+            time.sleep(1)
+            status = subprocess.run(
+                [sys.executable, "-m", "coach", "status", "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert json.loads(status.stdout)["counting"] == "active"
+            time.sleep(13)  # past when the break would be due on the wall clock
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=20)
+    finally:
+        stop(server)
+    assert process.returncode == 0, err
+    found = [json.loads(line) for line in out.splitlines()]
+    names = [e["event"] for e in found]
+    assert "break" not in names, found
+    # Looked again at 12 s (the first waiting line was read above): the idle time pushed
+    # the break back, by the whole 12 s.
+    later = [e for e in found if e["event"] == "waiting"]
+    assert later and float(str(later[0]["due_in_seconds"])) > 5, found
