@@ -352,11 +352,14 @@ def format_status(status: Status, now: datetime | None = None) -> str:
 
 
 def format_oneline(status: Status) -> str:
-    """One short line for a status bar: ``streak 5d | today 2x 6m | break 7m``."""
+    """One short line for a status bar: ``streak 5d | today 2x 6m | break 7m``
+    (``| breaks paused`` while paused)."""
     line = (
         f"streak {status.current_streak}d | today {status.sessions_today}x "
         f"{round(status.minutes_today)}m"
     )
+    if status.paused_until is not None:
+        return line + " | breaks paused"
     upcoming = status.next_break
     if upcoming:
         due_in = upcoming.due_in_seconds

@@ -463,3 +463,28 @@ async def test_programs_due_at_the_same_time_are_each_announced(store: HistorySt
     await task
     said = [e["program"] for e in events(out) if e["event"] == "session_due"]
     assert said == ["median-nerve-glide", "neck"]
+
+
+@pytest.mark.usefixtures("utc")
+async def test_no_idle_readings_while_paused(store: HistoryStore) -> None:
+    clock = FakeClock(start=0.0, wall=at(9))
+    idle = ScriptedIdle(clock, [(0.0, 0.0)])
+    reads = []
+    original = idle.idle_seconds
+
+    def counted() -> float | None:
+        reads.append(clock.monotonic())
+        return original()
+
+    idle.idle_seconds = counted  # type: ignore[method-assign]
+    policy = BreakPolicy(POLICY.micro, POLICY.rest, warning=0)
+    BreakHost(store, policy, clock).pause(at(11))
+    reminder, _ = make(store, clock, policy, idle=idle)
+    task = asyncio.create_task(reminder.run())
+    await clock.advance(HOUR)
+    during = len(reads)
+    await clock.advance(HOUR + MIN)  # past the pause's end: readings every 10 s again
+    reminder.stop()
+    await task
+    assert during <= 2  # the first look, and the wake-up a minute's steps needs none
+    assert len(reads) - during >= 5

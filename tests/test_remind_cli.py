@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import needs_xvfb, start_xvfb, stop
+
 pytestmark = pytest.mark.e2e  # real processes in real time
 
 HOOK = (
@@ -167,16 +169,29 @@ def test_a_bad_break_setting_is_a_clear_error(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- a working day
 
 
-def run_for(env: dict[str, str], seconds: float, *args: str) -> list[dict[str, Any]]:
-    """``coach remind --json`` for ``seconds``, then SIGTERM; its events."""
+def run_until(
+    env: dict[str, str], last: str, *args: str, timeout: float = 30.0, after: float = 0.0
+) -> list[dict[str, Any]]:
+    """``coach remind --json`` until it says ``last`` (however long start-up took) and
+    ``after`` seconds more, then SIGTERM; at most ``timeout`` seconds."""
+    import threading
+
     process = remind(env, *args)
+    seen = []
+    guard = threading.Timer(timeout, process.send_signal, (signal.SIGTERM,))
+    guard.start()
     try:
-        time.sleep(seconds)  # a real process in real time: the e2e tests' one clock
+        for event in events(process):
+            seen.append(event)
+            if event["event"] == last:
+                break
+        time.sleep(after)  # a real process in real time: the e2e tests' one clock
     finally:
+        guard.cancel()
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
-    return [json.loads(line) for line in out.splitlines()]
+    return seen + [json.loads(line) for line in out.splitlines()]
 
 
 def stamp(event: dict[str, Any]) -> float:
@@ -191,7 +206,7 @@ def test_a_warning_comes_before_the_break_and_break_over_after_it(tmp_path: Path
         COACH_BREAKS__WARNING="1s",
         COACH_BREAKS__REST__EVERY="1h",
     )
-    found = run_for(env, 5.5)
+    found = run_until(env, "break_over")
     names = [e["event"] for e in found]
     first = names.index("waiting")
     warning, brk, over = names.index("warning"), names.index("break"), names.index("break_over")
@@ -264,7 +279,7 @@ def test_no_reminders_outside_the_working_hours(tmp_path: Path) -> None:
         COACH_BREAKS__HOURS__WEEKDAYS=json.dumps([text]),
         COACH_BREAKS__HOURS__WEEKEND=json.dumps([text]),
     )
-    found = run_for(env, 3.0)
+    found = run_until(env, "waiting", after=2.0)
     names = [e["event"] for e in found]
     assert "break" not in names and "warning" not in names, names
     waiting = found[0]
@@ -278,7 +293,7 @@ def test_no_reminders_outside_the_working_hours(tmp_path: Path) -> None:
 def test_a_prescribed_session_is_announced_at_its_time(tmp_path: Path) -> None:
     # A time zone a few seconds off the minute, so that the next whole minute is near.
     second = datetime.now(UTC).second + datetime.now(UTC).microsecond / 1e6
-    shift = int(57 - second) % 60  # local time: about 3 s before a whole minute
+    shift = int(52 - second) % 60  # local time: about 8 s before a whole minute
     zone = f"XXX-00:00:{shift:02d}"  # POSIX: east of Greenwich by `shift` seconds
     local = datetime.now(UTC) + timedelta(seconds=shift)
     due = (local + timedelta(minutes=1)).strftime("%H:%M")
@@ -297,7 +312,7 @@ def test_a_prescribed_session_is_announced_at_its_time(tmp_path: Path) -> None:
         COACH_BREAKS__MICRO__EVERY="1h",
         COACH_BREAKS__REST__EVERY="2h",
     )
-    found = run_for(env, 6.0)
+    found = run_until(env, "session_due", timeout=40.0)
     said = [e for e in found if e["event"] == "session_due"]
     assert len(said) == 1, found
     assert said[0]["program"] == "glide"
@@ -372,3 +387,48 @@ def test_remind_syncs_the_history_when_it_starts(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+@needs_xvfb
+def test_on_a_real_x_server_idle_time_is_not_work(tmp_path: Path) -> None:
+    server, display = start_xvfb()  # nobody types on it: idle from the start
+    env = environment(
+        tmp_path,
+        DISPLAY=display,
+        WAYLAND_DISPLAY="",
+        XDG_SESSION_TYPE="x11",
+        COACH_BREAKS__MICRO__EVERY="12s",
+        COACH_BREAKS__MICRO__LENGTH="10m",  # longer than the test: no natural break
+        COACH_BREAKS__WARNING="0",
+        COACH_BREAKS__REST__EVERY="1h",
+    )
+    env.pop("WAYLAND_DISPLAY")
+    env["COACH_BREAKS__IDLE_DETECTION"] = "true"
+    try:
+        process = remind(env)
+        try:
+            stream = events(process)
+            assert next(stream)["event"] == "waiting"
+            time.sleep(1)
+            status = subprocess.run(
+                [sys.executable, "-m", "coach", "status", "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert json.loads(status.stdout)["counting"] == "active"
+            time.sleep(13)  # past when the break would be due on the wall clock
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=20)
+    finally:
+        stop(server)
+    assert process.returncode == 0, err
+    found = [json.loads(line) for line in out.splitlines()]
+    names = [e["event"] for e in found]
+    assert "break" not in names, found
+    # Looked again at 12 s (the first waiting line was read above): the idle time pushed
+    # the break back, by the whole 12 s.
+    later = [e for e in found if e["event"] == "waiting"]
+    assert later and float(str(later[0]["due_in_seconds"])) > 5, found

@@ -674,3 +674,16 @@ def test_status_via_main_leaves_no_heavy_modules(
     assert first == "0"
     assert "coach.status" in modules
     assert [name for name in modules if name.split(".")[0] in packages] == []
+
+
+def test_a_pause_shows_in_the_oneline_and_the_lines() -> None:
+    from coach.status import NextBreak, Status, format_oneline, format_status
+
+    now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+    paused = Status(
+        today="2026-03-11",
+        next_break=NextBreak("micro", 4200, 20.0, None),
+        paused_until="2026-03-11T13:00:00+00:00",
+    )
+    assert format_oneline(paused).endswith("| breaks paused")
+    assert "Break reminders paused until " in format_status(paused, now)

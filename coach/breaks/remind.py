@@ -163,9 +163,10 @@ class Notifier(Protocol):
         ...
 
 
-SAMPLE = 5.0
-"""Seconds between idle readings while counting active time (a reading costs one X11
-round trip, about 0.1 ms)."""
+SAMPLE = 10.0
+"""Seconds between idle readings while counting active time. A reading is one X11
+round trip, and a step of the wait with it about 0.2-0.4 ms on the CPU: every 5 s
+that was 0.0105-0.0146% of a core (bench/remind.py), over the 0.01% target."""
 
 DND_RETRY = 30.0
 """Seconds between readings of do-not-disturb while a due break waits for it to end."""
@@ -258,7 +259,9 @@ class Reminder:
                 if self.once:
                     break
             wake = self._plan(look)
-            self.host.planned = await self._wait_until(wake)
+            # Idle time counts only where work time does: not paused, inside the hours.
+            sampling = self.host.counting == "active" and look.scheduler.counts_now(look.now)
+            self.host.planned = await self._wait_until(wake, sampling=sampling)
             if self._stop.is_set():
                 break
             self._reap()
@@ -297,6 +300,10 @@ class Reminder:
                 wakes.append(warn)
         if self._over is not None:
             wakes.append(self._over[1])
+        if not scheduler.in_hours(look.now):
+            start = scheduler.next_range_start(look.now)
+            if start is not None:
+                wakes.append(start)  # to read idle time again from there
         if self._next_sessions:
             wakes.append(look.now + (self._next_sessions[0][0] - clock.now()).total_seconds())
         return min(wakes)
@@ -412,7 +419,7 @@ class Reminder:
             self._say("resumed", "do-not-disturb is off: break reminders are back on")
         return True
 
-    async def _wait_until(self, wake: float) -> float:
+    async def _wait_until(self, wake: float, *, sampling: bool = False) -> float:
         """Sleep until ``wake`` (or a stop, or a kick); returns when this last meant to wake.
 
         The event loop's timers stop while the machine is suspended, and the
@@ -420,11 +427,10 @@ class Reminder:
         :data:`HEARTBEAT`, and a step that ends much later than planned means
         the machine slept: the caller looks at once, and starts the timers
         afresh if the sleep was long. A step costs a clock reading, nothing
-        more; while counting active time, also an idle reading every
-        :data:`SAMPLE` seconds.
+        more; with ``sampling`` (counting active time), also an idle reading
+        every :data:`SAMPLE` seconds.
         """
         clock = self.host.clock
-        sampling = self.host.counting == "active"
         self._wake.clear()
         while True:
             limit = SAMPLE if sampling else HEARTBEAT

@@ -297,6 +297,17 @@ class BreakScheduler:
                 return start
         return None
 
+    def counts_now(self, now: float) -> bool:
+        """Whether time at ``now`` can count towards a break: not paused, inside the hours.
+
+        Outside, reading idle time is wasted: the timers start fresh anyway.
+        """
+        return not self.paused(now) and self.in_hours(now)
+
+    def next_range_start(self, now: float) -> float | None:
+        """The start of the next working range after ``now`` (None without hours)."""
+        return next((start for start, _ in self._ranges(now) if start > now), None)
+
     def _fit(self, since: float, at: float, every: float) -> float:
         """``at``, moved to where the break really falls: after a pause, inside the hours.
 

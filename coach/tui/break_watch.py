@@ -165,7 +165,10 @@ class BreakWatch:
             if look is not None:
                 offer = look.due or look.scheduler.reminded(now)
                 if offer is not None and not self._busy():
-                    self._prompt(offer)
+                    if look.due is not None and not await self._typing_stopped():
+                        continue  # kicked while waiting: look again
+                    if not self._busy():
+                        self._prompt(offer)
                 due = look.scheduler.next_due()
                 wake = look.scheduler.wake_at()
                 if offer is not None:
@@ -189,6 +192,29 @@ class BreakWatch:
                     continue
             self.host.planned = wake
             await self._sleep(wake)
+
+    async def _typing_stopped(self) -> bool:
+        """Wait for a pause in typing before prompting (``breaks.start_on_pause``).
+
+        Where idle time can be read: until input has stopped for
+        :data:`coach.breaks.host.PAUSE_IDLE` seconds, or ``max_wait`` passed.
+        False if kicked meanwhile (the caller looks again).
+        """
+        from coach.breaks.host import PAUSE_IDLE
+
+        policy = self.host.policy
+        if not policy.start_on_pause or self.host.idle is None:
+            return True
+        clock = self.host.clock
+        give_up = clock.monotonic() + policy.max_wait
+        while True:
+            idle = self.host.read_idle()
+            now = clock.monotonic()
+            if idle is None or idle >= PAUSE_IDLE or now >= give_up:
+                return True
+            await self._sleep(min(give_up, now + PAUSE_IDLE - idle))
+            if self._kick.is_set():
+                return False
 
     def _sessions(self, look: Look | None) -> float | None:
         """Announce the prescribed sessions whose time has come; when the next comes, or None."""

@@ -153,3 +153,57 @@ async def test_the_app_announces_a_prescribed_session_at_its_time(tmp_path: Path
         assert said() == []
         await settle(pilot, clock, 1)
         assert said() == ["Median nerve glide: 1 of 2 today"]
+
+
+class Typing:
+    """Idle readings: typing (under a second idle) until ``stops``, then idle since then."""
+
+    name = "script"
+    fine = True
+
+    def __init__(self, clock: FakeClock, stops: float) -> None:
+        self.clock, self.stops = clock, stops
+
+    def idle_seconds(self) -> float | None:
+        now = self.clock.monotonic()
+        return now - self.stops if now >= self.stops else 0.2
+
+
+async def test_the_prompt_waits_for_a_pause_in_typing(tmp_path: Path) -> None:
+    from coach.config.settings import Settings
+    from coach.history.store import HistoryStore
+    from coach.program.library import load_library
+    from coach.tui.app import AppContext, CoachApp
+
+    clock = clock_at_ten()
+    start = clock.monotonic()
+    store = HistoryStore.in_folder(tmp_path / "data", now=clock.now)
+    settings = Settings(
+        cues={"bell": False, "sounds": False, "speech": False, "countdown": 0},
+        breaks={
+            "warning": 0,
+            "micro": {"every": 120, "length": 20},
+            "rest": {"every": 3600, "length": 300, "program": None},
+        },
+    )
+    idle = Typing(clock, stops=start + 150)  # typing until 2:30
+    app = CoachApp(
+        AppContext(
+            library=load_library(),
+            settings=settings,
+            clock=clock,
+            store=store,
+            notice=False,
+            idle=idle,
+        )
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await settle(pilot, clock, 121)
+        assert not isinstance(app.screen, BreakPrompt)  # due at 2:00, typing on
+        assert banner(app) == "Break due now: micro-break"
+        await settle(pilot, clock, 31)
+        assert not isinstance(app.screen, BreakPrompt)  # stopped 2 s ago
+        await settle(pilot, clock, 1)
+        assert isinstance(app.screen, BreakPrompt)  # 3 s without input
+    store.close()
