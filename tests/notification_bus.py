@@ -80,6 +80,8 @@ class NotificationServer:
     ready: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    inhibited: bool | None = None
+    """The ``Inhibited`` property (KDE's do-not-disturb), or None for a server without it."""
 
     def run(self) -> None:
         try:
@@ -121,6 +123,16 @@ class NotificationServer:
                     answer = new_method_return(message, "ssss", self.information)
                 elif member == "CloseNotification":
                     answer = new_method_return(message)
+                elif (
+                    member == "Get"
+                    and self.inhibited is not None
+                    and message.body
+                    == (
+                        "org.freedesktop.Notifications",
+                        "Inhibited",
+                    )
+                ):
+                    answer = new_method_return(message, "v", (("b", self.inhibited),))
                 else:
                     answer = new_error(message, "org.freedesktop.DBus.Error.UnknownMethod")
                 connection.send(answer)

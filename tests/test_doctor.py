@@ -36,6 +36,7 @@ NAMES = [
     "sound",
     "session cues",
     "idle detection",
+    "do-not-disturb",
     "terminal",
     "terminal bell",
     "history folder",

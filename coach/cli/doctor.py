@@ -234,6 +234,20 @@ def _sound(settings: Settings, environ: Mapping[str, str], platform: str) -> Che
     )
 
 
+def _do_not_disturb(environ: Mapping[str, str], platform: str) -> Check:
+    """Whether break reminders can follow the desktop's do-not-disturb."""
+    from coach.breaks.dnd import describe_dnd
+
+    detail, reader = describe_dnd(environ, platform)
+    if reader is not None:
+        return Check("do-not-disturb", True, f"followed: {detail}")
+    return Check(
+        "do-not-disturb",
+        None,
+        f"not followed ({detail}); `coach pause` holds reminders for a meeting",
+    )
+
+
 def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Check:
     from coach.breaks.idle import search_idle_probe
 
@@ -438,6 +452,7 @@ def collect_checks(
         _sound(settings, environ, platform),
         _last_session_cues(settings),
         _idle(settings, environ, platform),
+        _do_not_disturb(environ, platform),
         _terminal(stdout, environ, platform),
         _bell(settings, [stdout, stderr]),
         _history_folder(settings),
