@@ -265,7 +265,8 @@ class Sync:
                 break  # nothing could be marked: never append the same batch twice
             if self.progress is not None and (written > len(batch) or len(batch) == _CHUNK_LINES):
                 self.progress(f"writing {name}: {written:,} sessions")
-        if written:
+        if written or not continued:
+            # Where this computer left its journal: the next sync goes on from here.
             self._note_end(path, name, written)
         return written
 
