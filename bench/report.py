@@ -4,9 +4,10 @@ revision.
 Builds (or reuses, from --db-dir) the synthetic history of `bench/history.py`
 (58,400 sessions, about 400,000 exercise rows, the bundled programs' ids), then
 times fresh processes of `coach report --since 12w` and `--since all` in each
-format to a file, interleaved, with their peak memory (the kernel's
-ru_maxrss) and the size of what they wrote. With `--baseline DIR` (a source
-tree of another revision: `git archive REV | tar -x -C DIR`), the same
+format to a file, interleaved, with their CPU time (user + system), peak
+memory (the kernel's ru_maxrss) and the size of what they wrote. With `--baseline DIR` (a source
+tree of another revision: `git archive REV | tar -x -C DIR`, with the
+revision's name in DIR/REVISION), the same
 commands run from it too, in the same rounds, so both face the same noise;
 formats the baseline does not have are left out for it.
 
