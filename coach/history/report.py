@@ -418,7 +418,15 @@ def _program(
     phases: list[PhaseAdherence] = []
     weeks: list[WeekCount] = []
     overall = None
-    if begin <= last:
+    if facts is not None and not facts.scheduled:
+        # Nothing is ever prescribed: the weeks' counts alone (no day to judge).
+        by_week = Counter(week_start(day) for day, count in per_day.items() for _ in range(count))
+        weeks = [
+            WeekCount(monday, count, 0, 0)
+            for monday, count in sorted(by_week.items())
+            if begin <= monday + timedelta(days=6) and monday <= last
+        ]
+    elif begin <= last:
         by_phase = _segments(
             schedule_on,
             (
