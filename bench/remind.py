@@ -6,7 +6,9 @@ Linux only: CPU and memory come from /proc.
    detection off and, when this machine has an idle probe (or --xvfb starts a
    private X server for one), on; micro-breaks every 12 hours and rest breaks
    every 24, so nothing falls due while it is watched (the default 10 minutes
-   would, with --minutes 10). Side by side, in the same run: a bare
+   would, with --minutes 10); and each of the two again with working hours
+   set (all day, every day) and a 12-hour `coach pause` written before it
+   starts. Side by side, in the same run: a bare
    `python -c "import time; time.sleep(N)"` and a bare
    `python -c "import asyncio, sqlite3, time; time.sleep(N)"`. Once each is up
    (the daemon's first "waiting" line) and --settle seconds more have passed,
@@ -27,7 +29,12 @@ Linux only: CPU and memory come from /proc.
    COACH_BREAK_* variables it was given) is late by its start minus the same
    "due_at". Once on a quiet machine and once with a `while True: pass` process
    keeping a core busy (unless --no-busy). Every JSON line must carry a
-   "message".
+   "message". The same runs warn 1 s before each break: a warning is late by
+   its "at" minus (due_at - 1 s), a `break_over` by its "at" minus (the
+   break's "at" + 1 s). Then, for `session_due`, a reminder in a time zone a
+   few seconds off UTC (POSIX TZ offsets take seconds) with three programs
+   whose `schedule.times` is its next whole minute, about 4 s away: each is
+   late by its "at" minus that minute.
 3. Exit statuses (untimed, with the warm-up): `coach remind --once` exits 0
    once its break has come, and 130 (SIGINT) or 143 (SIGTERM) when stopped
    before it; a daemon without --once stopped by SIGTERM exits 0 (part 2).
@@ -69,6 +76,7 @@ REPO = Path(__file__).resolve().parent.parent
 TARGET_CORE_SHARE = 0.0001  # 0.01% of one core
 TARGET_MIB = 30.0
 TARGET_LATE_MS = 1000.0
+TARGET_TOLD_MS = 50.0  # each reminder, warning and session_due, with a core busy
 
 LONG_TIMERS = {
     # Longer than any measure: nothing may fall due while it is watched.
@@ -82,7 +90,32 @@ SHORT_TIMERS = {
     "COACH_BREAKS__MICRO__LENGTH": "1s",
     "COACH_BREAKS__REST__EVERY": "1h",
     "COACH_BREAKS__IDLE_DETECTION": "false",
+    "COACH_BREAKS__WARNING": "1s",
 }
+WARNING = 1.0
+
+HOURS = {
+    # Working hours all day, every day: set (so the reminder works them out), never in the way.
+    "COACH_BREAKS__HOURS__WEEKDAYS": '["00:00-24:00"]',
+    "COACH_BREAKS__HOURS__WEEKEND": '["00:00-24:00"]',
+}
+
+PRESCRIBED = """\
+schema_version = 2
+
+[program]
+id = "timed-{n}"
+title = "Timed {n}"
+
+[program.schedule]
+times = ["{time}"]
+
+[[exercise]]
+id = "glide"
+name = "Glide"
+reps = 2
+hold = 1
+"""
 
 HOOK = """\
 import os, sys, time
@@ -261,6 +294,16 @@ def has_line(text: str) -> Any:
     return lambda child: text in child.lines()
 
 
+def pause(children: Children, env: dict[str, str], length: str) -> None:
+    """``coach pause LENGTH`` on the history ``env`` names."""
+    subprocess.run(
+        [sys.executable, "-m", "coach", "pause", length],
+        env={**children.env, **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def remind_argv(*extra: str) -> list[str]:
     return [sys.executable, "-m", "coach", "remind", "--json", "--no-notify", "--no-bell", *extra]
 
@@ -377,6 +420,20 @@ def measure_waiting(
         "`coach remind`, idle detection off", remind_argv(), **quiet, **data_env(work, "off")
     )
     started.append((daemon, True))
+    paused = data_env(work, "paused")
+    pause(children, {**quiet, **HOURS, **paused}, "12h")
+    started.append(
+        (
+            children.start(
+                "`coach remind`, hours and a pause set, idle detection off",
+                remind_argv(),
+                **quiet,
+                **HOURS,
+                **paused,
+            ),
+            True,
+        )
+    )
     probe = idle_probe({**children.env, **(x_env or {})})
     if probe:
         started.append(
@@ -387,6 +444,21 @@ def measure_waiting(
                     **LONG_TIMERS,
                     **(x_env or {}),
                     **data_env(work, "on"),
+                ),
+                True,
+            )
+        )
+        paused_on = data_env(work, "paused-on")
+        pause(children, {**LONG_TIMERS, **HOURS, **paused_on}, "12h")
+        started.append(
+            (
+                children.start(
+                    f"`coach remind`, hours and a pause set, idle detection on ({probe})",
+                    remind_argv(),
+                    **LONG_TIMERS,
+                    **HOURS,
+                    **(x_env or {}),
+                    **paused_on,
                 ),
                 True,
             )
@@ -440,7 +512,9 @@ def measure_waiting(
         )
         if is_daemon:
             events = {e["event"] for e in child.events()}
-            if events != {"waiting"}:
+            # Nobody types on a private X server: idle long enough is a natural break.
+            allowed = {"waiting", "paused", "natural"}
+            if not events <= allowed or "waiting" not in events:
                 raise BenchError(f"{child.label}: said more than it should while waiting: {events}")
     for child, _ in started:
         children.stop(child)
@@ -456,6 +530,12 @@ class Lateness:
     hooks: list[float]
     period: float
     """Median seconds from one break to the next (every + length = 3 s)."""
+    warnings: list[float] = field(default_factory=list)
+    """Of each warning, against its break's due_at minus the warning."""
+    overs: list[float] = field(default_factory=list)
+    """Of each break_over, against its break's "at" plus the length (1 s)."""
+    sessions: list[float] = field(default_factory=list)
+    """Of each session_due, against its whole minute (a separate run)."""
 
 
 def _stamp(text: str) -> float:
@@ -486,10 +566,16 @@ def measure_lateness(children: Children, work: Path, label: str, breaks: int) ->
     late: list[float] = []
     dues: list[float] = []
     moments: list[float] = []
+    warnings: list[float] = []
+    overs: list[float] = []
     due_at: float | None = None
     for event in events:
         if event["event"] == "waiting":
             due_at = _stamp(event["due_at"])
+        elif event["event"] == "warning" and due_at is not None:
+            warnings.append((_stamp(event["at"]) - (due_at - WARNING)) * 1000)
+        elif event["event"] == "break_over" and moments:
+            overs.append((_stamp(event["at"]) - (moments[-1] + 1.0)) * 1000)
         elif event["event"] == "break":
             if due_at is None:
                 raise BenchError(f"{label}: a break before any 'waiting' line")
@@ -507,7 +593,47 @@ def measure_lateness(children: Children, work: Path, label: str, breaks: int) ->
     if len(hooks) < len(late):
         raise BenchError(f"{label}: {len(late)} breaks but {len(hooks)} hooks ran")
     gaps = [b - a for a, b in itertools.pairwise(moments)]
-    return Lateness(label, late[:breaks], hooks[:breaks], statistics.median(gaps))
+    if len(warnings) < breaks - 1 or len(overs) < breaks - 1:
+        raise BenchError(f"{label}: {len(warnings)} warnings, {len(overs)} break_over lines")
+    result = Lateness(label, late[:breaks], hooks[:breaks], statistics.median(gaps))
+    result.warnings, result.overs = warnings, overs
+    result.sessions = measure_session_due(children, work, label)
+    return result
+
+
+def measure_session_due(
+    children: Children, work: Path, label: str, programs: int = 3
+) -> list[float]:
+    """``session_due`` lateness: ``programs`` programs due at the next whole minute.
+
+    The reminder runs in a time zone a few seconds off UTC (POSIX TZ offsets
+    take seconds), so that its next whole minute is about 4 s away.
+    """
+    name = "".join(c for c in label if c.isalnum())
+    now = time.time()
+    shift = int(56 - now % 60) % 60
+    local = time.gmtime(now + shift + 60)
+    due = f"{local.tm_hour:02d}:{local.tm_min:02d}"
+    folder = work / f"programs-{name}"
+    folder.mkdir()
+    for n in range(programs):
+        text = PRESCRIBED.format(n=n, time=due)
+        (folder / f"timed-{n}.toml").write_text(text, encoding="utf-8")
+    child = children.start(
+        f"{label}, session_due",
+        remind_argv(),
+        **LONG_TIMERS,
+        COACH_BREAKS__IDLE_DETECTION="false",
+        COACH_PROGRAMS_PATH=str(folder),
+        TZ=f"BEN-00:00:{shift:02d}",
+        **data_env(work, f"sessions-{name}"),
+    )
+    wait_for(child, f"{programs} session_due", 90, has_event("session_due", programs))
+    children.stop(child)
+    minute = (now + shift + 60) // 60 * 60 - shift  # the whole local minute, in UTC seconds
+    return [
+        (_stamp(e["at"]) - minute) * 1000 for e in child.events() if e["event"] == "session_due"
+    ]
 
 
 def summary(samples: list[float]) -> tuple[float, float, float]:
@@ -688,6 +814,23 @@ def report(costs: list[Cost], probe: str, runs: list[Lateness], args: argparse.N
             f"| {run.label} | {len(run.breaks)} | {b[0]:.0f} ms | {b[1]:.0f} ms | {b[2]:.0f} ms "
             f"| {h[0]:.1f} ms | {h[1]:.1f} ms | {h[2]:.1f} ms | {run.period:.3f} s |"
         )
+    print(
+        f"\nWarnings ({WARNING:g} s before each break), break_over lines (1 s after each "
+        "break) and session_due lines (programs due at one whole minute, a run of their own):\n"
+    )
+    print("| run | line | count | median | p95 | max |")
+    print("|---|---|---:|---:|---:|---:|")
+    for run in runs:
+        for name, samples in (
+            ("warning", run.warnings),
+            ("break_over", run.overs),
+            ("session_due", run.sessions),
+        ):
+            m = summary(samples)
+            print(
+                f"| {run.label} | {name} | {len(samples)} | {m[0]:.1f} ms | {m[1]:.1f} ms "
+                f"| {m[2]:.1f} ms |"
+            )
 
     print("\nTargets:")
     for cost in daemons:
@@ -705,6 +848,13 @@ def report(costs: list[Cost], probe: str, runs: list[Lateness], args: argparse.N
         ok = worst <= TARGET_LATE_MS
         print(
             f"- within 1 s of due, {run.label}: worst {worst:.0f} ms (hook included) {_verdict(ok)}"
+        )
+    for run in runs:
+        worst = max([*run.breaks, *run.warnings, *run.sessions])
+        ok = worst <= TARGET_TOLD_MS
+        print(
+            f"- each break, warning and session_due within 50 ms, {run.label}: "
+            f"worst {worst:.0f} ms {_verdict(ok)}"
         )
 
 

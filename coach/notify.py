@@ -21,6 +21,12 @@ terminal (a log, ``dunst`` in a console) and argv cannot carry NUL. Then:
 * PowerShell gets a fixed script (as ``-EncodedCommand``) and the text in
   environment variables, read with ``$env:``, never spliced into the script.
 
+Finding ``notify-send`` says nothing about whether anything will show what
+it sends: a desktop-less session can have a bus and no notification server.
+:func:`check_notifier` also asks the bus for the server's information
+(``GetServerInformation``, through ``gdbus`` or ``dbus-send``, with a short
+timeout), so ``coach doctor`` and ``coach remind`` can say so honestly.
+
 Only the standard library is imported: ``coach remind`` imports this module
 and must start quickly.
 """
@@ -29,21 +35,27 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from coach.text import visible
 
 __all__ = [
     "Notifier",
+    "NotifierCheck",
     "NotifierLookup",
     "NotifyCommand",
+    "Sender",
+    "ServerAnswer",
     "Urgency",
+    "ask_notification_server",
+    "check_notifier",
     "find_notifier",
     "search_notifier",
 ]
@@ -124,6 +136,14 @@ def _plain_text(text: str, *, limit: int, newlines: bool) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+class Sender(Protocol):
+    """What sends a notification: a :class:`Notifier`, or a test's fake."""
+
+    def send(self, title: str, body: str, *, urgency: Urgency = "normal") -> bool:
+        """Show a notification; False (with a reason in ``last_failure``) if it could not."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,3 +355,200 @@ def find_notifier(
 ) -> Notifier | None:
     """The notifier this system has, or None (:func:`search_notifier` says why)."""
     return search_notifier(environ, platform).notifier
+
+
+# --------------------------------------------------------------------------- is anyone listening?
+
+_SERVICE = "org.freedesktop.Notifications"
+_OBJECT = "/org/freedesktop/Notifications"
+_METHOD = f"{_SERVICE}.GetServerInformation"
+_NO_OWNER = ("ServiceUnknown", "NameHasNoOwner")
+_NO_REPLY = ("NoReply", "Timeout", "Timed out")
+
+SERVER_FIX = "start a notification server (your desktop's, or dunst or mako)"
+"""How to get a notification server on a bus that has none."""
+
+# A GVariant string as gdbus prints it: single or double quotes, backslash escapes.
+_GVARIANT_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
+_DBUS_SEND_STRING = re.compile(r'^\s*string "(.*)"$', re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAnswer:
+    """What asking the session bus for its notification server found."""
+
+    server: str | None
+    """The server that answered ("dunst 1.9.0 (dunst-project)"), or None."""
+
+    detail: str
+    """Which server answered, or why none did (or why coach could not ask)."""
+
+    fix: str | None = None
+    """How to get a server answering, when none did."""
+
+    asked: bool = True
+    """False when there was no command to ask the bus with, so nothing is known."""
+
+
+def _unescape(text: str) -> str:
+    """A GVariant string's text: its backslash escapes (``\\n``, ``\\u001b``) read."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code[0] in "uU" and len(code) > 1:
+            number = int(code[1:], 16)
+            return chr(number) if number <= sys.maxunicode else match.group(0)
+        return _ESCAPES.get(code, match.group(0))
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", one, text, flags=re.DOTALL)
+
+
+def _server_name(fields: list[str]) -> str:
+    """The server as "name version (vendor)", from GetServerInformation's answer, made plain."""
+    name, vendor, version = [*fields, "", "", ""][:3]
+    shown = " ".join(part for part in (name.strip(), version.strip()) if part) or "a server"
+    if vendor.strip():
+        shown += f" ({vendor.strip()})"
+    return _plain_text(shown, limit=_MAX_TITLE, newlines=False)
+
+
+def _failure(tool: str, said: str, address: str) -> ServerAnswer:
+    """The answer for a call that failed with ``said`` on stderr."""
+    first = said.strip().splitlines()[0] if said.strip() else "no message"
+    why = _plain_text(first, limit=200, newlines=False)
+    if any(marker in said for marker in _NO_OWNER):
+        return ServerAnswer(
+            None,
+            f"no notification server answers on the session bus {address} "
+            f"(nothing owns {_SERVICE})",
+            SERVER_FIX,
+        )
+    if any(marker in said for marker in _NO_REPLY):
+        return ServerAnswer(
+            None,
+            f"the notification server on the session bus {address} did not answer in time",
+            "restart the notification server (your desktop's, or dunst or mako)",
+        )
+    if "connect" in said.lower() or "Failed to open connection" in said:
+        return ServerAnswer(
+            None,
+            f"the session bus {address} cannot be reached ({tool}: {why})",
+            "run coach from a terminal inside your desktop session",
+        )
+    return ServerAnswer(
+        None, f"asking the session bus {address} failed ({tool}: {why})", SERVER_FIX
+    )
+
+
+def ask_notification_server(
+    environ: Mapping[str, str] | None = None,
+    *,
+    which: Callable[..., str | None] = shutil.which,
+    timeout: float = 3.0,
+) -> ServerAnswer:
+    """Ask the session bus which notification server is on it (freedesktop systems).
+
+    Calls ``org.freedesktop.Notifications.GetServerInformation`` through
+    ``gdbus`` or, failing that, ``dbus-send``, found on ``environ``'s PATH,
+    and waits at most ``timeout`` seconds. A bus that starts a server on
+    demand starts it now, which is what sending would do. Never raises.
+    """
+    environ = os.environ if environ is None else environ
+    address, extra = _session_bus(environ)
+    if address is None:
+        return ServerAnswer(
+            None,
+            "no session bus (DBUS_SESSION_BUS_ADDRESS is not set and there is no "
+            "$XDG_RUNTIME_DIR/bus)",
+            "run coach from a terminal inside your desktop session",
+        )
+    env = {**environ, **extra}
+    search_path = environ.get("PATH")
+    seconds = max(1, round(timeout))
+    gdbus = which("gdbus", path=search_path)
+    dbus_send = which("dbus-send", path=search_path)
+    if gdbus is not None:
+        tool, argv = "gdbus", [
+            gdbus, "call", "--address", address, "--dest", _SERVICE,
+            "--object-path", _OBJECT, "--method", _METHOD, "--timeout", str(seconds),
+        ]  # fmt: skip
+    elif dbus_send is not None:
+        tool, argv = "dbus-send", [
+            dbus_send, f"--bus={address}", "--print-reply", f"--reply-timeout={seconds * 1000}",
+            f"--dest={_SERVICE}", _OBJECT, _METHOD,
+        ]  # fmt: skip
+    else:
+        return ServerAnswer(
+            None,
+            "neither gdbus nor dbus-send is installed to ask the session bus whether a "
+            "notification server is there",
+            "install gdbus (libglib2.0-bin on Debian/Ubuntu, glib2 elsewhere) or dbus-send "
+            "(dbus), or try `coach doctor --send-test`",
+            asked=False,
+        )
+    try:
+        finished = subprocess.run(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=seconds + 1,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return _failure(tool, "Timed out", address)
+    except (OSError, ValueError) as error:
+        return ServerAnswer(None, f"{tool} could not be started: {error}", None, asked=False)
+    said = finished.stdout.decode("utf-8", "replace")
+    if finished.returncode != 0:
+        return _failure(tool, finished.stderr.decode("utf-8", "replace"), address)
+    if tool == "gdbus":
+        fields = [_unescape(a or b) for a, b in _GVARIANT_STRING.findall(said)]
+    else:
+        fields = _DBUS_SEND_STRING.findall(said)
+    server = _server_name(fields)
+    return ServerAnswer(server, f"the notification server {server} answers on {address}")
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierCheck:
+    """What :func:`check_notifier` found: the notifier, and whether anything shows what it sends."""
+
+    notifier: Notifier | None
+    """The notifier to use (even when nothing answers: a server may start later), or None."""
+
+    works: bool | None
+    """True when a notification server answered, False when notifications cannot show,
+    None when it cannot be known without sending one (macOS, Windows, no bus tool)."""
+
+    detail: str
+    """Which command, which server, or why notifications will not show."""
+
+    fix: str | None = None
+    """How to get notifications working, when they are not."""
+
+
+def check_notifier(
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    *,
+    which: Callable[..., str | None] = shutil.which,
+    timeout: float = 3.0,
+) -> NotifierCheck:
+    """Find the notifier and, with notify-send, ask the bus whether a server will show it."""
+    environ = os.environ if environ is None else environ
+    found = search_notifier(environ, platform, which=which)
+    notifier = found.notifier
+    if notifier is None:
+        return NotifierCheck(None, False, found.detail, found.fix)
+    if notifier.name != "notify-send":
+        return NotifierCheck(notifier, None, found.detail)
+    answer = ask_notification_server(
+        {**environ, **notifier.extra_env}, which=which, timeout=timeout
+    )
+    if answer.server is not None:
+        return NotifierCheck(notifier, True, f"{found.detail}: {answer.server} answers")
+    works = False if answer.asked else None
+    detail = f"{notifier.name} ({notifier.path}) is installed, but {answer.detail}"
+    return NotifierCheck(notifier, works, detail, answer.fix)

@@ -36,6 +36,13 @@ def symptom_advice(symptom: str, rating: int | None, limit: int | None) -> str |
     return SYMPTOM_ADVICE.format(symptom=symptom, rating=rating, limit=limit)
 
 
+LIMIT_ADVICE = (
+    "If your {symptom} is above {limit} out of 10, stop these exercises for now and talk "
+    "to your doctor or physiotherapist before doing them again."
+)
+"""The same advice as :data:`STOP_ADVICE`, said ahead of time: the patient handout's."""
+
+
 NEXT_DAY_QUESTION = "Since your last session, are things better, the same or worse?"
 """Asked before the first session on a later day, for a program with ``next_day = true``."""
 

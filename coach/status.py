@@ -168,6 +168,11 @@ class Status:
     """None when neither ``coach remind`` nor the app keeps the break timers."""
     due: tuple[Due, ...] = ()
     """What each prescribed program asks of today (:func:`coach.history.due.due_today`)."""
+    paused_until: str | None = None
+    """When paused break reminders come back (local time with its offset), while paused."""
+    counting: str | None = None
+    """What the break timers count: "active" time (where idle time can be read) or "wall"
+    time; None when neither ``coach remind`` nor the app keeps them."""
 
     def to_json(self) -> dict[str, Any]:
         """``coach status --json``: the same keys, in the same order, release after release."""
@@ -180,6 +185,8 @@ class Status:
             "next_break": None if self.next_break is None else self.next_break.to_json(),
             "today": self.today,
             "due": [entry.to_json() for entry in self.due],
+            "paused_until": self.paused_until,
+            "counting": self.counting,
         }
 
 
@@ -217,6 +224,8 @@ def collect_status(
         last_session=last,
         next_break=_next_break(prefs.data_dir, rows.break_state, now),
         due=tuple(due_today(plans, today, rows.programs, prefs.rest_days)),
+        paused_until=_paused_until(rows.break_state, now),
+        counting=_counting(prefs.data_dir, rows.break_state),
     )
 
 
@@ -254,6 +263,22 @@ def _next_break(data_dir: Path, state: Mapping[str, Any] | None, now: datetime) 
     clock = SystemClock()
     found = next_break_now(state, clock.monotonic(), now, clock.boot_id())
     return None if found is None else NextBreak(**found)
+
+
+def _paused_until(state: Mapping[str, Any] | None, now: datetime) -> str | None:
+    """The end of a pause still on, as local time with its offset."""
+    from coach.breaks.scheduler import saved_pause
+
+    until = saved_pause(state)
+    if until is None or until <= now:
+        return None
+    return until.astimezone().isoformat(timespec="seconds")
+
+
+def _counting(data_dir: Path, state: Mapping[str, Any] | None) -> str | None:
+    if state is None or not hosts_running(data_dir):
+        return None
+    return "active" if state.get("counting") == "active" else "wall"
 
 
 def _last_session(prefs: HistorySettings, row: tuple[Any, ...]) -> LastSession:
@@ -304,6 +329,11 @@ def format_status(status: Status, now: datetime | None = None) -> str:
         when = _ago(datetime.fromisoformat(last.started_at), now)
         lines.append(f"Last session: {last.title} ({last.program}), {last.status}, {when}")
     lines.extend(f"{entry.title} ({entry.program}): {entry.line()}" for entry in status.due)
+    if status.paused_until is not None:
+        from coach.breaks.pause import format_until
+
+        until = datetime.fromisoformat(status.paused_until)
+        lines.append(f"Break reminders paused until {format_until(until, now)}")
     upcoming = status.next_break
     if upcoming:
         from coach.program.durations import format_duration

@@ -12,6 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# session_bus and notification_server: a private D-Bus bus and notification server.
+pytest_plugins = ["tests.notification_bus"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(

@@ -31,6 +31,8 @@ POLICY = BreakPolicy(
     rest=KindPolicy(every=50 * MIN, length=5 * MIN, program="wrist-forearm-stretches"),
     postpone=5 * MIN,
     max_postpones=2,
+    warning=0,  # warnings, holding for a pause: tests/test_breaks_day.py
+    start_on_pause=False,
 )
 DAY = "2026-01-05"
 

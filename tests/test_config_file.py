@@ -294,3 +294,21 @@ def test_config_set_and_unset_commands(tmp_path: Path) -> None:
     unknown = _coach("config", "unset", "breaks.micro.evry", env=env)
     assert unknown.returncode == 2 and "did you mean 'every'?" in unknown.stderr
     assert target.read_text() == "[breaks.micro]\n\n[cues]\nbell = false\n"
+
+
+def test_a_list_commented_over_several_lines_gets_its_value_after_it(tmp_path: Path) -> None:
+    """``coach config init`` writes the long micro-break ideas over several commented lines."""
+    import tomllib
+
+    from coach.config.file import init_config, set_setting
+    from coach.config.settings import setting_text
+
+    target = init_config(tmp_path / "config.toml")
+    set_setting("breaks.micro_ideas", '["Look far away.", "Shake out, gently"]', target)
+    text = target.read_text()
+    block = text.split("# micro_ideas = [", 1)[1]
+    assert block.split("\n# ]\n", 1)[1].startswith('micro_ideas = ["Look far away."')
+    ideas = tomllib.loads(text)["breaks"]["micro_ideas"]
+    assert ideas == ["Look far away.", "Shake out, gently"]
+    # Shown as JSON, since commas would not give the same list back.
+    assert setting_text(ideas, separator=", ") == '["Look far away.", "Shake out, gently"]'

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import stat
 import struct
 import termios
@@ -27,6 +28,7 @@ from coach.cli.doctor import (
 from coach.config.settings import BreakSettings, CueSettings, Settings
 from coach.errors import SettingsError
 from tests.helpers import needs_xvfb, read_only, start_xvfb, stop
+from tests.notification_bus import NotificationServer
 
 NAMES = [
     "notifications",
@@ -118,21 +120,112 @@ def fake_notify_send(folder: Path, exit_status: int) -> dict[str, str]:
     return {"PATH": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1/bus"}
 
 
-def test_notifications(tmp_path: Path) -> None:
+def test_notifications_without_a_way_to_ask_the_bus(tmp_path: Path) -> None:
     check = checks()["notifications"]
     assert check.ok is False and "notify-send is not installed" in check.detail
     assert check.fix is not None and "libnotify-bin" in check.fix
 
-    environ = fake_notify_send(tmp_path, 0)
+    environ = fake_notify_send(tmp_path, 0)  # no gdbus or dbus-send on this PATH
     check = checks(environ=environ)["notifications"]
-    assert check.ok is True and "notify-send" in check.detail and "--send-test" in check.detail
-    assert checks(environ=environ, send_test=True)["notifications"].ok is True
+    assert check.ok is False and "neither gdbus nor dbus-send" in check.detail
+    assert check.fix is not None and "--send-test" in check.fix
+    sent = checks(environ=environ, send_test=True)["notifications"]
+    assert sent.ok is True and sent.detail.endswith("a test notification was sent")
 
     environ = fake_notify_send(tmp_path, 1)
-    assert checks(environ=environ)["notifications"].ok is True  # nothing sent, nothing known
     check = checks(environ=environ, send_test=True)["notifications"]
     assert check.ok is False and "no server here" in check.detail
+    assert check.fix is not None and "gdbus" in check.fix
+
+
+def real_bus(address: str) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", ""), "DBUS_SESSION_BUS_ADDRESS": address}
+
+
+needs_bus_tools = pytest.mark.skipif(
+    shutil.which("notify-send") is None
+    or (shutil.which("gdbus") is None and shutil.which("dbus-send") is None),
+    reason="needs notify-send and gdbus or dbus-send",
+)
+
+
+@needs_bus_tools
+def test_notifications_ok_only_when_a_server_answers(
+    notification_server: NotificationServer,
+) -> None:
+    check = checks(environ=real_bus(notification_server.address))["notifications"]
+    assert check.ok is True
+    assert ": test 1 (coach) answers (`coach doctor --send-test` sends one)" in check.detail
+    assert notification_server.received == []  # asking shows nothing
+    sent = checks(environ=real_bus(notification_server.address), send_test=True)
+    assert sent["notifications"].ok is True
+    assert [got["summary"] for got in notification_server.received] == ["coach doctor"]
+
+
+@needs_bus_tools
+def test_a_bus_with_no_notification_server_is_not_ok(session_bus: str) -> None:
+    check = checks(environ=real_bus(session_bus))["notifications"]
+    assert check.ok is False
+    assert check.detail.endswith(
+        f"but no notification server answers on the session bus {session_bus} "
+        "(nothing owns org.freedesktop.Notifications)"
+    )
     assert check.fix is not None and "notification server" in check.fix
+    line = format_checks([check])
+    assert line.startswith("missing notifications: notify-send (") and "Fix: start a" in line
+    sent = checks(environ=real_bus(session_bus), send_test=True)["notifications"]
+    assert sent.ok is False and "sending failed: notify-send failed" in sent.detail
+
+
+# --------------------------------------------------------------------------- wrapping
+
+
+LONG = Check(
+    "history folder",
+    False,
+    "/home/someone/.local/share/coach-with-a-very-long-folder-name-that-cannot-be-split "
+    "is not writable: Permission denied",
+    "set data_dir in your config file (or COACH_DATA_DIR) to a folder you can write",
+)
+
+
+def test_lines_wrap_at_word_boundaries_with_continuations_indented() -> None:
+    words = format_checks([LONG]).split()
+    for width in (40, 60, 80, 132):
+        lines = format_checks([LONG, Check("a", True, "fine")], width).splitlines()
+        assert lines[0].startswith("missing history folder:")
+        assert all(line.startswith(" " * 8) and line[8] != " " for line in lines[1:-1])
+        assert lines[-1] == "ok      a: fine"
+        body = lines[:-1]
+        assert " ".join(line.strip() for line in body).split() == words  # no word cut
+        assert all(len(line) <= width or " " not in line.strip() for line in body)
+    # The long path alone is wider than 40 columns: it gets a line of its own, whole.
+    narrow = format_checks([LONG], 40).splitlines()
+    assert any(line.strip().startswith("/home/someone/") for line in narrow)
+    assert format_checks([LONG], 10) == format_checks([LONG], 40)  # 40 at the least
+
+
+def test_the_report_wraps_on_a_terminal_and_not_into_a_pipe(terminal: Any) -> None:
+    from coach.cli.doctor import report_width
+
+    assert report_width(io.StringIO(), {}) is None  # a pipe: one line a check, for grep
+    assert report_width(terminal(100, 30), {}) == 100
+    assert report_width(terminal(100, 30), {"COLUMNS": "72"}) == 72
+    assert report_width(io.StringIO(), {"COLUMNS": "72"}) == 72
+    assert report_width(io.StringIO(), {"COLUMNS": "wide"}) is None
+
+
+def test_run_doctor_wraps_to_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "50")
+    assert run_doctor(parser().parse_args(["doctor"])) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > len(NAMES) and all(
+        len(line) <= 50 or " " not in line.strip() for line in lines
+    )
+    starts = [line for line in lines if not line.startswith(" ")]
+    assert [line.split(":")[0].split(maxsplit=1)[1] for line in starts] == NAMES
 
 
 # --------------------------------------------------------------------------- speech
@@ -240,7 +333,9 @@ def test_idle_detection_on_a_real_x_server() -> None:
     finally:
         stop(server)
     assert check.ok is True
-    assert re.fullmatch(rf"x11 \(XScreenSaver on {display}\): idle for \d+ s now", check.detail)
+    assert re.fullmatch(
+        rf"x11 \(XScreenSaver on {display}\): idle for \d+ s now; counting: active", check.detail
+    )
 
 
 # --------------------------------------------------------------------------- terminal and bell
@@ -325,7 +420,8 @@ def parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
-def test_run_doctor(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_doctor(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
     assert run_doctor(parser().parse_args(["doctor"])) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(NAMES) and re.match(r"ok +config: settings valid", lines[-1])
@@ -338,6 +434,7 @@ def test_run_doctor(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_settings_exit_2_and_still_check_the_rest(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("COACH_CUES__BELL", "maybe")
     assert run_doctor(parser().parse_args(["doctor"])) == 2
     captured = capsys.readouterr()

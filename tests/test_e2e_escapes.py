@@ -231,7 +231,7 @@ def test_the_app_shows_hostile_names_and_history_as_text(run_in_tmux: Callable[.
     assert "ZFILE\\x1b]52;c;WkFQ\\x07" in flat and "<U+202E>ZFILE-bidi<U+200B>" in flat
     assert "Key trap" not in shown.split("Broken program files")[0]  # refused, not listed
     pane.keys("F2")
-    wait_for(pane.screen, "Minutes per week")
+    wait_for(pane.screen, "Sessions completed each day")
     pane.keys("End")  # the programs and exercises are further down
     shown = wait_for(pane.screen, "ZEXERCISE")
     flat = "".join(line.strip() for line in shown.splitlines())

@@ -392,5 +392,24 @@ def test_status_says_what_is_due_for_a_patient_file(
 def test_every_module_of_the_program_package_is_among_the_checking_rules() -> None:
     """A change to any of them may change what a file says: the cache must notice."""
     package = Path(library_cache.__file__).parent
-    modules = {f"program/{file.name}" for file in package.glob("*.py")} - {"program/__init__.py"}
+    modules = {f"program/{file.name}" for file in package.glob("*.py")}
+    # Not read when a file is checked: the package's marker, and the handout's layout.
+    modules -= {"program/__init__.py", "program/handout.py"}
     assert modules <= set(library_cache._RULE_MODULES)
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_patient_file_extending_a_link_follows_the_link_when_it_is_repointed(
+    user_dir: Path, cache: Path, checks: list[Path]
+) -> None:
+    versions = user_dir.parent / "versions"
+    versions.mkdir()
+    (versions / "v1.toml").write_text(BASE)
+    (versions / "v2.toml").write_text(BASE.replace("hold = 3", "hold = 7"))
+    link = user_dir.parent / "current.toml"
+    link.symlink_to(versions / "v1.toml")
+    (user_dir / "js.toml").write_text(PATIENT.format(ref="../current.toml"))
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 3
+    link.unlink()
+    link.symlink_to(versions / "v2.toml")  # the clinic moves everyone to version 2
+    assert _seconds(load_library(cache=cache), "tendon-for-js") == 6 * 7

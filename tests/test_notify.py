@@ -2,29 +2,32 @@
 
 Where ``dbus-daemon`` and ``notify-send`` are installed, the real ``notify-send``
 talks over a private session bus to a small ``org.freedesktop.Notifications``
-server (written with jeepney) that records what it was sent. Everywhere, a fake
-``notify-send`` on PATH records its argv, so the logic is covered on every machine.
+server (written with jeepney, in tests/notification_bus.py) that records what
+it was sent; ``gdbus`` and ``dbus-send`` ask it for its server information.
+Everywhere, a fake ``notify-send`` on PATH records its argv, so the logic is
+covered on every machine.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib.util
 import os
 import shutil
 import stat
-import subprocess
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coach.notify import Notifier, find_notifier, search_notifier
+from coach.notify import (
+    Notifier,
+    ask_notification_server,
+    check_notifier,
+    find_notifier,
+    search_notifier,
+)
+from tests.notification_bus import REAL_BUS, NotificationServer
 
 HOSTILE_BODY = "Rest <b>now</b> & [bold]breathe[/bold] \x1b[31mred\x1b[0m\x07 \u009b2J done"
 ESCAPED_BODY = (
@@ -203,122 +206,7 @@ def test_a_vanished_command_returns_false(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- a real D-Bus server
 
-_REAL = (
-    shutil.which("dbus-daemon") is not None
-    and shutil.which("notify-send") is not None
-    and importlib.util.find_spec("jeepney") is not None
-)
-
-_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={folder}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
-
-
-@pytest.fixture
-def session_bus() -> Iterator[str]:
-    """A private session bus for this test only; yields its address."""
-    # A short folder: a unix socket path must fit in about 100 bytes.
-    with tempfile.TemporaryDirectory(prefix="coach-bus-") as folder:
-        config = Path(folder) / "session.conf"
-        config.write_text(_BUS_CONFIG.format(folder=folder))
-        daemon = subprocess.Popen(
-            ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert daemon.stdout is not None
-            address = daemon.stdout.readline().strip()
-            assert address.startswith("unix:"), address
-            yield address
-        finally:
-            daemon.terminate()
-            daemon.wait(timeout=5)
-            if daemon.stdout is not None:
-                daemon.stdout.close()
-
-
-@dataclass
-class NotificationServer:
-    """org.freedesktop.Notifications on a bus, in a thread, recording each Notify call."""
-
-    address: str
-    received: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._serve()
-        except BaseException as error:  # reported by the test, not lost in the thread
-            self.error = error
-            self.ready.set()
-
-    def _serve(self) -> None:
-        from jeepney import MessageType, new_error, new_method_return
-        from jeepney.bus_messages import message_bus
-        from jeepney.io.blocking import open_dbus_connection
-
-        with open_dbus_connection(bus=self.address) as connection:
-            reply = connection.send_and_get_reply(
-                message_bus.RequestName("org.freedesktop.Notifications", 4), timeout=5
-            )
-            assert reply.body == (1,), reply.body  # primary owner
-            self.ready.set()
-            while not self.stop.is_set():
-                try:
-                    message = connection.receive(timeout=0.05)
-                except TimeoutError:
-                    continue
-                header = message.header
-                if header.message_type != MessageType.method_call:
-                    continue
-                member = header.fields.get(3)  # HeaderFields.member
-                self.calls.append(str(member))
-                if member == "Notify":
-                    app, _replaces, _icon, summary, body, _actions, hints, _expire = message.body
-                    self.received.append(
-                        {"app_name": app, "summary": summary, "body": body, "hints": hints}
-                    )
-                    answer = new_method_return(message, "u", (len(self.received),))
-                elif member == "GetCapabilities":
-                    answer = new_method_return(message, "as", (["body", "body-markup"],))
-                elif member == "GetServerInformation":
-                    answer = new_method_return(message, "ssss", ("test", "coach", "1", "1.2"))
-                elif member == "CloseNotification":
-                    answer = new_method_return(message)
-                else:
-                    answer = new_error(message, "org.freedesktop.DBus.Error.UnknownMethod")
-                connection.send(answer)
-
-
-@pytest.fixture
-def notification_server(session_bus: str) -> Iterator[NotificationServer]:
-    server = NotificationServer(session_bus)
-    thread = threading.Thread(target=server.run, name="notification-server", daemon=True)
-    thread.start()
-    assert server.ready.wait(timeout=10)
-    if server.error is not None:
-        raise server.error
-    try:
-        yield server
-    finally:
-        server.stop.set()
-        thread.join(timeout=5)
-    if server.error is not None:
-        raise server.error
+_REAL = REAL_BUS and shutil.which("notify-send") is not None
 
 
 @pytest.mark.skipif(not _REAL, reason="dbus-daemon, notify-send or jeepney is not installed here")
@@ -350,3 +238,89 @@ def test_real_notify_send_without_a_server_fails_cleanly(session_bus: str) -> No
     assert notifier.send("t", "b", timeout=5) is False
     assert notifier.last_failure is not None
     assert notifier.last_failure.startswith("notify-send failed")
+
+
+# --------------------------------------------------------------------------- asking for the server
+
+ASKERS = [name for name in ("gdbus", "dbus-send") if shutil.which(name) is not None]
+
+
+def only(tool: str) -> Any:
+    """A which() that finds the real ``tool`` (and notify-send), nothing else."""
+
+    def which(name: str, path: str | None = None) -> str | None:
+        return shutil.which(name) if name in (tool, "notify-send") else None
+
+    return which
+
+
+@pytest.mark.parametrize("tool", ASKERS)
+def test_the_server_that_answers_is_named(session_bus: str, tool: str) -> None:
+    from tests.notification_bus import serve_notifications
+
+    hostile = ("dun\x1b[2Jst \"q\" 'x' \\", "dunst-project", "1.9.0", "1.2")
+    server = serve_notifications(session_bus, information=hostile)
+    recorded = next(server)
+    environ = {"PATH": os.environ.get("PATH", ""), "DBUS_SESSION_BUS_ADDRESS": session_bus}
+    answer = ask_notification_server(environ, which=only(tool))
+    server.close()
+    assert "GetServerInformation" in recorded.calls and "Notify" not in recorded.calls
+    assert answer.server == "dun\\x1b[2Jst \"q\" 'x' \\ 1.9.0 (dunst-project)"
+    assert answer.fix is None and session_bus in answer.detail
+    found = check_notifier(environ, "linux", which=only(tool))
+    assert found.works is False  # the server has gone
+    assert found.notifier is not None  # kept: a server may come later
+
+
+@pytest.mark.parametrize("tool", ASKERS)
+def test_a_bus_with_no_server_says_so(session_bus: str, tool: str) -> None:
+    environ = {"PATH": os.environ.get("PATH", ""), "DBUS_SESSION_BUS_ADDRESS": session_bus}
+    answer = ask_notification_server(environ, which=only(tool))
+    assert answer.server is None and answer.asked
+    assert answer.detail == (
+        f"no notification server answers on the session bus {session_bus} "
+        "(nothing owns org.freedesktop.Notifications)"
+    )
+    assert answer.fix is not None and "dunst" in answer.fix
+
+
+@pytest.mark.parametrize("tool", ASKERS)
+def test_a_bus_that_cannot_be_reached_says_so(tmp_path: Path, tool: str) -> None:
+    address = f"unix:path={tmp_path / 'gone'}"
+    environ = {"PATH": os.environ.get("PATH", ""), "DBUS_SESSION_BUS_ADDRESS": address}
+    answer = ask_notification_server(environ, which=only(tool))
+    assert answer.server is None
+    assert answer.detail.startswith(f"the session bus {address} cannot be reached ({tool}: ")
+    assert answer.fix is not None and "desktop session" in answer.fix
+
+
+def test_no_tool_to_ask_with_is_not_a_verdict() -> None:
+    environ = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1/bus"}
+    answer = ask_notification_server(environ, which=fake_which())
+    assert answer.server is None and answer.asked is False
+    assert "neither gdbus nor dbus-send" in answer.detail
+    found = check_notifier(environ, "linux", which=fake_which("notify-send"))
+    assert found.notifier is not None and found.works is None
+    assert found.fix is not None and "--send-test" in found.fix
+    none = ask_notification_server({}, which=fake_which("gdbus"))
+    assert none.server is None and "no session bus" in none.detail
+
+
+def test_other_systems_are_not_asked() -> None:
+    found = check_notifier({}, "darwin", which=fake_which("osascript"))
+    assert found.notifier is not None and found.works is None and found.fix is None
+    missing = check_notifier({}, "linux", which=fake_which())
+    assert missing.notifier is None and missing.works is False
+    assert "notify-send is not installed" in missing.detail
+
+
+@pytest.mark.skipif(not _REAL or not ASKERS, reason="needs dbus-daemon, notify-send and gdbus")
+def test_check_notifier_on_a_real_server(notification_server: NotificationServer) -> None:
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "DBUS_SESSION_BUS_ADDRESS": notification_server.address,
+    }
+    found = check_notifier(environ, "linux")
+    assert found.works is True and found.notifier is not None and found.fix is None
+    assert found.detail.endswith(": test 1 (coach) answers")
+    assert notification_server.received == []

@@ -76,7 +76,7 @@ def test_defaults_without_any_file(shipped_file: Path) -> None:
     loaded = load_settings()
     assert loaded == Settings()
     assert loaded.breaks.micro.every == 600
-    assert loaded.breaks.rest.program == "wrist-forearm-stretches"
+    assert loaded.breaks.rest.program == "rest-break"
     assert source_of("breaks.micro.every") == "default"
 
 
@@ -412,7 +412,7 @@ def test_the_rendered_file_reads_back_as_the_defaults(shipped_file: Path) -> Non
     data = tomllib.loads(text)
     assert Settings.model_validate(data) == Settings()
     assert data["breaks"]["micro"] == {"every": "10m", "length": "20s"}
-    assert data["breaks"]["rest"]["program"] == "wrist-forearm-stretches"
+    assert data["breaks"]["rest"]["program"] == "rest-break"
     assert data["cues"]["notify_long_rests"] == "1m"
     assert "data_dir" not in data and "speech_command" not in data["cues"]
     # As the shipped file, it gives every setting except the unset ones.
@@ -425,20 +425,24 @@ def test_the_rendered_file_reads_back_as_the_defaults(shipped_file: Path) -> Non
 def test_the_commented_out_file_pins_nothing() -> None:
     text = render_config(commented_out=True)
     data = tomllib.loads(text)
-    assert data == {"cues": {}, "breaks": {"micro": {}, "rest": {}}, "history": {}, "ui": {}}
+    breaks: dict[str, dict[str, object]] = {"hours": {}, "micro": {}, "rest": {}}
+    assert data == {"cues": {}, "breaks": breaks, "history": {}, "ui": {}}
     assert '# every = "10m"' in text
     assert "# speech_command = " in text
     # Uncommenting every setting line (but the examples for settings that are
     # left out by default) gives the defaults back.
     lines = text.splitlines()
-    uncommented = [
-        line[2:]
-        if line.startswith("# ") and " = " in line and not before.endswith("Example:")
-        else line
-        for before, line in zip(["", *lines], lines, strict=False)
-    ]
+    uncommented = []
+    in_list = False  # a long list's commented lines, after its "# key = ["
+    for before, line in zip(["", *lines], lines, strict=False):
+        setting = line.startswith("# ") and " = " in line and not before.endswith("Example:")
+        uncommented.append(line[2:] if setting or in_list else line)
+        in_list = (setting and line.endswith("[")) or (in_list and line != "# ]")
     assert Settings.model_validate(tomllib.loads("\n".join(uncommented))) == Settings()
-    pinned = sum(line != original for line, original in zip(uncommented, lines, strict=True))
+    pinned = sum(
+        line != original and " = " in line
+        for line, original in zip(uncommented, lines, strict=True)
+    )
     assert pinned == len([item for item in explain_settings() if item.value is not None])
 
 

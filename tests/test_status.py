@@ -380,6 +380,8 @@ def test_no_history_gives_zeros_and_creates_nothing(tmp_path: Path) -> None:
         "next_break": None,
         "today": "2026-03-11",
         "due": [],
+        "paused_until": None,
+        "counting": None,
     }
     assert not (tmp_path / "not").exists()
 

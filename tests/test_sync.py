@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from coach.history.calendar import streaks
+from coach.history.records import SessionRecord
 from coach.history.store import HistoryStore
 from coach.history.sync import Computer, Sync, SyncError, this_computer
 from tests.helpers import T0, history_with, record, run_env
@@ -57,15 +58,15 @@ def _day(n: int) -> date:
     return date(2026, 11, 20) + timedelta(days=n)
 
 
-def _session(session_id: str, n: int) -> object:
+def _session(session_id: str, n: int) -> SessionRecord:
     return record(session_id, day=_day(n), started=T0 + timedelta(days=n))
 
 
 def test_sessions_on_each_of_three_computers_appear_on_all(tmp_path: Path, shared: Path) -> None:
     laptop, desktop, practice = places(tmp_path, shared, 3)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    desktop.store.save(_session("b", 1))  # type: ignore[arg-type]
-    practice.store.save(_session("c", 2))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    desktop.store.save(_session("b", 1))
+    practice.store.save(_session("c", 2))
     for place in (laptop, desktop, practice):
         place.sync.run()
     for place in (laptop, desktop, practice):
@@ -85,7 +86,7 @@ def test_syncing_again_adds_nothing_twice_and_writes_nothing_new(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     assert laptop.sync.run().written == 1
     first = desktop.sync.run()
     assert (first.added, first.written) == (1, 0)
@@ -98,7 +99,7 @@ def test_syncing_again_adds_nothing_twice_and_writes_nothing_new(
 
 def test_an_answer_given_on_another_computer_travels_back(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     desktop.sync.run()
     (copy,) = desktop.store.sessions()
@@ -112,8 +113,8 @@ def test_an_answer_given_on_another_computer_travels_back(tmp_path: Path, shared
 
 def test_a_cut_off_last_line_is_read_when_it_is_whole(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     whole = journal.read_bytes()
@@ -130,25 +131,25 @@ def test_a_journal_replaced_by_a_longer_copy_is_read_from_where_it_was_left(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     desktop.sync.run()
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     copy = journal.with_name(".incoming")
     shutil.copy(journal, copy)
     os.replace(copy, journal)  # as Syncthing does: a new file, renamed over the old
-    (before,) = desktop.store.journal_reads().values()
+    before = desktop.store.journal_reads()[journal.name]
     result = desktop.sync.run()
-    assert (result.added, result.updated) == (1, 0)
-    (after,) = desktop.store.journal_reads().values()
+    assert (result.added, result.updated, result.read) == (1, 0, 1)  # b alone was read
+    after = desktop.store.journal_reads()[journal.name]
     assert after["lines"] == before["lines"] + 1 == 2  # only the new line was read
 
 
 def test_conflict_copies_are_merged_like_journals(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     for copy in (
@@ -159,8 +160,8 @@ def test_conflict_copies_are_merged_like_journals(tmp_path: Path, shared: Path) 
         text = journal.read_text()
         (shared / copy).write_text(text)
     journal.unlink()
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
-    laptop.sync.run()  # a new journal holds only b (a was journaled already)
+    laptop.store.save(_session("b", 1))
+    laptop.sync.run()  # its journal gone, a new one holds a and b again
     result = desktop.sync.run()
     assert result.journals == 4 and result.added == 2
     assert desktop.ids() == ["a", "b"]
@@ -170,7 +171,7 @@ def test_a_journal_from_a_newer_coach_is_skipped_with_a_warning(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     lines = journal.read_text().splitlines()
@@ -187,8 +188,8 @@ def test_a_journal_from_a_newer_coach_is_skipped_with_a_warning(
 
 def test_a_damaged_line_is_left_out_and_named(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
+    laptop.store.save(_session("b", 1))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
     header, first, second = journal.read_text().splitlines()
@@ -224,11 +225,11 @@ def test_a_crash_mid_write_leaves_a_cut_line_that_the_next_write_mends(
     tmp_path: Path, shared: Path
 ) -> None:
     laptop, desktop = places(tmp_path, shared, 2)
-    laptop.store.save(_session("a", 0))  # type: ignore[arg-type]
+    laptop.store.save(_session("a", 0))
     laptop.sync.run()
     journal = shared / laptop.computer.journal
-    laptop.store.save(_session("b", 1))  # type: ignore[arg-type]
-    (unwritten,) = laptop.store.unjournaled()
+    laptop.store.save(_session("b", 1))
+    ((unwritten, _),) = laptop.store.unjournaled()
     with journal.open("a") as out:  # the process died half-way through b's line
         out.write(json.dumps(unwritten.to_json())[:50])
     desktop.sync.run()
@@ -243,7 +244,7 @@ def test_a_kill_during_a_journal_write_loses_nothing_recorded(tmp_path: Path, sh
     """kill -9 while a large journal is being written: the history is whole, and the
     next sync writes what was missing."""
     data = tmp_path / "data"
-    store = history_with(data, *[_session(f"s{n:05d}", n % 300) for n in range(3000)])  # type: ignore[arg-type]
+    store = history_with(data, *[_session(f"s{n:05d}", n % 300) for n in range(3000)])
     store.close()
     script = (
         "import sys; from pathlib import Path\n"
@@ -296,7 +297,7 @@ def _coach(
 
 def test_sync_init_now_and_status(tmp_path: Path, shared: Path) -> None:
     laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
-    history_with(laptop, _session("a", 0)).close()  # type: ignore[arg-type]
+    history_with(laptop, _session("a", 0)).close()
     not_yet = _coach(laptop, "sync", "now")
     assert not_yet.returncode == 1 and "coach sync init FOLDER" in not_yet.stderr
     init = _coach(laptop, "sync", "init", str(shared))
@@ -313,6 +314,11 @@ def test_sync_init_now_and_status(tmp_path: Path, shared: Path) -> None:
     assert "1 session line(s) read" in plain.stdout
     history = json.loads(_coach(desktop, "history", "--format", "json").stdout)
     assert [s["id"] for s in history] == ["a"]
+    laptop_id = json.loads(_coach(laptop, "sync", "status", "--json").stdout)["computer"]
+    assert history[0]["computer"] == laptop_id  # whose journal it came from
+    table = _coach(desktop, "history").stdout
+    assert "COMPUTER" in table.splitlines()[0] and laptop_id in table
+    assert "COMPUTER" not in _coach(laptop, "history").stdout  # all done here: no column
 
 
 def test_sync_init_refuses_a_folder_that_holds_the_history(tmp_path: Path) -> None:
@@ -356,7 +362,7 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
     from coach.history.sync import SyncLoop, SyncResult
 
     data = tmp_path / "data"
-    history_with(data, _session("a", 0)).close()  # type: ignore[arg-type]
+    history_with(data, _session("a", 0)).close()
     seen: list[SyncResult | str] = []
     arrived = threading.Semaphore(0)
 
@@ -370,7 +376,7 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
         first = seen[0]
         assert isinstance(first, SyncResult) and first.written == 1
         with HistoryStore.in_folder(data) as store:
-            store.save(_session("b", 1))  # type: ignore[arg-type]
+            store.save(_session("b", 1))
         loop.poke()  # a session was recorded
         assert arrived.acquire(timeout=30)
         second = seen[1]
@@ -383,3 +389,248 @@ def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path
         assert isinstance(seen[2], str) and "does not exist" in seen[2]
     finally:
         broken.stop()
+
+
+def test_a_long_sync_says_how_far_it_has_gone(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "_CHUNK_LINES", 2)  # as 2,000 are for years of sessions
+    laptop, desktop = places(tmp_path, shared, 2)
+    for n in range(5):
+        laptop.store.save(_session(f"s{n}", n))
+    said: list[str] = []
+    laptop.sync.progress = said.append
+    laptop.sync.run()
+    assert said == [f"writing {laptop.computer.journal}: {n:,} sessions" for n in (2, 4, 5)]
+    heard: list[str] = []
+    desktop.sync.progress = heard.append
+    assert desktop.sync.run().added == 5
+    assert [line.split(": ")[1] for line in heard][-1].endswith("%, 5 sessions")
+    assert heard[-1].startswith(f"reading {laptop.computer.journal}: 100%")
+    assert len(heard) == 3
+
+
+# --------------------------------------------------------------------------- report --from
+
+
+def _report(data: Path, *args: str) -> str:
+    done = _coach(data, "report", "--since", "all", *args)
+    assert done.returncode == 0, done.stderr
+    return "\n".join(line for line in done.stdout.splitlines() if not line.startswith("Generated"))
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_report_from_files_gives_the_numbers_importing_them_would(
+    tmp_path: Path, shared: Path, fmt: str
+) -> None:
+    patient = tmp_path / "patient"
+    history_with(
+        patient,
+        _session("a", 0),
+        record("b", day=_day(1), started=T0 + timedelta(days=1), status="partial"),
+        record("c", day=_day(3), started=T0 + timedelta(days=3), pain_after=6, note="sore"),
+    ).close()
+    export = tmp_path / "export.json"
+    assert _coach(patient, "export", str(export)).returncode == 0
+    assert _coach(patient, "sync", "init", str(shared)).returncode == 0
+    (journal,) = shared.iterdir()
+    imported = tmp_path / "imported"
+    assert _coach(imported, "import", str(export)).returncode == 0
+    expected = _report(imported, "--format", fmt)
+    assert "wrist" in expected
+    reader = tmp_path / "clinician"
+    for given in (export, shared, journal):
+        assert _report(reader, "--format", fmt, "--from", str(given)) == expected, given
+    assert not reader.exists()  # the clinician's own history was never opened
+
+
+def test_report_from_something_that_is_not_coach_s_says_so(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("dear physio\n")
+    said = _coach(tmp_path / "reader", "report", "--from", str(junk))
+    assert said.returncode == 1 and f"cannot read {junk}" in said.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    said = _coach(tmp_path / "reader", "report", "--from", str(empty))
+    assert said.returncode == 1 and "holds no coach journal" in said.stderr
+
+
+def test_an_overlong_line_is_skipped_without_reading_it_whole(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "MAX_LINE_BYTES", 4096)
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    header, line = journal.read_text().splitlines()
+    journal.write_text("\n".join([header, "x" * 10_000, line]) + "\n")
+    result = desktop.sync.run()
+    assert desktop.ids() == ["a"]
+    (warning,) = result.warnings
+    assert f"the line at byte {len(header) + 1}: longer than coach writes" in warning
+
+
+def test_a_session_whose_id_is_another_here_is_left_alone_and_said(
+    tmp_path: Path, shared: Path
+) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    desktop.store.save(replace(_session("a", 0), program="neck"))
+    laptop.sync.run()
+    result = desktop.sync.run()
+    assert [s.program for s in desktop.store.sessions()] == ["neck"]
+    (warning,) = result.warnings
+    assert "1 session(s) whose id is another session's here" in warning
+
+
+def test_the_sync_loop_says_each_warning_once_while_it_lasts(tmp_path: Path, shared: Path) -> None:
+    import threading
+
+    from coach.history.sync import SyncLoop, SyncResult
+
+    (shared / f"coach-{'e' * 12}.jsonl").write_text(
+        json.dumps({"format": "coach-journal", "version": 9, "computer": "e" * 12}) + "\n"
+    )
+    seen: list[SyncResult | str] = []
+    arrived = threading.Semaphore(0)
+
+    def report(outcome: SyncResult | str) -> None:
+        seen.append(outcome)
+        arrived.release()
+
+    loop = SyncLoop(tmp_path / "data", shared, report, every=3600).start()
+    try:
+        assert arrived.acquire(timeout=30)
+        loop.poke()
+        assert arrived.acquire(timeout=30)
+    finally:
+        loop.stop()
+    first, second = seen
+    assert isinstance(first, SyncResult) and isinstance(second, SyncResult)
+    assert len(first.warnings) == 1 and "journal version 9" in first.warnings[0]
+    assert second.warnings == []
+
+
+# --------------------------------------------------------------------------- this computer's journal
+
+
+def test_a_lost_journal_is_written_again_whole(tmp_path: Path, shared: Path) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    for n in range(3):
+        laptop.store.save(_session(f"s{n}", n))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    journal.unlink()  # deleted by hand, or by the sync tool, before the desktop read it
+    laptop.store.save(_session("s9", 9))
+    assert laptop.sync.run().written == 4
+    desktop.sync.run()
+    assert desktop.ids() == ["s0", "s1", "s2", "s9"]
+
+
+@pytest.mark.parametrize("damage", ["emptied", "cut header", "older copy"])
+def test_a_journal_that_is_not_the_one_left_is_mended(
+    tmp_path: Path, shared: Path, damage: str
+) -> None:
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    older = journal.read_bytes()
+    laptop.store.save(_session("b", 1))
+    laptop.sync.run()
+    journal.write_bytes({"emptied": b"", "cut header": older[:20], "older copy": older}[damage])
+    laptop.sync.run()
+    result = desktop.sync.run()
+    assert result.warnings == [] and desktop.ids() == ["a", "b"]
+    lines = journal.read_text().splitlines()
+    assert json.loads(lines[0])["format"] == "coach-journal"
+
+
+def test_a_restored_backup_takes_back_what_its_journal_holds(tmp_path: Path, shared: Path) -> None:
+    (laptop,) = places(tmp_path, shared, 1)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    laptop.store.close()
+    backup = tmp_path / "backup"
+    shutil.copytree(laptop.data, backup)
+    again = HistoryStore.in_folder(laptop.data)
+    again.save(_session("b", 1))
+    Sync(again, shared, laptop.computer).run()
+    again.close()
+    shutil.rmtree(laptop.data)
+    shutil.copytree(backup, laptop.data)  # the disk failed; last week's backup is back
+    restored = HistoryStore.in_folder(laptop.data)
+    result = Sync(restored, shared, laptop.computer).run()
+    assert result.added == 1 and [s.id for s in restored.sessions()] == ["a", "b"]
+
+
+def test_a_row_whose_time_is_written_otherwise_is_journaled_once(
+    tmp_path: Path, shared: Path
+) -> None:
+    import sqlite3
+
+    from coach.history.store import DB_NAME
+
+    (laptop,) = places(tmp_path, shared, 1)
+    laptop.store.save(_session("a", 0))
+    db = sqlite3.connect(laptop.data / DB_NAME)
+    db.execute("UPDATE sessions SET updated_at = '2026-11-20T09:30:00Z'")  # no milliseconds
+    db.commit()
+    db.close()
+    assert laptop.sync.run().written == 1
+    assert laptop.sync.run().written == 0
+    assert len((shared / laptop.computer.journal).read_text().splitlines()) == 2
+
+
+def test_a_skipped_long_line_is_not_read_again(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.history import sync
+
+    monkeypatch.setattr(sync, "MAX_LINE_BYTES", 4096)
+    laptop, desktop = places(tmp_path, shared, 2)
+    laptop.store.save(_session("a", 0))
+    laptop.sync.run()
+    journal = shared / laptop.computer.journal
+    with journal.open("a") as out:
+        out.write("x" * 10_000 + "\n")
+    assert len(desktop.sync.run().warnings) == 1
+    again = desktop.sync.run()
+    assert (again.warnings, again.read) == ([], 0)
+
+
+def test_a_file_name_in_the_folder_is_shown_as_text(tmp_path: Path, shared: Path) -> None:
+    (shared / "coach-\x1b]0;owned\x07\x1b[2J.jsonl").write_text("not a journal\n")
+    said = _coach(tmp_path / "reader", "report", "--from", str(shared))
+    assert "\x1b" not in said.stderr and "\x07" not in said.stderr
+    assert "not a coach journal" in said.stderr
+
+
+def test_an_older_history_that_cannot_be_written_says_it_cannot_sync(
+    tmp_path: Path, shared: Path
+) -> None:
+    import sqlite3
+
+    from coach.history.schema import migrate
+    from coach.history.store import DB_NAME
+    from tests.helpers import read_only
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = sqlite3.connect(folder / DB_NAME)
+    migrate(db, 7)  # before sync existed
+    db.commit()
+    db.close()
+    with read_only(folder):
+        store = HistoryStore(folder / DB_NAME)
+        try:
+            assert store.read_only is not None
+            with pytest.raises(SyncError, match=r"cannot sync: the history .* cannot be written"):
+                Sync(store, shared, Computer("a" * 12, "x")).run()
+        finally:
+            store.close()

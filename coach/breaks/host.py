@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from coach.breaks.scheduler import (
     LATE_IS_ASLEEP,
@@ -37,12 +37,24 @@ from coach.history.store import BreakRecord, BreakUpdate, HistoryStore
 HEARTBEAT = 60.0
 """The longest a waiting reminder sleeps in one go (see :meth:`Reminder._wait_until`)."""
 
+PAUSE_IDLE = 3.0
+"""Seconds without input that count as a pause in typing: a held break starts then
+(``breaks.start_on_pause``)."""
+
+IDLE_MIN = 5.0
+"""Idle readings shorter than this are gaps between keystrokes, still work; longer ones
+(reading, thinking) neither count as work nor reset the timers (active time)."""
+
 REMIND_LOCK = "remind.lock"
 """``coach remind`` holds this one alone: one reminder per history."""
 
 
 class IdleReader(Protocol):
-    """Something that can tell how long the person has been idle (see :mod:`coach.breaks.idle`)."""
+    """Something that can tell how long the person has been idle (see :mod:`coach.breaks.idle`).
+
+    One whose ``fine`` attribute is True gives cheap readings to the second:
+    the host then counts active time (:meth:`BreakHost.sample_idle`).
+    """
 
     @property
     def name(self) -> str:
@@ -114,6 +126,8 @@ class Look:
     """Work time today just reached the daily limit."""
     answered: bool = True
     """False when the answer given could not be applied (a postpone past the limit)."""
+    resumed: float | None = None
+    """When a pause ended, if one ended since the last look."""
 
 
 class BreakHost:
@@ -143,6 +157,11 @@ class BreakHost:
         self.planned: float | None = None
         """When the host meant to look next (set by the caller): waking much
         later than this means the machine was asleep."""
+        self.inactive = 0.0
+        """Idle time seen by :meth:`sample_idle` since the last look (active counting)."""
+        self.counting: Literal["active", "wall"] = "wall"
+        """"active" once the caller samples idle time often (:meth:`sample_idle`)."""
+        self._sampled: float | None = None
 
     def sync(self, answer: Callable[[BreakScheduler, float], bool | None] | None = None) -> Look:
         """Look now: bring the shared state up to date, apply ``answer``, save.
@@ -152,10 +171,14 @@ class BreakHost:
         """
         now = self.clock.monotonic()
         wall = self.clock.now()
-        idle = self._read_idle()
         asleep = 0.0
         if self.planned is not None and now - self.planned > LATE_IS_ASLEEP:
             asleep = now - self.planned
+        # Time asleep is not idle time at work: start the idle samples afresh after it.
+        if asleep:
+            self._sampled = None
+        idle = self.sample_idle()
+        inactive, self.inactive = self.inactive, 0.0
         look: list[Look] = []
 
         def act(state: dict[str, Any] | None, session_end: datetime | None) -> BreakUpdate:
@@ -165,7 +188,10 @@ class BreakHost:
                 # Nobody kept the timers since they were saved: that time is unknown,
                 # not work (a restart within a break's length keeps them running).
                 gap = max(gap, now - scheduler.last_seen)
-            scheduler.observe(now, self._day(wall), asleep=gap, idle=idle)
+            scheduler.observe(
+                now, self._day(wall), asleep=gap, idle=idle, wall=wall, inactive=inactive
+            )
+            scheduler.counting = self.counting
             if session_end is not None:
                 ended = now - (wall - session_end).total_seconds()
                 if ended <= now:
@@ -185,12 +211,28 @@ class BreakHost:
                 )
                 for event in scheduler.take_events()
             ]
-            look.append(Look(scheduler, now, scheduler.due(now), natural, limit, answered))
+            resumed, scheduler.resumed_at = scheduler.resumed_at, None
+            look.append(Look(scheduler, now, scheduler.due(now), natural, limit, answered, resumed))
             return BreakUpdate(scheduler.to_state(now, wall, self.boot), events)
 
         self.store.update_breaks(act)
         self._first = False
         return look[0]
+
+    def sample_idle(self) -> float | None:
+        """Read the idle time between looks, for counting active time; returns the reading.
+
+        The idle part since the previous sample is added to :attr:`inactive`
+        (the next look pushes the timers back by it). A failed reading adds nothing.
+        """
+        now = self.clock.monotonic()
+        idle = self._read_idle()
+        previous, self._sampled = self._sampled, now
+        if idle is not None and getattr(self.idle, "fine", False):
+            self.counting = "active"
+            if previous is not None and idle >= IDLE_MIN:
+                self.inactive += min(idle, max(0.0, now - previous))
+        return idle
 
     def close(self) -> None:
         """Look one last time (so a restart knows when this host stopped) and let go."""
@@ -203,6 +245,10 @@ class BreakHost:
 
     def _day(self, wall: datetime) -> str:
         return local_day(wall, self.day_start).isoformat()
+
+    def read_idle(self) -> float | None:
+        """One idle reading now (None without a probe, or when it fails)."""
+        return self._read_idle()
 
     def _read_idle(self) -> float | None:
         if self.idle is None:
@@ -225,6 +271,14 @@ class BreakHost:
     def skip(self, kind: Kind) -> Look:
         """Skip the break (counted)."""
         return self.sync(lambda s, now: s.skip(kind, now))
+
+    def pause(self, until: datetime) -> Look:
+        """Pause reminders until the wall-clock time ``until``."""
+        return self.sync(lambda s, now: s.pause(until, now))
+
+    def resume(self) -> Look:
+        """End a pause now; the look's ``answered`` is False if there was none."""
+        return self.sync(lambda s, now: s.resume(now))
 
 
 # --------------------------------------------------------------------------- the daemon

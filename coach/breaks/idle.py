@@ -106,6 +106,10 @@ class IdleProbe(ABC):
     detail: str
     """Where it reads from, for messages (``XScreenSaver on :0``)."""
 
+    fine: bool = False
+    """True when a reading is cheap (no process) and to the second, so readings every few
+    seconds can count time at work (active time); logind's hint and ``ioreg`` are not."""
+
     @abstractmethod
     def idle_seconds(self) -> float | None:
         """Seconds since the last keyboard or mouse input, or None if this reading failed."""
@@ -244,6 +248,7 @@ class X11IdleProbe(IdleProbe):
     """
 
     name = "x11"
+    fine = True
 
     def __init__(self, display_name: str) -> None:
         """Open ``display_name``; raises :class:`ProbeUnavailable` when that cannot be done."""
@@ -482,6 +487,7 @@ class WindowsIdleProbe(IdleProbe):
     """Idle time on Windows: ``GetTickCount64`` minus ``GetLastInputInfo``'s tick."""
 
     name = "windows"
+    fine = True
 
     def __init__(
         self,

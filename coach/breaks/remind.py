@@ -4,7 +4,9 @@
 minute, which only read the clock, so that a suspend is noticed on waking),
 then tells the person (a desktop notification, the terminal bell, a line on
 stdout, and ``--exec CMD``) and goes back to sleep. SIGINT and SIGTERM end
-it cleanly.
+it cleanly. When desktop notifications will not show (no notifier, or no
+notification server answering on the bus), it says so once at start, with
+why, as a ``notice`` line.
 
 Imports only the standard library and coach's lean modules: a waiting
 reminder should cost next to nothing, in CPU and memory. Its settings come
@@ -22,21 +24,40 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import time, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
-from coach.breaks.host import HEARTBEAT, REMIND_LOCK, BreakHost, HostClaim, Look, remind_pid
+from coach.breaks.dnd import DndReader, find_dnd_reader
+from coach.breaks.host import (
+    HEARTBEAT,
+    PAUSE_IDLE,
+    REMIND_LOCK,
+    BreakHost,
+    HostClaim,
+    Look,
+    remind_pid,
+)
+from coach.breaks.pause import format_until
 from coach.breaks.scheduler import (
     LATE_IS_ASLEEP,
     BreakPolicy,
     Due,
-    describe_due,
+    Kind,
+)
+from coach.breaks.sessions import Prescribed, announcement, describe, next_announcements
+from coach.breaks.words import (
+    BreakProgram,
+    IdeaTurns,
+    break_words,
+    programs_from_json,
+    programs_json,
 )
 from coach.clock import sleep_until_or
 from coach.files import LinkRefused
+from coach.history.calendar import local_day
 from coach.history.records import HistoryError
 from coach.history.store import HistoryStore
 from coach.program.durations import format_duration
@@ -51,11 +72,26 @@ class RemindConfig:
     data_dir: Path
     day_start: time
     bell: bool
+    sounds: bool = False
+    """Play the session sounds (the end chime when a break is over)."""
+    prescribed: tuple[Prescribed, ...] = ()
+    """Programs whose sessions are due at set times (``[program.schedule] times``)."""
+    sync_dir: Path | None = None
+    """``history.sync_dir``: the history syncs through it while the reminder runs."""
+    programs: Mapping[str, BreakProgram] = field(default_factory=dict)
+    """The break programs' titles, lengths and summaries, for the words."""
+    micro_ideas: tuple[str, ...] = ()
+    """``breaks.micro_ideas``."""
 
 
-def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
+def config_json(
+    settings: Any,
+    titles: Mapping[str, str],
+    programs: Mapping[str, BreakProgram] | None = None,
+    prescribed: Sequence[Prescribed] = (),
+) -> dict[str, Any]:
     """The settings ``coach remind`` needs, as JSON, from full
-    :class:`coach.config.settings.Settings`."""
+    :class:`coach.config.settings.Settings` (and the break programs, from the library)."""
     from coach.config.settings import effective_data_dir
 
     policy = BreakPolicy.from_settings(settings.breaks).with_titles(titles)
@@ -64,6 +100,11 @@ def config_json(settings: Any, titles: Mapping[str, str]) -> dict[str, Any]:
         "data_dir": str(effective_data_dir(settings)),
         "day_start": settings.history.day_start,
         "bell": bool(settings.cues.bell and not settings.cues.quiet),
+        "sounds": bool(settings.cues.sounds and not settings.cues.quiet),
+        "prescribed": [program.to_json() for program in prescribed],
+        "sync_dir": None if settings.history.sync_dir is None else str(settings.history.sync_dir),
+        "programs": programs_json(programs or {}),
+        "micro_ideas": list(settings.breaks.micro_ideas),
     }
 
 
@@ -75,6 +116,11 @@ def config_from_json(data: Mapping[str, Any]) -> RemindConfig:
         Path(data["data_dir"]),
         time(int(hours), int(minutes)),
         bool(data["bell"]),
+        bool(data.get("sounds", False)),
+        tuple(Prescribed.from_json(item) for item in data.get("prescribed", ())),
+        None if data.get("sync_dir") is None else Path(data["sync_dir"]),
+        programs_from_json(data.get("programs", {})),
+        tuple(str(idea) for idea in data.get("micro_ideas", ())),
     )
 
 
@@ -117,6 +163,17 @@ class Notifier(Protocol):
         ...
 
 
+SAMPLE = 5.0
+"""Seconds between idle readings while counting active time (a reading costs one X11
+round trip, about 0.1 ms)."""
+
+DND_RETRY = 30.0
+"""Seconds between readings of do-not-disturb while a due break waits for it to end."""
+
+Player = Callable[[], None]
+"""Plays the session's end chime (see :class:`coach.session.audio.SoundPlayer`)."""
+
+
 class Reminder:
     """The ``coach remind`` loop (see the module docstring)."""
 
@@ -130,6 +187,12 @@ class Reminder:
         notifier: Notifier | None = None,
         exec_command: str | None = None,
         once: bool = False,
+        prescribed: Sequence[Prescribed] = (),
+        play_end: Player | None = None,
+        dnd: DndReader | None = None,
+        cannot_notify: tuple[str, str | None] | None = None,
+        programs: Mapping[str, BreakProgram] | None = None,
+        ideas: IdeaTurns | None = None,
     ) -> None:
         self.host = host
         self.out = out
@@ -138,33 +201,84 @@ class Reminder:
         self.notifier = notifier
         self.exec_command = exec_command
         self.once = once
+        self.prescribed = tuple(prescribed)
+        self.play_end = play_end
+        self.dnd = dnd
+        """Reads the desktop's do-not-disturb (:mod:`coach.breaks.dnd`), where it can."""
+        self.cannot_notify = cannot_notify
+        self.programs: Mapping[str, BreakProgram] = programs or {}
+        """The break programs' titles, lengths and summaries (from the library)."""
+        """Why desktop notifications will not show, and how to fix it: said once at start."""
+        self.ideas = ideas or IdeaTurns(())
+        """The micro-break ideas, in turn."""
         self.fired: list[Due] = []
         self.stopped_by: int | None = None
         """The signal that stopped the loop, if one did."""
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
         self._hooks: list[subprocess.Popen[bytes]] = []
         self._threads: list[threading.Thread] = []
+        self._warned: tuple[Kind, float] | None = None
+        """The break last warned of (kind, when due), so each is warned of once."""
+        self._over: tuple[Kind, float] | None = None
+        """The break told of, and when it is over (for ``break_over``)."""
+        self._paused: datetime | None = None
+        """The pause last said (``paused``), until ``resumed`` is said."""
+        self._waiting: tuple[Kind, float] | None = None
+        self._next_sessions: list[tuple[datetime, Prescribed, int]] = []
 
     def stop(self, signum: int | None = None) -> None:
         """End the loop at once (from a signal handler, with its number, or a test)."""
         self.stopped_by = signum
         self._stop.set()
+        self._wake.set()
+
+    def kick(self) -> None:
+        """Look again now (``coach pause`` and ``coach resume`` send SIGUSR1)."""
+        self._wake.set()
 
     async def run(self) -> int:
         """Wait for breaks and tell the person, until stopped (or one break, with ``once``)."""
         clock = self.host.clock
+        self._report_cannot_notify()
         look = self.host.sync()
+        self._next_sessions = next_announcements(self.prescribed, clock.now())
         self._report_look(look)
         while not self._stop.is_set():
             if look.due is not None:
                 due = look.due
+                if await self._hold(due):
+                    look = self.host.sync()  # held for a pause: answered elsewhere meanwhile?
+                    self._report_look(look)
+                    if look.due is None or self._stop.is_set():
+                        continue
+                    due = look.due
                 look = self.host.take(due.kind, outcome="reminded")
                 self._fire(due)
                 if self.once:
                     break
-            wake = look.scheduler.wake_at()
-            upcoming = look.scheduler.next_due()
-            due_in = max(0.0, upcoming.at - look.now)
+            wake = self._plan(look)
+            self.host.planned = await self._wait_until(wake)
+            if self._stop.is_set():
+                break
+            self._reap()
+            look = self.host.sync()
+            self.host.planned = None
+            self._report_look(look)
+            self._timed(look)
+        self._finish()
+        if self.once and not self.fired and self.stopped_by is not None:
+            return 128 + self.stopped_by  # stopped before the break: not "done"
+        return 0
+
+    def _plan(self, look: Look) -> float:
+        """Say what comes next (once per break), and when to wake for it or anything sooner."""
+        clock = self.host.clock
+        scheduler = look.scheduler
+        upcoming = scheduler.next_due()
+        due_in = max(0.0, upcoming.at - look.now)
+        if self._waiting != (upcoming.kind, round(upcoming.at, 1)):
+            self._waiting = (upcoming.kind, round(upcoming.at, 1))
             due_at = clock.now() + timedelta(seconds=due_in)
             self._say(
                 "waiting",
@@ -174,38 +288,187 @@ class Reminder:
                 due_in_seconds=round(due_in, 3),
                 due_at=due_at.astimezone().isoformat(timespec="milliseconds"),
             )
-            self.host.planned = await self._wait_until(wake)
-            if self._stop.is_set():
+        wakes = [scheduler.wake_at()]
+        warn = scheduler.warning_at()
+        if warn is not None and self._warned != (upcoming.kind, upcoming.at):
+            if warn <= look.now:
+                self._warn(upcoming.kind, upcoming.at - look.now, upcoming.at)
+            else:
+                wakes.append(warn)
+        if self._over is not None:
+            wakes.append(self._over[1])
+        if self._next_sessions:
+            wakes.append(look.now + (self._next_sessions[0][0] - clock.now()).total_seconds())
+        return min(wakes)
+
+    def _timed(self, look: Look) -> None:
+        """Whatever fell due at this look: a warning, a break's end, a prescribed session."""
+        clock = self.host.clock
+        scheduler, now = look.scheduler, look.now
+        if self._over is not None and now >= self._over[1] - 0.001:
+            kind, _ = self._over
+            self._over = None
+            self._say("break_over", f"Break over: {_kind_name(kind)} done", kind=kind)
+            if self.play_end is not None:
+                self.play_end()
+        upcoming = scheduler.next_due()
+        warn = scheduler.warning_at()
+        if (
+            warn is not None
+            and warn <= now < upcoming.at
+            and self._warned != (upcoming.kind, upcoming.at)
+            and not scheduler.paused(now)
+            and scheduler.in_hours(upcoming.at)
+        ):
+            self._warn(upcoming.kind, upcoming.at - now, upcoming.at)
+        wall = clock.now()
+        while self._next_sessions and self._next_sessions[0][0] <= wall:
+            batch = self._next_sessions
+            self._next_sessions = next_announcements(self.prescribed, batch[0][0])
+            for when, program, index in batch:
+                if not scheduler.paused(now):
+                    self._session_due(program, index, when)
+
+    def _warn(self, kind: Kind, due_in: float, at: float) -> None:
+        self._warned = (kind, at)
+        if due_in < 0.5:
+            return  # too late to warn: the break itself comes now
+        seconds = round(due_in)
+        name = "Micro-break" if kind == "micro" else "Rest break"
+        text = f"{name} in {seconds} s"
+        self._say("warning", text, kind=kind, due_in_seconds=seconds)
+        if self.notifier is not None and not self._dnd_on():
+            self._notify(text, "Finish what you are typing.", "low")
+
+    def _session_due(self, program: Prescribed, index: int, when: datetime) -> None:
+        store = self.host.store
+        day = local_day(when, self.host.day_start)
+        try:
+            done = store.completed_on(program.program, day)
+            first = store.first_day(program.program)
+        except HistoryError as error:
+            self._say("error", f"could not read the history: {error}")
+            return
+        told = announcement(program, index, day, done, first)
+        if told is None:
+            return
+        text = describe(program, *told)
+        self._say(
+            "session_due",
+            text,
+            program=program.program,
+            done_today=told[0],
+            prescribed_today=told[1],
+        )
+        if self.notifier is not None and not self._dnd_on():
+            self._notify(text, f"coach run {program.program}", "normal")
+
+    async def _hold(self, due: Due) -> bool:
+        """Hold a due break while do-not-disturb is on, then for a pause in typing; True if held.
+
+        The pause in typing only where idle time can be read and
+        ``breaks.start_on_pause`` is on: the break starts once input has
+        stopped for :data:`PAUSE_IDLE` seconds, or after ``max_wait``.
+        """
+        waited = await self._while_dnd()
+        policy = self.host.policy
+        if not policy.start_on_pause or self.host.idle is None or self._stop.is_set():
+            return waited
+        clock = self.host.clock
+        give_up = clock.monotonic() + policy.max_wait
+        while not self._stop.is_set():
+            idle = self.host.read_idle()
+            now = clock.monotonic()
+            if idle is None or idle >= PAUSE_IDLE or now >= give_up:
+                return waited
+            waited = True
+            self._wake.clear()
+            await sleep_until_or(clock, min(give_up, now + PAUSE_IDLE - idle), self._wake)
+        return waited
+
+    def _dnd_on(self) -> bool:
+        return self.dnd is not None and self.dnd() is True
+
+    async def _while_dnd(self) -> bool:
+        """Hold a due break while the desktop's do-not-disturb is on; True if it held it.
+
+        Said once each way (``paused`` with a null ``until``, then ``resumed``);
+        do-not-disturb is read again every :data:`DND_RETRY` seconds.
+        """
+        if not self._dnd_on():
+            return False
+        self._say(
+            "paused",
+            "the desktop's do-not-disturb is on: the break waits for it",
+            until=None,
+        )
+        clock = self.host.clock
+        while not self._stop.is_set():
+            self._wake.clear()
+            await sleep_until_or(clock, clock.monotonic() + DND_RETRY, self._wake)
+            if not self._dnd_on():
                 break
-            self._reap()
-            look = self.host.sync()
-            self.host.planned = None
-            self._report_look(look)
-        self._finish()
-        if self.once and not self.fired and self.stopped_by is not None:
-            return 128 + self.stopped_by  # stopped before the break: not "done"
-        return 0
+        if not self._stop.is_set():
+            self._say("resumed", "do-not-disturb is off: break reminders are back on")
+        return True
 
     async def _wait_until(self, wake: float) -> float:
-        """Sleep until ``wake`` (or a stop); returns when this last meant to wake.
+        """Sleep until ``wake`` (or a stop, or a kick); returns when this last meant to wake.
 
         The event loop's timers stop while the machine is suspended, and the
         scheduler's clock does not; so the wait is cut into steps of at most
         :data:`HEARTBEAT`, and a step that ends much later than planned means
         the machine slept: the caller looks at once, and starts the timers
-        afresh if the sleep was long. A step costs a clock reading, nothing more.
+        afresh if the sleep was long. A step costs a clock reading, nothing
+        more; while counting active time, also an idle reading every
+        :data:`SAMPLE` seconds.
         """
         clock = self.host.clock
+        sampling = self.host.counting == "active"
+        self._wake.clear()
         while True:
-            step = min(wake, clock.monotonic() + HEARTBEAT)
-            await sleep_until_or(clock, step, self._stop)
+            limit = SAMPLE if sampling else HEARTBEAT
+            step = min(wake, clock.monotonic() + limit)
+            await sleep_until_or(clock, step, self._wake)
             now = clock.monotonic()
-            if self._stop.is_set() or now >= wake or now - step > LATE_IS_ASLEEP:
+            if self._wake.is_set() or now >= wake or now - step > LATE_IS_ASLEEP:
                 return step
+            if sampling:
+                idle = self.host.sample_idle()
+                lengths = (self.host.policy.micro.length, self.host.policy.rest.length)
+                if idle is not None and any(idle >= n > idle - SAMPLE - 1 for n in lengths):
+                    return step  # idle for a break's length just now: a natural break
+                # Other idle time moves the break later: the look at ``wake`` finds how much.
+
+    def _report_cannot_notify(self) -> None:
+        if self.cannot_notify is None:
+            return
+        reason, fix = self.cannot_notify
+        also = "; breaks are still announced here" + (
+            " and with the bell" if self.bell is not None else ""
+        )
+        text = f"desktop notifications will not show: {reason}{also}"
+        if fix:
+            text += f". Fix: {fix}"
+        self._say("notice", text, about="notifications", reason=reason, fix=fix)
 
     def _report_look(self, look: Look) -> None:
         for kind in look.natural:
             self._say("natural", f"{_kind_name(kind)} taken naturally (idle)", kind=kind)
+        paused = look.scheduler.paused_until
+        if paused is not None and not look.scheduler.paused(look.now):
+            paused = None
+        if paused != self._paused:
+            wall = self.host.clock.now()
+            if paused is not None:
+                self._say(
+                    "paused",
+                    f"break reminders paused until {format_until(paused, wall)}",
+                    until=paused.astimezone().isoformat(timespec="seconds"),
+                )
+            else:
+                self._say("resumed", "break reminders are back on")
+            self._paused = paused
         if look.limit_reached:
             limit = look.scheduler.policy.daily_limit or 0
             text = f"{format_duration(limit)} at work today: time to stop for the day?"
@@ -215,10 +478,14 @@ class Reminder:
 
     def _fire(self, due: Due) -> None:
         self.fired.append(due)
-        title, body = describe_due(due)
+        self._over = (due.kind, self.host.clock.monotonic() + due.length)
+        program = self.programs.get(due.program) if due.program else None
+        idea = self.ideas.next() if due.kind == "micro" and not due.program else None
+        title, lines = break_words(due, program=program, idea=idea, cli_hint=True)
+        body = "\n".join(lines)
         self._say(
             "break",
-            f"{title}: {body}",
+            f"{title}: {' '.join(lines)}",
             kind=due.kind,
             length_seconds=due.length,
             program=due.program,
@@ -232,7 +499,7 @@ class Reminder:
         if self.exec_command:
             self._run_hook(due)
 
-    def _notify(self, title: str, body: str, urgency: Literal["normal", "critical"]) -> None:
+    def _notify(self, title: str, body: str, urgency: Literal["low", "normal", "critical"]) -> None:
         """Send on a thread: a slow notification server must not hold up a signal."""
         notifier = self.notifier
         if notifier is None:
@@ -334,10 +601,14 @@ def run_remind(
         )
         return 1
     notifier = None
+    cannot_notify = None
     if notify:
-        from coach.notify import find_notifier
+        from coach.notify import check_notifier
 
-        notifier = find_notifier()
+        found = check_notifier()  # asks the bus for its server: a few ms
+        notifier = found.notifier  # kept even when nothing answers: a server may start later
+        if found.works is False:
+            cannot_notify = (found.detail, found.fix)
     idle = None
     if config.policy.idle_detection:
         from coach.breaks.idle import find_idle_probe
@@ -350,6 +621,12 @@ def run_remind(
         print(f"coach remind: {visible(str(error))}", file=sys.stderr)
         return 1
     host = BreakHost(store, config.policy, SystemClock(), day_start=config.day_start, idle=idle)
+    player = None
+    if config.sounds:
+        from coach.session.audio import SoundPlayer, find_player
+
+        command = find_player()
+        player = None if command is None else SoundPlayer(command)
     reminder = Reminder(
         host,
         out=sys.stdout,
@@ -358,6 +635,12 @@ def run_remind(
         notifier=notifier,
         exec_command=exec_command,
         once=once,
+        prescribed=config.prescribed,
+        play_end=None if player is None else (lambda: player.play("end")),
+        dnd=find_dnd_reader(),
+        cannot_notify=cannot_notify,
+        programs=config.programs,
+        ideas=IdeaTurns.starting_at(config.micro_ideas, host.clock.now()),
     )
 
     async def main() -> int:
@@ -365,18 +648,50 @@ def run_remind(
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, reminder.stop, int(signum))
+        usr1 = getattr(signal, "SIGUSR1", None)  # `coach pause` and `coach resume`
+        if usr1 is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(usr1, reminder.kick)
         return await reminder.run()
 
+    syncing = None
+    if config.sync_dir is not None:
+        # The history, not the break timers: those stay per computer.
+        from coach.history.sync import SyncLoop
+
+        syncing = SyncLoop(config.data_dir, config.sync_dir, _said_sync).start()
     try:
         return asyncio.run(main())
     except HistoryError as error:
         print(f"coach remind: {visible(str(error))}", file=sys.stderr)
         return 1
     finally:
+        if syncing is not None:
+            syncing.stop()
         single.release()
         store.close()
         if idle is not None:
             idle.close()
+        if player is not None:
+            player.close()
+
+
+_last_sync_failure: list[str] = []
+
+
+def _said_sync(outcome: Any) -> None:
+    """A sync's warnings, or its failure once (not every few minutes), on stderr: the
+    sync thread's; stdout is the events'."""
+    if isinstance(outcome, str):
+        if _last_sync_failure == [outcome]:
+            return
+        _last_sync_failure[:] = [outcome]
+        lines = [outcome]
+    else:
+        _last_sync_failure.clear()
+        lines = outcome.warnings
+    for line in lines:
+        print(f"coach remind: sync: {visible(line, newlines=False)}", file=sys.stderr, flush=True)
 
 
 def _terminal() -> TextIO | None:

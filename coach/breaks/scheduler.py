@@ -23,6 +23,14 @@ The rules:
   reminders.
 - An optional daily limit on time at work: once reached, the host says so
   once that day.
+- Working hours (``breaks.hours``, :mod:`coach.config.hours`): no break is due
+  outside them, and the timers start fresh at the start of each range; the
+  next break is always one inside the hours.
+- A pause (``coach pause``, the app's pause key) until a wall-clock time: no
+  break is due before it ends, and the timers start fresh when it does.
+- Where idle readings come often (:attr:`BreakScheduler.counting` "active"),
+  idle stretches shorter than a break neither count as work nor reset the
+  timers: they push the next break back by their length.
 
 Only the standard library: ``coach status`` and ``coach remind`` import this
 and must stay lean.
@@ -33,10 +41,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from coach.config.hours import Hours, local_ranges, parse_hours
+
 Kind = Literal["micro", "rest"]
+Counting = Literal["active", "wall"]
 KINDS: tuple[Kind, ...] = ("micro", "rest")
 
 Outcome = Literal["taken", "reminded", "postponed", "skipped", "natural"]
@@ -73,6 +84,14 @@ class BreakPolicy:
     max_postpones: int = 2
     daily_limit: float | None = None
     idle_detection: bool = True
+    warning: float = 30.0
+    """Seconds of warning before each break (0: none)."""
+    start_on_pause: bool = True
+    """Where idle detection works, start a due break once input stops for a few seconds."""
+    max_wait: float = 120.0
+    """The longest a due break waits for such a pause."""
+    hours: Hours | None = None
+    """Working hours (None: any time)."""
 
     def kind(self, kind: Kind) -> KindPolicy:
         """The policy of one kind."""
@@ -93,6 +112,10 @@ class BreakPolicy:
             max_postpones=int(breaks.max_postpones),
             daily_limit=None if breaks.daily_limit is None else float(breaks.daily_limit),
             idle_detection=bool(breaks.idle_detection),
+            warning=float(getattr(breaks, "warning", 30.0)),
+            start_on_pause=bool(getattr(breaks, "start_on_pause", True)),
+            max_wait=float(getattr(breaks, "max_wait", 120.0)),
+            hours=parse_hours(_table(getattr(breaks, "hours", None))),
         )
 
     def with_titles(self, titles: Mapping[str, str]) -> BreakPolicy:
@@ -112,6 +135,10 @@ class BreakPolicy:
             "max_postpones": self.max_postpones,
             "daily_limit": self.daily_limit,
             "idle_detection": self.idle_detection,
+            "warning": self.warning,
+            "start_on_pause": self.start_on_pause,
+            "max_wait": self.max_wait,
+            "hours": None if self.hours is None else [list(map(list, day)) for day in self.hours],
         }
 
     @classmethod
@@ -124,7 +151,25 @@ class BreakPolicy:
             max_postpones=int(data["max_postpones"]),
             daily_limit=None if data["daily_limit"] is None else float(data["daily_limit"]),
             idle_detection=bool(data["idle_detection"]),
+            warning=float(data.get("warning", 30.0)),
+            start_on_pause=bool(data.get("start_on_pause", True)),
+            max_wait=float(data.get("max_wait", 120.0)),
+            hours=_hours_from_json(data.get("hours")),
         )
+
+
+def _table(hours: Any) -> Mapping[str, Any] | None:
+    """``breaks.hours`` as a plain table (the settings' model has ``table()``)."""
+    if hours is None or isinstance(hours, Mapping):
+        return hours
+    table: Mapping[str, Any] = hours.table()
+    return table
+
+
+def _hours_from_json(data: Any) -> Hours | None:
+    if data is None:
+        return None
+    return tuple(tuple((int(start), int(end)) for start, end in day) for day in data)
 
 
 @dataclass
@@ -180,20 +225,106 @@ class BreakScheduler:
     limit_told: bool = False
     events: list[BreakEvent] = field(default_factory=list)
     """Events not yet recorded; the host takes them with :meth:`take_events`."""
+    paused_until: datetime | None = None
+    """Reminders are paused until this wall-clock time (aware, UTC), if they are."""
+    counting: Counting = "wall"
+    """What the timers count: "active" time where idle readings come often, else "wall" time."""
+    wall_ref: tuple[float, datetime] | None = None
+    """One reading of both clocks (the scheduler's, the wall's), to place wall-clock times
+    (working hours, a pause's end) on the scheduler's clock."""
+    resumed_at: float | None = None
+    """When a pause ended, if one just did (the host says so, then clears it)."""
 
     @classmethod
-    def fresh(cls, policy: BreakPolicy, now: float) -> BreakScheduler:
-        """Timers that start now."""
-        return cls(policy, {kind: Timer(now) for kind in KINDS}, now)
+    def fresh(cls, policy: BreakPolicy, now: float, wall: datetime | None = None) -> BreakScheduler:
+        """Timers that start now (``wall``: the wall clock now, for hours and pauses)."""
+        return cls(
+            policy,
+            {kind: Timer(now) for kind in KINDS},
+            now,
+            wall_ref=None if wall is None else (now, wall),
+        )
+
+    # --- wall-clock times -------------------------------------------------------------------
+
+    def to_clock(self, instant: datetime) -> float | None:
+        """A wall-clock ``instant`` on the scheduler's clock (None without a reference)."""
+        if self.wall_ref is None:
+            return None
+        moment, wall = self.wall_ref
+        return moment + (instant - wall).total_seconds()
+
+    def to_wall(self, moment: float) -> datetime | None:
+        """A reading of the scheduler's clock as a wall-clock time (None without a reference)."""
+        if self.wall_ref is None:
+            return None
+        ref, wall = self.wall_ref
+        return wall + timedelta(seconds=moment - ref)
+
+    def pause_end(self) -> float | None:
+        """When the pause ends, on the scheduler's clock; None when not paused."""
+        if self.paused_until is None:
+            return None
+        return self.to_clock(self.paused_until)
+
+    def paused(self, now: float) -> bool:
+        """Whether reminders are paused at ``now``."""
+        end = self.pause_end()
+        return end is not None and now < end
+
+    def _ranges(self, after: float) -> list[tuple[float, float]]:
+        """The working ranges ending after ``after`` (scheduler's clock), the next 8 days."""
+        hours, wall = self.policy.hours, self.to_wall(after)
+        if hours is None or wall is None:
+            return []
+        found = []
+        for start, end in local_ranges(hours, wall):
+            begin, finish = self.to_clock(start), self.to_clock(end)
+            if begin is not None and finish is not None:
+                found.append((begin, finish))
+        return found
+
+    def in_hours(self, now: float) -> bool:
+        """Whether ``now`` is inside the working hours (always, without any)."""
+        if self.policy.hours is None or self.wall_ref is None:
+            return True
+        return any(start <= now < end for start, end in self._ranges(now))
+
+    def range_start(self, now: float) -> float | None:
+        """When the working range ``now`` is in began; None outside (or without) hours."""
+        for start, end in self._ranges(now):
+            if start <= now < end:
+                return start
+        return None
+
+    def _fit(self, since: float, at: float, every: float) -> float:
+        """``at``, moved to where the break really falls: after a pause, inside the hours.
+
+        A pause's end and each range's start start the timers fresh, so a
+        break that would fall in a pause or outside the hours comes ``every``
+        after the next of them instead.
+        """
+        end = self.pause_end()
+        if end is not None and since < end:
+            since, at = end, max(at, end + every)
+        if self.policy.hours is None or self.wall_ref is None:
+            return at
+        for start, finish in self._ranges(since):
+            if start > since:
+                since, at = start, start + every
+            if at < finish:
+                return at
+            since = finish
+        return at  # no range long enough in the next week: after the last
 
     # --- questions ------------------------------------------------------------------------
 
     def due_at(self, kind: Kind) -> float:
         """When a break of ``kind`` falls due (on the scheduler's clock)."""
         timer = self.timers[kind]
-        if timer.postponed_until is not None:
-            return timer.postponed_until
-        return timer.since + self.policy.kind(kind).every
+        every = self.policy.kind(kind).every
+        at = timer.since + every if timer.postponed_until is None else timer.postponed_until
+        return self._fit(timer.since, at, every)
 
     def next_due(self) -> Due:
         """The next break; when both are due together, the rest break."""
@@ -205,7 +336,15 @@ class BreakScheduler:
     def due(self, now: float) -> Due | None:
         """The break that is due at ``now``, if one is."""
         upcoming = self.next_due()
-        return upcoming if upcoming.at <= now else None
+        if upcoming.at > now or self.paused(now) or not self.in_hours(now):
+            return None
+        return upcoming
+
+    def warning_at(self) -> float | None:
+        """When to warn of the next break (None with ``breaks.warning`` 0)."""
+        if self.policy.warning <= 0:
+            return None
+        return self.next_due().at - self.policy.warning
 
     def _due(self, kind: Kind, at: float) -> Due:
         policy = self.policy.kind(kind)
@@ -240,16 +379,33 @@ class BreakScheduler:
 
     def wake_at(self) -> float:
         """When a host should next look: the next break, or the daily limit if sooner."""
+        wakes = [self.next_due().at]
         limit = self.limit_at()
-        due = self.next_due().at
-        return due if limit is None else min(due, limit)
+        if limit is not None:
+            wakes.append(limit)
+        end = self.pause_end()
+        if end is not None:
+            wakes.append(end)  # to say the reminders are back
+        return min(wakes)
 
     # --- what happened --------------------------------------------------------------------
 
     def observe(
-        self, now: float, day: str, *, asleep: float = 0.0, idle: float | None = None
+        self,
+        now: float,
+        day: str,
+        *,
+        asleep: float = 0.0,
+        idle: float | None = None,
+        wall: datetime | None = None,
+        inactive: float = 0.0,
     ) -> None:
         """Count work time up to ``now``: not ``asleep`` seconds, nor a long ``idle`` stretch.
+
+        ``wall`` is the wall clock at ``now`` (for working hours and pauses).
+        ``inactive`` is the idle time the host's frequent readings saw since
+        it last looked (active counting): not work, and it pushes every timer
+        back by as much.
 
         A host calls this each time it wakes (then :meth:`idle` with the same
         reading). Time asleep (the machine suspended, or no host running) of
@@ -258,11 +414,18 @@ class BreakScheduler:
         wakes to a pile of reminders. Idle stretches shorter than a
         micro-break are pauses in typing and count as work.
         """
+        if wall is not None:
+            self.wall_ref = (now, wall)
         span = max(0.0, now - self.last_seen)
         asleep = min(max(0.0, asleep), span)
-        away = asleep
+        inactive = min(max(0.0, inactive), span)
+        away = max(asleep, inactive)
         if idle is not None and idle >= self.policy.micro.length:
             away = max(away, min(idle, span))
+        if inactive:
+            for timer in self.timers.values():
+                # Only idle time after the timer started (not a break still on) moves it.
+                timer.since += min(inactive, max(0.0, now - timer.since))
         if day != self.work_day:
             self.work_day, self.work_seconds, self.limit_told = day, 0.0, False
         else:
@@ -271,6 +434,33 @@ class BreakScheduler:
         for kind in KINDS:
             if asleep >= self.policy.kind(kind).length:
                 self.timers[kind] = Timer(max(now, self.timers[kind].since))
+        end = self.pause_end()
+        if end is not None and end <= now:
+            self.paused_until = None
+            self.resumed_at = end
+            self._fresh_from(end)
+        start = self.range_start(now)
+        if start is not None:
+            self._fresh_from(start)
+
+    def _fresh_from(self, moment: float) -> None:
+        """Timers that started before ``moment`` start again from it."""
+        for kind in KINDS:
+            if self.timers[kind].since < moment:
+                self.timers[kind] = Timer(moment)
+
+    def pause(self, until: datetime, now: float) -> None:
+        """Pause reminders until the wall-clock time ``until`` (aware)."""
+        self.paused_until = until.astimezone(UTC)
+        self.resumed_at = None
+
+    def resume(self, now: float) -> bool:
+        """End a pause now: the timers start fresh. False if nothing was paused."""
+        if self.paused_until is None:
+            return False
+        self.paused_until = None
+        self._fresh_from(now)
+        return True
 
     def idle(self, now: float, idle_seconds: float) -> list[Kind]:
         """The person has been idle for ``idle_seconds``: a natural break of each kind it covers.
@@ -369,6 +559,8 @@ class BreakScheduler:
             "work_day": self.work_day,
             "work_seconds": round(self.work_seconds, 3),
             "limit_told": self.limit_told,
+            "paused_until": None if self.paused_until is None else _utc_text(self.paused_until),
+            "counting": self.counting,
             "timers": {
                 kind: {
                     "since_ago": ago(timer.since),
@@ -398,9 +590,11 @@ class BreakScheduler:
     ) -> tuple[BreakScheduler, float]:
         """The scheduler :meth:`to_state` saved, moved to ``now``, and the seconds since saving.
 
-        A missing, unreadable or newer state gives fresh timers (and 0).
+        A missing, unreadable or newer state gives fresh timers (and 0), and
+        keeps a pause it names (``coach pause`` may write one alone).
         The caller decides what the time since saving was (see :meth:`observe`).
         """
+        paused = saved_pause(state)
         try:
             if state is None or state.get("version") != STATE_VERSION:
                 raise ValueError("no state")
@@ -435,10 +629,24 @@ class BreakScheduler:
                 str(state.get("work_day", "")),
                 max(0.0, float(state.get("work_seconds", 0.0))),
                 bool(state.get("limit_told", False)),
+                paused_until=paused,
+                counting="active" if state.get("counting") == "active" else "wall",
+                wall_ref=(now, wall),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
-            return cls.fresh(policy, now), 0.0
+            scheduler = cls.fresh(policy, now, wall)
+            scheduler.paused_until = paused
+            return scheduler, 0.0
         return scheduler, elapsed
+
+
+def saved_pause(state: Mapping[str, Any] | None) -> datetime | None:
+    """The end of the pause a saved state names (aware, UTC), or None."""
+    try:
+        text = None if state is None else state.get("paused_until")
+        return None if text is None else _parse_utc(str(text)).astimezone(UTC)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def state_age(state: Mapping[str, Any], now: float, wall: datetime, boot: str | None) -> float:
@@ -489,20 +697,3 @@ def _parse_utc(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time without a zone")
     return moment
-
-
-def describe_due(due: Due) -> tuple[str, str]:
-    """A title and a body for telling a person a break is due (plain text)."""
-    from coach.program.durations import format_duration
-
-    length = format_duration(due.length)
-    if due.kind == "micro":
-        title = "Time for a micro-break"
-        body = f"{length} away from the keys: let your hands rest and look into the distance."
-    else:
-        title = "Time for a rest break"
-        body = f"{length} up and away from the desk."
-    if due.program:
-        name = due.program_title or due.program
-        body += f" Program: {name} (coach run {due.program})."
-    return title, body

@@ -5,13 +5,16 @@ the terminal, the bell, the history folder, the configuration), their plain
 text and JSON forms, and the ``doctor`` sub-command's parser and entry point
 (``coach.cli.main`` adds them with :func:`add_doctor_parser` and :func:`run_doctor`).
 
-The checks only look: nothing is created, and no notification is sent unless
-``--send-test`` asks for one; ``--salvage FILE`` writes the one file it is
-given (the readable sessions of a damaged history, as an export). Every
-line of the report starts with ``ok``, ``missing`` or ``n/a``, so it reads
-the same without colour, to a screen reader, or through ``grep``. Nothing
-here imports Textual or Rich; the settings, cue and probe modules are
-imported by the functions that use them.
+The checks only look: nothing is created, and no notification is sent
+unless ``--send-test`` asks for one (asking the bus for its notification
+server starts one that starts on demand, as a notification would);
+``--salvage FILE`` writes the one file it is given (the readable sessions of
+a damaged history, as an export). Every check's entry starts with ``ok``,
+``missing`` or ``n/a``, so it reads the same without colour, to a screen
+reader, or through ``grep``; on a terminal it is wrapped to the width at
+word boundaries, its continuation lines indented, and into a pipe it stays
+one line. Nothing here imports Textual or Rich; the settings, cue and probe
+modules are imported by the functions that use them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
@@ -37,6 +41,7 @@ __all__ = [
     "checks_json",
     "collect_checks",
     "format_checks",
+    "report_width",
     "run_doctor",
 ]
 
@@ -98,25 +103,27 @@ class Check:
 def _notifications(
     environ: Mapping[str, str], platform: str, send_test: bool, long_rests: float
 ) -> Check:
-    from coach.notify import search_notifier
+    """Whether a desktop notification would show: "ok" only when a server answers on the bus."""
+    from coach.notify import SERVER_FIX, check_notifier
 
-    found = search_notifier(environ, platform)
-    if found.notifier is None:
+    found = check_notifier(environ, platform)
+    notifier = found.notifier
+    if notifier is None:
         return Check("notifications", False, found.detail, found.fix)
     detail = found.detail
     if long_rests <= 0:
         detail += "; long-rest notifications are off (cues.notify_long_rests = 0)"
     if not send_test:
+        if found.works is False or (found.works is None and notifier.name == "notify-send"):
+            return Check("notifications", False, detail, found.fix)
         return Check("notifications", True, detail + " (`coach doctor --send-test` sends one)")
-    if found.notifier.send("coach doctor", "Notifications work.", timeout=5.0):
+    if notifier.send("coach doctor", "Notifications work.", timeout=5.0):
         return Check("notifications", True, detail + "; a test notification was sent")
     return Check(
         "notifications",
         False,
-        f"{detail}, but sending failed: {found.notifier.last_failure}",
-        "start a notification server (your desktop's, or dunst or mako)"
-        if found.notifier.name == "notify-send"
-        else None,
+        f"{detail}; sending failed: {notifier.last_failure}",
+        (found.fix or SERVER_FIX) if notifier.name == "notify-send" else None,
     )
 
 
@@ -242,7 +249,12 @@ def _idle(settings: Settings, environ: Mapping[str, str], platform: str) -> Chec
         probe.close()
     if reading is None:
         return Check("idle detection", False, f"{found.detail}, but reading it failed; {_NO_IDLE}")
-    return Check("idle detection", True, f"{found.detail}: idle for {reading:.0f} s now")
+    counting = "active" if probe.fine else "wall"  # as `coach status --json` says
+    return Check(
+        "idle detection",
+        True,
+        f"{found.detail}: idle for {reading:.0f} s now; counting: {counting}",
+    )
 
 
 def _colour(environ: Mapping[str, str], term: str) -> str:
@@ -437,15 +449,52 @@ def collect_checks(
 # --------------------------------------------------------------------------- output
 
 
-def format_checks(checks: Sequence[Check]) -> str:
-    """One line per check, each starting with "ok", "missing" or "n/a"; plain text."""
+_INDENT = " " * 8  # continuation lines start under the check's name
+_NARROWEST = 40
+
+
+def format_checks(checks: Sequence[Check], width: int | None = None) -> str:
+    """One entry per check, each starting with "ok", "missing" or "n/a"; plain text.
+
+    With ``width``, each entry is wrapped at word boundaries to that many
+    columns (at least 40), its continuation lines indented; a word longer
+    than a line (a long path) is never split. Without it, one line a check.
+    """
     lines = []
     for check in checks:
         line = f"{check.status:<7} {check.name}: {check.detail}"
         if check.fix and check.ok is False:
             line = f"{line.rstrip('.')}. Fix: {check.fix}"
-        lines.append(_visible(line))
+        line = _visible(line)
+        if width is None:
+            lines.append(line)
+            continue
+        lines += textwrap.wrap(
+            line,
+            width=max(width, _NARROWEST),
+            subsequent_indent=_INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
     return "\n".join(lines) + "\n"
+
+
+def report_width(stream: TextIO, environ: Mapping[str, str]) -> int | None:
+    """The columns to wrap ``coach doctor``'s lines to, or None for one line a check.
+
+    ``COLUMNS`` when it is set (as :func:`shutil.get_terminal_size` reads it),
+    else the width of the terminal ``stream`` is; a pipe or a file gets one
+    line a check, for ``grep``.
+    """
+    columns = environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if not stream.isatty():
+            return None
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def checks_json(checks: Sequence[Check]) -> str:
@@ -493,7 +542,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         sys.stdout.write(checks_json(checks) + "\n")
     else:
-        sys.stdout.write(format_checks(checks))
+        sys.stdout.write(format_checks(checks, report_width(sys.stdout, os.environ)))
     if error is not None:
         return _EXIT_USAGE
     history_ok = all(check.ok is not False for check in checks if check.name == "history")

@@ -214,6 +214,63 @@ def _until(args: argparse.Namespace, prefs: Any) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if getattr(args, "from_path", None) is None:
+        return _write_report(args, None)
+    import tempfile
+
+    # The files are merged into a history of their own, in a folder that goes with
+    # the report: the reader's own history is never opened.
+    with tempfile.TemporaryDirectory(prefix="coach-report-") as folder:
+        store = _history_from(args.from_path, Path(folder))
+        if store is None:
+            return EXIT_INVALID
+        return _write_report(args, store)
+
+
+def _history_from(path: Path, folder: Path) -> Any:
+    """A history in ``folder`` holding what ``path`` holds (an export, a journal, or a
+    sync folder of journals); None, having said why, when it cannot be read."""
+    from coach.history.exchange import read_export
+    from coach.history.records import HistoryError
+    from coach.history.store import HistoryStore
+    from coach.history.sync import Computer, Sync, SyncResult, is_journal
+    from coach.text import visible
+
+    path = path.expanduser()
+    store = HistoryStore.in_folder(folder)
+    reader = Computer("0" * 12, "report")  # no journal of its own: it reads them all
+    result = SyncResult()
+    try:
+        if path.is_dir():
+            names = [entry.name for entry in path.iterdir() if is_journal(entry.name)]
+            if not names:
+                print(
+                    visible(f"coach: {path} holds no coach journal (coach-*.jsonl)"),
+                    file=sys.stderr,
+                )
+                return None
+            Sync(store, path, reader).read(result)
+        elif _is_journal_file(path):
+            Sync(store, path.parent, reader).read_file(path.name, result)
+        else:
+            store.merge(read_export(path))
+    except (ValueError, HistoryError, OSError) as error:
+        print(visible(f"coach: cannot read {path}: {error}"), file=sys.stderr)
+        return None
+    for warning in result.warnings:
+        print(f"coach: {visible(warning, newlines=False)}", file=sys.stderr)
+    return store
+
+
+def _is_journal_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return b'"coach-journal"' in file.readline(4096)
+    except OSError:
+        return False
+
+
+def _write_report(args: argparse.Namespace, given: Any) -> int:
     from datetime import datetime
 
     from coach.history.calendar import streaks
@@ -226,7 +283,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"--until ({until}) is before --since ({since})")
     today = _today(prefs)
     wanted = None if not args.program else set(args.program)
-    store = _open_history(prefs)
+    store = given if given is not None else _open_history(prefs)
     if store is None:
         records = []
         rows: Any = []

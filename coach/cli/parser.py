@@ -135,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("program", metavar="PROGRAM")
     plan.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    plan.add_argument(
+        "--format",
+        choices=("text", "html", "md"),
+        default="text",
+        help=(
+            "html or md: a handout to print for the patient (exercises, instructions, "
+            "each phase's dose, the schedule, the safety text); default: text"
+        ),
+    )
     plan.add_argument("--steps", action="store_true", help="list every step with its start time")
     plan.add_argument(
         "--on",
@@ -268,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="session",
         help="with --format csv: one row per session (default) or per exercise of a session",
     )
+    report.add_argument(
+        "--from",
+        dest="from_path",
+        metavar="PATH",
+        type=Path,
+        help="report on these files alone, never touching your own history: an export "
+        "(`coach export`), a journal, or a sync folder, as a patient sends them",
+    )
     report.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
 
     remind = commands.add_parser(
@@ -317,6 +334,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remind.add_argument("--no-bell", action="store_true", help="don't ring the terminal bell")
     remind.add_argument("--print-config", action="store_true", help=argparse.SUPPRESS)
+
+    pause = commands.add_parser(
+        "pause",
+        help="pause break reminders for a while (a meeting, the rest of the day)",
+        description=(
+            "No break reminders until then, from the app or `coach remind` (they share the "
+            "pause through the history); they come back by themselves, and the timers start "
+            "fresh when they do. `coach status` shows the pause."
+        ),
+        epilog=(
+            "examples:\n"
+            "  coach pause 1h              for an hour\n"
+            "  coach pause 1h30m           for an hour and a half\n"
+            "  coach pause until 14:00     until the clock says 14:00 (tomorrow, if it has)\n"
+            "  coach pause tomorrow        until the next day starts (history.day_start)\n"
+            "  coach resume                back on now"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pause.add_argument("until", nargs="+", metavar="WHEN", help="1h, until 14:00, or tomorrow")
+    commands.add_parser(
+        "resume",
+        help="end a pause of break reminders now",
+        description="Break reminders back on now; the timers start fresh.",
+    )
 
     doctor = commands.add_parser(
         "doctor",

@@ -106,6 +106,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from coach.program.timeline import build_timeline
     from coach.text import json_text
 
+    if args.format != "text" and (args.json or args.steps):
+        print(
+            "coach: --format html or md is a handout; it goes without --json and --steps",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     loaded = _resolve(args.program)
     if isinstance(loaded, int):
         return loaded
@@ -119,6 +125,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if prescription.start is None:
             first = _first_day(loaded.program.id, _overrides(args))
         loaded = loaded.on(day or today, first, today)
+    if args.format != "text":
+        # Imported only here: plain `coach plan` never loads the handout's writers.
+        from coach.program.handout import handout_html, handout_markdown, handout_of
+
+        handout = handout_of(loaded, dated=loaded.counted_from != "today")
+        write = handout_html if args.format == "html" else handout_markdown
+        sys.stdout.write(write(handout))
+        return EXIT_OK
     try:
         timeline = build_timeline(loaded.program)
     except Exception as error:  # the loader refuses what is too large; this is a second guard

@@ -87,15 +87,17 @@ def _sync_after(store: Any, folder: Any) -> None:
     never a failed run."""
     if folder is None:
         return
-    from coach.history.sync import SyncError, sync_history
+    from coach.history.sync import sync_history
+    from coach.text import visible
 
     try:
         result = sync_history(store, folder)
-    except (SyncError, OSError, Exception) as error:  # the session is recorded all the same
-        print(f"coach: warning: the session is recorded here, not synced: {error}", file=sys.stderr)
+    except Exception as error:  # the session is recorded all the same
+        said = visible(f"the session is recorded here, not synced: {error}", newlines=False)
+        print(f"coach: warning: {said}", file=sys.stderr)
         return
     for warning in result.warnings:
-        print(f"coach: sync: {warning}", file=sys.stderr)
+        print(f"coach: sync: {visible(warning, newlines=False)}", file=sys.stderr)
 
 
 # --- remind ----------------------------------------------------------------------------------
@@ -156,6 +158,7 @@ def _cmd_app(
             start=start,
             record=record,
             detect_idle=True,
+            detect_notifier=True,
         )
     )
     try:

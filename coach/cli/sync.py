@@ -13,6 +13,7 @@ from coach.text import json_text, visible
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from coach.history.store import HistoryStore
     from coach.history.sync import SyncResult
@@ -47,7 +48,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         if args.action == "status":
             return _status(store, folder, json_mode=args.json)
         try:
-            result = sync_history(store, folder)
+            result = sync_history(store, folder, _progress_line())
         except (SyncError, HistoryError) as error:
             print(f"coach: {error}", file=sys.stderr)
             return EXIT_INVALID
@@ -93,6 +94,18 @@ def _init(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     return EXIT_OK
 
 
+def _progress_line() -> Callable[[str], None] | None:
+    """How far a long first sync has gone, on one line of a terminal's stderr."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(text: str) -> None:
+        sys.stderr.write("\r\x1b[2K" + visible(text, newlines=False))
+        sys.stderr.flush()
+
+    return show
+
+
 def _said(result: SyncResult, folder: Path, *, json_mode: bool) -> None:
     if json_mode:
         print(
@@ -108,6 +121,8 @@ def _said(result: SyncResult, folder: Path, *, json_mode: bool) -> None:
             )
         )
         return
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K")  # the progress line, if any, gives way
     print(visible(f"synced through {folder}: {result.line()}", newlines=False))
     for warning in result.warnings:
         print(visible(f"warning: {warning}", newlines=False), file=sys.stderr)
@@ -118,7 +133,13 @@ def _status(store: HistoryStore, folder: Path, *, json_mode: bool) -> int:
 
     computer, copied = this_computer(store.folder)
     journals = journal_summaries(store, folder)
-    waiting = len(store.unjournaled(limit=10**9))
+    if store.read_only is not None:
+        print(
+            f"coach: cannot sync: the history {store.path} cannot be written ({store.read_only})",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    waiting = store.count_unjournaled()
     counts = store.computers()
     if json_mode:
         print(

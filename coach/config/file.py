@@ -175,6 +175,15 @@ def _new_key_index(body: Container, name: str) -> int:
     entries = body.body
     for index, (_key, item) in enumerate(entries):
         if isinstance(item, Comment) and commented.match(item.as_string().strip()):
+            if not item.as_string().strip().endswith("["):
+                return index + 1
+            # A list over several commented lines: after its closing "# ]".
+            for end in range(index + 1, len(entries)):
+                line = entries[end][1]
+                if not isinstance(line, Comment):
+                    break
+                if line.as_string().strip() == "# ]":
+                    return end + 1
             return index + 1
     last = None
     for index, (key, item) in enumerate(entries):

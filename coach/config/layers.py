@@ -42,7 +42,16 @@ TOP_LEVEL = frozenset({"data_dir", "cues", "breaks", "history", "ui"})
 """The settings at the top of the file (a test keeps this the model's)."""
 
 SECTIONS: frozenset[tuple[str, ...]] = frozenset(
-    {(), ("cues",), ("breaks",), ("breaks", "micro"), ("breaks", "rest"), ("history",), ("ui",)}
+    {
+        (),
+        ("cues",),
+        ("breaks",),
+        ("breaks", "hours"),
+        ("breaks", "micro"),
+        ("breaks", "rest"),
+        ("history",),
+        ("ui",),
+    }
 )
 """The tables of the settings, ``()`` being the whole (a test keeps this the model's)."""
 

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -66,6 +67,7 @@ from pydantic_settings import (
 
 from coach import paths
 from coach.config import layers
+from coach.config.profiles import MICRO_IDEAS
 from coach.config.quick import DAY_START_PATTERN
 from coach.errors import SettingsError
 from coach.files import FileTooLarge, NotARegularFile, read_regular_file
@@ -167,6 +169,10 @@ class CueSettings(_Section):
     """Turn off the bell, sounds and speech at once, whatever the settings above say."""
 
 
+_MAX_IDEAS = 50
+_MAX_IDEA = 120
+
+
 class BreakKind(_Section):
     """One kind of break: how often it comes, how long it lasts, what to do in it."""
 
@@ -182,6 +188,66 @@ class BreakKind(_Section):
         examples=["typist-micro-break"],
     )
     """The id of the program to run in the break (`coach list` shows them)."""
+
+
+def _check_ranges(value: list[str] | None) -> list[str] | None:
+    from coach.config.hours import HoursError, parse_hours
+
+    if value is not None:
+        try:
+            parse_hours({"mon": value})
+        except HoursError as error:
+            raise ValueError(str(error).removeprefix("mon: ")) from None
+    return value
+
+
+Ranges = Annotated[list[str] | None, AfterValidator(_check_ranges)]
+"""Ranges of local time, ``["09:00-12:30", "13:30-18:00"]``."""
+
+
+def _day_hours(day: str) -> Any:
+    return Field(
+        default=None,
+        json_schema_extra={"when_unset": "as weekdays or weekend say, else none"},
+    )
+
+
+class WorkingHours(_Section):
+    """When break reminders may come, as ranges of local time for each weekday. With none
+    set, at any time; with some, only inside them (a day left out has none)."""
+
+    weekdays: Ranges = Field(
+        default=None,
+        json_schema_extra={"when_unset": "no working hours: reminders at any time"},
+        examples=[["09:00-12:30", "13:30-18:00"]],
+    )
+    """Monday to Friday, unless a day below is set."""
+
+    weekend: Ranges = Field(default=None, json_schema_extra={"when_unset": "none"}, examples=[[]])
+    """Saturday and Sunday, unless a day below is set."""
+
+    mon: Ranges = Field(
+        default=None,
+        json_schema_extra={"when_unset": "as weekdays says"},
+        examples=[["08:00-12:00", "13:00-16:00"]],
+    )
+    """Monday's ranges."""
+    tue: Ranges = _day_hours("Tuesday")
+    """Tuesday's ranges."""
+    wed: Ranges = _day_hours("Wednesday")
+    """Wednesday's ranges."""
+    thu: Ranges = _day_hours("Thursday")
+    """Thursday's ranges."""
+    fri: Ranges = _day_hours("Friday")
+    """Friday's ranges."""
+    sat: Ranges = _day_hours("Saturday")
+    """Saturday's ranges."""
+    sun: Ranges = _day_hours("Sunday")
+    """Sunday's ranges."""
+
+    def table(self) -> dict[str, list[str]]:
+        """The ranges set, by key (for :func:`coach.config.hours.parse_hours`)."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
 
 
 class BreakSettings(_Section):
@@ -207,15 +273,52 @@ class BreakSettings(_Section):
     """Time at work in a day after which coach suggests stopping for the day."""
 
     idle_detection: bool = True
-    """Count time away from the keyboard as a break, so breaks don't stack up."""
+    """Count time away from the keyboard as a break, so breaks don't stack up; where the
+    system tells idle time, the timers count time at work, not time on the clock."""
+
+    warning: Duration = 30.0
+    """How long before each break to warn of it (0: no warning)."""
+
+    start_on_pause: bool = True
+    """Where idle time can be read, start a due break as soon as you stop typing for a
+    few seconds, rather than mid-sentence."""
+
+    max_wait: PositiveDuration = 120.0
+    """The longest a due break waits for you to stop typing."""
+
+    hours: WorkingHours = Field(default_factory=WorkingHours)
+    """Working hours: no reminders outside them, and the timers start fresh at the start
+    of each range."""
 
     micro: BreakKind = Field(default_factory=lambda: BreakKind(every=600, length=20))
     """Micro-breaks: a few seconds away from the keys, often."""
 
+    micro_ideas: list[str] = Field(default_factory=lambda: list(MICRO_IDEAS))
+    """Short ideas for a micro-break without a program, one a break in turn, each
+    a line of its own (at most 120 characters); [] for the plain words."""
+
     rest: BreakKind = Field(
-        default_factory=lambda: BreakKind(every=3000, length=300, program="wrist-forearm-stretches")
+        default_factory=lambda: BreakKind(every=3000, length=300, program="rest-break")
     )
-    """Rest breaks: a few minutes up and away, with a program of stretches."""
+    """Rest breaks: a few minutes up from the desk, with a program of stretches."""
+
+    @field_validator("micro_ideas")
+    @classmethod
+    def _check_micro_ideas(cls, value: list[str]) -> list[str]:
+        """Each idea one line of text, not blank, at most 120 characters; at most 50."""
+        if len(value) > _MAX_IDEAS:
+            raise ValueError(f"at most {_MAX_IDEAS} ideas, not {len(value)}")
+        ideas = []
+        for idea in value:
+            text = idea.strip()
+            if not text:
+                raise ValueError("an idea is blank: write some words, or leave it out")
+            if "\n" in text or "\r" in text:
+                raise ValueError(f"{text[:40]!r}...: an idea is one line, without line breaks")
+            if len(text) > _MAX_IDEA:
+                raise ValueError(f"{text[:40]!r}... is {len(text)} characters: at most {_MAX_IDEA}")
+            ideas.append(text)
+        return ideas
 
 
 class HistorySettings(_Section):
@@ -906,16 +1009,25 @@ def _render_model(
         if value is None:
             extra = field.json_schema_extra
             when_unset = extra.get("when_unset") if isinstance(extra, dict) else None
+            if not field.examples:
+                lines.append(f"# Left out by default: {when_unset or 'not set'}.")
+                continue
             lines.append(f"# Left out by default: {when_unset or 'not set'}. Example:")
-            if field.examples:
-                lines.append("# " + tomli_w.dumps({name: field.examples[0]}).rstrip("\n"))
+            example = field.examples[0]
+            if isinstance(example, list):  # on one line: a JSON list of strings is TOML
+                import json
+
+                lines.append(f"# {name} = {json.dumps(example)}")
+            else:
+                lines.append("# " + tomli_w.dumps({name: example}).rstrip("\n"))
             continue
         if _is_duration(field):
             value = format_duration(value)
         elif isinstance(value, Path):
             value = str(value)
-        line = tomli_w.dumps({name: value}).rstrip("\n")
-        lines.append(f"# {line}" if commented_out else line)
+        # A long list takes several lines: each is commented out.
+        for line in tomli_w.dumps({name: value}).rstrip("\n").splitlines():
+            lines.append(f"# {line}" if commented_out else line)
     for name, field, section in sections:
         key = (*prefix, name)
         lines.append("")
@@ -943,8 +1055,9 @@ def render_config(*, commented_out: bool) -> str:
 def setting_text(value: Any, *, unset: str = "", separator: str = ",", no_items: str = "") -> str:
     """A setting's value as text a person reads and can type back to ``coach config set``.
 
-    Durations as ``5m``, ``true``/``false``, lists joined by ``separator``;
-    ``unset`` for a value left out, ``no_items`` for an empty list.
+    Durations as ``5m``, ``true``/``false``, lists joined by ``separator``
+    (as a JSON list when an item has a comma); ``unset`` for a value left out,
+    ``no_items`` for an empty list.
     """
     if value is None:
         return unset
@@ -953,6 +1066,9 @@ def setting_text(value: Any, *, unset: str = "", separator: str = ",", no_items:
     if isinstance(value, float):
         return format_duration(value)
     if isinstance(value, list | tuple):
+        if any("," in str(item) for item in value):
+            # Comma-separated, it would not read back as the same list: JSON does.
+            return json.dumps([str(item) for item in value], ensure_ascii=False)
         return separator.join(str(item) for item in value) or no_items
     return str(value)
 

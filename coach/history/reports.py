@@ -56,8 +56,31 @@ def parse_since(text: str, today: date) -> date:
 
 
 def history_json(records: Sequence[SessionRecord]) -> str:
-    """A JSON list of sessions."""
-    return json_text([record.to_json() for record in records], indent=2)
+    """A JSON list of sessions; once sessions come from other computers (sync), each
+    says where it was done (``"host"``) and whose journal gave it (``"computer"``,
+    null for this computer's)."""
+    synced = _from_elsewhere(records)
+    return json_text(
+        [
+            {**record.to_json(), "host": record.host, "computer": record.computer}
+            if synced
+            else record.to_json()
+            for record in records
+        ],
+        indent=2,
+    )
+
+
+def _from_elsewhere(records: Sequence[SessionRecord]) -> bool:
+    """Whether any session came from another computer's journal."""
+    return any(record.computer is not None for record in records)
+
+
+def computer_of(record: SessionRecord) -> str:
+    """Where a session was done, for a table: its host, or "this computer"."""
+    if record.computer is None:
+        return "this computer"
+    return safe_text(record.host) if record.host else safe_text(record.computer)
 
 
 def _exercises_done(record: SessionRecord) -> str:
@@ -79,21 +102,25 @@ def history_table(records: Sequence[SessionRecord]) -> str:
     """Sessions as an aligned table for a terminal."""
     if not records:
         return "No sessions recorded yet.\n"
-    rows = [("DATE", "TIME", "PROGRAM", "STATUS", "ACTIVE", "EXERCISES", "PAIN", "NOTE")]
+    synced = _from_elsewhere(records)
+    head: tuple[str, ...] = ("DATE", "TIME", "PROGRAM", "STATUS", "ACTIVE", "EXERCISES", "PAIN")
+    if synced:  # sessions from other computers (coach sync): say where each was done
+        head = (*head, "COMPUTER")
+    rows: list[tuple[str, ...]] = [(*head, "NOTE")]
     for record in records:
         started = record.started_at.astimezone(record.local_zone)
-        rows.append(
-            (
-                record.local_date.isoformat(),
-                started.strftime("%H:%M"),
-                safe_text(record.program),
-                record.status,
-                format_clock(record.active_seconds),
-                _exercises_done(record),
-                _pain(record),
-                _shorten(safe_text(record.note), 30),
-            )
+        row: tuple[str, ...] = (
+            record.local_date.isoformat(),
+            started.strftime("%H:%M"),
+            safe_text(record.program),
+            record.status,
+            format_clock(record.active_seconds),
+            _exercises_done(record),
+            _pain(record),
         )
+        if synced:
+            row = (*row, _shorten(computer_of(record), 20))
+        rows.append((*row, _shorten(safe_text(record.note), 30)))
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.files import private_folder, write_private
-from coach.history.exchange import session_from_json
+from coach.history.exchange import MAX_LINE_BYTES, session_from_json
 from coach.history.records import SessionRecord
 from coach.history.store import HistoryStore
 from coach.text import json_text, visible
@@ -63,6 +63,9 @@ COMPUTER_FILE = "computer.json"
 
 _TAIL_BYTES = 256
 """How many bytes before the read offset are hashed to tell a journal grown by appends."""
+
+_CHUNK_LINES = 2000
+"""Journal lines merged in one transaction."""
 
 _JOURNAL_NAME = re.compile(r"^coach-(?P<id>[0-9a-f]{12})\.jsonl$")
 
@@ -94,6 +97,8 @@ class SyncResult:
     """Sessions replaced by a later or more finished copy."""
     journals: int = 0
     """Other journals (and conflict copies) read."""
+    read: int = 0
+    """Session lines merged (new, updated or already here)."""
     warnings: list[str] = field(default_factory=list)
     """What was skipped, and why (each once per sync)."""
 
@@ -175,10 +180,18 @@ def _digest(data: bytes) -> str:
 class Sync:
     """One history and one sync folder: write this computer's journal, read the others."""
 
-    def __init__(self, store: HistoryStore, folder: Path, computer: Computer) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        folder: Path,
+        computer: Computer,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
         self.folder = folder
         self.computer = computer
+        self.progress = progress
+        """Told how far a long sync has gone (a first sync of years of sessions)."""
 
     def check_folder(self) -> None:
         """Raise :class:`SyncError` unless the folder is a folder this computer can write."""
@@ -191,30 +204,54 @@ class Sync:
             raise SyncError(f"cannot write in the sync folder {self.folder}")
 
     def run(self) -> SyncResult:
-        """Write, then read: one sync. Raises :class:`SyncError` for an unusable folder."""
-        self.check_folder()
-        result = SyncResult()
+        """Write, then read: one sync. Raises :class:`SyncError` for an unusable folder
+        or a history that cannot be written."""
+        _check_writable(self.store)
         with _only_one(self.store.folder) as ours:
             if not ours:
+                result = SyncResult()
                 result.warnings.append("another coach is syncing this history; left to it")
                 return result
-            result.written = self.write()
-            self.read(result)
+            return self.run_locked()
+
+    def run_locked(self) -> SyncResult:
+        """:meth:`run`, with the data folder's sync lock already held."""
+        _check_writable(self.store)
+        self.check_folder()
+        result = SyncResult()
+        result.written = self.write(result)
+        self.read(result)
         return result
 
     # --- this computer's journal ---------------------------------------------------------
 
-    def write(self) -> int:
-        """Append every session written here that the journal lacks; how many."""
+    def write(self, result: SyncResult | None = None) -> int:
+        """Append every session written here that the journal lacks; how many.
+
+        The journal is first read from where this computer last left it: what it
+        holds beyond that was written by this data folder before a backup was
+        restored (merged back). If it is not the file this computer left (gone,
+        emptied, cut short, an older copy put back by the sync tool, or a new
+        sync folder), every session written here is appended again: merging
+        twice adds nothing, and no other computer loses one.
+        """
+        result = SyncResult() if result is None else result
         path = self.folder / self.computer.journal
-        if not path.exists():
+        name = self.computer.journal
+        if not path.exists() or not self._has_header(path):
             # Header first, whole: a reader never sees a journal without one (a cut
-            # header is only a half-copied file, read again later).
+            # header is only a half-copied file, read again later). Only this
+            # computer writes this file, so what was there is only a bad copy of it.
             write_private(path, _header(self.computer) + "\n")
         self._mend_tail(path)
+        journals = result.journals
+        continued = self._read_one(name, self.store.journal_reads().get(name), result)
+        result.journals = journals  # its own journal is not another computer's
+        if not continued:
+            self.store.journal_again()
         written = 0
-        while batch := self.store.unjournaled():
-            data = "".join(_line(record) + "\n" for record in batch).encode("utf-8")
+        while batch := self.store.unjournaled(limit=_CHUNK_LINES):
+            data = "".join(_line(record) + "\n" for record, _ in batch).encode("utf-8")
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             try:
                 view = memoryview(data)
@@ -223,9 +260,40 @@ class Sync:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self.store.mark_journaled(batch)
             written += len(batch)
+            if self.store.mark_journaled(batch) == 0:
+                break  # nothing could be marked: never append the same batch twice
+            if self.progress is not None and (written > len(batch) or len(batch) == _CHUNK_LINES):
+                self.progress(f"writing {name}: {written:,} sessions")
+        if written:
+            self._note_end(path, name, written)
         return written
+
+    @staticmethod
+    def _has_header(path: Path) -> bool:
+        with path.open("rb") as journal:
+            head = journal.readline(64 * 1024)
+        return head.endswith(b"\n") and _parse_header(head) is not None
+
+    def _note_end(self, path: Path, name: str, appended: int) -> None:
+        """This computer left its journal here: its end, and the bytes before it."""
+        before = self.store.journal_reads().get(name)
+        with path.open("rb") as journal:
+            head = journal.readline()
+            size = journal.seek(0, os.SEEK_END)
+            journal.seek(max(len(head), size - _TAIL_BYTES))
+            tail = journal.read()
+        self.store.note_journal_read(
+            {
+                "file": name,
+                "computer": self.computer.id,
+                "name": self.computer.name,
+                "head": _digest(head),
+                "tail": _digest(tail),
+                "offset": size,
+                "lines": (0 if before is None else int(before["lines"])) + appended,
+            }
+        )
 
     @staticmethod
     def _mend_tail(path: Path) -> None:
@@ -259,69 +327,122 @@ class Sync:
             try:
                 self._read_one(name, reads.get(name), result)
             except OSError as error:
-                result.warnings.append(f"{name}: cannot be read ({error.strerror or error})")
+                shown = visible(name, newlines=False)
+                result.warnings.append(f"{shown}: cannot be read ({error.strerror or error})")
 
-    def _read_one(self, name: str, before: dict[str, Any] | None, result: SyncResult) -> None:
+    def read_file(self, name: str, result: SyncResult) -> None:
+        """Merge the one journal ``name`` in the folder (``coach report --from FILE``)."""
+        self._read_one(name, self.store.journal_reads().get(name), result)
+
+    def _read_one(self, name: str, before: dict[str, Any] | None, result: SyncResult) -> bool:
+        """Merge one journal from where it was left (``before``); whether it went on
+        from there (False: read from the start, or not read)."""
         path = self.folder / name
+        shown = visible(name, newlines=False)  # a file name in a shared folder is data
+        continued = False
         with path.open("rb") as journal:
-            head = journal.readline()
+            head = journal.readline(64 * 1024)
             if not head.endswith(b"\n"):
-                return  # half-copied: read again next time
+                return False  # half-copied: read again next time
             header = _parse_header(head)
             if header is None:
-                result.warnings.append(f"{name}: not a coach journal; skipped")
-                return
+                result.warnings.append(f"{shown}: not a coach journal; skipped")
+                return False
             version = header["version"]
             if version > JOURNAL_VERSION:
                 result.warnings.append(
-                    f"{name}: written by a newer coach (journal version {version}); "
+                    f"{shown}: written by a newer coach (journal version {version}); "
                     "skipped until this coach is upgraded"
                 )
-                return
-            start = len(head)
+                return False
+            position, lines = len(head), 0
             if before is not None and before["head"] == _digest(head):
                 offset = int(before["offset"])
-                journal.seek(max(start, offset - _TAIL_BYTES))
-                tail = journal.read(offset - journal.tell())
-                if offset >= start and _digest(tail) == before["tail"]:
-                    start = offset  # the same journal, grown: go on from there
-            journal.seek(start)
-            data = journal.read()
-        end = data.rfind(b"\n") + 1  # a cut last line waits for the next sync
-        computer = None if header["computer"] == self.computer.id else header["computer"]
-        records, bad = _records(data[:end], start)
+                journal.seek(max(len(head), offset - _TAIL_BYTES))
+                tail = journal.read(max(0, offset - journal.tell()))
+                if offset >= len(head) and _digest(tail) == before["tail"]:
+                    # The same journal, grown (even as a new file): go on from there.
+                    position, lines, continued = offset, int(before["lines"]), True
+            journal.seek(position)
+            computer = None if header["computer"] == self.computer.id else header["computer"]
+            bad: list[str] = []
+            conflicts: list[str] = []
+            whole = True
+            while whole:
+                # A chunk at a time, each merged and its end noted: a journal of 20
+                # years is never all in memory, and a kill loses at most one chunk.
+                chunk: list[tuple[int, bytes]] = []
+                while len(chunk) < _CHUNK_LINES:
+                    line = journal.readline(MAX_LINE_BYTES)
+                    if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+                        # Longer than coach writes: skipped, never all read into memory.
+                        skipped = _skip_line(journal)
+                        if skipped is None:
+                            whole = False  # its end has not arrived yet
+                            break
+                        bad.append(f"the line at byte {position}: longer than coach writes")
+                        position += len(line) + skipped
+                        continue
+                    if not line.endswith(b"\n"):
+                        whole = False  # the end, or a cut line that waits for the next sync
+                        break
+                    chunk.append((position, line))
+                    position += len(line)
+                if not chunk:
+                    break
+                records = _records(chunk, bad)
+                summary = self.store.merge(records, computer=computer)
+                result.added += summary.added
+                result.updated += summary.updated
+                conflicts.extend(summary.conflicts)
+                lines += len(records)
+                result.read += len(records)
+                # The bytes before the new end, from the file (a skipped line among them).
+                journal.seek(max(len(head), position - _TAIL_BYTES))
+                recent = journal.read(position - journal.tell())
+                journal.seek(position)
+                if self.progress is not None and (len(chunk) == _CHUNK_LINES or lines > len(chunk)):
+                    size = max(position, os.fstat(journal.fileno()).st_size)
+                    self.progress(f"reading {name}: {position / size:.0%}, {lines:,} sessions")
+                self.store.note_journal_read(
+                    {
+                        "file": name,
+                        "computer": header["computer"],
+                        "name": header["name"],
+                        "head": _digest(head),
+                        "tail": _digest(recent),
+                        "offset": position,
+                        "lines": lines,
+                    }
+                )
+        result.journals += 1
+        if conflicts:
+            result.warnings.append(
+                f"{shown}: {len(conflicts)} session(s) whose id is another session's here, "
+                f"left as they are: {', '.join(conflicts[:3])}"
+            )
         if bad:
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-            result.warnings.append(f"{name}: {bad[0]}{more}")
-        summary = self.store.merge(records, computer=computer)
-        result.added += summary.added
-        result.updated += summary.updated
-        result.journals += 1
-        offset = start + end
-        with path.open("rb") as journal:
-            journal.seek(max(len(head), offset - _TAIL_BYTES))
-            tail = journal.read(offset - journal.tell())
-        self.store.note_journal_read(
-            {
-                "file": name,
-                "computer": header["computer"],
-                "name": header["name"],
-                "head": _digest(head),
-                "tail": _digest(tail),
-                "offset": offset,
-                "lines": (0 if before is None or start == len(head) else int(before["lines"]))
-                + len(records),
-            }
-        )
+            result.warnings.append(f"{shown}: {bad[0]}{more}")
+        return continued
 
 
-def sync_history(store: HistoryStore, folder: Path) -> SyncResult:
+def sync_history(
+    store: HistoryStore, folder: Path, progress: Callable[[str], None] | None = None
+) -> SyncResult:
     """One sync of ``store`` through ``folder``, as this computer (made on first use).
 
     Raises :class:`SyncError` for an unusable folder; a data folder copied from
     another computer is said once in the warnings."""
-    computer, copied = this_computer(store.folder)
-    result = Sync(store, folder, computer).run()
+    _check_writable(store)
+    with _only_one(store.folder) as ours:
+        if not ours:
+            busy = SyncResult()
+            busy.warnings.append("another coach is syncing this history; left to it")
+            return busy
+        # Inside the lock: the app and the reminder starting at once make one id.
+        computer, copied = this_computer(store.folder)
+        result = Sync(store, folder, computer, progress).run_locked()
     if copied is not None:
         result.warnings.insert(0, copied)
     return result
@@ -352,6 +473,7 @@ class SyncLoop:
         self.every = every
         self._poked = threading.Event()
         self._stopping = False
+        self._warned: set[str] = set()
         self._thread = threading.Thread(target=self._work, name="coach-sync", daemon=True)
 
     def start(self) -> SyncLoop:
@@ -383,6 +505,12 @@ class SyncLoop:
                     outcome = sync_history(store, self.folder)
             except Exception as error:  # a sync must never stop the app
                 outcome = f"cannot sync through {self.folder}: {error}"
+            if isinstance(outcome, SyncResult):
+                # Each warning once while it lasts (a newer journal, say), not every
+                # few minutes; said again if it goes away and comes back.
+                fresh = [line for line in outcome.warnings if line not in self._warned]
+                self._warned = set(outcome.warnings)
+                outcome.warnings = fresh
             if self.report is not None and not self._stopping:
                 with contextlib.suppress(Exception):
                     self.report(outcome)
@@ -433,39 +561,45 @@ def _parse_header(line: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _records(data: bytes, start: int) -> tuple[list[SessionRecord], list[str]]:
-    """The sessions in whole lines (``data`` begins at byte ``start`` of the journal);
-    and what was wrong with the lines left out."""
+def _skip_line(journal: Any) -> int | None:
+    """Read past the rest of an over-long line; how many bytes, or None if it has no end
+    yet (the file is still arriving)."""
+    skipped = 0
+    while True:
+        part = journal.readline(MAX_LINE_BYTES)
+        skipped += len(part)
+        if part.endswith(b"\n"):
+            return skipped
+        if len(part) < MAX_LINE_BYTES:
+            return None
+
+
+def _records(chunk: list[tuple[int, bytes]], bad: list[str]) -> list[SessionRecord]:
+    """The sessions in whole lines (each with its byte offset in the journal); what was
+    wrong with the lines left out goes to ``bad``."""
     records: list[SessionRecord] = []
-    bad: list[str] = []
-    for line in _lines(data):
-        if not line.text.strip():
+    for offset, raw in chunk:
+        text = raw.decode("utf-8", errors="replace")
+        if not text.strip():
             continue
-        where = f"the line at byte {start + line.offset}"
         try:
-            item = json.loads(line.text)
+            item = json.loads(text)
             record = session_from_json(item, "session")
         except (ValueError, RecursionError) as error:
-            bad.append(f"{where}: {error}; left out")
+            bad.append(f"the line at byte {offset}: {error}; left out")
             continue
         host = item.get("host")
         if isinstance(host, str):
             record.host = visible(host, newlines=False)[:255]
         records.append(record)
-    return records, bad
+    return records
 
 
-@dataclass(frozen=True)
-class _Line:
-    offset: int
-    text: str
-
-
-def _lines(data: bytes) -> Iterator[_Line]:
-    offset = 0
-    for raw in data.split(b"\n"):
-        yield _Line(offset, raw.decode("utf-8", errors="replace"))
-        offset += len(raw) + 1
+def _check_writable(store: HistoryStore) -> None:
+    if store.read_only is not None:
+        raise SyncError(
+            f"cannot sync: the history {store.path} cannot be written ({store.read_only})"
+        )
 
 
 @contextlib.contextmanager

@@ -356,9 +356,11 @@ def _find_extended(
     from coach.program.library import looks_like_path, program_folders
 
     if looks_like_path(ref):
-        target = (path.parent / Path(ref).expanduser()).resolve()
+        named = path.parent / Path(ref).expanduser()
+        target = named.resolve()
         if target.is_file():
-            return target, (target,)
+            # The name too: a link repointed to another file changes what is found.
+            return target, (named, target) if named != target else (target,)
         raise _errors(
             path,
             positions,

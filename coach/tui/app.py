@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from coach.history.records import SessionRecord
     from coach.history.store import HistoryStore
     from coach.history.sync import SyncLoop, SyncResult
+    from coach.notify import Sender
     from coach.program.library import Library
     from coach.program.loader import LoadedProgram
     from coach.session.recording import HistoryRecorder, SessionRecorder
@@ -81,6 +82,11 @@ class AppContext:
     """How long the person has been idle, for natural breaks."""
     detect_idle: bool = False
     """Find the platform's idle probe when ``idle`` is None and the settings want one."""
+    notifier: Sender | None = None
+    """Sends the desktop notification of a break due while the terminal is not in front."""
+    detect_notifier: bool = False
+    """Find the system's notifier (:mod:`coach.notify`) when first needed, if ``notifier``
+    is None; without either, a break due out of sight only rings the bell."""
 
 
 class CoachApp(App[None]):
@@ -92,6 +98,7 @@ class CoachApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False),
         Binding("question_mark,f1", "help", "Help", priority=True),
+        Binding("f4", "pause_breaks", "Pause breaks", show=False),
     ]
     NOTICE_MARK = NOTICE_MARK
     """A file in the data folder: the first-start safety notice was shown."""
@@ -322,12 +329,25 @@ class CoachApp(App[None]):
         if not self.breaks_enabled or self.store is None or self._settings is None:
             return
         from coach.breaks.scheduler import BreakPolicy
+        from coach.breaks.words import BreakProgram, IdeaTurns
 
         titles = {entry.id: entry.listing.title for entry in self.library.entries}
-        policy = BreakPolicy.from_settings(self._settings.breaks).with_titles(titles)
+        breaks = self._settings.breaks
+        policy = BreakPolicy.from_settings(breaks).with_titles(titles)
+        programs = {
+            entry.id: BreakProgram(
+                entry.listing.title, entry.listing.total_seconds, entry.listing.summary
+            )
+            for entry in self.library.entries
+            if entry.id in (breaks.micro.program, breaks.rest.program)
+        }
+        ideas = IdeaTurns.starting_at(breaks.micro_ideas, self.clock.now())
         if self.break_watch is not None:
             # The settings changed: the same timers under the new policy.
             self.break_watch.host.policy = policy
+            self.break_watch.programs = programs
+            if self.break_watch.ideas.ideas != ideas.ideas:
+                self.break_watch.ideas = ideas
             self.break_watch.kick()
             return
         from coach.breaks.host import BreakHost
@@ -345,16 +365,106 @@ class CoachApp(App[None]):
             idle=self.idle,
         )
         self.break_watch = BreakWatch(
-            self, host, start_program=self._start_break_program, on_change=self._show_break
+            self,
+            host,
+            start_program=self._start_break_program,
+            on_change=self._show_break,
+            play_end=self._break_over_sound,
+            programs=programs,
+            ideas=ideas,
+            notifier=self.context.notifier,
+            find_notifier=self.context.detect_notifier,
         )
+        from coach.breaks.sessions import prescribed_in
+
+        self.break_watch.prescribed = tuple(prescribed_in(self.library))
         self.run_worker(self.break_watch.run(), name="breaks", group="breaks", exclusive=True)
 
     def _show_break(self) -> None:
         from coach.tui.screens.breaks import banner_text
 
         watch = self.break_watch
-        text = "" if watch is None else banner_text(watch.upcoming, self.clock.monotonic())
+        text = ""
+        if watch is not None:
+            text = banner_text(
+                watch.upcoming,
+                self.clock.monotonic(),
+                warning=watch.host.policy.warning,
+                paused_until=watch.paused_until,
+                wall=self.clock.now(),
+            )
         self._home.show_break(text)
+
+    def _break_over_sound(self) -> None:
+        """The session's end sound when a timed break is over; the bell where none plays."""
+        cues = self.settings.cues
+        if cues.quiet:
+            return
+        if cues.sounds:
+            from coach.session.audio import SoundPlayer, find_audio_output, find_player
+
+            command = find_player()
+            if command is not None and find_audio_output().heard:
+                player = SoundPlayer(command)
+                player.play("end")
+                player.close(wait=0)  # it plays the sound, then its thread ends
+                return
+        if cues.bell:
+            self.bell()
+
+    def action_pause_breaks(self) -> None:
+        """F4: pause break reminders for an hour, or resume them if they are paused."""
+        watch = self.break_watch
+        if watch is None:
+            self.notify("Break reminders are off here.", markup=False)
+            return
+        if watch.paused_until is not None:
+            watch.resume()
+            self.notify("Break reminders are back on.", markup=False)
+            return
+        self._pause_breaks(["1h"])
+
+    def _pause_breaks(self, words: list[str]) -> None:
+        from coach.breaks.pause import format_until, pause_until
+
+        watch = self.break_watch
+        if watch is None:
+            return
+        wall = self.clock.now()
+        until = pause_until(words, wall, watch.host.day_start)
+        watch.pause(until)
+        self.notify(
+            f"Break reminders paused until {format_until(until, wall)} (F4 resumes them).",
+            markup=False,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: Textual's commands, and pausing break reminders."""
+        yield from super().get_system_commands(screen)
+        if self.break_watch is None:
+            return
+        yield SystemCommand(
+            "Pause break reminders for an hour",
+            "No break reminders for an hour (F4)",
+            lambda: self._pause_breaks(["1h"]),
+        )
+        yield SystemCommand(
+            "Pause break reminders until tomorrow",
+            "No break reminders until the next day starts",
+            lambda: self._pause_breaks(["tomorrow"]),
+        )
+        yield SystemCommand(
+            "Resume break reminders",
+            "End a pause of break reminders now",
+            self._resume_breaks,
+        )
+
+    def _resume_breaks(self) -> None:
+        watch = self.break_watch
+        if watch is not None and watch.resume():
+            self.notify("Break reminders are back on.", markup=False)
+        else:
+            self.notify("Break reminders were not paused.", markup=False)
 
     def _start_break_program(self, program_id: str) -> bool:
         entry = self.library.get(program_id)

@@ -231,7 +231,7 @@ async def test_progress_opens_at_once_and_fills_in(tmp_path: Path, clock: FakeCl
         text = shown(app.screen)
         assert "Streak: 1 days" in text
         assert "Quick [b]one[/b] (aaa): 1/1" in text
-        assert "Sat" in text and "#" in text  # 2026-11-21 was a Saturday, and active
+        assert "Sat" in text and "[1]" in text  # 2026-11-21 was a Saturday: today, one session
         assert "aaa: First: 1/1, 2 reps" in text
 
 

@@ -6,6 +6,7 @@ The timers themselves are :class:`coach.breaks.host.BreakHost`'s; these are view
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from textual.app import ComposeResult
@@ -14,7 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Static
 
-from coach.breaks.scheduler import Due, describe_due
+from coach.breaks.scheduler import Due
+from coach.breaks.words import break_words
 from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.tui.literal import literal
@@ -22,28 +24,47 @@ from coach.tui.literal import literal
 Answer = Literal["start", "postpone", "skip"]
 
 
-def banner_text(due: Due | None, now: float) -> str:
-    """``Next break: micro-break in 7 min`` (whole minutes, rounded up), or that one is due."""
+def banner_text(
+    due: Due | None,
+    now: float,
+    *,
+    warning: float = 0.0,
+    paused_until: datetime | None = None,
+    wall: datetime | None = None,
+) -> str:
+    """``Next break: micro-break in 7 min`` (whole minutes, rounded up), or that one is due.
+
+    In the last ``warning`` seconds, ``Micro-break in 30 s`` (each second);
+    while reminders are paused, until when.
+    """
+    if paused_until is not None:
+        from coach.breaks.pause import format_until
+
+        return f"Break reminders paused until {format_until(paused_until, wall or paused_until)}"
     if due is None:
         return ""
     name = "micro-break" if due.kind == "micro" else "rest break"
     left = due.at - now
     if left <= 0:
         return f"Break due now: {name}"
+    if left <= warning:
+        return f"{name.capitalize()} in {math.ceil(left - 1e-9)} s"
     if left <= 60:
         return f"Next break: {name} in less than a minute"
     return f"Next break: {name} in {math.ceil(left / 60)} min"
 
 
-def banner_changes_at(due: Due | None, now: float) -> float | None:
+def banner_changes_at(due: Due | None, now: float, warning: float = 0.0) -> float | None:
     """When :func:`banner_text` will next read differently (a clock reading), or None."""
     if due is None:
         return None
     left = due.at - now
     if left <= 0:
         return None
+    if left <= warning:
+        return due.at - (math.ceil(left - 1e-9) - 1)  # each second of the warning
     if left <= 60:
-        return due.at
+        return due.at - warning if warning > 0 else due.at
     # The minutes shown drop at each whole minute before the break.
     return due.at - (math.ceil(left / 60) - 1) * 60
 
@@ -57,19 +78,30 @@ class BreakPrompt(ModalScreen[Answer]):
         Binding("s", "answer('skip')", "Skip"),
     ]
 
-    def __init__(self, due: Due, postpone: float, max_postpones: int) -> None:
+    def __init__(
+        self,
+        due: Due,
+        postpone: float,
+        max_postpones: int,
+        *,
+        words: tuple[str, list[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.due = due
         self.postpone = postpone
         self.max_postpones = max_postpones
+        self.words = words or break_words(due)
+        """The title and lines (:func:`coach.breaks.words.break_words`, with no CLI hint)."""
 
     def compose(self) -> ComposeResult:
-        title, body = describe_due(self.due)
+        title, lines = self.words
         left = self.max_postpones - self.due.postpones
         with Vertical(id="dialog"):
             yield Static(title, classes="heading")
-            # The program's title is data from a file: literal() never reads markup in it.
-            yield Static(literal(body))
+            # The program's title and summary, and the ideas, are data from files:
+            # literal() never reads markup in them. Each line is a line of its own.
+            for line in lines:
+                yield Static(literal(line), classes="words")
             if self.due.can_postpone:
                 hint = (
                     f"Postpone puts it off {format_duration(self.postpone)} "
@@ -111,10 +143,12 @@ class PauseScreen(Screen[bool]):
         Binding("q,escape", "end", "End the break"),
     ]
 
-    def __init__(self, due: Due, clock: Clock) -> None:
+    def __init__(self, due: Due, clock: Clock, *, idea: str | None = None) -> None:
         super().__init__()
         self.due = due
         self.clock = clock
+        self.idea = idea
+        """The micro-break's idea the prompt showed, shown again here (or None)."""
         self._ends = clock.monotonic() + due.length
 
     def compose(self) -> ComposeResult:
@@ -123,10 +157,14 @@ class PauseScreen(Screen[bool]):
             kind = "Micro-break" if self.due.kind == "micro" else "Rest break"
             yield Static(f"{kind}: {format_duration(self.due.length)}", classes="heading")
             yield Digits("", id="remaining")
-            yield Static(
-                "Take your hands off the keys. Let them hang loose and relax your shoulders; "
-                "look at something far away. Stop if anything hurts."
-            )
+            if self.idea:
+                yield Static(literal(self.idea), id="idea")
+                yield Static("Stop if anything hurts.")
+            else:
+                yield Static(
+                    "Take your hands off the keys. Let them hang loose and relax your "
+                    "shoulders; look at something far away. Stop if anything hurts."
+                )
         yield Footer()
 
     def on_mount(self) -> None:
