@@ -183,6 +183,7 @@ def test_exercises_done_against_prescribed(report: Report) -> None:
         "Load: 2 x 8-12 reps, hold 3s, each side, red putty",
     ]
     assert (grip.rest_waited, grip.rest_sessions) == (75.5, 2)
+    assert grip.per_side and not heat.per_side  # "each side": its counts are of both
     # Heat: the partial session of day 9 did not get to it. Gentle's sessions kept no
     # duration: the phase's 1m counts; Load's kept the 90 s they paced, not the file's 2m.
     assert (heat.sessions, heat.completed, heat.skipped) == (31, 30, 1)

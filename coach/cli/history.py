@@ -168,7 +168,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _facts(store: Any, programs: set[str]) -> dict[str, Any]:
+def _facts(store: Any, programs: set[str], library: Any) -> dict[str, Any]:
     """For each of ``programs`` still in the library, what its file prescribes.
 
     A program whose file is gone or broken is left out: the report then judges
@@ -178,9 +178,7 @@ def _facts(store: Any, programs: set[str]) -> dict[str, Any]:
         return {}
     from coach.errors import ProgramError
     from coach.history.prescribed import program_facts
-    from coach.program.library import load_library
 
-    library = load_library()
     found = {}
     for program in sorted(programs):
         entry = library.get(program)
@@ -192,15 +190,6 @@ def _facts(store: Any, programs: set[str]) -> dict[str, Any]:
             continue
         found[program] = program_facts(loaded, store.first_day(program))
     return found
-
-
-def _off_days(store: Any) -> Any:
-    """The days the library's schedules leave out, which neither make nor break a streak."""
-    from coach.history.due import library_off_days
-    from coach.program.library import load_library
-
-    plans = [(e.id, e.listing.title, e.listing.plan) for e in load_library().entries]
-    return library_off_days(plans, store.first_day)
 
 
 def _exercises_done(path: Path, since: Any, until: Any) -> tuple[Any, Any, list[str]]:
@@ -285,6 +274,7 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
     from datetime import datetime
 
     from coach.history.calendar import streaks
+    from coach.history.due import library_off_days
 
     prefs = _history_settings(args)
     since = _since(args, prefs)
@@ -318,8 +308,14 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
                 records = [record for record in records if record.program in wanted]
                 rows = [row for row in rows if row.program in wanted]
             completed_days = store.completed_days()
-            facts = _facts(store, {record.program for record in records})
-            off = _off_days(store)
+            from coach.program.library import load_library
+
+            library = load_library()  # read once, for the doses and for the streak's off days
+            facts = _facts(store, {record.program for record in records}, library)
+            off = library_off_days(
+                [(e.id, e.listing.title, e.listing.plan) for e in library.entries],
+                store.first_day,
+            )
         found = streaks(completed_days, today, prefs.rest_days, off)
         damaged = _said_problems(store)  # the report leaves them out
     from coach.history.report import build_report

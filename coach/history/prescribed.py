@@ -94,6 +94,13 @@ class ProgramFacts:
     )
     """The schedule in force on a day (None outside the prescription)."""
 
+    @property
+    def scheduled(self) -> bool:
+        """Whether any day can prescribe a session: a schedule, the program's or a phase's."""
+        return self.written.schedule != "no schedule" or any(
+            phase.schedule != "no schedule" for phase in self.phases
+        )
+
     def doses(self, phase: str | None) -> dict[str, ExerciseDose]:
         """The doses of the phase named ``phase`` (as a session recorded it), by exercise id."""
         for found in self.phases:

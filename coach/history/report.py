@@ -124,6 +124,8 @@ class ExerciseSummary:
     rest_waited: float = 0.0
     """Seconds taken in its as-needed rests, over :attr:`rest_sessions` sessions."""
     rest_sessions: int = 0
+    per_side: bool = False
+    """Whether its dose is done on each side (so its counts are of both sides)."""
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,7 @@ def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list
         seconds_done = 0.0
         seconds_planned = 0.0
         timed = False
+        per_side = False
         loads: Counter[str] = Counter()
         for row in parts:
             if row.load:
@@ -330,6 +333,7 @@ def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list
             dose = None if facts is None else facts.doses(row.phase).get(exercise_id)
             if dose is None:
                 continue
+            per_side = per_side or dose.per_side
             line = dose.text if row.phase is None else f"{row.phase}: {dose.text}"
             if line not in prescribed:
                 prescribed.append(line)
@@ -355,6 +359,7 @@ def _exercises(rows: Sequence[ExerciseDone], facts: ProgramFacts | None) -> list
                 loads=sorted(loads.items(), key=lambda item: (-item[1], item[0])),
                 rest_waited=sum(row.rest_waited for row in parts),
                 rest_sessions=sum(row.rest_sessions for row in parts),
+                per_side=per_side,
             )
         )
     return result
@@ -418,7 +423,15 @@ def _program(
     phases: list[PhaseAdherence] = []
     weeks: list[WeekCount] = []
     overall = None
-    if begin <= last:
+    if facts is not None and not facts.scheduled:
+        # Nothing is ever prescribed: the weeks' counts alone (no day to judge).
+        by_week = Counter(week_start(day) for day, count in per_day.items() for _ in range(count))
+        weeks = [
+            WeekCount(monday, count, 0, 0)
+            for monday, count in sorted(by_week.items())
+            if begin <= monday + timedelta(days=6) and monday <= last
+        ]
+    elif begin <= last:
         by_phase = _segments(
             schedule_on,
             (

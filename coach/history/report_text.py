@@ -80,8 +80,10 @@ def streak_text(report: Report) -> str:
 
 
 def done_text(exercise: ExerciseSummary) -> str:
-    """``910 of 920 reps, 46 of 46 sets`` or ``6m of 7m30s, 2 of 3 sets``."""
-    sets = f"{exercise.sets_done} of {exercise.sets_planned} sets"
+    """``910 of 920 reps, 46 of 46 sets`` or ``6m of 7m30s, 2 of 3 sets``; ``(both sides)``
+    after it when the dose is done on each side (the counts are of both)."""
+    sides = " (both sides)" if exercise.per_side else ""
+    sets = f"{exercise.sets_done} of {exercise.sets_planned} sets{sides}"
     if exercise.seconds_done is not None and exercise.seconds_planned is not None:
         return (
             f"{format_duration(exercise.seconds_done)} of "
