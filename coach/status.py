@@ -267,6 +267,8 @@ def _next_break(data_dir: Path, state: Mapping[str, Any] | None, now: datetime) 
 
 def _paused_until(state: Mapping[str, Any] | None, now: datetime) -> str | None:
     """The end of a pause still on, as local time with its offset."""
+    if not state or state.get("paused_until") is None:
+        return None  # no pause: the scheduler's module (7 ms of imports) is not needed
     from coach.breaks.scheduler import saved_pause
 
     until = saved_pause(state)
