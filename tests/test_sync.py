@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -276,6 +278,20 @@ def test_a_kill_during_a_journal_write_loses_nothing_recorded(tmp_path: Path, sh
     assert reader.count() == 3000
 
 
+def _reports() -> tuple[list[Any], Any, Callable[[Any], None]]:
+    """What a SyncLoop reports, and a semaphore released at each report."""
+    import threading
+
+    seen: list[Any] = []
+    arrived = threading.Semaphore(0)
+
+    def report(outcome: Any) -> None:
+        seen.append(outcome)
+        arrived.release()
+
+    return seen, arrived, report
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -357,18 +373,12 @@ def test_a_headless_session_is_synced_once_it_is_recorded(tmp_path: Path, shared
 
 
 def test_the_sync_loop_syncs_at_once_and_when_poked(tmp_path: Path, shared: Path) -> None:
-    import threading
 
     from coach.history.sync import SyncLoop, SyncResult
 
     data = tmp_path / "data"
     history_with(data, _session("a", 0)).close()
-    seen: list[SyncResult | str] = []
-    arrived = threading.Semaphore(0)
-
-    def report(outcome: SyncResult | str) -> None:
-        seen.append(outcome)
-        arrived.release()
+    seen, arrived, report = _reports()
 
     loop = SyncLoop(data, shared, report, every=3600).start()
     try:
@@ -489,19 +499,13 @@ def test_a_session_whose_id_is_another_here_is_left_alone_and_said(
 
 
 def test_the_sync_loop_says_each_warning_once_while_it_lasts(tmp_path: Path, shared: Path) -> None:
-    import threading
 
     from coach.history.sync import SyncLoop, SyncResult
 
     (shared / f"coach-{'e' * 12}.jsonl").write_text(
         json.dumps({"format": "coach-journal", "version": 9, "computer": "e" * 12}) + "\n"
     )
-    seen: list[SyncResult | str] = []
-    arrived = threading.Semaphore(0)
-
-    def report(outcome: SyncResult | str) -> None:
-        seen.append(outcome)
-        arrived.release()
+    seen, arrived, report = _reports()
 
     loop = SyncLoop(tmp_path / "data", shared, report, every=3600).start()
     try:

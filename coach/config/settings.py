@@ -321,6 +321,17 @@ class BreakSettings(_Section):
         return ideas
 
 
+def usable_folder(value: Path | None) -> Path | None:
+    """A folder setting (``data_dir``, ``history.sync_dir``) with ``~`` expanded;
+    ValueError for a path no system could use."""
+    if value is None:
+        return None
+    problem = paths.unusable_path(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value.expanduser()
+
+
 class HistorySettings(_Section):
     """How your history counts days and streaks."""
 
@@ -345,12 +356,7 @@ class HistorySettings(_Section):
     @classmethod
     def _expand_sync_dir(cls, value: Path | None) -> Path | None:
         """Expand a leading ``~``; refuse a path no system could use."""
-        if value is None:
-            return None
-        problem = paths.unusable_path(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value.expanduser()
+        return usable_folder(value)
 
     @field_validator("day_start")
     @classmethod
@@ -416,12 +422,7 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_data_dir(cls, value: Path | None) -> Path | None:
         """Expand a leading ``~``; refuse a path no system could use."""
-        if value is None:
-            return None
-        problem = paths.unusable_path(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value.expanduser()
+        return usable_folder(value)
 
     @classmethod
     def settings_customise_sources(
