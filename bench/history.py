@@ -460,6 +460,8 @@ def _describe(result: Any) -> str:
         return f"{len(result):,} sessions, {rows:,} exercise rows"
     if isinstance(result, dict):
         return f"streak {result['current_streak']:,} days"
+    if hasattr(result, "current_streak"):  # collect_status's Status
+        return f"streak {result.current_streak:,} days"
     return (
         f"{len(result.days):,} days, {len(result.programs)} programs, "
         f"{len(result.exercises)} exercises, {len(result.pain):,} check-ins"
