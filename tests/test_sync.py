@@ -638,3 +638,16 @@ def test_an_older_history_that_cannot_be_written_says_it_cannot_sync(
                 Sync(store, shared, Computer("a" * 12, "x")).run()
         finally:
             store.close()
+
+
+def test_a_second_sync_at_once_leaves_the_work_to_the_first(tmp_path: Path, shared: Path) -> None:
+    from coach.history.sync import _only_one, sync_history
+
+    (laptop,) = places(tmp_path, shared, 1)
+    laptop.store.save(_session("a", 0))
+    with _only_one(laptop.data) as ours:  # another process is syncing this history
+        assert ours
+        for result in (laptop.sync.run(), sync_history(laptop.store, shared)):
+            assert result.warnings == ["another coach is syncing this history; left to it"]
+            assert result.written == 0
+    assert laptop.sync.run().written == 1  # once it is done, this one writes

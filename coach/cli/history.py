@@ -233,7 +233,7 @@ def _history_from(path: Path, folder: Path) -> Any:
     from coach.history.exchange import read_export
     from coach.history.records import HistoryError
     from coach.history.store import HistoryStore
-    from coach.history.sync import Computer, Sync, SyncResult, is_journal
+    from coach.history.sync import Computer, Sync, SyncResult, has_journal_header, is_journal
     from coach.text import visible
 
     path = path.expanduser()
@@ -250,7 +250,7 @@ def _history_from(path: Path, folder: Path) -> Any:
                 )
                 return None
             Sync(store, path, reader).read(result)
-        elif _is_journal_file(path):
+        elif has_journal_header(path):
             Sync(store, path.parent, reader).read_file(path.name, result)
         else:
             store.merge(read_export(path))
@@ -260,14 +260,6 @@ def _history_from(path: Path, folder: Path) -> Any:
     for warning in result.warnings:
         print(f"coach: {visible(warning, newlines=False)}", file=sys.stderr)
     return store
-
-
-def _is_journal_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as file:
-            return b'"coach-journal"' in file.readline(4096)
-    except OSError:
-        return False
 
 
 def _write_report(args: argparse.Namespace, given: Any) -> int:

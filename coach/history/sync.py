@@ -208,11 +208,7 @@ class Sync:
         or a history that cannot be written."""
         _check_writable(self.store)
         with _only_one(self.store.folder) as ours:
-            if not ours:
-                result = SyncResult()
-                result.warnings.append("another coach is syncing this history; left to it")
-                return result
-            return self.run_locked()
+            return self.run_locked() if ours else _busy()
 
     def run_locked(self) -> SyncResult:
         """:meth:`run`, with the data folder's sync lock already held."""
@@ -238,7 +234,7 @@ class Sync:
         result = SyncResult() if result is None else result
         path = self.folder / self.computer.journal
         name = self.computer.journal
-        if not path.exists() or not self._has_header(path):
+        if not has_journal_header(path):
             # Header first, whole: a reader never sees a journal without one (a cut
             # header is only a half-copied file, read again later). Only this
             # computer writes this file, so what was there is only a bad copy of it.
@@ -269,12 +265,6 @@ class Sync:
             # Where this computer left its journal: the next sync goes on from here.
             self._note_end(path, name, written)
         return written
-
-    @staticmethod
-    def _has_header(path: Path) -> bool:
-        with path.open("rb") as journal:
-            head = journal.readline(64 * 1024)
-        return head.endswith(b"\n") and _parse_header(head) is not None
 
     def _note_end(self, path: Path, name: str, appended: int) -> None:
         """This computer left its journal here: its end, and the bytes before it."""
@@ -438,9 +428,7 @@ def sync_history(
     _check_writable(store)
     with _only_one(store.folder) as ours:
         if not ours:
-            busy = SyncResult()
-            busy.warnings.append("another coach is syncing this history; left to it")
-            return busy
+            return _busy()
         # Inside the lock: the app and the reminder starting at once make one id.
         computer, copied = this_computer(store.folder)
         result = Sync(store, folder, computer, progress).run_locked()
@@ -541,6 +529,23 @@ def journal_summaries(store: HistoryStore, folder: Path) -> list[dict[str, Any]]
                 }
             )
     return found
+
+
+def has_journal_header(path: Path) -> bool:
+    """Whether ``path`` begins with a whole, valid journal header (False if it cannot be read)."""
+    try:
+        with path.open("rb") as journal:
+            head = journal.readline(64 * 1024)
+    except OSError:
+        return False
+    return head.endswith(b"\n") and _parse_header(head) is not None
+
+
+def _busy() -> SyncResult:
+    """What a sync does while another process holds the data folder's sync lock."""
+    result = SyncResult()
+    result.warnings.append("another coach is syncing this history; left to it")
+    return result
 
 
 def _parse_header(line: bytes) -> dict[str, Any] | None:
