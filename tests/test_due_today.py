@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from coach.program.due import schedule_on
 from coach.program.library import load_library, plan_of
 from coach.program.loader import load_program
 from tests.helpers import WriteProgram, history_with
-from tests.test_schedule_adherence import GRADED, START, day, sessions
+from tests.test_schedule_adherence import EXERCISE, GRADED, START, day, sessions
 
 PROTOCOL = GRADED.replace("start = 2026-11-23\nweeks = 6", "weeks = 2", 1)
 MWF = """
@@ -166,3 +167,89 @@ def test_status_streak_skips_days_the_schedule_leaves_out(
     with freeze_time(noon):  # the report counts the streak the same way
         assert main(["report", "--since", "all"]) == 0
         assert "Current streak: 4 days (longest: 4 days)" in capsys.readouterr().out
+
+
+PHASED_DAYS = (
+    """
+schema_version = 2
+
+[program]
+id = "phased"
+title = "Phased days"
+
+[program.prescription]
+start = 2026-11-25
+weeks = 4
+
+[program.schedule]
+per_day = 1
+days = ["sat"]
+"""
+    + EXERCISE
+    + """
+[[phase]]
+name = "Early"
+weeks = [1, 2]
+schedule = { per_day = 2, days = ["mon", "wed", "fri"] }
+
+[[phase]]
+name = "Later"
+weeks = [3, 3]
+schedule = { per_day = 1, days = ["tue", "thu"] }
+"""
+)
+
+
+def _off_by_the_rule(
+    followed: list[tuple[dict[str, object], date]], when: date
+) -> bool:  # the docstring's rule, day by day, as the test's own reference
+    excluded = False
+    for plan, first in followed:
+        schedule = from_plan(schedule_on(plan, when, first))
+        if schedule is None:
+            if "weeks" not in plan:
+                return False
+            continue
+        if schedule.days is None or when.weekday() in schedule.days:
+            return False
+        excluded = True
+    return excluded
+
+
+@pytest.mark.parametrize("order", ["forward", "backward", "shuffled"])
+def test_off_days_over_phases_and_dates_match_the_rule_day_by_day(
+    write_program: WriteProgram, order: str
+) -> None:
+    # A Wednesday start (weeks turn on Wednesdays), phases with their own weekdays, a
+    # protocol counted from its first day, and a program with one schedule throughout:
+    # the answers (worked out once per weekday and week) are the rule's for every day,
+    # whatever order the days are asked in.
+    phased = plan_of(load_program(write_program(PHASED_DAYS, "p.toml")).program)
+    protocol = plan_of(load_program(write_program(PROTOCOL, "g.toml")).program)
+    mwf = plan_of(load_program(write_program(MWF, "m.toml")).program)
+    programs = [("phased", "P", phased), ("graded", "G", protocol), ("mwf", "M", mwf)]
+    firsts = {"phased": day(-10), "graded": day(9), "mwf": day(30)}
+    days = [day(n) for n in range(-14, 60)]
+    if order == "backward":
+        days.reverse()
+    elif order == "shuffled":
+        random.Random(7).shuffle(days)
+    for firsts_now in ({"phased": day(-10)}, {"phased": day(-10), "graded": day(9)}, firsts):
+        off = off_days(programs, firsts_now)
+        followed = [(plan, firsts_now[name]) for name, _, plan in programs if name in firsts_now]
+        answers = {when: off(when) for when in days}
+        assert answers == {when: _off_by_the_rule(followed, when) for when in days}
+    # It is not all one answer: week 1 (Early) leaves Sundays out, week 3 (Later) Sundays
+    # and Mondays, week 4 (the program's own schedule) all but Saturdays; after the end
+    # the program has no say.
+    off = off_days(programs[:1], {"phased": day(-10)})
+    assert [off(day(n)) for n in (6, 7, 20, 21, 22, 25, 26, 40)] == [
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+    ]

@@ -24,6 +24,7 @@ from coach import paths
 from coach.errors import SettingsError
 from coach.history.calendar import local_day, utc_offset_seconds, weekday_numbers
 from coach.history.records import SessionRecord
+from coach.history.records import Status as SessionStatus
 from coach.history.store import DB_NAME, HistoryStore
 from coach.status import (
     HistorySettings,
@@ -687,3 +688,40 @@ def test_a_pause_shows_in_the_oneline_and_the_lines() -> None:
     )
     assert format_oneline(paused).endswith("| breaks paused")
     assert "Break reminders paused until " in format_status(paused, now)
+
+
+def test_read_status_counts_each_program_today_this_week_and_its_first_day(
+    tmp_path: Path,
+) -> None:
+    from coach.history.store import read_status
+    from tests.helpers import history_with
+    from tests.test_schedule_adherence import day, sessions
+
+    def marked(status: SessionStatus, found: list[SessionRecord]) -> list[SessionRecord]:
+        return [dataclasses.replace(record, status=status) for record in found]
+
+    today = day(10)  # a Thursday; its week began on day(7)
+    records = [
+        *sessions({3: 1, 7: 2, 10: 1}, program="grip"),  # 1 today, 3 this week, first day 3
+        *sessions({6: 1, 10: 2}, program="neck"),  # Sunday is last week
+        *sessions({1: 1}, program="wrist"),  # nothing this week
+        *marked("declined", sessions({8: 1}, program="declined")),  # never done
+        *marked("partial", sessions({2: 1}, program="glide")),  # begun on a partial
+        *[dataclasses.replace(r, id="glide-late") for r in sessions({9: 1}, program="glide")],
+        *marked("declined", sessions({10: 1}, program="apnea")),  # declined today: not done
+        *[
+            dataclasses.replace(r, id=r.id + "-done")
+            for r in sessions({5: 1, 12: 1}, program="apnea")
+        ],  # day 12 is after today
+    ]
+    history_with(tmp_path, *records).close()
+    rows = read_status(tmp_path / DB_NAME, today)
+    assert rows is not None
+    assert rows.programs == {
+        "apnea": (0, 0, day(5)),
+        "declined": (0, 0, None),
+        "glide": (0, 1, day(2)),
+        "grip": (1, 3, day(3)),
+        "neck": (2, 2, day(6)),
+        "wrist": (0, 0, day(1)),
+    }

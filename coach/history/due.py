@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from coach.history.calendar import DaySchedule
-from coach.program.due import schedule_on
+from coach.program.due import plan_week, schedule_in_week, schedule_on
 
 
 def from_plan(schedule: Mapping[str, Any] | None) -> DaySchedule | None:
@@ -130,21 +130,43 @@ def off_days(
         seen.add(program)
         followed.append((plan, first_days[program]))
 
-    def off(day: date) -> bool:
+    # A day's answer depends on its weekday and on the week of each plan with a
+    # prescription (plan_week); the others have one schedule throughout. So a
+    # 20-year streak asks a handful of schedules, not 7,300 days' worth of them.
+    dated = [(plan, first) for plan, first in followed if "weeks" in plan]
+    steady = [plan for plan, _first in followed if "weeks" not in plan]
+
+    def answer(weekday: int, weeks: tuple[int | None, ...]) -> bool:
         excluded = False
-        for plan, first in followed:
+        in_force: list[tuple[Mapping[str, Any], int | None]] = [(plan, 0) for plan in steady]
+        in_force += [(plan, week) for (plan, _first), week in zip(dated, weeks, strict=True)]
+        for plan, week in in_force:
             try:
-                schedule = from_plan(schedule_on(plan, day, first))
+                schedule = from_plan(schedule_in_week(plan, week))
             except (KeyError, TypeError, ValueError):
                 return False  # a malformed cache entry: count the day, as without schedules
             if schedule is None:
-                if "weeks" not in plan:
+                if week == 0:
                     return False  # no schedule, no prescription: every day is its day
                 continue  # outside its prescription
-            if schedule.days is None or day.weekday() in schedule.days:
+            if schedule.days is None or weekday in schedule.days:
                 return False
             excluded = True
         return excluded
+
+    if not dated:
+        by_weekday = [answer(weekday, ()) for weekday in range(7)]
+        return lambda day: by_weekday[day.weekday()]
+    known: dict[tuple[int, tuple[int | None, ...]], bool] = {}
+
+    def off(day: date) -> bool:
+        try:
+            key = (day.weekday(), tuple(plan_week(plan, day, first) for plan, first in dated))
+        except (KeyError, TypeError, ValueError):
+            return False  # a malformed cache entry: count the day, as without schedules
+        if key not in known:
+            known[key] = answer(*key)
+        return known[key]
 
     return off
 

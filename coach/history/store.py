@@ -1723,6 +1723,30 @@ class StatusRows:
     (Monday to today), its first day with anything done), for what is due today."""
 
 
+_PROGRAM_COUNTS = """
+WITH RECURSIVE ids(id) AS (
+    SELECT min(program_id) FROM sessions
+    UNION ALL
+    SELECT (SELECT min(program_id) FROM sessions WHERE program_id > ids.id)
+    FROM ids WHERE ids.id IS NOT NULL
+)
+SELECT
+    id,
+    (SELECT count(*) FROM sessions WHERE program_id = ids.id AND local_date = :today
+        AND status = 'completed'),
+    (SELECT count(*) FROM sessions WHERE program_id = ids.id
+        AND local_date BETWEEN :monday AND :today AND status = 'completed'),
+    (SELECT local_date FROM sessions WHERE program_id = ids.id AND local_date IS NOT NULL
+        AND status IN ('completed', 'partial') ORDER BY local_date LIMIT 1)
+FROM ids WHERE id IS NOT NULL
+"""
+"""For each program with a session: completed today, completed from Monday to today, and
+its first day with a completed or partial session. The program ids are found by skipping
+through the ``sessions_by_program`` index (one seek per program) and each number is a
+seek in it, so a 20-year history costs what a new one does, where one GROUP BY over
+every session took 100 ms (docs/benchmarks.md)."""
+
+
 def read_status(path: Path, today: date) -> StatusRows | None:
     """The status figures, read-only and without the store's set-up; None with no history.
 
@@ -1764,11 +1788,7 @@ def read_status(path: Path, today: date) -> StatusRows | None:
         monday = today - timedelta(days=today.weekday())
         programs: dict[str, tuple[int, int, date | None]] = {}
         for program, on_day, in_week, first in db.execute(
-            "SELECT program_id, count(*) FILTER (WHERE status = 'completed' AND local_date = ?), "
-            "count(*) FILTER (WHERE status = 'completed' AND local_date BETWEEN ? AND ?), "
-            "min(local_date) FILTER (WHERE status IN ('completed', 'partial')) "
-            "FROM sessions GROUP BY program_id",
-            (today.isoformat(), monday.isoformat(), today.isoformat()),
+            _PROGRAM_COUNTS, {"today": today.isoformat(), "monday": monday.isoformat()}
         ):
             if isinstance(program, str):
                 found = _days([first] if first else [])

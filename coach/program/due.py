@@ -26,9 +26,19 @@ def schedule_on(
     first session ``first_day``). Raises KeyError/TypeError/ValueError on a
     malformed plan.
     """
-    written: Mapping[str, Any] | None = plan["schedule"]
+    return schedule_in_week(plan, plan_week(plan, day, first_day))
+
+
+def plan_week(plan: Mapping[str, Any], day: date, first_day: date | None) -> int | None:
+    """The week of the prescription ``day`` is in (1 for its first), 0 for a plan without
+    a prescription (one schedule throughout), None outside the prescription.
+
+    Two days with the same week have the same schedule (:func:`schedule_in_week`),
+    which is what lets a streak over 20 years ask for a handful of schedules, not
+    7,300. Raises KeyError/TypeError/ValueError on a malformed plan.
+    """
     if "weeks" not in plan:  # no prescription
-        return written
+        return 0
     start_text = plan["start"]
     if start_text is None:
         if first_day is None or day < first_day:
@@ -38,14 +48,23 @@ def schedule_on(
         start = date.fromisoformat(start_text)
     if day < start:
         return None
-    week = (day - start).days // 7 + 1
+    week: int = (day - start).days // 7 + 1
     last = plan["last"]
     if start_text is None:
         if plan["weeks"] is not None and week > plan["weeks"]:
             return None
     elif last is not None and day > date.fromisoformat(last):
         return None
-    for first, last, schedule in plan["phases"]:
+    return week
+
+
+def schedule_in_week(plan: Mapping[str, Any], week: int | None) -> Mapping[str, Any] | None:
+    """The schedule in force in ``week`` of :func:`plan_week` (None outside the
+    prescription). Raises KeyError/TypeError/ValueError on a malformed plan."""
+    if week is None:
+        return None
+    written: Mapping[str, Any] | None = plan["schedule"]
+    for first, last, schedule in plan["phases"] if week else ():
         if first <= week <= last:
             return written if schedule is None else dict(schedule)
     return written
