@@ -348,3 +348,27 @@ def test_doctor_salvages_what_is_readable(tmp_path: Path) -> None:
         timeout=TIMEOUT,
     )
     assert check.returncode == 1 and "session b" in check.stdout, check.stdout
+
+
+def test_completed_days_leave_out_days_not_written_as_dates(tmp_path: Path) -> None:
+    # The days are read as one row joined by spaces: a damaged day holding a space,
+    # another form of date, or a number must not turn into days of its own.
+    from datetime import date
+
+    store = HistoryStore(tmp_path / DB_NAME)
+    for n, day in enumerate((date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23))):
+        store.save(record(f"s{n}", day=day))
+    store.save(record("declined", day=date(2026, 11, 22), status="declined"))
+    for n in range(4):
+        store.save(record(f"bad{n}", day=date(2026, 11, 24)))
+    store.close()
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        for n, text in enumerate(("2026-11-01 2026-11-02", "20261103", 20261104, "2026-02-30")):
+            db.execute("UPDATE sessions SET local_date = ? WHERE id = ?", (text, f"bad{n}"))
+    db.close()
+    with HistoryStore(tmp_path / DB_NAME) as store:
+        assert sorted(store.completed_days()) == [
+            date(2026, 11, 20),
+            date(2026, 11, 21),
+            date(2026, 11, 23),
+        ]
