@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Digits, Footer, Header, Static
+from textual.widgets import Button, Digits, Header, Static
 
 from coach.breaks.scheduler import Due
 from coach.breaks.words import break_words
 from coach.clock import Clock
 from coach.program.durations import format_duration
 from coach.tui.literal import literal
+from coach.tui.widgets.footer import KeysFooter
 
 Answer = Literal["start", "postpone", "skip"]
 
@@ -165,7 +166,7 @@ class PauseScreen(Screen[bool]):
                     "Take your hands off the keys. Let them hang loose and relax your "
                     "shoulders; look at something far away. Stop if anything hurts."
                 )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Count down on the app's clock (a fake one in tests)."""

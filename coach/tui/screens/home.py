@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.errors import ProgramError
 from coach.program.durations import format_clock
 from coach.program.library import Library, LibraryEntry
 from coach.tui.literal import literal
+from coach.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from coach.status import Status
@@ -107,7 +108,7 @@ class HomeScreen(Screen[None]):
                 literal(f"Broken program files ({len(self.library.broken)}):\n" + "\n".join(lines)),
                 id="broken",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def _options(self, query: str) -> list[Option]:
         return [

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coach.program.durations import format_clock
 from coach.program.library import LibraryEntry
@@ -18,6 +18,7 @@ from coach.program.phases import prescription_lines
 from coach.program.timeline import build_timeline, describe_pacing, dose_lines, range_text
 from coach.tui.literal import literal
 from coach.tui.messages import StartSession
+from coach.tui.widgets.footer import KeysFooter
 
 
 def _pacing(exercise: Exercise) -> str:
@@ -97,7 +98,7 @@ class ProgramScreen(Screen[None]):
             if program.info.sources:
                 yield Static(literal("Sources"), classes="heading")
                 yield Static(literal("\n".join(f"- {s}" for s in program.info.sources)))
-        yield Footer()
+        yield KeysFooter()
 
     def action_start(self) -> None:
         """Start a session of this program (its precautions are on this screen)."""

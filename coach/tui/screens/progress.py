@@ -26,13 +26,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coach.breaks.scheduler import OUTCOMES
 from coach.history.calendar import Adherence
 from coach.history.overview import Checkins, Flagged, ProgressData, Week, read_progress
 from coach.history.records import HistoryError
 from coach.tui.literal import literal
+from coach.tui.widgets.footer import KeysFooter
 from coach.tui.widgets.symptom_chart import SymptomChart
 
 WEEKS_SHOWN = 12
@@ -234,7 +235,7 @@ class ProgressScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="progress"):
             yield Static("Reading your history...", id="body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read the history in a thread."""

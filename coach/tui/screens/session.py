@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from coach.clock import Clock
 from coach.program.durations import format_duration
@@ -47,6 +47,7 @@ from coach.session.engine import (
 from coach.session.recording import NullRecorder, SessionRecorder
 from coach.tui.literal import literal
 from coach.tui.widgets.big_digits import BigDigits
+from coach.tui.widgets.footer import KeysFooter
 from coach.tui.widgets.progress_line import ProgressLine
 
 _KIND_WORDS = {"prep": "Get ready", "rest": "Rest"}
@@ -246,7 +247,7 @@ class SessionScreen(Screen[SessionOutcome]):
             with Horizontal(id="bar"):
                 yield ProgressLine(self.timeline.total_seconds, id="overall")
                 yield Static("", id="left")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         """Start the session, and the timer that redraws the countdown."""

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from coach.errors import SettingsError
 from coach.text import visible
 from coach.tui.literal import literal
 from coach.tui.messages import SettingsChanged
+from coach.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from coach.config.settings import SettingValue
@@ -75,7 +76,7 @@ class SettingsScreen(Screen[None]):
         yield Static("", id="layers")
         yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="description")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Fill the table."""

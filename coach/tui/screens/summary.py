@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from coach.program.durations import format_clock
 from coach.program.loader import LoadedProgram
@@ -18,6 +18,7 @@ from coach.safety import PAIN_MAX
 from coach.tui.literal import literal
 from coach.tui.screens.checkin import pain_input, symptom_advice
 from coach.tui.screens.session import SessionOutcome
+from coach.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from coach.status import Status
@@ -92,7 +93,7 @@ class SummaryScreen(Screen[None]):
                 yield Input(placeholder="optional", id="note")
             else:
                 yield Static("Press escape to go back to the library.")
-        yield Footer()
+        yield KeysFooter()
 
     def heading(self) -> str:
         """What became of the session, agreeing with the history."""
