@@ -5,15 +5,18 @@ day, 58,400 sessions, built through the real store once and reused from
 --db-dir). Each measurement is a fresh process running the real app
 (`CoachApp`, the real library, the history at --db-dir) headless through
 Textual's `run_test`, at 80x24 and at 120x40; it opens the screen once
-untimed (imports, the library, the disk cache), then each round presses F2
-and times until the screen shows the history (its worker has read it and
-the screen has drawn it), then presses escape. Wall time and CPU time (all
-the process's threads) are both given: on a machine shared with other work
-the wall time includes waiting for a core.
+untimed (imports, the library, the disk cache), then each round sends F2 and
+stops the clock at the first frame the app draws of the progress screen once
+the screen has put in place what its worker read: what the person sees.
+Textual's test waits (pilot.press waits until the process has been idle for
+20 ms, twice) are not timed; escape and the home screen's refresh after it
+are waited for, untimed. Wall time and CPU time (all the process's threads)
+are both given: on a machine shared with other work the wall time includes
+waiting for a core.
 
 A baseline runs beside it: the same screen answering at once with one line
 (its read replaced by one that fails), so what is left is pushing and
-drawing a screen and the test harness's own waits.
+drawing a screen.
 
 `--compare REV` runs REV's coach (a temporary git worktree) the same way,
 side by side: the processes alternate, so machine noise hits both alike.
