@@ -253,3 +253,16 @@ def test_off_days_over_phases_and_dates_match_the_rule_day_by_day(
         False,
         False,
     ]
+
+
+def test_a_malformed_plan_counts_every_day_even_outside_its_prescription(
+    write_program: WriteProgram,
+) -> None:
+    # A cache entry without its schedule cannot say which days are off: every day counts,
+    # as it did when each day's schedule was asked for, before and after the prescription.
+    phased = plan_of(load_program(write_program(PHASED_DAYS, "p.toml")).program)
+    mwf = plan_of(load_program(write_program(MWF, "m.toml")).program)
+    broken = {key: value for key, value in phased.items() if key != "schedule"}
+    off = off_days([("phased", "P", broken), ("mwf", "M", mwf)], {"phased": day(0), "mwf": day(0)})
+    assert not any(off(day(n)) for n in range(-14, 60))
+    assert off_days([("mwf", "M", mwf)], {"mwf": day(0)})(day(1))  # mwf alone leaves Tuesday

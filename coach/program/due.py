@@ -61,9 +61,9 @@ def plan_week(plan: Mapping[str, Any], day: date, first_day: date | None) -> int
 def schedule_in_week(plan: Mapping[str, Any], week: int | None) -> Mapping[str, Any] | None:
     """The schedule in force in ``week`` of :func:`plan_week` (None outside the
     prescription). Raises KeyError/TypeError/ValueError on a malformed plan."""
+    written: Mapping[str, Any] | None = plan["schedule"]  # a malformed plan raises on any day
     if week is None:
         return None
-    written: Mapping[str, Any] | None = plan["schedule"]
     for first, last, schedule in plan["phases"] if week else ():
         if first <= week <= last:
             return written if schedule is None else dict(schedule)

@@ -23,8 +23,8 @@ def shown_keys(screen: Screen[object]) -> tuple[Hashable, ...]:
     """What a footer on ``screen`` is built from: each active binding, shown or not
     (the command palette's key is shown from a binding that is not), enabled or not."""
     return tuple(
-        (key, b.key_display, b.action, b.description, b.show, enabled, tooltip)
-        for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+        (key, binding, enabled, tooltip)
+        for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
     )
 
 
