@@ -776,8 +776,7 @@ class HistoryStore:
                 "session_exercises AS e WHERE e.session_id = sessions.id AND e.completed = 1)))",
                 (program,),
             ).fetchone()
-        days = _days([row[0]] if row and row[0] else [])
-        return days[0] if days else None
+        return _day(row[0]) if row else None
 
     def completed_on(self, program: str, day: date) -> int:
         """How many sessions of ``program`` were completed on the local day ``day``."""
@@ -1823,8 +1822,7 @@ def read_status(path: Path, today: date) -> StatusRows | None:
             _PROGRAM_COUNTS, {"today": today.isoformat(), "monday": monday.isoformat()}
         ):
             if isinstance(program, str):
-                found = _days([first] if first else [])
-                programs[program] = (int(on_day), int(in_week), found[0] if found else None)
+                programs[program] = (int(on_day), int(in_week), _day(first))
         state = None
         if version >= 3:
             row = db.execute("SELECT state FROM break_state WHERE id = 1").fetchone()
