@@ -1001,3 +1001,37 @@ def test_a_read_only_history_not_yet_upgraded_is_read_as_it_is(tmp_path: Path) -
         finally:
             store.close()
     assert schema_version(sqlite3.connect(path)) == SCHEMA_VERSION - 1  # nothing written
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_sessions_holds_the_cycle_collector_off_and_leaves_it_as_found(
+    tmp_path: Path, enabled: bool
+) -> None:
+    import gc
+
+    store = HistoryStore.in_folder(tmp_path, now=lambda: T0)
+    store.merge(
+        record(f"s{n:04d}", day=date(2026, 1, 1) + timedelta(days=n % 300), started=T0)
+        for n in range(2000)
+    )
+    collections = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    gc.callbacks.append(count)
+    try:
+        found = store.sessions()
+        after = gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        (gc.enable if was else gc.disable)()
+        store.close()
+    assert len(found) == 2000 and found[0].exercises  # 2,000 records and 4,000 exercises
+    # Without the pause, one young-generation pass every 700 new objects: dozens.
+    # With it, at most the one that follows when the collector is switched back on.
+    assert len(collections) <= 1
+    assert after is enabled
