@@ -1003,35 +1003,46 @@ def test_a_read_only_history_not_yet_upgraded_is_read_as_it_is(tmp_path: Path) -
     assert schema_version(sqlite3.connect(path)) == SCHEMA_VERSION - 1  # nothing written
 
 
+_COUNT_COLLECTIONS = """
+import gc, json, sys
+from datetime import date, timedelta
+from pathlib import Path
+from coach.history.store import HistoryStore
+from tests.helpers import T0, record
+
+store = HistoryStore.in_folder(Path(sys.argv[1]), now=lambda: T0)
+store.merge(
+    record(f"s{n:04d}", day=date(2026, 1, 1) + timedelta(days=n % 300), started=T0)
+    for n in range(2000)
+)
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+(gc.enable if sys.argv[2] == "on" else gc.disable)()
+found = store.sessions()
+after = gc.isenabled()
+gc.callbacks.clear()
+print(json.dumps({"sessions": len(found), "exercises": sum(len(s.exercises) for s in found),
+                  "collections": len(collections), "after": after}))
+"""
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_reading_sessions_holds_the_cycle_collector_off_and_leaves_it_as_found(
     tmp_path: Path, enabled: bool
 ) -> None:
-    import gc
-
-    store = HistoryStore.in_folder(tmp_path, now=lambda: T0)
-    store.merge(
-        record(f"s{n:04d}", day=date(2026, 1, 1) + timedelta(days=n % 300), started=T0)
-        for n in range(2000)
+    # In a process of its own: the collector is process-wide, and other tests' threads
+    # (the app's) switch it, and allocate, meanwhile.
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNT_COLLECTIONS, str(tmp_path), "on" if enabled else "off"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=120,
     )
-    collections = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    was = gc.isenabled()
-    (gc.enable if enabled else gc.disable)()
-    gc.callbacks.append(count)
-    try:
-        found = store.sessions()
-        after = gc.isenabled()
-    finally:
-        gc.callbacks.remove(count)
-        (gc.enable if was else gc.disable)()
-        store.close()
-    assert len(found) == 2000 and found[0].exercises  # 2,000 records and 4,000 exercises
-    # Without the pause, one young-generation pass every 700 new objects: dozens.
+    found = json.loads(done.stdout)
+    assert (found["sessions"], found["exercises"]) == (2000, 4000)
+    # Without the pause, a young-generation pass for every 700 new objects: about 20.
     # With it, at most the one that follows when the collector is switched back on.
-    assert len(collections) <= 1
-    assert after is enabled
+    assert found["collections"] <= 1
+    assert found["after"] is enabled

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coach.cli.main import main
 from coach.history.calendar import DaySchedule, Streaks, scheduled_adherence
@@ -253,3 +257,46 @@ def test_coach_report_judges_by_the_program_file(
         in text
     )
     assert f"| {day(0)} | 14 | 14/14 |" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    per_week=st.lists(st.integers(1, 20), min_size=1, max_size=3),
+    days=st.lists(st.none() | st.frozensets(st.integers(0, 6), min_size=1), min_size=3, max_size=3),
+    rest_days=st.frozensets(st.integers(0, 6)),
+    first=st.integers(0, 13),
+    length=st.integers(0, 40),
+    done=st.dictionaries(st.integers(0, 60), st.integers(0, 5)),
+)
+def test_a_week_prescribes_its_days_shares_rounded_up(
+    per_week: list[int],
+    days: list[frozenset[int] | None],
+    rest_days: frozenset[int],
+    first: int,
+    length: int,
+    done: dict[int, int],
+) -> None:
+    """Per-week shares summed exactly (a reference in fractions), schedules changing mid-week."""
+    schedules = [DaySchedule(per_week=n, days=d) for n, d in zip(per_week, days, strict=False)]
+
+    def schedule_on(when: date) -> DaySchedule:
+        return schedules[(when - START).days // 5 % len(schedules)]  # a change every 5 days
+
+    start, end = day(first), day(first + length)
+    completed = {day(n): count for n, count in done.items()}
+    weeks = scheduled_adherence(completed, schedule_on, start, end, rest_days)
+    for week in weeks:
+        share, counted = Fraction(0), 0
+        when = week.start
+        while when <= week.end:
+            schedule = schedule_on(when)
+            assert schedule.per_week is not None
+            if schedule.prescribes_on(when, rest_days):
+                share += Fraction(schedule.per_week, schedule.working_days_a_week(rest_days))
+                counted += completed.get(when, 0)
+            elif schedule.prescribes_on(when):
+                counted += completed.get(when, 0)  # a rest day's session counts toward its week
+            when += timedelta(days=1)
+        assert week.prescribed == math.ceil(share)
+        assert week.done == min(counted, math.ceil(share))
+    assert sum((w.end - w.start).days + 1 for w in weeks) == length + 1

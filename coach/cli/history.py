@@ -300,20 +300,22 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
             summing = pool.submit(_exercises_done, store.path, since, until)
             every = args.format == "csv" and args.by == "exercise"
             records = store.sessions(since=since, until=until, with_exercises=every)
-            rows, counts, problems = summing.result()
-            store.problems += [line for line in problems if line not in store.problems]
             if wanted is not None:
                 records = [record for record in records if record.program in wanted]
-                rows = [row for row in rows if row.program in wanted]
             completed_days = store.completed_days()
             from coach.program.library import load_library
 
+            # Done while SQLite sums, which takes longer than reading the sessions.
             library = load_library()  # read once, for the doses and for the streak's off days
             facts = _facts(store, {record.program for record in records}, library)
             off = library_off_days(
                 [(e.id, e.listing.title, e.listing.plan) for e in library.entries],
                 store.first_day,
             )
+            rows, counts, problems = summing.result()
+            store.problems += [line for line in problems if line not in store.problems]
+            if wanted is not None:
+                rows = [row for row in rows if row.program in wanted]
         found = streaks(completed_days, today, prefs.rest_days, off)
         damaged = _said_problems(store)  # the report leaves them out
     from coach.history.report import build_report

@@ -12,11 +12,9 @@ standard library, because ``coach status`` uses it on every shell prompt.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as the settings write them; the index is ``date.weekday()``."""
@@ -274,6 +272,13 @@ class DaySchedule:
         return text
 
 
+_SHARES = 420
+"""A session in whole shares: 420 is the least number that 1 to 7 (the working days a
+week can have) all divide, so a per-week day's share, ``per_week / working`` of a session,
+is a whole number of 420ths and a week's sum is exact (as ``Fraction`` would be, without
+making one for each day of years of history)."""
+
+
 def scheduled_adherence(
     completed_per_day: Mapping[date, int],
     schedule_on: Callable[[date], DaySchedule | None],
@@ -300,7 +305,7 @@ def scheduled_adherence(
         last = min(monday + timedelta(days=6), end)
         daily_prescribed = 0
         daily_done = 0
-        share = Fraction(0)
+        share = 0  # in 420ths of a session: exact, each day's share a whole number of them
         weekly_done = 0
         day = first
         while day <= last:
@@ -314,12 +319,12 @@ def scheduled_adherence(
                     daily_done += min(done, schedule.per_day)
                 elif schedule.per_week is not None:
                     working = schedule.working_days_a_week(rest_days)
-                    share += Fraction(schedule.per_week, working)
+                    share += schedule.per_week * (_SHARES // working)
                     weekly_done += done
             elif schedule.per_week is not None and schedule.prescribes_on(day):
                 weekly_done += done  # a rest day's session counts toward its week
             day += timedelta(days=1)
-        weekly_prescribed = math.ceil(share)
+        weekly_prescribed = -(-share // _SHARES)  # rounded up
         result.append(
             Adherence(
                 first,

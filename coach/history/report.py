@@ -12,6 +12,7 @@ prescription's dates and the report's period, and never after today.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -187,9 +188,10 @@ class Report:
         """``2026-11-23 to 2027-01-03``."""
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
-    @property
+    @functools.cached_property
     def annotated(self) -> list[SessionRecord]:
-        """The sessions with a note or a next-day answer."""
+        """The sessions with a note or a next-day answer (found once: each format asks
+        twice, and the sessions may be years of them)."""
         return [s for s in self.sessions if s.note or s.next_day is not None]
 
 
@@ -212,9 +214,21 @@ def ratings(record: SessionRecord, symptom: str) -> tuple[int | None, int | None
     return before, after
 
 
+def rated(record: SessionRecord) -> bool:
+    """Whether ``record`` holds any rating (most of a history may hold none: quicker
+    to ask than :func:`ratings` for each symptom)."""
+    return bool(
+        record.pain_before is not None
+        or record.pain_after is not None
+        or record.symptoms_before
+        or record.symptoms_after
+    )
+
+
 def _symptoms(sessions: Sequence[SessionRecord], facts: ProgramFacts | None) -> list[SymptomSeries]:
     asked: list[str] = list(facts.asked) if facts is not None else []
-    for record in sessions:  # and any the sessions rated (an older version's, say)
+    rated_sessions = [record for record in sessions if rated(record)]
+    for record in rated_sessions:  # and any the sessions rated (an older version's, say)
         for symptom in SYMPTOMS:
             if symptom not in asked and ratings(record, symptom) != (None, None):
                 asked.append(symptom)
@@ -228,7 +242,7 @@ def _symptoms(sessions: Sequence[SessionRecord], facts: ProgramFacts | None) -> 
         points = []
         by_week: dict[date, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         above = 0
-        for record in sessions:
+        for record in rated_sessions:
             before, after = ratings(record, symptom)
             if before is None and after is None:
                 continue
@@ -413,11 +427,25 @@ def _program(
     rest_days: Collection[int],
 ) -> ProgramReport:
     latest = sessions[-1]
-    done = [record for record in sessions if record.status == "completed"]
-    per_day = Counter(record.local_date for record in done)
+    # One pass over what may be years of sessions, for every count below.
+    per_day: Counter[date] = Counter()  # completed sessions on each day
+    partial = declined = 0
+    seconds = 0.0
+    first_session = latest.local_date
+    versions: dict[str, None] = {}  # in the order first seen
+    for record in sessions:
+        if record.status == "completed":
+            per_day[record.local_date] += 1
+        elif record.status == "declined":
+            declined += 1
+        else:  # partial, or running (a session still going)
+            partial += 1
+        seconds += record.active_seconds
+        first_session = min(first_session, record.local_date)
+        if record.program_version:
+            versions[record.program_version] = None
     schedule_on = facts.schedule_on if facts is not None else _recorded_schedule(sessions)
     # A prescription is judged from its start; a program without one from its first session.
-    first_session = min(record.local_date for record in sessions)
     begin = start if facts is not None and facts.start is not None else max(start, first_session)
     last = min(end, today)
     phases: list[PhaseAdherence] = []
@@ -479,19 +507,15 @@ def _program(
         in_force = f"none: the prescription ended on {facts.last_day.isoformat()}"
     else:
         in_force = "no schedule"
-    versions = []
-    for record in sessions:
-        if record.program_version and record.program_version not in versions:
-            versions.append(record.program_version)
     return ProgramReport(
         program=latest.program,
         title=latest.title if facts is None else facts.title,
-        versions=versions,
+        versions=list(versions),
         facts=facts,
-        completed=len(done),
-        partial=sum(record.status in ("partial", "running") for record in sessions),
-        declined=sum(record.status == "declined" for record in sessions),
-        minutes=sum(record.active_seconds for record in sessions) / 60,
+        completed=per_day.total(),
+        partial=partial,
+        declined=declined,
+        minutes=seconds / 60,
         first_day=first_session,
         last_day=latest.local_date,
         in_force=in_force,

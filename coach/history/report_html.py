@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from coach.history.records import SessionRecord, safe_text
-from coach.history.report import DISCLAIMER, ProgramReport, Report, number, ratings
+from coach.history.report import DISCLAIMER, ProgramReport, Report, number, rated, ratings
 from coach.history.report_charts import dose_chart, symptom_chart, weeks_chart
 from coach.history.report_text import (
     counts_text,
@@ -262,6 +262,8 @@ def _limits(report: Report) -> dict[str, list[tuple[str, int]]]:
 
 
 def _above(limits: dict[str, list[tuple[str, int]]], record: SessionRecord) -> bool:
+    if not rated(record):
+        return False
     for symptom, limit in limits.get(record.program, ()):
         if any(v is not None and v > limit for v in ratings(record, symptom)):
             return True

@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 from coach.history.calendar import Adherence
 from coach.history.prescribed import ExerciseDose
 from coach.history.records import SessionRecord, safe_text
-from coach.history.report import ExerciseSummary, ProgramReport, Report, number, ratings
+from coach.history.report import (
+    ExerciseSummary,
+    ProgramReport,
+    Report,
+    number,
+    rated,
+    ratings,
+)
 from coach.program.durations import format_duration
 
 
@@ -122,6 +129,8 @@ def loads_text(exercise: ExerciseSummary) -> str:
 
 def symptoms_text(record: SessionRecord) -> str:
     """``pain 4->2, tingling 3->3`` or ``-``."""
+    if not rated(record):
+        return "-"
     parts = []
     for symptom in ("pain", "tingling", "numbness", "stiffness"):
         before, after = ratings(record, symptom)

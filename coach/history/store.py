@@ -720,13 +720,17 @@ class HistoryStore:
                 "ORDER BY s.program_id, min(e.position), min(s.started_at)",
                 params,
             ).fetchall()
+            # One row (a JSON object) rather than a row per session: Python's sqlite3 takes
+            # its lock back for each row, from a thread that reads the sessions meanwhile.
+            (joined,) = db.execute(
+                "SELECT json_group_object(session_id, json_array(done, n)) FROM ("
+                "SELECT session_id, total(completed) AS done, count(*) AS n "
+                f"FROM session_exercises WHERE session_id IN (SELECT id FROM sessions {where}) "
+                "GROUP BY session_id)",
+                params,
+            ).fetchone()
             counts = {
-                str(row[0]): (int(row[1]), int(row[2]))
-                for row in db.execute(
-                    "SELECT session_id, total(completed), count(*) FROM session_exercises "
-                    f"WHERE session_id IN (SELECT id FROM sessions {where}) GROUP BY session_id",
-                    params,
-                )
+                str(key): (int(done), int(n)) for key, (done, n) in json.loads(joined).items()
             }
         done = []
         for row in rows:
