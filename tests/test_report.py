@@ -360,8 +360,11 @@ def test_the_store_sums_exercises_as_the_records_do(folders: Path) -> None:
     store = HistoryStore.in_folder(folders / "data")
     try:
         records = store.sessions()
-        in_sql = store.exercises_done()
-        since = store.exercises_done(since=day(14), until=day(16))
+        in_sql = store.exercises_done(), store.exercise_counts()
+        since = (
+            store.exercises_done(since=day(14), until=day(16)),
+            store.exercise_counts(since=day(14), until=day(16)),
+        )
     finally:
         store.close()
     in_python = exercises_done(records)

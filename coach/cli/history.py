@@ -192,14 +192,13 @@ def _facts(store: Any, programs: set[str], library: Any) -> dict[str, Any]:
     return found
 
 
-def _exercises_done(path: Path, since: Any, until: Any) -> tuple[Any, Any, list[str]]:
+def _exercises_done(path: Path, since: Any, until: Any) -> tuple[Any, list[str]]:
     """:meth:`HistoryStore.exercises_done` on a connection of its own (for another thread),
     with the damaged rows it met."""
     from coach.history.store import HistoryStore
 
     with HistoryStore(path, create=False) as store:
-        rows, counts = store.exercises_done(since=since, until=until)
-        return rows, counts, store.problems
+        return store.exercises_done(since=since, until=until), store.problems
 
 
 def _until(args: argparse.Namespace, prefs: Any) -> Any:
@@ -302,6 +301,7 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
             records = store.sessions(since=since, until=until, with_exercises=every)
             if wanted is not None:
                 records = [record for record in records if record.program in wanted]
+            counts = store.exercise_counts(since=since, until=until)
             completed_days = store.completed_days()
             from coach.program.library import load_library
 
@@ -312,7 +312,7 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
                 [(e.id, e.listing.title, e.listing.plan) for e in library.entries],
                 store.first_day,
             )
-            rows, counts, problems = summing.result()
+            rows, problems = summing.result()
             store.problems += [line for line in problems if line not in store.problems]
             if wanted is not None:
                 rows = [row for row in rows if row.program in wanted]

@@ -690,11 +690,10 @@ class HistoryStore:
 
     def exercises_done(
         self, *, since: date | None = None, until: date | None = None
-    ) -> tuple[list[ExerciseDone], dict[str, tuple[int, int]]]:
+    ) -> list[ExerciseDone]:
         """What was done of each exercise, summed in SQL (``coach report`` over years of
         history reads no exercise row into Python): one :class:`ExerciseDone` per
-        program, exercise, phase and load, declined sessions left out; and for each
-        session, (exercises completed, exercises)."""
+        program, exercise, phase and load, declined sessions left out."""
         where, params = _filters(since=since, until=until, program=None, ids=None)
         inside = where.replace("WHERE", "AND", 1)
         with self._reading() as db:
@@ -720,18 +719,6 @@ class HistoryStore:
                 "ORDER BY s.program_id, min(e.position), min(s.started_at)",
                 params,
             ).fetchall()
-            # One row (a JSON object) rather than a row per session: Python's sqlite3 takes
-            # its lock back for each row, from a thread that reads the sessions meanwhile.
-            (joined,) = db.execute(
-                "SELECT json_group_object(session_id, json_array(done, n)) FROM ("
-                "SELECT session_id, total(completed) AS done, count(*) AS n "
-                f"FROM session_exercises WHERE session_id IN (SELECT id FROM sessions {where}) "
-                "GROUP BY session_id)",
-                params,
-            ).fetchone()
-            counts = {
-                str(key): (int(done), int(n)) for key, (done, n) in json.loads(joined).items()
-            }
         done = []
         for row in rows:
             try:
@@ -765,7 +752,25 @@ class HistoryStore:
                 line = visible(f"program {row[0]}: damaged rows of exercise {row[1]!r}, left out")
                 if line not in self.problems:
                     self.problems.append(line)
-        return done, counts
+        return done
+
+    def exercise_counts(
+        self, *, since: date | None = None, until: date | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """For each session with exercises, (exercises completed, exercises), counted in
+        SQL."""
+        where, params = _filters(since=since, until=until, program=None, ids=None)
+        with self._reading() as db:
+            # One row (a JSON object) rather than one per session: each row Python's sqlite3
+            # returns is a tuple made and the interpreter's lock given up and taken back.
+            (joined,) = db.execute(
+                "SELECT json_group_object(session_id, json_array(done, n)) FROM ("
+                "SELECT session_id, total(completed) AS done, count(*) AS n "
+                f"FROM session_exercises WHERE session_id IN (SELECT id FROM sessions {where}) "
+                "GROUP BY session_id)",
+                params,
+            ).fetchone()
+        return {str(key): (int(done), int(n)) for key, (done, n) in json.loads(joined).items()}
 
     def completed_days(self) -> list[date]:
         """Every day with a completed session (what streaks are made of)."""
