@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -377,3 +378,33 @@ def test_the_store_sums_exercises_as_the_records_do(folders: Path) -> None:
         ("heat", "Load", 2, 0),
     ]
     assert since[1] == {"s-14-0": (2, 2), "s-16-0": (2, 2)}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_report_holds_the_cycle_collector_off_and_leaves_it_as_found(
+    folders: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    enabled: bool,
+) -> None:
+    import gc
+
+    import coach.history.report
+
+    seen = []
+
+    def building(*args: Any, **kwargs: Any) -> Report:
+        seen.append(gc.isenabled())
+        return build_report(*args, **kwargs)
+
+    monkeypatch.setattr(coach.history.report, "build_report", building)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        out = run(capsys, "--format", "md")
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert "Exercise report" in out
+    assert seen == [False]  # off while the report is built (and written)
+    assert after is enabled  # and as it was found once it is done

@@ -213,12 +213,16 @@ def _until(args: argparse.Namespace, prefs: Any) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import gc
+    from coach.history.store import collector_paused
 
     # One pass that makes a few hundred thousand objects (years of sessions), none of them
-    # garbage in a cycle, and then exits: the cycle collector would only walk them again
-    # and again (a tenth of the time over a 20-year history).
-    gc.disable()
+    # garbage in a cycle: the cycle collector would only walk them again and again (a
+    # tenth of the time over a 20-year history).
+    with collector_paused():
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     if getattr(args, "from_path", None) is None:
         return _write_report(args, None)
     import tempfile

@@ -630,7 +630,7 @@ class HistoryStore:
         partial."""
         where, params = _filters(since=since, until=until, program=program, ids=ids)
         cells = self._cells
-        with _collector_paused():
+        with collector_paused():
             with self._reading() as db:
                 query = (
                     f"SELECT {_session_columns_in(db) if self.read_only else _SESSION_COLUMNS} "
@@ -1537,8 +1537,9 @@ def first_session_day(folder: Path, program: str) -> date | None:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while the history is read into records.
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off, for work that makes many objects and no garbage
+    in a cycle: reading the history into records.
 
     Reading makes tens of thousands of objects and no reference cycle; the collector,
     woken by every 700 of them, walked the growing list again and again (three to seven
