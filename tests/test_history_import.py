@@ -53,6 +53,7 @@ def test_refused(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
 
 def test_what_coach_records_it_imports_back(tmp_path: Path) -> None:
     long = record("long", planned_seconds=2778 * 3600.0, active_seconds=1e7, note="a\x1bb")
+    long.title = "T\u202eU\x7fV"  # neither escaped by SQLite's JSON: found as they are
     long.ended_at = long.started_at + timedelta(days=30)
     with history_with(tmp_path / "a", long) as store:
         path = tmp_path / "out.json"
@@ -61,6 +62,7 @@ def test_what_coach_records_it_imports_back(tmp_path: Path) -> None:
     (back,) = read_export(path)
     assert back.planned_seconds == 24 * 3600 and back.active_seconds == 48 * 3600
     assert back.note == "a\\x1bb"
+    assert back.title == "T<U+202E>U\\x7fV"
 
 
 def test_the_same_id_for_another_session_is_reported_not_merged(
