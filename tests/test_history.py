@@ -539,9 +539,20 @@ def test_the_streamed_export_is_the_same_document_as_the_records_give(tmp_path: 
         record("c", utc_offset=5 * 3600 + 1800, per_day=None, stop_above=None, exercises=[]),
         record("d", note='tab\there, "quotes", \\ and \x1b[31m and \x9b and é', pain_after=None),
         record("e", status="partial", stop_reason="SIGTERM", active_seconds=12.3456789),
+        record(
+            "f",
+            note="ends in braces }}",
+            phase="Load {2}",
+            exercises=[
+                ExerciseRecord(
+                    "grip", "Grip }", 0, True, 3, 3, 30, 30, 0, load="red band}", effort="RPE 6"
+                ),
+                ExerciseRecord("heat", "Heat", 1, True, 1, 1, 0, 0, 0, duration_seconds=0.5),
+            ],
+        ),
     )
     out = io.StringIO()
-    assert store.write_export(out) == 5
+    assert store.write_export(out) == 6
     text = out.getvalue()
     assert "\x9b" not in text and "\x1b" not in text
     streamed = json.loads(text)
