@@ -1276,7 +1276,7 @@ _ENDED_SQL = (
 def _if_set(key: str, column: str) -> str:
     """SQL for ``,"key":value`` when ``column`` is not NULL, else nothing: a key added to an
     object's text, as to_json leaves a None out (``json_patch`` did it, parsing the object
-    again for each of 400,000 exercise rows: a third of a 20-year export)."""
+    again: for each of the 400,000 exercise rows of a 20-year history)."""
     return f"iif({column} IS NULL, '', ',\"{key}\":' || json_quote({column}))"
 
 
