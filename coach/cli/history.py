@@ -305,11 +305,12 @@ def _write_report(args: argparse.Namespace, given: Any) -> int:
             records = store.sessions(since=since, until=until, with_exercises=every)
             if wanted is not None:
                 records = [record for record in records if record.program in wanted]
+            # What needs no sum (the counts, the days, the library), while the thread sums:
+            # its SQL takes longer than reading the sessions.
             counts = store.exercise_counts(since=since, until=until)
             completed_days = store.completed_days()
             from coach.program.library import load_library
 
-            # Done while SQLite sums, which takes longer than reading the sessions.
             library = load_library()  # read once, for the doses and for the streak's off days
             facts = _facts(store, {record.program for record in records}, library)
             off = library_off_days(
