@@ -31,7 +31,7 @@ def test_unsafe_is_every_control_format_and_separator_character() -> None:
 
 def test_no_character_unsafe_is_printable() -> None:
     """So ``str.isprintable()``, quicker, can clear a text before UNSAFE is searched
-    (the export does, on every line)."""
+    (:func:`first_unsafe` does: the export asks it of every line)."""
     printable = [
         f"U+{code:04X}"
         for code in range(0x110000)
